@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "faramesh",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "faramesh", targets: ["faramesh"]),
+        .library(name: "FarameshCore", targets: ["FarameshCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Pure domain: actions, state machine, policy, decisions, canonical JSON, hashes. No I/O.
+        .target(name: "FarameshCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Public wire types (requests, responses, errors).
+        .target(name: "FarameshAPI", dependencies: ["FarameshCore"]),
+        // ActionStore protocol and errors.
+        .target(name: "FarameshStore", dependencies: ["FarameshCore"]),
+        .target(name: "FarameshStorePostgres", dependencies: [
+            "FarameshStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Migrations")]),
+        // `faramesh policy …` and `faramesh policy-diff` commands (pure logic lives in Core).
+        .target(name: "FarameshPolicyTools", dependencies: [
+            "FarameshCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "FarameshServer", dependencies: [
+            "FarameshCore", "FarameshAPI", "FarameshStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "faramesh", dependencies: [
+            "FarameshCore", "FarameshAPI", "FarameshStore", "FarameshStorePostgres", "FarameshServer",
+            "FarameshPolicyTools",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "FarameshCoreTests", dependencies: ["FarameshCore"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "FarameshPolicyToolsTests", dependencies: ["FarameshPolicyTools", "FarameshCore"]),
+        .testTarget(name: "FarameshStoreTests", dependencies: ["FarameshStore", "FarameshStorePostgres"]),
+        .testTarget(name: "FarameshCLITests", dependencies: ["faramesh", "FarameshServer"]),
+    ]
+)

@@ -1,0 +1,56 @@
+import FarameshCore
+import Foundation
+
+/// One entry of `GET /v1/actions/{id}/events`: the original's seven members plus `seq` and `actor`.
+public struct ActionEventResponse: Sendable, Hashable, JSONWritable {
+    public var id: String
+    public var actionID: String
+    public var eventType: ActionEventType
+    public var meta: JSONValue
+    public var createdAt: String
+    public var prevHash: String?
+    public var recordHash: String
+    /// Global position (the SSE cursor).
+    public var seq: Int64
+    /// Token name of whoever caused the event, or "system".
+    public var actor: String
+
+    public init(event: ActionEvent) {
+        self.id = event.id.uuidString.lowercased()
+        self.actionID = event.actionID.uuidString.lowercased()
+        self.eventType = event.type
+        self.meta = event.meta
+        self.createdAt = WireTimestamp.format(event.createdAt)
+        self.prevHash = event.prevHash
+        self.recordHash = event.recordHash
+        self.seq = event.seq
+        self.actor = event.actor
+    }
+
+    public init(json: JSONValue) throws(WireValidationError) {
+        let r = try FieldReader(json)
+        self.id = try r.string("id")
+        self.actionID = try r.string("action_id")
+        self.eventType = try r.enumValue("event_type", ActionEventType.self)
+        self.meta = try r.object("meta")
+        self.createdAt = try r.string("created_at")
+        self.prevHash = try r.optionalString("prev_hash")
+        self.recordHash = try r.string("record_hash")
+        self.seq = try r.int("seq")
+        self.actor = try r.string("actor")
+    }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("id", self.id)
+        w.member("action_id", self.actionID)
+        w.member("event_type", self.eventType.rawValue)
+        w.member("meta", json: self.meta)
+        w.member("created_at", self.createdAt)
+        w.member("prev_hash", self.prevHash)
+        w.member("record_hash", self.recordHash)
+        w.member("seq", self.seq)
+        w.member("actor", self.actor)
+        w.endObject()
+    }
+}

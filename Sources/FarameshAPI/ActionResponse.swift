@@ -1,0 +1,141 @@
+import FarameshCore
+import Foundation
+
+/// The action object of `POST /v1/actions`, `GET /v1/actions[/{id}]` and the transition routes:
+/// the 26 fields of the original (null when unset) plus `approval_expires_at`.
+public struct ActionResponse: Sendable, Hashable, JSONWritable {
+    /// How the `approval_token` member is written.
+    public enum TokenField: Sendable, Hashable {
+        /// The token (approver/admin callers).
+        case shown
+        /// `"approval_token": null` (agent callers).
+        case hidden
+        /// No member at all (list responses, as in the original).
+        case omitted
+    }
+
+    public var id: String
+    public var agentID: String
+    public var tool: String
+    public var operation: String
+    public var params: JSONValue
+    public var context: JSONValue
+    public var status: ActionStatus
+    public var decision: PolicyEffect
+    public var reason: String?
+    public var riskLevel: RiskLevel
+    public var approvalToken: String?
+    public var approvalExpiresAt: String?
+    public var policyVersion: String?
+    public var createdAt: String
+    public var updatedAt: String
+    public var outcome: DecisionOutcome
+    public var reasonCode: String
+    public var requestHash: String
+    public var policyHash: String?
+    public var runtimeVersion: String?
+    public var profileID: String?
+    public var profileVersion: String?
+    public var profileHash: String?
+    public var provenanceID: String?
+    /// How `approvalToken` is written by `write(to:)`.
+    public var tokenField: TokenField
+
+    public init(action: Action, tokenField: TokenField) {
+        self.id = action.id.uuidString.lowercased()
+        self.agentID = action.request.agentID
+        self.tool = action.request.tool
+        self.operation = action.request.operation
+        self.params = action.request.params
+        self.context = action.request.context
+        self.status = action.status
+        self.decision = action.decision
+        self.reason = action.reason
+        self.riskLevel = action.riskLevel
+        self.approvalToken = tokenField == .shown ? action.approvalToken : nil
+        self.approvalExpiresAt = action.approvalExpiresAt.map { WireTimestamp.format($0) }
+        self.policyVersion = action.policyVersion
+        self.createdAt = WireTimestamp.format(action.createdAt)
+        self.updatedAt = WireTimestamp.format(action.updatedAt)
+        self.outcome = action.outcome
+        self.reasonCode = action.reasonCode.rawValue
+        self.requestHash = action.requestHash
+        self.policyHash = action.policyHash
+        self.runtimeVersion = action.runtimeVersion
+        self.profileID = action.profileID
+        self.profileVersion = action.profileVersion
+        self.profileHash = action.profileHash
+        self.provenanceID = action.provenanceID
+        self.tokenField = tokenField
+    }
+
+    /// Reads a response body (client side). Unknown members are ignored; known ones are type-checked.
+    public init(json: JSONValue) throws(WireValidationError) {
+        let r = try FieldReader(json)
+        self.id = try r.string("id")
+        self.agentID = try r.string("agent_id")
+        self.tool = try r.string("tool")
+        self.operation = try r.string("operation")
+        self.params = try r.object("params")
+        self.context = try r.optionalObject("context") ?? .object([:])
+        self.status = try r.enumValue("status", ActionStatus.self)
+        self.decision = try r.enumValue("decision", PolicyEffect.self)
+        self.reason = try r.optionalString("reason")
+        self.riskLevel = try r.enumValue("risk_level", RiskLevel.self)
+        self.approvalToken = try r.optionalString("approval_token")
+        self.approvalExpiresAt = try r.optionalString("approval_expires_at")
+        self.policyVersion = try r.optionalString("policy_version")
+        self.createdAt = try r.string("created_at")
+        self.updatedAt = try r.string("updated_at")
+        self.outcome = try r.enumValue("outcome", DecisionOutcome.self)
+        self.reasonCode = try r.string("reason_code")
+        self.requestHash = try r.string("request_hash")
+        self.policyHash = try r.optionalString("policy_hash")
+        self.runtimeVersion = try r.optionalString("runtime_version")
+        self.profileID = try r.optionalString("profile_id")
+        self.profileVersion = try r.optionalString("profile_version")
+        self.profileHash = try r.optionalString("profile_hash")
+        self.provenanceID = try r.optionalString("provenance_id")
+        self.tokenField = r.raw("approval_token") == nil ? .omitted : (self.approvalToken == nil ? .hidden : .shown)
+    }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("id", self.id)
+        w.member("agent_id", self.agentID)
+        w.member("tool", self.tool)
+        w.member("operation", self.operation)
+        w.member("params", json: self.params)
+        w.member("context", json: self.context)
+        w.member("status", self.status.rawValue)
+        w.member("decision", self.decision.rawValue)
+        w.member("reason", self.reason)
+        w.member("risk_level", self.riskLevel.rawValue)
+        switch self.tokenField {
+        case .shown: w.member("approval_token", self.approvalToken)
+        case .hidden: w.nullMember("approval_token")
+        case .omitted: break
+        }
+        w.member("approval_expires_at", self.approvalExpiresAt)
+        w.member("policy_version", self.policyVersion)
+        w.member("created_at", self.createdAt)
+        w.member("updated_at", self.updatedAt)
+        // Kept for client compatibility; the original's snippets were wrong and bloated every row.
+        w.nullMember("js_example")
+        w.nullMember("python_example")
+        w.member("outcome", self.outcome.rawValue)
+        w.member("reason_code", self.reasonCode)
+        w.key("reason_details")
+        w.beginObject()
+        w.member("risk_level", self.riskLevel.rawValue)
+        w.endObject()
+        w.member("request_hash", self.requestHash)
+        w.member("policy_hash", self.policyHash)
+        w.member("runtime_version", self.runtimeVersion)
+        w.member("profile_id", self.profileID)
+        w.member("profile_version", self.profileVersion)
+        w.member("profile_hash", self.profileHash)
+        w.member("provenance_id", self.provenanceID)
+        w.endObject()
+    }
+}

@@ -1,0 +1,92 @@
+import FarameshCore
+
+/// Machine-readable error codes (the `code` member of every error body).
+public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
+    /// 400: the body is not valid JSON.
+    case malformedJSON = "MALFORMED_JSON"
+    /// 401: no, malformed or unknown bearer token.
+    case unauthorized = "UNAUTHORIZED"
+    /// 403: the token's role may not do this.
+    case forbidden = "FORBIDDEN"
+    /// 403: an approver tried to decide an action their own token submitted.
+    case selfApproval = "SELF_APPROVAL_FORBIDDEN"
+    /// 403: the approval token does not match the action's.
+    case invalidApprovalToken = "INVALID_APPROVAL_TOKEN"
+    /// 404: no action with this id (or id prefix).
+    case actionNotFound = "ACTION_NOT_FOUND"
+    /// 404: no such route.
+    case notFound = "NOT_FOUND"
+    /// 405: the route exists, the method does not.
+    case methodNotAllowed = "METHOD_NOT_ALLOWED"
+    /// 409: the action's status does not allow this transition (`current_status` says which it is).
+    case illegalTransition = "ILLEGAL_TRANSITION"
+    /// 409: an id prefix matches several actions (`matches` lists them).
+    case ambiguousID = "AMBIGUOUS_ID_PREFIX"
+    /// 413: body or a field is too large.
+    case payloadTooLarge = "PAYLOAD_TOO_LARGE"
+    /// 422: wrong type, unknown or missing field, bad query parameter (`field` names it).
+    case validationError = "VALIDATION_ERROR"
+    /// 422: the Idempotency-Key was used for a different request.
+    case idempotencyConflict = "IDEMPOTENCY_CONFLICT"
+    /// 503: the database is unavailable or the request took too long.
+    case serviceUnavailable = "SERVICE_UNAVAILABLE"
+    /// 503: the server is not ready (readiness probe).
+    case notReady = "NOT_READY"
+    /// 500: a bug; details are only in the server log.
+    case internalError = "INTERNAL_ERROR"
+}
+
+/// `{"detail": "<safe message>", "code": "<CODE>"}` plus optional `field`, `current_status`, `matches`.
+public struct ErrorResponse: Error, Sendable, Hashable, JSONWritable {
+    public var detail: String
+    public var code: String
+    /// Field path of a validation error.
+    public var field: String?
+    /// Current status of the action for `ILLEGAL_TRANSITION`.
+    public var currentStatus: ActionStatus?
+    /// Matching action ids for `AMBIGUOUS_ID_PREFIX`.
+    public var matches: [String]?
+
+    public init(detail: String, code: ErrorCode, field: String? = nil, currentStatus: ActionStatus? = nil, matches: [String]? = nil) {
+        self.detail = detail
+        self.code = code.rawValue
+        self.field = field
+        self.currentStatus = currentStatus
+        self.matches = matches
+    }
+
+    public init(json: JSONValue) throws(WireValidationError) {
+        let r = try FieldReader(json)
+        self.detail = try r.string("detail")
+        self.code = try r.string("code")
+        self.field = try r.optionalString("field")
+        self.currentStatus = try r.optionalEnumValue("current_status", ActionStatus.self)
+        if r.raw("matches") != nil {
+            var ids: [String] = []
+            for item in try r.array("matches") {
+                guard case .string(let s) = item else {
+                    throw WireValidationError(field: "matches", message: "must be an array of strings")
+                }
+                ids.append(s)
+            }
+            self.matches = ids
+        } else {
+            self.matches = nil
+        }
+    }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("detail", self.detail)
+        w.member("code", self.code)
+        if let field = self.field { w.member("field", field) }
+        if let status = self.currentStatus { w.member("current_status", status.rawValue) }
+        if let matches = self.matches {
+            w.key("matches")
+            w.beginArray()
+            for id in matches { w.string(id) }
+            w.endArray()
+        }
+        w.endObject()
+    }
+}

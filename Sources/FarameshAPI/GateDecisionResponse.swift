@@ -1,0 +1,69 @@
+import FarameshCore
+
+/// `POST /v1/gate/decide`: the original's eleven members plus `decision` and `risk_level`.
+public struct GateDecisionResponse: Sendable, Hashable, JSONWritable {
+    public var outcome: DecisionOutcome
+    public var decision: PolicyEffect
+    public var reasonCode: String
+    public var reason: String?
+    public var riskLevel: RiskLevel
+    public var requestHash: String
+    public var policyVersion: String?
+    public var policyHash: String?
+    public var profileID: String?
+    public var profileVersion: String?
+    public var profileHash: String?
+    public var runtimeVersion: String?
+    public var provenanceID: String?
+
+    public init(decision: Decision) {
+        self.outcome = decision.outcome
+        self.decision = decision.effect
+        self.reasonCode = decision.reasonCode.rawValue
+        self.reason = decision.reason
+        self.riskLevel = decision.riskLevel
+        self.requestHash = decision.requestHash
+        self.policyVersion = decision.policyVersion
+        self.policyHash = decision.policyHash
+        self.profileID = decision.profileID
+        self.profileVersion = decision.profileVersion
+        self.profileHash = decision.profileHash
+        self.runtimeVersion = decision.runtimeVersion
+        self.provenanceID = decision.provenanceID
+    }
+
+    public init(json: JSONValue) throws(WireValidationError) {
+        let r = try FieldReader(json)
+        self.outcome = try r.enumValue("outcome", DecisionOutcome.self)
+        self.decision = try r.enumValue("decision", PolicyEffect.self)
+        self.reasonCode = try r.string("reason_code")
+        self.reason = try r.optionalString("reason")
+        self.riskLevel = try r.enumValue("risk_level", RiskLevel.self)
+        self.requestHash = try r.string("request_hash")
+        self.policyVersion = try r.optionalString("policy_version")
+        self.policyHash = try r.optionalString("policy_hash")
+        self.profileID = try r.optionalString("profile_id")
+        self.profileVersion = try r.optionalString("profile_version")
+        self.profileHash = try r.optionalString("profile_hash")
+        self.runtimeVersion = try r.optionalString("runtime_version")
+        self.provenanceID = try r.optionalString("provenance_id")
+    }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("outcome", self.outcome.rawValue)
+        w.member("decision", self.decision.rawValue)
+        w.member("reason_code", self.reasonCode)
+        w.member("reason", self.reason)
+        w.member("risk_level", self.riskLevel.rawValue)
+        w.member("request_hash", self.requestHash)
+        w.member("policy_version", self.policyVersion)
+        w.member("policy_hash", self.policyHash)
+        w.member("profile_id", self.profileID)
+        w.member("profile_version", self.profileVersion)
+        w.member("profile_hash", self.profileHash)
+        w.member("runtime_version", self.runtimeVersion)
+        w.member("provenance_id", self.provenanceID)
+        w.endObject()
+    }
+}

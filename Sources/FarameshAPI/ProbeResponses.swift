@@ -1,0 +1,58 @@
+import FarameshCore
+
+/// `GET /health`: `{"status": "healthy"}`; the process is alive (no dependency checks).
+public struct HealthResponse: Sendable, Hashable, JSONWritable {
+    public var status: String
+    public init(status: String = "healthy") { self.status = status }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("status", self.status)
+        w.endObject()
+    }
+}
+
+/// `GET /ready`: `{"status": "ready"|"not_ready", "checks": {...}}`; when not ready it also
+/// carries the error members `detail` and `code` (`NOT_READY`).
+public struct ReadinessResponse: Sendable, Hashable, JSONWritable {
+    public var ready: Bool
+    public var database: Bool
+    public var migrations: Bool
+    public var policy: Bool
+    public var shuttingDown: Bool
+
+    public init(database: Bool, migrations: Bool, policy: Bool, shuttingDown: Bool) {
+        self.database = database
+        self.migrations = migrations
+        self.policy = policy
+        self.shuttingDown = shuttingDown
+        self.ready = database && migrations && policy && !shuttingDown
+    }
+
+    /// Names of the failed checks, for the `detail` message.
+    public var failedChecks: [String] {
+        var failed: [String] = []
+        if self.shuttingDown { failed.append("shutting down") }
+        if !self.database { failed.append("database unreachable") }
+        if !self.migrations { failed.append("migrations not current") }
+        if !self.policy { failed.append("no policy loaded") }
+        return failed
+    }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("status", self.ready ? "ready" : "not_ready")
+        if !self.ready {
+            w.member("detail", "Not ready: " + self.failedChecks.joined(separator: ", "))
+            w.member("code", ErrorCode.notReady.rawValue)
+        }
+        w.key("checks")
+        w.beginObject()
+        w.member("database", self.database)
+        w.member("migrations", self.migrations)
+        w.member("policy", self.policy)
+        w.member("shutting_down", self.shuttingDown)
+        w.endObject()
+        w.endObject()
+    }
+}

@@ -1,0 +1,63 @@
+/// Rules for the short text fields of requests (`agent_id`, `tool`, `operation`, tokens).
+///
+/// The OpenAPI document states the same rules as a `pattern` and `maxLength`, so the server and
+/// the document agree exactly: at most 256 code points, no control characters (Unicode Cc), and
+/// at least one character that is not whitespace. Surrounding whitespace is trimmed; the trimmed
+/// value is what is stored and hashed.
+public enum WireText {
+    /// Maximum length in Unicode code points, counted before trimming.
+    public static let maxIdentifierLength = 256
+
+    /// Whitespace that is not a control character (ECMAScript `\s` minus the controls).
+    @inlinable
+    public static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    /// Unicode general category Cc.
+    @inlinable
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F)
+    }
+
+    /// Validates and trims an identifier-like field.
+    public static func identifier(_ raw: String, field: String, maxLength: Int = maxIdentifierLength) throws(WireValidationError) -> String {
+        var count = 0
+        for scalar in raw.unicodeScalars {
+            count += 1
+            if self.isControl(scalar) {
+                throw WireValidationError(field: field, message: "must not contain control characters")
+            }
+        }
+        if count > maxLength {
+            throw WireValidationError(field: field, message: "must be at most \(maxLength) characters")
+        }
+        let scalars = raw.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !self.isWhitespace($0) }),
+              let last = scalars.lastIndex(where: { !self.isWhitespace($0) })
+        else {
+            throw WireValidationError(field: field, message: "must not be empty")
+        }
+        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return raw }
+        return String(scalars[first...last])
+    }
+
+    /// Free text (reasons, error messages): no length rule beyond `maxLength` code points.
+    public static func text(_ raw: String, field: String, maxLength: Int) throws(WireValidationError) -> String {
+        if raw.unicodeScalars.count > maxLength {
+            throw WireValidationError(field: field, message: "must be at most \(maxLength) characters")
+        }
+        return raw
+    }
+
+    /// `text` cut to `maxLength` code points with a marker, for values that must not be rejected.
+    public static func truncated(_ text: String, maxLength: Int) -> String {
+        let scalars = text.unicodeScalars
+        guard scalars.count > maxLength else { return text }
+        let end = scalars.index(scalars.startIndex, offsetBy: maxLength)
+        return String(scalars[..<end]) + "... (truncated)"
+    }
+}

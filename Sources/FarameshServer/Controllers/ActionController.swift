@@ -1,0 +1,285 @@
+import FarameshAPI
+import FarameshCore
+import FarameshStore
+import Foundation
+import Hummingbird
+
+/// `/v1/actions`: submit, list, get, events, approval, start, result.
+///
+/// Every state change goes through `ActionStore.transition` (one transaction in the store); the
+/// handlers only decide who may ask for it and translate the answer.
+struct ActionController: Sendable {
+    typealias Context = AppRequestContext
+
+    static let defaultApprovedReason = "Approved by human"
+    static let defaultDeniedReason = "Denied by human"
+    static let maxResultReasonLength = 1_000
+    static let maxResultErrorLength = 4_000
+    static let maxIdempotencyKeyLength = 255
+
+    let store: any ActionStore
+    let policy: PolicyRuntime
+    let metrics: ServerMetrics
+    let defaultApprovalTimeout: Duration
+    let requestTimeout: Duration
+
+    var resolver: ActionIDResolver { ActionIDResolver(store: self.store) }
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.post(use: self.bounded(self.submit))
+        group.get(use: self.bounded(self.list))
+        group.get(":id", use: self.bounded(self.get))
+        group.get(":id/events", use: self.bounded(self.events))
+        group.post(":id/approval", use: self.bounded(self.approval))
+        group.post(":id/start", use: self.bounded(self.start))
+        group.post(":id/result", use: self.bounded(self.result))
+    }
+
+    /// Reads the body first (bounded by size), then runs the handler under the request deadline.
+    private func bounded(
+        _ handler: @escaping @Sendable (Request, Context) async throws -> Response
+    ) -> @Sendable (Request, Context) async throws -> Response {
+        let limit = self.requestTimeout
+        return { request, context in
+            var request = request
+            if request.method == .post { _ = try await RequestBody.collect(&request) }
+            let buffered = request
+            return try await Deadline.run(limit) { try await handler(buffered, context) }
+        }
+    }
+
+    // MARK: submit
+
+    @Sendable func submit(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let idempotencyKey = try Self.idempotencyKey(request.headers)
+        var request = request
+        let body = try await RequestBody.decode(&request, SubmitActionRequest.init(json:))
+        let actionRequest = body.actionRequest
+
+        let started = ContinuousClock.now
+        let decision = self.policy.decide(actionRequest)
+        self.metrics.recordDecision(outcome: decision.outcome, reasonCode: decision.reasonCode,
+                                    duration: ContinuousClock.now - started)
+
+        let now = WireTimestamp.now()
+        let id = UUID()
+        let status: ActionStatus
+        var approvalToken: String?
+        var expiresAt: Date?
+        switch decision.outcome {
+        case .execute:
+            status = .allowed
+        case .halt:
+            status = .denied
+        case .abstain:
+            status = .pendingApproval
+            approvalToken = Self.makeApprovalToken()
+            let timeout = decision.approvalTimeout ?? self.defaultApprovalTimeout
+            expiresAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(now) + Self.microseconds(timeout))
+        }
+
+        let created = EventChain.makeEvent(
+            actionID: id, type: .created,
+            meta: .object(["decision": .string(decision.effect.rawValue), "risk_level": .string(decision.riskLevel.rawValue)]),
+            actor: identity.name, at: now, prevHash: nil)
+        var decisionMeta: [String: JSONValue] = [
+            "decision": .string(decision.effect.rawValue),
+            "outcome": .string(decision.outcome.rawValue),
+            "reason_code": .string(decision.reasonCode.rawValue),
+            "reason": .string(decision.reason),
+            "risk_level": .string(decision.riskLevel.rawValue),
+            "request_hash": .string(decision.requestHash),
+            "provenance_id": .string(decision.provenanceID),
+            "policy_hash": decision.policyHash.map(JSONValue.string) ?? .null,
+            "policy_version": decision.policyVersion.map(JSONValue.string) ?? .null,
+        ]
+        if let expiresAt { decisionMeta["approval_expires_at"] = .string(WireTimestamp.format(expiresAt)) }
+        let decided = EventChain.makeEvent(actionID: id, type: .decisionMade, meta: .object(decisionMeta),
+                                           actor: identity.name, at: now, prevHash: created.recordHash)
+
+        let action = Action(
+            id: id, request: actionRequest, status: status, decision: decision.effect, outcome: decision.outcome,
+            reason: decision.reason, reasonCode: decision.reasonCode, riskLevel: decision.riskLevel,
+            requestHash: decision.requestHash, policyHash: decision.policyHash, policyVersion: decision.policyVersion,
+            profileID: decision.profileID, profileVersion: decision.profileVersion, profileHash: decision.profileHash,
+            runtimeVersion: decision.runtimeVersion, provenanceID: decision.provenanceID,
+            approvalToken: approvalToken, approvalExpiresAt: expiresAt,
+            createdAt: created.createdAt, updatedAt: created.createdAt, version: 1, lastEventHash: decided.recordHash)
+
+        let result = try await self.store.submit(action, events: [created, decided], idempotencyKey: idempotencyKey)
+        if result.created { self.metrics.recordSubmission(status: status) }
+        return JSONResponse.make(ActionResponse(action: result.action, tokenField: Self.tokenField(for: identity)))
+    }
+
+    // MARK: reads
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        _ = try context.requireIdentity()
+        let parsed: ListQuery
+        do {
+            parsed = try ListQuery.parse(rawQuery: request.uri.query)
+        } catch {
+            throw APIError.validation(error)
+        }
+        let page = try await self.store.list(parsed.query)
+        var writer = JSONWriter(reservingCapacity: 1024 * max(1, page.actions.count))
+        writer.beginArray()
+        for action in page.actions {
+            ActionResponse(action: action, tokenField: .omitted).write(to: &writer)
+        }
+        writer.endArray()
+        var headers: HTTPFields = [:]
+        if let next = page.nextCursor {
+            headers[Self.nextCursorHeader] = next.encoded
+            headers[.link] = "</v1/actions?\(parsed.nextPageQuery(cursor: next))>; rel=\"next\""
+        }
+        return JSONResponse.make(bytes: writer.bytes, headers: headers)
+    }
+
+    static let nextCursorHeader = HTTPField.Name("X-Next-Cursor")!
+
+    @Sendable func get(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let action = try await self.resolver.action(try Self.idParameter(context))
+        return JSONResponse.make(ActionResponse(action: action, tokenField: Self.tokenField(for: identity)))
+    }
+
+    @Sendable func events(_ request: Request, context: Context) async throws -> Response {
+        _ = try context.requireIdentity()
+        let action = try await self.resolver.action(try Self.idParameter(context))
+        let events = try await self.store.events(actionID: action.id)
+        return JSONResponse.make(events.map(ActionEventResponse.init(event:)))
+    }
+
+    // MARK: transitions
+
+    @Sendable func approval(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        guard identity.canApprove else {
+            throw APIError.forbidden("Only approver or admin tokens can approve or deny actions")
+        }
+        var request = request
+        let body = try await RequestBody.decode(&request, ApprovalRequest.init(json:))
+        let verb = body.approve ? "approve" : "deny"
+        let action = try await self.resolver.action(try Self.idParameter(context))
+        guard action.status == .pendingApproval else {
+            throw APIError.illegalTransition(action, attempted: verb)
+        }
+        if !identity.isLocal {
+            let timeline = try await self.store.events(actionID: action.id)
+            if let submitted = timeline.first(where: { $0.type == .created }), submitted.actor == identity.name {
+                throw APIError.forbidden("An approver cannot \(verb) an action their own token submitted", code: .selfApproval)
+            }
+        }
+        guard let expected = action.approvalToken, Self.constantTimeEqual(expected, body.token) else {
+            throw APIError.forbidden("Invalid approval token", code: .invalidApprovalToken)
+        }
+        let now = WireTimestamp.now()
+        let reason = body.reason ?? (body.approve ? Self.defaultApprovedReason : Self.defaultDeniedReason)
+        let change = TransitionRequest(
+            transition: body.approve ? .approve : .deny, actor: identity.name, reason: reason,
+            meta: .object(["reason": body.reason.map(JSONValue.string) ?? .null, "approver": .string(identity.name)]),
+            now: now)
+        let updated = try await self.transition(action.id, change, verb: verb)
+        self.metrics.recordApprovalWait(approved: body.approve, wait: .microseconds(
+            WireTimestamp.microseconds(now) - WireTimestamp.microseconds(action.createdAt)))
+        return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
+    }
+
+    @Sendable func start(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        var request = request
+        // No body (what the published client sends) or an empty object.
+        if let json = try await RequestBody.json(&request, allowEmpty: true) {
+            do {
+                _ = try FieldReader(json, allowed: [])
+            } catch {
+                throw APIError.validation(error)
+            }
+        }
+        let id = try await self.resolver.id(try Self.idParameter(context))
+        let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: WireTimestamp.now())
+        let updated = try await self.transition(id, change, verb: "start")
+        return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
+    }
+
+    @Sendable func result(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        var request = request
+        let body = try await RequestBody.decode(&request, ResultRequest.init(json:))
+        let id = try await self.resolver.id(try Self.idParameter(context))
+        let error = body.error.map { WireText.truncated($0, maxLength: Self.maxResultErrorLength) }
+        let reason = body.success
+            ? "Execution completed"
+            : body.error.map { WireText.truncated($0, maxLength: Self.maxResultReasonLength) } ?? "Execution failed"
+        let change = TransitionRequest(
+            transition: body.success ? .succeed : .fail, actor: identity.name, reason: reason,
+            meta: .object(["reason": .string(reason), "error": error.map(JSONValue.string) ?? .null]),
+            now: WireTimestamp.now())
+        let updated = try await self.transition(id, change, verb: "record a result for")
+        return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
+    }
+
+    private func transition(_ id: UUID, _ change: TransitionRequest, verb: String) async throws -> Action {
+        do {
+            return try await self.store.transition(id, change)
+        } catch StoreError.illegalTransition(let current) {
+            throw APIError.illegalTransition(current, attempted: verb)
+        } catch StoreError.notFound {
+            throw APIError.actionNotFound(ActionIDResolver.displayReference(id.uuidString))
+        }
+    }
+
+    // MARK: helpers
+
+    /// Agents never see approval tokens; approvers and admins do.
+    static func tokenField(for identity: Identity) -> ActionResponse.TokenField {
+        identity.role == .agent ? .hidden : .shown
+    }
+
+    static func idParameter(_ context: Context) throws -> String {
+        guard let id = context.parameters.get("id") else { throw APIError.actionNotFound("(missing id)") }
+        return id
+    }
+
+    /// The optional `Idempotency-Key` header: 1–255 visible ASCII characters.
+    static func idempotencyKey(_ headers: HTTPFields) throws -> String? {
+        guard let key = headers[Self.idempotencyKeyHeader] else { return nil }
+        guard !key.isEmpty, key.utf8.count <= Self.maxIdempotencyKeyLength,
+              key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E })
+        else {
+            throw APIError(.unprocessableContent, .validationError,
+                           "Invalid request: Idempotency-Key must be 1 to \(Self.maxIdempotencyKeyLength) visible ASCII characters",
+                           field: "Idempotency-Key")
+        }
+        return key
+    }
+
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
+
+    /// 128 random bits, URL-safe base64 without padding (22 characters), like the original.
+    static func makeApprovalToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
+        for i in 0..<max(x.count, y.count) {
+            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+        }
+        return difference == 0 && x.count == y.count
+    }
+
+    static func microseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}

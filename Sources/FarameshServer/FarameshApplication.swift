@@ -1,0 +1,140 @@
+public import FarameshStore
+public import Hummingbird
+import HummingbirdTLS
+public import Logging
+import NIOSSL
+public import ServiceLifecycle
+
+/// Why the server could not be built (safe to print).
+public struct ServerStartupError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { self.message }
+}
+
+/// Wires the HTTP service together. `faramesh serve` calls `run`; tests call `make`.
+public enum FarameshApplication {
+    /// Builds the Hummingbird application (routes, middleware, TLS, migrations before start).
+    /// - Throws: `ServerStartupError` when the TLS files cannot be loaded.
+    public static func make(
+        configuration: ServerConfiguration,
+        store: some ActionStore,
+        policy: PolicyRuntime,
+        metrics: ServerMetrics,
+        readiness: Readiness = Readiness(),
+        logger: Logger
+    ) throws -> some ApplicationProtocol {
+        let router = self.buildRouter(configuration: configuration, store: store, policy: policy,
+                                      metrics: metrics, readiness: readiness)
+        var app = Application(
+            router: router,
+            server: try self.serverBuilder(configuration),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            logger: logger)
+        if configuration.migrateOnStart {
+            app.beforeServerStarts {
+                try await store.migrate()
+                readiness.markMigrationsCurrent()
+            }
+        }
+        return app
+    }
+
+    /// Runs the whole service until SIGTERM/SIGINT. Service order (start order; shutdown is the
+    /// reverse): the store's services, the expiry sweeper, the policy watcher (hot reload only),
+    /// the HTTP server, and last the readiness flipper, so `/ready` turns false before draining.
+    /// - Throws: `PolicyRuntimeError` / `ServerStartupError` for bad configuration.
+    public static func run(
+        configuration: ServerConfiguration,
+        store: some ActionStore,
+        storeServices: [any Service],
+        metrics: ServerMetrics = ServerMetrics(),
+        logger: Logger
+    ) async throws {
+        let policy = try PolicyRuntime(configuration: configuration, metrics: metrics, logger: logger)
+        let readiness = Readiness()
+        let app = try self.make(configuration: configuration, store: store, policy: policy, metrics: metrics,
+                                readiness: readiness, logger: logger)
+        var services: [any Service] = storeServices
+        services.append(ApprovalExpirySweeper(store: store, interval: configuration.expirySweepInterval,
+                                              callTimeout: configuration.requestTimeout, metrics: metrics, logger: logger))
+        if configuration.hotReload {
+            services.append(PolicyWatcher(runtime: policy))
+        }
+        services.append(app)
+        services.append(ReadinessFlipper(readiness: readiness, logger: logger))
+        if configuration.authMode == .local {
+            logger.warning("No token configured: open local mode, every caller is the admin identity 'local'")
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await store.shutdown()
+            throw error
+        }
+        try await store.shutdown()
+    }
+
+    static func buildRouter(
+        configuration: ServerConfiguration,
+        store: any ActionStore,
+        policy: PolicyRuntime,
+        metrics: ServerMetrics,
+        readiness: Readiness
+    ) -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        // Outermost first: metrics see the final status, errors are JSON everywhere.
+        router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
+        if configuration.enableCORS {
+            router.add(middleware: CORSMiddleware(
+                allowOrigin: .all,
+                allowHeaders: [.accept, .authorization, .contentType, .origin, ActionController.idempotencyKeyHeader],
+                allowMethods: [.get, .post, .options],
+                exposedHeaders: ["X-Next-Cursor", "Link"]))
+        }
+        router.add(middleware: ErrorMiddleware())
+
+        let auth = AuthMiddleware(authenticator: Authenticator(configuration: configuration, store: store))
+        let system = SystemController(store: store, policy: policy, metrics: metrics, readiness: readiness,
+                                      readinessTimeout: configuration.readinessTimeout)
+        system.addPublicRoutes(to: router)
+        if configuration.metricsPublic {
+            system.addMetricsRoute(to: router)
+        } else {
+            system.addMetricsRoute(to: router.group("metrics").add(middleware: auth))
+        }
+
+        let v1 = router.group("v1").add(middleware: auth)
+        ActionController(store: store, policy: policy, metrics: metrics,
+                         defaultApprovalTimeout: configuration.defaultApprovalTimeout,
+                         requestTimeout: configuration.requestTimeout)
+            .addRoutes(to: v1.group("actions"))
+        GateController(policy: policy, metrics: metrics).addRoutes(to: v1.group("gate"))
+        PolicyController(policy: policy).addRoutes(to: v1.group("policy"))
+        return router
+    }
+
+    private static func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPServerBuilder {
+        switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
+        case (nil, nil):
+            return .http1()
+        case (let certificatePath?, let keyPath?):
+            let tls: TLSConfiguration
+            do {
+                let chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+                let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+                tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                               privateKey: .privateKey(key))
+            } catch {
+                throw ServerStartupError("Cannot load the TLS certificate or key (check tlsCertificatePath/tlsKeyPath)")
+            }
+            return try .tls(.http1(), tlsConfiguration: tls)
+        default:
+            throw ServerStartupError("TLS needs both a certificate and a key path")
+        }
+    }
+}

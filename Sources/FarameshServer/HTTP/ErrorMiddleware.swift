@@ -1,0 +1,122 @@
+import FarameshAPI
+import FarameshCore
+import FarameshStore
+import Hummingbird
+import NIOCore
+
+/// Turns every error into a JSON error response, so no client ever sees an empty or plain-text
+/// 500, and maps domain/store errors to their HTTP meaning. Logs internals at debug level only.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return Self.response(for: error, request: request, context: context)
+        }
+    }
+
+    static func response(for error: any Error, request: Request, context: Context) -> Response {
+        let apiError = self.apiError(for: error, request: request, context: context)
+        return apiError.response(from: request, context: context)
+    }
+
+    static func apiError(for error: any Error, request: Request, context: Context) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as WireValidationError:
+            return .validation(error)
+        case let error as JSONParseError:
+            return .malformedJSON(error)
+        case is NIOTooManyBytesError:
+            return .bodyTooLarge(limit: AppRequestContext.maxBodyBytes)
+        case let error as StoreError:
+            return self.apiError(for: error, context: context)
+        case is Deadline.Exceeded:
+            context.logger.warning("Request exceeded its time limit")
+            return .unavailable("The request took too long (is the database reachable?); try again later")
+        case let error as HTTPError:
+            return self.apiError(for: error, request: request, context: context)
+        case let error as any HTTPResponseError:
+            let status = error.status
+            let code: ErrorCode = status.code >= 500 ? .internalError : .validationError
+            return APIError(status, code, status.reasonPhrase)
+        default:
+            context.logger.error("Unhandled error", metadata: ["error.type": "\(type(of: error))"])
+            context.logger.debug("Unhandled error details", metadata: ["error": "\(String(reflecting: error))"])
+            return .internalError
+        }
+    }
+
+    static func apiError(for error: StoreError, context: Context) -> APIError {
+        switch error {
+        case .notFound:
+            return APIError(.notFound, .actionNotFound, "Action not found")
+        case .illegalTransition(let current):
+            return .illegalTransition(current, attempted: "change")
+        case .idempotencyConflict(let existing):
+            return APIError(.unprocessableContent, .idempotencyConflict,
+                            "Idempotency-Key was already used for a different request (action \(existing.uuidString.lowercased()))",
+                            field: "Idempotency-Key")
+        case .duplicateToken:
+            return APIError(.conflict, .illegalTransition, "A token with this name already exists")
+        case .unavailable:
+            context.logger.warning("Store unavailable")
+            return .unavailable()
+        }
+    }
+
+    /// Hummingbird's own errors: unknown route (404, or 405 when only the method is wrong),
+    /// bad percent-encoding and the like.
+    static func apiError(for error: HTTPError, request: Request, context: Context) -> APIError {
+        switch error.status {
+        case .notFound:
+            let allowed = RouteTable.allowedMethods(path: request.uri.path)
+            if !allowed.isEmpty {
+                return APIError(.methodNotAllowed, .methodNotAllowed, "Method \(request.method.rawValue) is not allowed here",
+                                headers: [.allow: allowed.joined(separator: ", ")])
+            }
+            return APIError(.notFound, .notFound, "Not found")
+        case .contentTooLarge:
+            return .bodyTooLarge(limit: AppRequestContext.maxBodyBytes)
+        default:
+            let status = error.status
+            if status.code >= 500 {
+                context.logger.error("Framework error", metadata: ["status": "\(status.code)"])
+                return .internalError
+            }
+            return APIError(status, .validationError, status.reasonPhrase)
+        }
+    }
+}
+
+/// The routes the service serves, for telling 405 from 404.
+enum RouteTable {
+    static let routes: [(segments: [String], methods: [String])] = [
+        (["health"], ["GET"]),
+        (["ready"], ["GET"]),
+        (["metrics"], ["GET"]),
+        (["openapi.yaml"], ["GET"]),
+        (["v1", "actions"], ["GET", "POST"]),
+        (["v1", "actions", ":id"], ["GET"]),
+        (["v1", "actions", ":id", "events"], ["GET"]),
+        (["v1", "actions", ":id", "approval"], ["POST"]),
+        (["v1", "actions", ":id", "start"], ["POST"]),
+        (["v1", "actions", ":id", "result"], ["POST"]),
+        (["v1", "gate", "decide"], ["POST"]),
+        (["v1", "policy", "info"], ["GET"]),
+    ]
+
+    static func allowedMethods(path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        for route in self.routes where route.segments.count == segments.count {
+            let matches = zip(route.segments, segments).allSatisfy { template, segment in
+                template.hasPrefix(":") || template == segment
+            }
+            if matches { return route.methods }
+        }
+        return []
+    }
+}

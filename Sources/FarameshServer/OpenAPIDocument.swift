@@ -1,0 +1,627 @@
+/// The OpenAPI 3.1 description of this service, served at `/openapi.yaml`. It is the single
+/// source of truth for the HTTP contract: the tests parse it and check the server against it,
+/// and CI runs schemathesis against the live server with it.
+enum OpenAPIDocument {
+    static let bytes: [UInt8] = Array(yaml.utf8)
+
+    /// Members of the action object, shared by `Action` and `ActionListItem` (which must not
+    /// carry `approval_token`: `not: {required: [approval_token]}`).
+    private static let actionProperties = #"""
+        id: {type: string, format: uuid}
+        agent_id: {type: string}
+        tool: {type: string}
+        operation: {type: string}
+        params: {type: object}
+        context: {type: object}
+        status: {$ref: "#/components/schemas/ActionStatus"}
+        decision: {$ref: "#/components/schemas/Decision"}
+        reason: {$ref: "#/components/schemas/NullableString"}
+        risk_level: {$ref: "#/components/schemas/RiskLevel"}
+        approval_token:
+          type: [string, "null"]
+          description: Single-use approval capability while pending; null for agent tokens and when not pending.
+        approval_expires_at:
+          type: [string, "null"]
+          format: date-time
+        policy_version: {$ref: "#/components/schemas/NullableString"}
+        created_at: {type: string, format: date-time}
+        updated_at: {type: string, format: date-time}
+        js_example: {type: "null"}
+        python_example: {type: "null"}
+        outcome: {$ref: "#/components/schemas/Outcome"}
+        reason_code: {type: string}
+        reason_details:
+          type: object
+          additionalProperties: false
+          required: [risk_level]
+          properties:
+            risk_level: {$ref: "#/components/schemas/RiskLevel"}
+        request_hash: {$ref: "#/components/schemas/Hash"}
+        policy_hash: {$ref: "#/components/schemas/NullableString"}
+        runtime_version: {$ref: "#/components/schemas/NullableString"}
+        profile_id: {$ref: "#/components/schemas/NullableString"}
+        profile_version: {$ref: "#/components/schemas/NullableString"}
+        profile_hash: {$ref: "#/components/schemas/NullableString"}
+        provenance_id: {$ref: "#/components/schemas/NullableString"}
+"""#
+
+    static let yaml = #"""
+openapi: 3.1.0
+info:
+  title: Faramesh
+  version: 0.3.0
+  summary: Execution gatekeeper for AI agents.
+  description: |
+    Agents submit every tool call; a YAML policy decides allow / deny / require_approval, a risk
+    level is attached, risky calls wait for a human, and every step lands in a hash-chained
+    audit log. Wire-compatible with Faramesh Core v0.3 (`faramesh-sdk` 0.3.3 works unchanged).
+
+    Authentication: `Authorization: Bearer <token>`. Roles: `agent` (submit, read, start,
+    report results, decide), `approver` (+ approve/deny), `admin` (everything). Agents never
+    see approval tokens. Without any token configured the server runs in open local mode.
+
+    Every error body is `{"detail": "...", "code": "..."}`, plus `field` for validation
+    errors, `current_status` for illegal transitions and `matches` for ambiguous id prefixes.
+servers:
+  - url: /
+security:
+  - bearerAuth: []
+tags:
+  - name: actions
+  - name: gate
+  - name: policy
+  - name: operations
+paths:
+  /health:
+    get:
+      tags: [operations]
+      operationId: health
+      summary: Liveness (no dependency checks).
+      security: []
+      responses:
+        "200":
+          description: The process is alive.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Health"}
+  /ready:
+    get:
+      tags: [operations]
+      operationId: ready
+      summary: Readiness (database, migrations, policy; false once shutdown began).
+      security: []
+      responses:
+        "200":
+          description: Ready to serve.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Readiness"}
+        "503":
+          description: Not ready; `checks` says which check failed.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Readiness"}
+  /metrics:
+    get:
+      tags: [operations]
+      operationId: metrics
+      summary: Prometheus metrics (text exposition 0.0.4).
+      description: Needs a token unless the server is configured with public metrics.
+      security:
+        - {}
+        - bearerAuth: []
+      responses:
+        "200":
+          description: Metrics in Prometheus text format.
+          content:
+            text/plain:
+              schema: {type: string}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /openapi.yaml:
+    get:
+      tags: [operations]
+      operationId: openapi
+      summary: This document.
+      security: []
+      responses:
+        "200":
+          description: The OpenAPI document.
+          content:
+            application/yaml:
+              schema: {type: string}
+  /v1/actions:
+    post:
+      tags: [actions]
+      operationId: submitAction
+      summary: Submit an action; the policy decides and the action is recorded.
+      description: |
+        Returns 200 (not 201) with the recorded action, as the original does. `allowed` and
+        `denied` are final decisions; `pending_approval` waits for a human until
+        `approval_expires_at`, then becomes `expired` (never approved automatically).
+
+        Optional header `Idempotency-Key` (1 to 255 visible ASCII characters): a retry with the
+        same key and the same request returns the stored action; the same key with a different
+        request is rejected with 422 `IDEMPOTENCY_CONFLICT`. Keys are kept at least 24 hours.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ActionRequest"}
+      responses:
+        "200":
+          description: The recorded action (`approval_token` is null for agent tokens).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Action"}
+        "400": {$ref: "#/components/responses/MalformedJSON"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+    get:
+      tags: [actions]
+      operationId: listActions
+      summary: List actions, newest first.
+      description: |
+        A bare JSON array (client compatibility). List entries never carry `approval_token`.
+        When more rows may follow, the response has an `X-Next-Cursor` header and a
+        `Link: <...>; rel="next"` header; pass the cursor back as `cursor` for keyset paging.
+      parameters:
+        - name: limit
+          in: query
+          schema: {type: integer, minimum: 1, maximum: 1000, default: 20}
+        - name: offset
+          in: query
+          schema: {type: integer, minimum: 0, maximum: 2147483647, default: 0}
+        - name: agent_id
+          in: query
+          schema: {$ref: "#/components/schemas/Identifier"}
+        - name: tool
+          in: query
+          schema: {$ref: "#/components/schemas/Identifier"}
+        - name: status
+          in: query
+          schema: {$ref: "#/components/schemas/ActionStatus"}
+        - name: risk_level
+          in: query
+          schema: {$ref: "#/components/schemas/RiskLevel"}
+        - name: cursor
+          in: query
+          schema: {$ref: "#/components/schemas/Cursor"}
+      responses:
+        "200":
+          description: One page of actions.
+          headers:
+            X-Next-Cursor:
+              description: Cursor of the next page (absent on the last page).
+              schema: {$ref: "#/components/schemas/Cursor"}
+            Link:
+              description: '`</v1/actions?...&cursor=...>; rel="next"` (absent on the last page).'
+              schema: {type: string}
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {$ref: "#/components/schemas/ActionListItem"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/actions/{id}:
+    get:
+      tags: [actions]
+      operationId: getAction
+      summary: One action (by id or unique id prefix).
+      parameters:
+        - $ref: "#/components/parameters/ActionID"
+      responses:
+        "200":
+          description: The action; `approval_token` is shown to approver and admin tokens only.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Action"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/actions/{id}/events:
+    get:
+      tags: [actions]
+      operationId: getActionEvents
+      summary: The action's hash-chained timeline, oldest first.
+      parameters:
+        - $ref: "#/components/parameters/ActionID"
+      responses:
+        "200":
+          description: Events in order; each `prev_hash` is the previous `record_hash`.
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {$ref: "#/components/schemas/ActionEvent"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/actions/{id}/approval:
+    post:
+      tags: [actions]
+      operationId: decideApproval
+      summary: Approve or deny a pending action (approver or admin tokens only).
+      description: |
+        Needs the approver or admin role AND the action's approval token (shown to those roles
+        by `GET /v1/actions/{id}`). The token holder's name is recorded as the actor. An approver
+        cannot decide an action their own token submitted. Late (expired) or repeated decisions
+        get 409 with the current status.
+      parameters:
+        - $ref: "#/components/parameters/ActionID"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ApprovalRequest"}
+      responses:
+        "200":
+          description: The action after the decision.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Action"}
+        "400": {$ref: "#/components/responses/MalformedJSON"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/actions/{id}/start:
+    post:
+      tags: [actions]
+      operationId: startAction
+      summary: Mark an allowed or approved action as executing.
+      description: The gatekeeper does not run the action; the agent does and reports `/result`.
+      parameters:
+        - $ref: "#/components/parameters/ActionID"
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/StartRequest"}
+      responses:
+        "200":
+          description: The action, now `executing`.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Action"}
+        "400": {$ref: "#/components/responses/MalformedJSON"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/actions/{id}/result:
+    post:
+      tags: [actions]
+      operationId: reportResult
+      summary: Report the outcome of an executing, allowed or approved action.
+      description: Accepted from `executing`, `allowed` and `approved` only (never from `pending_approval`).
+      parameters:
+        - $ref: "#/components/parameters/ActionID"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ResultRequest"}
+      responses:
+        "200":
+          description: The action, now `succeeded` or `failed`.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Action"}
+        "400": {$ref: "#/components/responses/MalformedJSON"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/gate/decide:
+    post:
+      tags: [gate]
+      operationId: gateDecide
+      summary: Decide without recording anything.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ActionRequest"}
+      responses:
+        "200":
+          description: The decision, bound to request, policy, profile and runtime.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/GateDecision"}
+        "400": {$ref: "#/components/responses/MalformedJSON"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/policy/info:
+    get:
+      tags: [policy]
+      operationId: policyInfo
+      summary: The active policy and the result of the last reload.
+      responses:
+        "200":
+          description: Policy information.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/PolicyInfo"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+components:
+  securitySchemes:
+    bearerAuth:
+      type: http
+      scheme: bearer
+  parameters:
+    ActionID:
+      name: id
+      in: path
+      required: true
+      description: Full action id, or a prefix of at least 8 hex digits that matches exactly one action.
+      schema: {type: string, minLength: 1, maxLength: 64}
+  responses:
+    MalformedJSON:
+      description: The body is not valid JSON (`MALFORMED_JSON`).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    Unauthorized:
+      description: Missing, malformed or unknown bearer token (`UNAUTHORIZED`).
+      headers:
+        WWW-Authenticate:
+          schema: {type: string, const: Bearer}
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    Forbidden:
+      description: |
+        The token's role may not do this (`FORBIDDEN`), an approver tried to decide their own
+        submission (`SELF_APPROVAL_FORBIDDEN`), or the approval token is wrong (`INVALID_APPROVAL_TOKEN`).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    NotFound:
+      description: No action with this id or id prefix (`ACTION_NOT_FOUND`).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    Conflict:
+      description: |
+        The action's status does not allow this (`ILLEGAL_TRANSITION`, with `current_status`),
+        or the id prefix matches several actions (`AMBIGUOUS_ID_PREFIX`, with `matches`).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    TooLarge:
+      description: Body over 256 KiB, params over 100,000 or context over 10,000 bytes of canonical JSON (`PAYLOAD_TOO_LARGE`).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    Invalid:
+      description: |
+        Wrong type, unknown, missing or out-of-range field or parameter (`VALIDATION_ERROR`, with
+        `field`), or an Idempotency-Key reused for a different request (`IDEMPOTENCY_CONFLICT`).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    Unavailable:
+      description: The database is unavailable or the request took too long (`SERVICE_UNAVAILABLE`).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    Internal:
+      description: A server bug (`INTERNAL_ERROR`); details are only in the server log.
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+  schemas:
+    Identifier:
+      description: |
+        At most 256 characters, no control characters, not blank. Surrounding whitespace is
+        trimmed; the trimmed value is stored and hashed.
+      type: string
+      minLength: 1
+      maxLength: 256
+      pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    Cursor:
+      description: Opaque keyset cursor from `X-Next-Cursor`.
+      type: string
+      pattern: "^[0-9]{1,16}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    ActionStatus:
+      type: string
+      enum: [pending_decision, allowed, denied, pending_approval, approved, executing, succeeded, failed, timeout, expired]
+    Decision:
+      type: string
+      enum: [allow, deny, require_approval]
+    Outcome:
+      type: string
+      enum: [EXECUTE, ABSTAIN, HALT]
+    RiskLevel:
+      type: string
+      enum: [low, medium, high]
+    EventType:
+      type: string
+      enum: [created, decision_made, approved, denied, expired, started, succeeded, failed, timeout]
+    Hash:
+      type: string
+      pattern: "^[0-9a-f]{64}$"
+    NullableString:
+      type: [string, "null"]
+    ActionRequest:
+      type: object
+      additionalProperties: false
+      required: [agent_id, tool, operation, params]
+      properties:
+        agent_id: {$ref: "#/components/schemas/Identifier"}
+        tool: {$ref: "#/components/schemas/Identifier"}
+        operation: {$ref: "#/components/schemas/Identifier"}
+        params:
+          type: object
+          description: Tool parameters, kept exactly as sent (string values are not trimmed).
+        context:
+          type: [object, "null"]
+          description: Extra context; null is stored as {}.
+    ApprovalRequest:
+      type: object
+      additionalProperties: false
+      required: [token, approve]
+      properties:
+        token: {$ref: "#/components/schemas/Identifier"}
+        approve: {type: boolean}
+        reason:
+          type: [string, "null"]
+          maxLength: 2000
+    ResultRequest:
+      type: object
+      additionalProperties: false
+      required: [success]
+      properties:
+        success: {type: boolean}
+        error:
+          type: [string, "null"]
+          description: Stored truncated to 4,000 characters (1,000 in `reason`).
+    StartRequest:
+      type: object
+      additionalProperties: false
+      maxProperties: 0
+      description: No body, or an empty object.
+    Action:
+      type: object
+      additionalProperties: false
+      required: [id, agent_id, tool, operation, params, context, status, decision, reason, risk_level,
+                 approval_token, approval_expires_at, policy_version, created_at, updated_at, js_example,
+                 python_example, outcome, reason_code, reason_details, request_hash, policy_hash,
+                 runtime_version, profile_id, profile_version, profile_hash, provenance_id]
+      properties:
+\#(actionProperties)
+    ActionListItem:
+      description: An action as listed (no `approval_token` member).
+      type: object
+      additionalProperties: false
+      not: {required: [approval_token]}
+      required: [id, agent_id, tool, operation, params, context, status, decision, reason, risk_level,
+                 approval_expires_at, policy_version, created_at, updated_at, js_example,
+                 python_example, outcome, reason_code, reason_details, request_hash, policy_hash,
+                 runtime_version, profile_id, profile_version, profile_hash, provenance_id]
+      properties:
+\#(actionProperties)
+    ActionEvent:
+      type: object
+      additionalProperties: false
+      required: [id, action_id, event_type, meta, created_at, prev_hash, record_hash, seq, actor]
+      properties:
+        id: {type: string, format: uuid}
+        action_id: {type: string, format: uuid}
+        event_type: {$ref: "#/components/schemas/EventType"}
+        meta: {type: object}
+        created_at: {type: string, format: date-time}
+        prev_hash:
+          anyOf:
+            - {$ref: "#/components/schemas/Hash"}
+            - {type: "null"}
+        record_hash: {$ref: "#/components/schemas/Hash"}
+        seq: {type: integer, minimum: 0}
+        actor: {type: string}
+    GateDecision:
+      type: object
+      additionalProperties: false
+      required: [outcome, decision, reason_code, reason, risk_level, request_hash, policy_version, policy_hash,
+                 profile_id, profile_version, profile_hash, runtime_version, provenance_id]
+      properties:
+        outcome: {$ref: "#/components/schemas/Outcome"}
+        decision: {$ref: "#/components/schemas/Decision"}
+        reason_code: {type: string}
+        reason: {$ref: "#/components/schemas/NullableString"}
+        risk_level: {$ref: "#/components/schemas/RiskLevel"}
+        request_hash: {$ref: "#/components/schemas/Hash"}
+        policy_version: {$ref: "#/components/schemas/NullableString"}
+        policy_hash: {$ref: "#/components/schemas/NullableString"}
+        profile_id: {$ref: "#/components/schemas/NullableString"}
+        profile_version: {$ref: "#/components/schemas/NullableString"}
+        profile_hash: {$ref: "#/components/schemas/NullableString"}
+        runtime_version: {$ref: "#/components/schemas/NullableString"}
+        provenance_id: {$ref: "#/components/schemas/NullableString"}
+    PolicyInfo:
+      type: object
+      additionalProperties: false
+      required: [policy_file, policy_path, exists, policy_version, policy_hash, loaded_at, last_reload_error,
+                 builtin_default, profile_file, profile_id, profile_hash, hot_reload]
+      properties:
+        policy_file: {$ref: "#/components/schemas/NullableString"}
+        policy_path: {$ref: "#/components/schemas/NullableString"}
+        exists: {type: boolean}
+        policy_version: {$ref: "#/components/schemas/NullableString"}
+        policy_hash: {$ref: "#/components/schemas/NullableString"}
+        loaded_at:
+          type: [string, "null"]
+          format: date-time
+        last_reload_error: {$ref: "#/components/schemas/NullableString"}
+        builtin_default: {type: boolean}
+        profile_file: {$ref: "#/components/schemas/NullableString"}
+        profile_id: {$ref: "#/components/schemas/NullableString"}
+        profile_hash: {$ref: "#/components/schemas/NullableString"}
+        hot_reload: {type: boolean}
+    Health:
+      type: object
+      additionalProperties: false
+      required: [status]
+      properties:
+        status: {type: string, const: healthy}
+    Readiness:
+      type: object
+      additionalProperties: false
+      required: [status, checks]
+      properties:
+        status: {type: string, enum: [ready, not_ready]}
+        detail: {type: string}
+        code: {type: string, const: NOT_READY}
+        checks:
+          type: object
+          additionalProperties: false
+          required: [database, migrations, policy, shutting_down]
+          properties:
+            database: {type: boolean}
+            migrations: {type: boolean}
+            policy: {type: boolean}
+            shutting_down: {type: boolean}
+    Error:
+      type: object
+      additionalProperties: false
+      required: [detail, code]
+      properties:
+        detail: {type: string}
+        code:
+          type: string
+          enum: [MALFORMED_JSON, UNAUTHORIZED, FORBIDDEN, SELF_APPROVAL_FORBIDDEN, INVALID_APPROVAL_TOKEN,
+                 ACTION_NOT_FOUND, NOT_FOUND, METHOD_NOT_ALLOWED, ILLEGAL_TRANSITION, AMBIGUOUS_ID_PREFIX,
+                 PAYLOAD_TOO_LARGE, VALIDATION_ERROR, IDEMPOTENCY_CONFLICT, SERVICE_UNAVAILABLE, NOT_READY,
+                 INTERNAL_ERROR]
+        field: {type: string}
+        current_status: {$ref: "#/components/schemas/ActionStatus"}
+        matches:
+          type: array
+          items: {type: string, format: uuid}
+"""#
+}

@@ -1,0 +1,152 @@
+import FarameshCore
+public import Prometheus
+import Synchronization
+
+/// The service's Prometheus metrics, in their own registry (nothing global, so every test app
+/// has its own). Label sets are bounded: routes are the router's templates, reason codes a
+/// closed enum.
+///
+/// Not exported: database pool usage. `ActionStore` does not expose pool statistics, so there is
+/// nothing honest to report.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    private struct RequestKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    private struct RouteKey: Hashable {
+        var route: String
+        var method: String
+    }
+
+    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+    private let requestDurations = Mutex<[RouteKey: DurationHistogram]>([:])
+    /// Indexed by `DecisionOutcome` then `ReasonCode` (closed sets, created up front).
+    private let decisionCounters: [String: Counter]
+    private let decisionLatency: DurationHistogram
+    private let approvalWaitApproved: DurationHistogram
+    private let approvalWaitDenied: DurationHistogram
+    private let policyReloadSuccess: Counter
+    private let policyReloadFailure: Counter
+    private let expiredApprovals: Counter
+    /// Actions currently waiting for a human (refreshed by the expiry sweeper).
+    public let pendingApprovals: Gauge
+    private let submissions: [ActionStatus: Counter]
+
+    static let httpBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+    static let decisionBuckets: [Duration] = [
+        .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50),
+    ]
+    static let approvalWaitBuckets: [Duration] = [
+        .seconds(1), .seconds(5), .seconds(15), .seconds(30), .seconds(60), .seconds(120), .seconds(300),
+        .seconds(600), .seconds(1800), .seconds(3600), .seconds(7200), .seconds(21600), .seconds(86400),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var decisions: [String: Counter] = [:]
+        for outcome in DecisionOutcome.allCases {
+            for code in ReasonCode.allCases {
+                decisions[Self.decisionKey(outcome, code.rawValue)] = registry.makeCounter(
+                    name: "faramesh_decisions_total",
+                    labels: [("outcome", outcome.rawValue), ("reason_code", code.rawValue)],
+                    help: "Policy decisions made (submissions and gate/decide), by outcome and reason code.")
+            }
+        }
+        self.decisionCounters = decisions
+        self.decisionLatency = registry.makeDurationHistogram(
+            name: "faramesh_decision_duration_seconds", labels: [], buckets: Self.decisionBuckets,
+            help: "Time the decision engine took for one decision.")
+        self.approvalWaitApproved = registry.makeDurationHistogram(
+            name: "faramesh_approval_wait_seconds", labels: [("result", "approved")], buckets: Self.approvalWaitBuckets,
+            help: "Time from submission to a human approval or denial.")
+        self.approvalWaitDenied = registry.makeDurationHistogram(
+            name: "faramesh_approval_wait_seconds", labels: [("result", "denied")], buckets: Self.approvalWaitBuckets,
+            help: "Time from submission to a human approval or denial.")
+        self.policyReloadSuccess = registry.makeCounter(
+            name: "faramesh_policy_reloads_total", labels: [("result", "success")],
+            help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy.")
+        self.policyReloadFailure = registry.makeCounter(
+            name: "faramesh_policy_reloads_total", labels: [("result", "failure")],
+            help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy.")
+        self.expiredApprovals = registry.makeCounter(
+            name: "faramesh_approvals_expired_total",
+            help: "Pending approvals that passed their deadline and were expired by the sweeper.")
+        self.pendingApprovals = registry.makeGauge(
+            name: "faramesh_pending_approvals",
+            help: "Actions waiting for a human decision (refreshed by the expiry sweeper).")
+        var submissions: [ActionStatus: Counter] = [:]
+        for status in [ActionStatus.allowed, .denied, .pendingApproval] {
+            submissions[status] = registry.makeCounter(
+                name: "faramesh_actions_submitted_total", labels: [("status", status.rawValue)],
+                help: "Actions recorded by POST /v1/actions, by initial status (idempotent retries not counted).")
+        }
+        self.submissions = submissions
+    }
+
+    private static func decisionKey(_ outcome: DecisionOutcome, _ code: String) -> String {
+        outcome.rawValue + "|" + code
+    }
+
+    // MARK: recording
+
+    /// One answered HTTP request. `route` is the router template (bounded), never the raw path.
+    public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        let key = RequestKey(route: route, method: method, status: status)
+        let counter = self.requestCounters.withLock { counters in
+            if let c = counters[key] { return c }
+            let c = self.registry.makeCounter(
+                name: "faramesh_http_requests_total",
+                labels: [("route", route), ("method", method), ("status", String(status))],
+                help: "HTTP requests answered, by route template, method and status code.")
+            counters[key] = c
+            return c
+        }
+        counter.increment()
+        let routeKey = RouteKey(route: route, method: method)
+        let histogram = self.requestDurations.withLock { histograms in
+            if let h = histograms[routeKey] { return h }
+            let h = self.registry.makeDurationHistogram(
+                name: "faramesh_http_request_duration_seconds",
+                labels: [("route", route), ("method", method)], buckets: Self.httpBuckets,
+                help: "HTTP request latency, by route template and method.")
+            histograms[routeKey] = h
+            return h
+        }
+        histogram.record(duration)
+    }
+
+    public func recordDecision(outcome: DecisionOutcome, reasonCode: ReasonCode, duration: Duration) {
+        self.decisionCounters[Self.decisionKey(outcome, reasonCode.rawValue)]?.increment()
+        self.decisionLatency.record(duration)
+    }
+
+    public func recordSubmission(status: ActionStatus) {
+        self.submissions[status]?.increment()
+    }
+
+    public func recordApprovalWait(approved: Bool, wait: Duration) {
+        (approved ? self.approvalWaitApproved : self.approvalWaitDenied).record(max(wait, .zero))
+    }
+
+    public func recordPolicyReload(success: Bool) {
+        (success ? self.policyReloadSuccess : self.policyReloadFailure).increment()
+    }
+
+    public func recordExpired(count: Int) {
+        if count > 0 { self.expiredApprovals.increment(by: Int64(count)) }
+    }
+
+    /// Prometheus text exposition (format 0.0.4).
+    public func exposition() -> [UInt8] {
+        self.registry.emitToBuffer()
+    }
+}

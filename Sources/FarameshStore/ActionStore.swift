@@ -1,0 +1,152 @@
+import FarameshCore
+import Foundation
+
+/// The system of record for actions, their event chains and API tokens.
+///
+/// Every state change is one transaction: lock the action row, check the transition with
+/// `ActionTransition.target(from:)`, append the event (prev_hash read from the locked row),
+/// update the row, and ring the live-update doorbell with the event seq.
+/// Implementations: `PostgresActionStore` (system of record), `SQLiteActionStore` (embedded).
+public protocol ActionStore: Sendable {
+    /// Applies pending migrations (idempotent; safe with several replicas starting at once).
+    func migrate() async throws
+    /// True when the schema is at the version this build expects.
+    func migrationsCurrent() async throws -> Bool
+    /// Cheap round trip for readiness.
+    func ping() async throws
+
+    /// Inserts a new action with its first events (already chained by `EventChain`).
+    /// With an idempotency key: the same key and request hash returns the stored action
+    /// (`created == false`); the same key with another request hash throws `.idempotencyConflict`.
+    func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?) async throws -> SubmitResult
+
+    /// Applies one transition under a row lock. Throws `.notFound`, or `.illegalTransition`
+    /// with the current action when the state machine forbids it. Approving or denying a
+    /// `pending_approval` action whose `approvalExpiresAt` has passed first commits the expiry
+    /// (event `expired`, actor "system") and then throws `.illegalTransition` with status expired.
+    func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action
+
+    /// Expires up to `limit` pending approvals whose deadline is at or before `now`
+    /// (skipping rows locked by others). Returns the expired actions.
+    func expireDue(now: Date, limit: Int) async throws -> [Action]
+
+    func action(id: UUID) async throws -> Action?
+    /// Actions whose id (lower-case hex with dashes) starts with `prefix` (≥ 8 hex chars).
+    func actions(idPrefix: String, limit: Int) async throws -> [Action]
+    /// Newest first (created_at DESC, id DESC), keyset-paged by `cursor`.
+    func list(_ query: ActionQuery) async throws -> ActionPage
+    func pendingApprovalCount() async throws -> Int
+
+    /// The action's timeline, oldest first.
+    func events(actionID: UUID) async throws -> [ActionEvent]
+    /// Events with seq > `after`, ascending, at most `limit`.
+    func events(after: Int64, limit: Int) async throws -> [ActionEvent]
+
+    func createToken(_ token: APIToken) async throws
+    func token(hash: String) async throws -> APIToken?
+    func tokens() async throws -> [APIToken]
+    /// Revokes by id or name; returns false when nothing matched.
+    func revokeToken(idOrName: String, at: Date) async throws -> Bool
+
+    /// Releases connections (SQLite must close before exit).
+    func shutdown() async throws
+}
+
+public struct SubmitResult: Sendable {
+    public var action: Action
+    /// False when an idempotent retry returned the stored action.
+    public var created: Bool
+    public init(action: Action, created: Bool) { self.action = action; self.created = created }
+}
+
+public struct TransitionRequest: Sendable {
+    public var transition: ActionTransition
+    /// Token name of the caller (approver identity), or "system".
+    public var actor: String
+    /// New `reason` for the action; nil keeps the current one.
+    public var reason: String?
+    /// Extra event meta (object). The store adds nothing else.
+    public var meta: JSONValue
+    public var now: Date
+
+    public init(transition: ActionTransition, actor: String, reason: String?, meta: JSONValue = .object([:]), now: Date) {
+        self.transition = transition; self.actor = actor; self.reason = reason; self.meta = meta; self.now = now
+    }
+}
+
+public struct ActionQuery: Sendable, Hashable {
+    public var agentID: String?
+    public var tool: String?
+    public var status: ActionStatus?
+    public var riskLevel: RiskLevel?
+    public var limit: Int
+    public var offset: Int
+    /// Opaque keyset cursor from a previous page's `nextCursor`.
+    public var cursor: ActionCursor?
+
+    public init(agentID: String? = nil, tool: String? = nil, status: ActionStatus? = nil,
+                riskLevel: RiskLevel? = nil, limit: Int = 20, offset: Int = 0, cursor: ActionCursor? = nil) {
+        self.agentID = agentID; self.tool = tool; self.status = status; self.riskLevel = riskLevel
+        self.limit = limit; self.offset = offset; self.cursor = cursor
+    }
+}
+
+/// Position after the last row of a page: (created_at, id) of that row.
+public struct ActionCursor: Sendable, Hashable {
+    public var createdAt: Date
+    public var id: UUID
+    public init(createdAt: Date, id: UUID) { self.createdAt = createdAt; self.id = id }
+
+    /// "<microseconds since epoch>_<uuid>", URL-safe.
+    public var encoded: String { "\(Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())" }
+
+    public init?(encoded: String) {
+        let parts = encoded.split(separator: "_", maxSplits: 1)
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        self.createdAt = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        self.id = id
+    }
+}
+
+public struct ActionPage: Sendable {
+    public var actions: [Action]
+    /// Set when more rows may follow.
+    public var nextCursor: ActionCursor?
+    public init(actions: [Action], nextCursor: ActionCursor?) { self.actions = actions; self.nextCursor = nextCursor }
+}
+
+public enum TokenRole: String, Sendable, Codable, CaseIterable, Hashable {
+    /// Submits actions, reports results; never sees approval tokens.
+    case agent
+    /// Everything an agent can do plus approve/deny.
+    case approver
+    /// Everything, including token management.
+    case admin
+}
+
+public struct APIToken: Sendable, Hashable {
+    public var id: UUID
+    public var name: String
+    public var role: TokenRole
+    /// SHA-256 hex of the secret; the secret itself is never stored.
+    public var tokenHash: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+    public init(id: UUID, name: String, role: TokenRole, tokenHash: String, createdAt: Date, revokedAt: Date? = nil) {
+        self.id = id; self.name = name; self.role = role; self.tokenHash = tokenHash
+        self.createdAt = createdAt; self.revokedAt = revokedAt
+    }
+}
+
+/// Errors a store reports; every case maps to a safe HTTP answer.
+public enum StoreError: Error, Sendable {
+    case notFound
+    /// The transition is not allowed from the action's current status (HTTP 409).
+    case illegalTransition(current: Action)
+    /// Same Idempotency-Key, different request (HTTP 422).
+    case idempotencyConflict(existingActionID: UUID)
+    /// Token name already taken (HTTP 409).
+    case duplicateToken(name: String)
+    /// The database did not answer in time or is down (HTTP 503).
+    case unavailable(String)
+}

@@ -1,0 +1,530 @@
+import FarameshCore
+import FarameshStore
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The PostgreSQL system of record.
+///
+/// The store does not run its `client`: `PostgresClient` is a ServiceLifecycle service, so put
+/// `store.client` first in the ServiceGroup (or run `client.run()` in a task) before calling it.
+/// Every call has its own deadline (`PostgresTimeouts`); when the database is down or slow the
+/// call fails with `StoreError.unavailable` instead of waiting for the driver.
+public final class PostgresActionStore: ActionStore {
+    /// Default channel of the live-update doorbell.
+    public static let defaultNotificationChannel = "faramesh_events"
+
+    public let client: PostgresClient
+    public let timeouts: PostgresTimeouts
+    /// `pg_notify` channel rung after every committed state change; the payload is the newest
+    /// event `seq` as text (a doorbell: listeners read `events(after:)`).
+    public let notificationChannel: String
+    private let logger: Logger
+    private let migrator: PostgresMigrator?
+    private let isShutDown = Atomic<Bool>(false)
+
+    /// Uses a client created and run by the caller.
+    public init(client: PostgresClient, timeouts: PostgresTimeouts = PostgresTimeouts(),
+                notificationChannel: String = PostgresActionStore.defaultNotificationChannel,
+                logger: Logger = Logger(label: "faramesh.store.postgres")) {
+        self.client = client
+        self.timeouts = timeouts
+        self.notificationChannel = notificationChannel
+        self.logger = logger
+        self.migrator = try? PostgresMigrator.bundled()
+    }
+
+    /// Creates the client from `configuration`; run `store.client` before using the store.
+    public convenience init(configuration: PostgresConfiguration,
+                            notificationChannel: String = PostgresActionStore.defaultNotificationChannel,
+                            logger: Logger = Logger(label: "faramesh.store.postgres")) {
+        let client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
+        self.init(client: client, timeouts: configuration.timeouts, notificationChannel: notificationChannel, logger: logger)
+    }
+
+    // MARK: migrations and health
+
+    public func migrate() async throws {
+        let migrator = try bundledMigrator()
+        let applied = try await perform(timeout: timeouts.migration) { [client, logger, timeouts] in
+            try await migrator.migrate(client: client, statementTimeout: timeouts.migration, logger: logger)
+        }
+        if !applied.isEmpty { logger.info("migrations applied", metadata: ["versions": "\(applied)"]) }
+    }
+
+    public func migrationsCurrent() async throws -> Bool {
+        let migrator = try bundledMigrator()
+        return try await perform { [client, logger] in
+            try await migrator.pendingVersions(client: client, logger: logger).isEmpty
+        }
+    }
+
+    public func ping() async throws {
+        try await perform(timeout: timeouts.ping) { [client, logger] in
+            try await client.query("SELECT 1", logger: logger).drain()
+        }
+    }
+
+    public func shutdown() async throws {
+        isShutDown.store(true, ordering: .relaxed)
+    }
+
+    // MARK: submit
+
+    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?) async throws -> SubmitResult {
+        var stored = Self.normalized(action)
+        if let last = events.last { stored.lastEventHash = last.recordHash }
+        let row = stored
+        let result = try await perform { [client, logger, notificationChannel] in
+            let channel = notificationChannel
+            return try await client.withTransaction(logger: logger) { conn -> SubmitResult in
+                if let key = idempotencyKey,
+                   let existing = try await Self.claim(key: key, for: row, conn: conn, logger: logger) {
+                    return SubmitResult(action: existing, created: false)
+                }
+                try await conn.query("""
+                    INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision,
+                        outcome, reason, reason_code, risk_level, request_hash, policy_hash, policy_version, profile_id,
+                        profile_version, profile_hash, runtime_version, provenance_id, approval_token,
+                        approval_expires_at, idempotency_key, created_at, updated_at, version, last_event_hash)
+                    VALUES (\(row.id), \(row.request.agentID), \(row.request.tool), \(row.request.operation),
+                        \(StoredJSON.string(row.request.params)), \(StoredJSON.string(row.request.context)),
+                        \(row.status.rawValue), \(row.decision.rawValue), \(row.outcome.rawValue), \(row.reason),
+                        \(row.reasonCode.rawValue), \(row.riskLevel.rawValue), \(row.requestHash), \(row.policyHash),
+                        \(row.policyVersion), \(row.profileID), \(row.profileVersion), \(row.profileHash),
+                        \(row.runtimeVersion), \(row.provenanceID), \(row.approvalToken),
+                        \(row.approvalExpiresAt.map(PostgresTimestamp.init)), \(idempotencyKey),
+                        \(PostgresTimestamp(row.createdAt)), \(PostgresTimestamp(row.updatedAt)), \(row.version),
+                        \(row.lastEventHash))
+                    """, logger: logger).drain()
+                if let seq = try await Self.insert(events, conn: conn, logger: logger) {
+                    try await Self.notify(channel, seq: seq, conn: conn, logger: logger)
+                }
+                return SubmitResult(action: row, created: true)
+            }
+        }
+        return result
+    }
+
+    /// Claims an idempotency key for `action`. Returns nil when the key is new (claimed now), the
+    /// stored action when the key was used for the same request, and throws
+    /// `.idempotencyConflict` when it was used for another one. A concurrent submit with the same
+    /// key blocks on the key's unique index until that transaction ends.
+    private static func claim(key: String, for action: Action, conn: PostgresConnection, logger: Logger) async throws -> Action? {
+        for _ in 0..<3 {
+            let inserted = try await conn.query("""
+                INSERT INTO idempotency_keys (key, request_hash, action_id, created_at)
+                VALUES (\(key), \(action.requestHash), \(action.id), \(PostgresTimestamp(action.createdAt)))
+                ON CONFLICT (key) DO NOTHING RETURNING action_id
+                """, logger: logger).drain()
+            if inserted == 1 { return nil }
+            var existing: (hash: String, id: UUID)?
+            for try await (hash, id) in try await conn.query(
+                "SELECT request_hash, action_id FROM idempotency_keys WHERE key = \(key)", logger: logger
+            ).decode((String, UUID).self) {
+                existing = (hash, id)
+            }
+            // Purged between the two statements: try to claim it again.
+            guard let existing else { continue }
+            guard existing.hash == action.requestHash else {
+                throw StoreError.idempotencyConflict(existingActionID: existing.id)
+            }
+            guard let stored = try await fetchAction(existing.id, lock: false, conn: conn, logger: logger) else {
+                throw StoreError.unavailable("idempotency key refers to a missing action")
+            }
+            return stored
+        }
+        throw StoreError.unavailable("idempotency key could not be claimed")
+    }
+
+    /// Inserts events in one statement; returns the highest assigned seq.
+    private static func insert(_ events: [ActionEvent], conn: PostgresConnection, logger: Logger) async throws -> Int64? {
+        guard !events.isEmpty else { return nil }
+        var binds = PostgresBindings(capacity: events.count * 8)
+        var rows: [String] = []
+        for event in events {
+            let base = binds.count
+            binds.append(event.id)
+            binds.append(event.actionID)
+            binds.append(event.type.rawValue)
+            binds.append(StoredJSON.string(event.meta))
+            binds.append(event.actor)
+            binds.append(PostgresTimestamp(event.createdAt))
+            binds.append(event.prevHash)
+            binds.append(event.recordHash)
+            rows.append("(" + (1...8).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+        }
+        let sql = """
+            INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
+            VALUES \(rows.joined(separator: ", ")) RETURNING seq
+            """
+        var maxSeq: Int64?
+        for try await seq in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Int64.self) {
+            maxSeq = max(maxSeq ?? seq, seq)
+        }
+        return maxSeq
+    }
+
+    private static func notify(_ channel: String, seq: Int64, conn: PostgresConnection, logger: Logger) async throws {
+        try await conn.query("SELECT pg_notify(\(channel), \(String(seq)))", logger: logger).drain()
+    }
+
+    // MARK: transitions
+
+    private enum TransitionOutcome: Sendable {
+        case applied(Action)
+        /// The approval deadline had passed: the expiry was committed instead.
+        case expired(Action)
+    }
+
+    public func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action {
+        let outcome = try await perform { [client, logger, notificationChannel] in
+            let channel = notificationChannel
+            return try await client.withTransaction(logger: logger) { conn -> TransitionOutcome in
+                guard let current = try await Self.fetchAction(id, lock: true, conn: conn, logger: logger) else {
+                    throw StoreError.notFound
+                }
+                if change.transition == .approve || change.transition == .deny, current.status == .pendingApproval,
+                   let deadline = current.approvalExpiresAt, deadline <= change.now {
+                    let expired = try await Self.apply(.expire, to: current, target: .expired, actor: "system", reason: nil,
+                                                       meta: .object([:]), now: change.now, conn: conn, logger: logger)
+                    try await Self.notify(channel, seq: expired.seq, conn: conn, logger: logger)
+                    return .expired(expired.action)
+                }
+                guard let target = change.transition.target(from: current.status) else {
+                    throw StoreError.illegalTransition(current: current)
+                }
+                let applied = try await Self.apply(change.transition, to: current, target: target, actor: change.actor,
+                                                   reason: change.reason, meta: change.meta, now: change.now,
+                                                   conn: conn, logger: logger)
+                try await Self.notify(channel, seq: applied.seq, conn: conn, logger: logger)
+                return .applied(applied.action)
+            }
+        }
+        switch outcome {
+        case .applied(let action): return action
+        case .expired(let action): throw StoreError.illegalTransition(current: action)
+        }
+    }
+
+    public func expireDue(now: Date, limit: Int) async throws -> [Action] {
+        guard limit > 0 else { return [] }
+        return try await perform { [client, logger, notificationChannel] in
+            let channel = notificationChannel
+            return try await client.withTransaction(logger: logger) { conn -> [Action] in
+                var due: [Action] = []
+                let rows = try await conn.query("""
+                    SELECT \(unescaped: PostgresRows.actionColumns) FROM actions
+                    WHERE status = 'pending_approval' AND approval_expires_at <= \(PostgresTimestamp(now))
+                    ORDER BY approval_expires_at LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED
+                    """, logger: logger)
+                for try await row in rows { due.append(try PostgresRows.action(row)) }
+                var expired: [Action] = []
+                var maxSeq: Int64?
+                for action in due {
+                    let applied = try await Self.apply(.expire, to: action, target: .expired, actor: "system", reason: nil,
+                                                       meta: .object([:]), now: now, conn: conn, logger: logger)
+                    expired.append(applied.action)
+                    maxSeq = max(maxSeq ?? applied.seq, applied.seq)
+                }
+                if let maxSeq { try await Self.notify(channel, seq: maxSeq, conn: conn, logger: logger) }
+                return expired
+            }
+        }
+    }
+
+    /// Appends the transition's event (chained to the locked row's last hash) and updates the
+    /// row. The caller holds the row lock and sends the notification.
+    private static func apply(_ transition: ActionTransition, to current: Action, target: ActionStatus, actor: String,
+                              reason: String?, meta: JSONValue, now: Date, conn: PostgresConnection,
+                              logger: Logger) async throws -> (action: Action, seq: Int64) {
+        let event = EventChain.makeEvent(actionID: current.id, type: transition.eventType, meta: meta, actor: actor,
+                                         at: now, prevHash: current.lastEventHash)
+        guard let seq = try await insert([event], conn: conn, logger: logger) else {
+            throw StoreError.unavailable("event insert returned no sequence number")
+        }
+        var updated = current
+        updated.status = target
+        switch transition {
+        case .approve: updated.decision = .allow
+        case .deny: updated.decision = .deny
+        default: break
+        }
+        if let reason { updated.reason = reason }
+        // The approval capability is single-use: gone once decided or expired.
+        if target != .pendingApproval { updated.approvalToken = nil }
+        updated.version += 1
+        updated.lastEventHash = event.recordHash
+        updated.updatedAt = PostgresTimestamp.normalized(now)
+        try await conn.query("""
+            UPDATE actions SET status = \(updated.status.rawValue), decision = \(updated.decision.rawValue),
+                reason = \(updated.reason), approval_token = \(updated.approvalToken), version = \(updated.version),
+                last_event_hash = \(updated.lastEventHash), updated_at = \(PostgresTimestamp(updated.updatedAt))
+            WHERE id = \(updated.id)
+            """, logger: logger).drain()
+        return (updated, seq)
+    }
+
+    // MARK: reads
+
+    public func action(id: UUID) async throws -> Action? {
+        try await perform { [client, logger] in
+            try await client.withConnection { conn in
+                try await Self.fetchAction(id, lock: false, conn: conn, logger: logger)
+            }
+        }
+    }
+
+    private static func fetchAction(_ id: UUID, lock: Bool, conn: PostgresConnection, logger: Logger) async throws -> Action? {
+        let rows = try await conn.query("""
+            SELECT \(unescaped: PostgresRows.actionColumns) FROM actions WHERE id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")
+            """, logger: logger)
+        var found: Action?
+        // Always consume the rows: a lock error is only reported while iterating.
+        for try await row in rows { found = try PostgresRows.action(row) }
+        return found
+    }
+
+    public func actions(idPrefix: String, limit: Int) async throws -> [Action] {
+        guard limit > 0, let range = Self.uuidRange(prefix: idPrefix) else { return [] }
+        return try await perform { [client, logger] in
+            var found: [Action] = []
+            let rows = try await client.query("""
+                SELECT \(unescaped: PostgresRows.actionColumns) FROM actions
+                WHERE id BETWEEN \(range.lowerBound) AND \(range.upperBound) ORDER BY id LIMIT \(limit)
+                """, logger: logger)
+            for try await row in rows { found.append(try PostgresRows.action(row)) }
+            return found
+        }
+    }
+
+    /// The uuid range whose lower-case text starts with `prefix` (hex digits, dashes where the
+    /// canonical form has them); nil when no uuid can start with it. Serves prefix lookups from
+    /// the primary key index.
+    static func uuidRange(prefix: String) -> ClosedRange<UUID>? {
+        let template = Array("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+        let chars = Array(prefix.lowercased())
+        guard !chars.isEmpty, chars.count <= template.count else { return nil }
+        var hex = ""
+        for (index, ch) in chars.enumerated() {
+            if template[index] == "-" {
+                guard ch == "-" else { return nil }
+            } else {
+                guard ch.isHexDigit, ch.isASCII else { return nil }
+                hex.append(ch)
+            }
+        }
+        func uuid(padding: Character) -> UUID? {
+            var digits = Array(hex + String(repeating: padding, count: 32 - hex.count))
+            for position in [8, 13, 18, 23] { digits.insert("-", at: position) }
+            return UUID(uuidString: String(digits))
+        }
+        guard let low = uuid(padding: "0"), let high = uuid(padding: "f") else { return nil }
+        return low...high
+    }
+
+    public func list(_ query: ActionQuery) async throws -> ActionPage {
+        let limit = max(1, query.limit)
+        var binds = PostgresBindings()
+        var conditions: [String] = []
+        if let agentID = query.agentID { binds.append(agentID); conditions.append("agent_id = $\(binds.count)") }
+        if let tool = query.tool { binds.append(tool); conditions.append("tool = $\(binds.count)") }
+        if let status = query.status { binds.append(status.rawValue); conditions.append("status = $\(binds.count)") }
+        if let risk = query.riskLevel { binds.append(risk.rawValue); conditions.append("risk_level = $\(binds.count)") }
+        if let cursor = query.cursor {
+            binds.append(PostgresTimestamp(cursor.createdAt))
+            binds.append(cursor.id)
+            conditions.append("(created_at, id) < ($\(binds.count - 1), $\(binds.count))")
+        }
+        binds.append(limit)
+        let limitIndex = binds.count
+        binds.append(max(0, query.offset))
+        let offsetIndex = binds.count
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT \(PostgresRows.actionColumns) FROM actions \(filter)
+            ORDER BY created_at DESC, id DESC LIMIT $\(limitIndex) OFFSET $\(offsetIndex)
+            """
+        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
+        let actions = try await perform { [client, logger] in
+            var page: [Action] = []
+            for try await row in try await client.query(statement, logger: logger) {
+                page.append(try PostgresRows.action(row))
+            }
+            return page
+        }
+        let next = actions.count == limit ? actions.last.map { ActionCursor(createdAt: $0.createdAt, id: $0.id) } : nil
+        return ActionPage(actions: actions, nextCursor: next)
+    }
+
+    public func pendingApprovalCount() async throws -> Int {
+        try await perform { [client, logger] in
+            var count = 0
+            for try await n in try await client.query(
+                "SELECT count(*) FROM actions WHERE status = 'pending_approval'", logger: logger
+            ).decode(Int.self) {
+                count = n
+            }
+            return count
+        }
+    }
+
+    public func events(actionID: UUID) async throws -> [ActionEvent] {
+        try await perform { [client, logger] in
+            var events: [ActionEvent] = []
+            let rows = try await client.query("""
+                SELECT \(unescaped: PostgresRows.eventColumns) FROM action_events WHERE action_id = \(actionID) ORDER BY seq
+                """, logger: logger)
+            for try await row in rows { events.append(try PostgresRows.event(row)) }
+            return events
+        }
+    }
+
+    public func events(after: Int64, limit: Int) async throws -> [ActionEvent] {
+        guard limit > 0 else { return [] }
+        return try await perform { [client, logger] in
+            var events: [ActionEvent] = []
+            let rows = try await client.query("""
+                SELECT \(unescaped: PostgresRows.eventColumns) FROM action_events WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
+                """, logger: logger)
+            for try await row in rows { events.append(try PostgresRows.event(row)) }
+            return events
+        }
+    }
+
+    // MARK: idempotency keys
+
+    /// Deletes idempotency keys created before `cutoff` (keep at least 24 h); returns how many.
+    /// The actions keep their `idempotency_key` column; only the replay window ends.
+    @discardableResult
+    public func purgeIdempotencyKeys(olderThan cutoff: Date) async throws -> Int {
+        try await perform { [client, logger] in
+            try await client.query(
+                "DELETE FROM idempotency_keys WHERE created_at < \(PostgresTimestamp(cutoff)) RETURNING key", logger: logger
+            ).drain()
+        }
+    }
+
+    // MARK: tokens
+
+    public func createToken(_ token: APIToken) async throws {
+        try await perform { [client, logger] in
+            do {
+                try await client.query("""
+                    INSERT INTO api_tokens (id, name, role, token_hash, created_at, revoked_at)
+                    VALUES (\(token.id), \(token.name), \(token.role.rawValue), \(token.tokenHash),
+                        \(PostgresTimestamp(token.createdAt)), \(token.revokedAt.map(PostgresTimestamp.init)))
+                    """, logger: logger).drain()
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                // Name, id or secret hash already present; only the name is safe to report.
+                throw StoreError.duplicateToken(name: token.name)
+            }
+        }
+    }
+
+    public func token(hash: String) async throws -> APIToken? {
+        try await perform { [client, logger] in
+            var found: APIToken?
+            let rows = try await client.query("""
+                SELECT \(unescaped: PostgresRows.tokenColumns) FROM api_tokens WHERE token_hash = \(hash) AND revoked_at IS NULL
+                """, logger: logger)
+            for try await row in rows { found = try PostgresRows.token(row) }
+            return found
+        }
+    }
+
+    public func tokens() async throws -> [APIToken] {
+        try await perform { [client, logger] in
+            var tokens: [APIToken] = []
+            let rows = try await client.query(
+                "SELECT \(unescaped: PostgresRows.tokenColumns) FROM api_tokens ORDER BY created_at, name", logger: logger)
+            for try await row in rows { tokens.append(try PostgresRows.token(row)) }
+            return tokens
+        }
+    }
+
+    /// Revokes by id or name. A token already revoked keeps its first revocation time and
+    /// still counts as matched.
+    public func revokeToken(idOrName: String, at: Date) async throws -> Bool {
+        let id = UUID(uuidString: idOrName)
+        let revoked = try await perform { [client, logger] in
+            try await client.query("""
+                UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, \(PostgresTimestamp(at)))
+                WHERE name = \(idOrName) OR id = \(id) RETURNING id
+                """, logger: logger).drain()
+        }
+        return revoked > 0
+    }
+
+    // MARK: plumbing
+
+    private func bundledMigrator() throws -> PostgresMigrator {
+        if let migrator { return migrator }
+        return try PostgresMigrator.bundled()
+    }
+
+    /// Dates as they read back from `timestamptz` (whole microseconds).
+    static func normalized(_ action: Action) -> Action {
+        var a = action
+        a.createdAt = PostgresTimestamp.normalized(a.createdAt)
+        a.updatedAt = PostgresTimestamp.normalized(a.updatedAt)
+        a.approvalExpiresAt = PostgresTimestamp.normalized(a.approvalExpiresAt)
+        return a
+    }
+
+    /// Runs one database operation under a deadline and turns every failure into a `StoreError`
+    /// (or `CancellationError` when the caller was cancelled).
+    @discardableResult
+    private func perform<T: Sendable>(timeout: Duration? = nil,
+                                      _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard !isShutDown.load(ordering: .relaxed) else { throw StoreError.unavailable("the store is shut down") }
+        let limit = timeout ?? timeouts.operation
+        do {
+            return try await Deadline.run(limit, operation)
+        } catch {
+            throw mapError(error, limit: limit)
+        }
+    }
+
+    private func mapError(_ error: any Error, limit: Duration) -> any Error {
+        switch error {
+        case let error as StoreError:
+            return error
+        case is CancellationError:
+            return error
+        case is Deadline.Exceeded:
+            logger.warning("database call timed out", metadata: ["limit": "\(limit)"])
+            return StoreError.unavailable("the database did not answer within \(Self.describe(limit))")
+        case let error as PostgresTransactionError:
+            if let inner = error.closureError ?? error.beginError ?? error.commitError {
+                return mapError(inner, limit: limit)
+            }
+            return StoreError.unavailable("the database transaction failed")
+        case let error as PSQLError:
+            if error.code == .server, let state = error.serverInfo?[.sqlState] {
+                logger.error("database error", metadata: ["sqlstate": "\(state)",
+                                                          "message": "\(error.serverInfo?[.message] ?? "")"])
+                switch state {
+                case "57014": return StoreError.unavailable("the database cancelled a slow statement")
+                case "40001", "40P01": return StoreError.unavailable("the database aborted a conflicting transaction; retry")
+                default: return StoreError.unavailable("database error (SQLSTATE \(state))")
+                }
+            }
+            logger.warning("database connection failed", metadata: ["code": "\(error.code)"])
+            return StoreError.unavailable("the database is unreachable")
+        case is PostgresDecodingError:
+            logger.error("unexpected database value", metadata: ["error": "\(String(reflecting: error))"])
+            return StoreError.unavailable("the database returned an unexpected value")
+        default:
+            logger.warning("database call failed", metadata: ["error": "\(type(of: error))"])
+            return StoreError.unavailable("the database is unreachable")
+        }
+    }
+
+    private static func describe(_ duration: Duration) -> String {
+        let ms = PostgresConfiguration.milliseconds(duration)
+        return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(ms) ms"
+    }
+}

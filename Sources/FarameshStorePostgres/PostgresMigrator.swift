@@ -1,0 +1,148 @@
+import FarameshCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One numbered SQL file from `Migrations/` (`NNNN_name.sql`).
+public struct PostgresMigration: Sendable, Hashable {
+    public var version: Int
+    public var name: String
+    public var sql: String
+    /// SHA-256 hex of the file, recorded with the version.
+    public var checksum: String
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version; self.name = name; self.sql = sql
+        self.checksum = SHA256Hex.hash(sql)
+    }
+}
+
+public enum PostgresMigrationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The bundled `Migrations` folder is missing or unreadable (a packaging problem).
+    case bundleMissing
+    case invalidFileName(String)
+    case duplicateVersion(Int)
+
+    public var description: String {
+        switch self {
+        case .bundleMissing: return "the bundled SQL migrations could not be read"
+        case .invalidFileName(let name): return "migration file name '\(name)' is not NNNN_name.sql"
+        case .duplicateVersion(let version): return "two migration files have version \(version)"
+        }
+    }
+}
+
+/// Applies the numbered migrations in order.
+///
+/// All pending files run in one transaction that first takes a transaction-scoped advisory
+/// lock, so replicas starting together apply each file exactly once and the lock cannot leak
+/// with a pooled connection; the lock is released by COMMIT or ROLLBACK.
+/// Applied versions are recorded in `schema_migrations(version, name, checksum, applied_at)`.
+public struct PostgresMigrator: Sendable {
+    /// Advisory lock key ("FARAMESH" in ASCII).
+    public static let lockKey: Int64 = 0x4641_5241_4D45_5348
+
+    public let migrations: [PostgresMigration]
+
+    public init(migrations: [PostgresMigration]) {
+        self.migrations = migrations.sorted { $0.version < $1.version }
+    }
+
+    /// The migrations bundled with this module.
+    public static func bundled() throws(PostgresMigrationError) -> PostgresMigrator {
+        guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Migrations", isDirectory: true),
+              let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
+            throw .bundleMissing
+        }
+        var migrations: [PostgresMigration] = []
+        for file in files where file.hasSuffix(".sql") {
+            guard let parsed = parseFileName(file) else { throw .invalidFileName(file) }
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path) else {
+                throw .bundleMissing
+            }
+            migrations.append(PostgresMigration(version: parsed.version, name: parsed.name,
+                                                sql: String(decoding: data, as: UTF8.self)))
+        }
+        guard !migrations.isEmpty else { throw .bundleMissing }
+        var seen = Set<Int>()
+        for migration in migrations where !seen.insert(migration.version).inserted {
+            throw .duplicateVersion(migration.version)
+        }
+        return PostgresMigrator(migrations: migrations)
+    }
+
+    /// `0001_initial.sql` → (1, "initial").
+    static func parseFileName(_ file: String) -> (version: Int, name: String)? {
+        guard file.hasSuffix(".sql") else { return nil }
+        let stem = file.dropLast(4)
+        guard let underscore = stem.firstIndex(of: "_") else { return nil }
+        let digits = stem[..<underscore]
+        let name = stem[stem.index(after: underscore)...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let version = Int(digits),
+              version > 0, !name.isEmpty else { return nil }
+        return (version, String(name))
+    }
+
+    static let createTable: PostgresQuery = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    integer     PRIMARY KEY,
+            name       text        NOT NULL,
+            checksum   text        NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )
+        """
+
+    /// Applies what is pending; returns the versions applied by this call.
+    func migrate(client: PostgresClient, statementTimeout: Duration, logger: Logger) async throws -> [Int] {
+        if try await pendingVersions(client: client, logger: logger).isEmpty { return [] }
+        let migrations = self.migrations
+        return try await client.withTransaction(logger: logger) { conn in
+            let timeoutMS = PostgresConfiguration.milliseconds(statementTimeout)
+            try await conn.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(timeoutMS)"), logger: logger).drain()
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger).drain()
+            try await conn.query(Self.createTable, logger: logger).drain()
+            var applied = Set<Int>()
+            for try await version in try await conn.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            var done: [Int] = []
+            for migration in migrations where !applied.contains(migration.version) {
+                logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                for statement in SQLScript.statements(in: migration.sql) {
+                    try await conn.query(PostgresQuery(unsafeSQL: statement), logger: logger).drain()
+                }
+                try await conn.query("""
+                    INSERT INTO schema_migrations (version, name, checksum)
+                    VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                    """, logger: logger).drain()
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+
+    /// Bundled versions not yet recorded (all of them when `schema_migrations` does not exist).
+    func pendingVersions(client: PostgresClient, logger: Logger) async throws -> [Int] {
+        var exists = false
+        for try await flag in try await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) {
+            exists = flag
+        }
+        guard exists else { return migrations.map(\.version) }
+        var applied = Set<Int>()
+        for try await version in try await client.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+            applied.insert(version)
+        }
+        return migrations.map(\.version).filter { !applied.contains($0) }
+    }
+}
+
+extension PostgresRowSequence {
+    /// Reads every row so that errors raised during execution surface (PostgresNIO reports them
+    /// only while rows are consumed; an unread failure would silently turn COMMIT into ROLLBACK).
+    @discardableResult
+    func drain() async throws -> Int {
+        var count = 0
+        for try await _ in self { count += 1 }
+        return count
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import FarameshServer
+import Logging
+
+/// `faramesh serve`: runs the HTTP gatekeeper until SIGTERM/SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gatekeeper server.")
+
+    @OptionGroup var options: ServeOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (env FARAMESH_LOG_LEVEL, default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let source = try SettingsSource.current()
+        let configuration = try ServeSettings.resolve(options, source)
+        let databaseSettings = try DatabaseSettings.resolve(database, source)
+        let logger = try CommandLogging.logger("faramesh", level: source.string(flag: logLevel, ["FARAMESH_LOG_LEVEL"]))
+        let opened = try StoreFactory.open(databaseSettings, logger: logger)
+        logger.info("starting faramesh", metadata: [
+            "version": "\(ServeSettings.runtimeVersion)", "store": "\(opened.description)",
+            "address": "\(configuration.host):\(configuration.port)",
+            "tls": "\(configuration.tlsCertificatePath != nil)", "auth": "\(configuration.authMode.rawValue)",
+        ])
+        do {
+            try await FarameshApplication.run(configuration: configuration, store: opened.store,
+                                              storeServices: opened.services, logger: logger)
+        } catch let error as ServerStartupError {
+            throw ValidationError(error.message)
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import FarameshServer
+
+/// Options of `faramesh serve`.
+struct ServeOptions: ParsableArguments {
+    @Option(help: "Bind address (env FARAMESH_HOST, default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port (env FARAMESH_PORT, default 8000).")
+    var port: Int?
+
+    @Option(name: .customLong("policy"), help: "Policy YAML (env FARA_POLICY_FILE; default policies/default.yaml if present, else the built-in safe default).")
+    var policyFile: String?
+
+    @Option(name: .customLong("profile"), help: "Execution profile YAML (env FARAMESH_PROFILE_FILE).")
+    var profileFile: String?
+
+    @Flag(name: [.customLong("hot-reload"), .customLong("watch")], help: "Reload the policy when its file changes; a bad file keeps the last good policy (env FARAMESH_HOT_RELOAD=1).")
+    var hotReload = false
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; TLS when given with --tls-key (env FARAMESH_TLS_CERT).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key (env FARAMESH_TLS_KEY).")
+    var tlsKey: String?
+
+    @Option(name: .customLong("approval-timeout"), help: "Default approval deadline, e.g. 30m, 1h (env FARAMESH_APPROVAL_TIMEOUT, default 1h).")
+    var approvalTimeout: String?
+
+    @Flag(name: .customLong("metrics-public"), help: "Serve /metrics without a token (env FARAMESH_METRICS_PUBLIC=1).")
+    var metricsPublic = false
+
+    @Flag(name: .customLong("enable-cors"), help: "Send permissive CORS headers (env FARAMESH_ENABLE_CORS=1; default off).")
+    var enableCORS = false
+
+    @Flag(name: .customLong("allow-unauthenticated-remote"), help: "Allow a non-loopback bind without any token configured (env FARAMESH_ALLOW_UNAUTHENTICATED_REMOTE=1). Dangerous.")
+    var allowUnauthenticatedRemote = false
+
+    @Flag(name: .customLong("no-migrate"), help: "Do not apply migrations at start (run `faramesh migrate` separately).")
+    var noMigrate = false
+}
+
+/// Resolves `faramesh serve`'s configuration: flags > FARAMESH_* > FARA_* > .env > defaults.
+enum ServeSettings {
+    static let runtimeVersion = "0.4.0"
+
+    static func resolve(_ o: ServeOptions, _ source: SettingsSource) throws -> ServerConfiguration {
+        var c = ServerConfiguration()
+        c.host = source.string(flag: o.host, ["FARAMESH_HOST", "FARA_API_HOST"]) ?? "127.0.0.1"
+        c.port = try source.int(flag: o.port, ["FARAMESH_PORT", "FARA_API_PORT"]) ?? 8000
+        guard (0...65535).contains(c.port) else { throw SettingsError.invalid("FARAMESH_PORT", String(c.port), "a port number") }
+        c.policyFile = source.string(flag: o.policyFile, ["FARAMESH_POLICY_FILE", "FARA_POLICY_FILE"])
+        c.policyVersion = source.string(flag: nil, ["FARAMESH_POLICY_VERSION"])
+        c.profileFile = source.string(flag: o.profileFile, ["FARAMESH_PROFILE_FILE"])
+        c.hotReload = try source.bool(flag: o.hotReload ? true : nil, ["FARAMESH_HOT_RELOAD"]) ?? false
+        c.tlsCertificatePath = source.string(flag: o.tlsCertificate, ["FARAMESH_TLS_CERT"])
+        c.tlsKeyPath = source.string(flag: o.tlsKey, ["FARAMESH_TLS_KEY"])
+        if (c.tlsCertificatePath == nil) != (c.tlsKeyPath == nil) {
+            throw SettingsError.conflict("TLS needs both --tls-cert and --tls-key")
+        }
+        if let d = try source.duration(flag: o.approvalTimeout, ["FARAMESH_APPROVAL_TIMEOUT"]) { c.defaultApprovalTimeout = d }
+        if let d = try source.duration(flag: nil, ["FARAMESH_REQUEST_TIMEOUT"]) { c.requestTimeout = d }
+        c.metricsPublic = try source.bool(flag: o.metricsPublic ? true : nil, ["FARAMESH_METRICS_PUBLIC"]) ?? false
+        c.enableCORS = try source.bool(flag: o.enableCORS ? true : nil, ["FARAMESH_ENABLE_CORS"]) ?? false
+        c.bootstrapTokens = source.string(flag: nil, ["FARAMESH_TOKEN", "FARA_AUTH_TOKEN"]).map(ServerConfiguration.parseTokenList) ?? []
+        c.migrateOnStart = !o.noMigrate
+        c.runtimeVersion = runtimeVersion
+
+        let allowRemote = try source.bool(flag: o.allowUnauthenticatedRemote ? true : nil, ["FARAMESH_ALLOW_UNAUTHENTICATED_REMOTE"]) ?? false
+        if c.authMode == .local && !isLoopback(c.host) && !allowRemote {
+            throw SettingsError.conflict(
+                "refusing to listen on \(c.host) without authentication: set FARAMESH_TOKEN (or create tokens with `faramesh token create`), bind to 127.0.0.1, or pass --allow-unauthenticated-remote")
+        }
+        return c
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}
