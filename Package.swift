@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -40,6 +41,11 @@ let package = Package(
             "FarameshCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .target(name: "FarameshStoreSQLite", dependencies: [
+            "FarameshStore",
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Migrations")]),
         .target(name: "FarameshServer", dependencies: [
             "FarameshCore", "FarameshAPI", "FarameshStore",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -50,8 +56,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "faramesh", dependencies: [
-            "FarameshCore", "FarameshAPI", "FarameshStore", "FarameshStorePostgres", "FarameshServer",
-            "FarameshPolicyTools",
+            "FarameshCore", "FarameshAPI", "FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
+            "FarameshServer", "FarameshPolicyTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -60,7 +66,12 @@ let package = Package(
         .testTarget(name: "FarameshCoreTests", dependencies: ["FarameshCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FarameshPolicyToolsTests", dependencies: ["FarameshPolicyTools", "FarameshCore"]),
-        .testTarget(name: "FarameshStoreTests", dependencies: ["FarameshStore", "FarameshStorePostgres"]),
+        .testTarget(name: "FarameshStoreTests", dependencies: ["FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite"]),
         .testTarget(name: "FarameshCLITests", dependencies: ["faramesh", "FarameshServer"]),
+        .testTarget(name: "FarameshServerTests", dependencies: [
+            "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore", "FarameshStorePostgres",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
     ]
 )

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite (README "Quick start", step 2). Needs PostgreSQL 15 binaries and python3
-# (.ci/run installs them on a bare machine). Everything listens on 127.0.0.1 only and stops by itself.
+# The whole test suite (README "Quick start", step 2). Installs missing test dependencies
+# (PostgreSQL 15, python3-venv, promtool) with apt-get, starts a throwaway PostgreSQL on 127.0.0.1,
+# then runs every test. Everything listens on 127.0.0.1 only and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash scripts/install-test-deps.sh
 
 echo "==> PostgreSQL (throwaway cluster on 127.0.0.1)"
 eval "$(bash scripts/start-postgres.sh)"
