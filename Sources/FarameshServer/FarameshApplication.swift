@@ -1,5 +1,6 @@
 public import FarameshStore
 public import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 public import Logging
 import NIOSSL

@@ -3,6 +3,7 @@ import FarameshCore
 import FarameshStore
 import Foundation
 import Hummingbird
+import HTTPTypes
 
 /// `/v1/actions`: submit, list, get, events, approval, start, result.
 ///
@@ -132,12 +133,13 @@ struct ActionController: Sendable {
         var headers: HTTPFields = [:]
         if let next = page.nextCursor {
             headers[Self.nextCursorHeader] = next.encoded
-            headers[.link] = "</v1/actions?\(parsed.nextPageQuery(cursor: next))>; rel=\"next\""
+            headers[Self.linkHeader] = "</v1/actions?\(parsed.nextPageQuery(cursor: next))>; rel=\"next\""
         }
         return JSONResponse.make(bytes: writer.bytes, headers: headers)
     }
 
     static let nextCursorHeader = HTTPField.Name("X-Next-Cursor")!
+    static let linkHeader = HTTPField.Name("Link")!
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
