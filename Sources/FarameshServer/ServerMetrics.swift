@@ -56,40 +56,52 @@ public final class ServerMetrics: Sendable {
         for outcome in DecisionOutcome.allCases {
             for code in ReasonCode.allCases {
                 decisions[Self.decisionKey(outcome, code.rawValue)] = registry.makeCounter(
-                    name: "faramesh_decisions_total",
-                    labels: [("outcome", outcome.rawValue), ("reason_code", code.rawValue)],
-                    help: "Policy decisions made (submissions and gate/decide), by outcome and reason code.")
+                    descriptor: Self.descriptor("decisions", unit: "total",
+                        help: "Policy decisions made (submissions and gate/decide), by outcome and reason code."),
+                    labels: [("outcome", outcome.rawValue), ("reason_code", code.rawValue)])
             }
         }
         self.decisionCounters = decisions
         self.decisionLatency = registry.makeDurationHistogram(
-            name: "faramesh_decision_duration_seconds", labels: [], buckets: Self.decisionBuckets,
-            help: "Time the decision engine took for one decision.")
+            descriptor: Self.descriptor("decision_duration", unit: "seconds",
+                help: "Time the decision engine took for one decision."),
+            labels: [],
+            buckets: Self.decisionBuckets)
         self.approvalWaitApproved = registry.makeDurationHistogram(
-            name: "faramesh_approval_wait_seconds", labels: [("result", "approved")], buckets: Self.approvalWaitBuckets,
-            help: "Time from submission to a human approval or denial.")
+            descriptor: Self.descriptor("approval_wait", unit: "seconds",
+                help: "Time from submission to a human approval or denial."),
+            labels: [("result", "approved")],
+            buckets: Self.approvalWaitBuckets)
         self.approvalWaitDenied = registry.makeDurationHistogram(
-            name: "faramesh_approval_wait_seconds", labels: [("result", "denied")], buckets: Self.approvalWaitBuckets,
-            help: "Time from submission to a human approval or denial.")
+            descriptor: Self.descriptor("approval_wait", unit: "seconds",
+                help: "Time from submission to a human approval or denial."),
+            labels: [("result", "denied")],
+            buckets: Self.approvalWaitBuckets)
         self.policyReloadSuccess = registry.makeCounter(
-            name: "faramesh_policy_reloads_total", labels: [("result", "success")],
-            help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy.")
+            descriptor: Self.descriptor("policy_reloads", unit: "total",
+                help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy."),
+            labels: [("result", "success")])
         self.policyReloadFailure = registry.makeCounter(
-            name: "faramesh_policy_reloads_total", labels: [("result", "failure")],
-            help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy.")
+            descriptor: Self.descriptor("policy_reloads", unit: "total",
+                help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy."),
+            labels: [("result", "failure")])
         self.expiredApprovals = registry.makeCounter(
-            name: "faramesh_approvals_expired_total",
-            help: "Pending approvals that passed their deadline and were expired by the sweeper.")
-        self.pendingApprovals = registry.makeGauge(
-            name: "faramesh_pending_approvals",
-            help: "Actions waiting for a human decision (refreshed by the expiry sweeper).")
+            descriptor: Self.descriptor("approvals_expired", unit: "total",
+                help: "Pending approvals that passed their deadline and were expired by the sweeper."))
+        self.pendingApprovals = registry.makeGauge(descriptor: Self.descriptor(
+            "pending_approvals", unit: "", help: "Actions waiting for a human decision (refreshed by the expiry sweeper)."))
         var submissions: [ActionStatus: Counter] = [:]
         for status in [ActionStatus.allowed, .denied, .pendingApproval] {
             submissions[status] = registry.makeCounter(
-                name: "faramesh_actions_submitted_total", labels: [("status", status.rawValue)],
-                help: "Actions recorded by POST /v1/actions, by initial status (idempotent retries not counted).")
+                descriptor: Self.descriptor("actions_submitted", unit: "total",
+                    help: "Actions recorded by POST /v1/actions, by initial status (idempotent retries not counted)."),
+                labels: [("status", status.rawValue)])
         }
         self.submissions = submissions
+    }
+
+    private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "faramesh", metricName: name, unitName: unit, helpText: help)
     }
 
     private static func decisionKey(_ outcome: DecisionOutcome, _ code: String) -> String {
@@ -104,9 +116,9 @@ public final class ServerMetrics: Sendable {
         let counter = self.requestCounters.withLock { counters in
             if let c = counters[key] { return c }
             let c = self.registry.makeCounter(
-                name: "faramesh_http_requests_total",
-                labels: [("route", route), ("method", method), ("status", String(status))],
-                help: "HTTP requests answered, by route template, method and status code.")
+                descriptor: Self.descriptor("http_requests", unit: "total",
+                    help: "HTTP requests answered, by route template, method and status code."),
+                labels: [("route", route), ("method", method), ("status", String(status))])
             counters[key] = c
             return c
         }
@@ -115,9 +127,10 @@ public final class ServerMetrics: Sendable {
         let histogram = self.requestDurations.withLock { histograms in
             if let h = histograms[routeKey] { return h }
             let h = self.registry.makeDurationHistogram(
-                name: "faramesh_http_request_duration_seconds",
-                labels: [("route", route), ("method", method)], buckets: Self.httpBuckets,
-                help: "HTTP request latency, by route template and method.")
+                descriptor: Self.descriptor("http_request_duration", unit: "seconds",
+                    help: "HTTP request latency, by route template and method."),
+                labels: [("route", route), ("method", method)],
+                buckets: Self.httpBuckets)
             histograms[routeKey] = h
             return h
         }

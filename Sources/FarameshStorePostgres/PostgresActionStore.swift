@@ -382,6 +382,9 @@ public final class PostgresActionStore: ActionStore {
         }
     }
 
+    /// Seqs come from a sequence at insert time, so concurrent transactions can commit them out
+    /// of order: a gap in the result is either a transaction still committing (bounded by the
+    /// server-side `statement_timeout`) or a rolled-back insert, which stays a gap forever.
     public func events(after: Int64, limit: Int) async throws -> [ActionEvent] {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in

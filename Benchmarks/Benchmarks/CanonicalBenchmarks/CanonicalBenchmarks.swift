@@ -11,7 +11,7 @@ let expectedHash = "ec7fee9ea2a8ff3090c7a7b79ad444fd01aa6e5ac50aa2c81dcafcce211d
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+        metrics: [.wallClock, .mallocCountTotal, .throughput],
         maxDuration: .seconds(3),
         maxIterations: 1_000_000
     )

@@ -14,74 +14,35 @@
 /// double built in code is written as `null`, since the Python client refuses to hash it at all.
 public enum CanonicalJSON {
     public static func bytes(_ value: JSONValue) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        append(value, to: &out)
-        return out
+        var buffer = Buffer(capacity: 1024)
+        defer { buffer.free() }
+        encode(value, into: &buffer)
+        return Array(buffer.bytes)
     }
 
     public static func string(_ value: JSONValue) -> String {
-        String(decoding: bytes(value), as: UTF8.self)
+        var buffer = Buffer(capacity: 1024)
+        defer { buffer.free() }
+        encode(value, into: &buffer)
+        return String(decoding: buffer.bytes, as: UTF8.self)
     }
 
     public static func append(_ value: JSONValue, to out: inout [UInt8]) {
-        switch value {
-        case .null:
-            appendLiteral("null", to: &out)
-        case .bool(let b):
-            if b { appendLiteral("true", to: &out) } else { appendLiteral("false", to: &out) }
-        case .int(let i):
-            appendInteger(i, to: &out)
-        case .bigInt(let digits):
-            out.append(contentsOf: digits.utf8)
-        case .double(let d):
-            appendDouble(d, to: &out)
-        case .string(let s):
-            appendString(s, to: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            var first = true
-            for item in items {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                append(item, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let object):
-            appendObject(object, to: &out)
-        }
+        var buffer = Buffer(capacity: 1024)
+        defer { buffer.free() }
+        encode(value, into: &buffer)
+        out.append(contentsOf: buffer.bytes)
     }
 
-    // MARK: objects
-
-    static func appendObject(_ object: [String: JSONValue], to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        switch object.count {
-        case 0:
-            break
-        case 1:
-            for (key, value) in object {
-                appendString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                append(value, to: &out)
-            }
-        default:
-            var entries = Array(object)
-            entries.sort { codePointLess($0.key, $1.key) }
-            var first = true
-            for (key, value) in entries {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                appendString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                append(value, to: &out)
-            }
-        }
-        out.append(UInt8(ascii: "}"))
+    /// Appends `s` as a canonical JSON string literal (with quotes).
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        var buffer = Buffer(capacity: s.utf8.count * 6 + 2)
+        defer { buffer.free() }
+        encodeString(s, into: &buffer)
+        out.append(contentsOf: buffer.bytes)
     }
 
     /// Code-point order of two strings (= UTF-8 byte order), as Python's `str` comparison.
-    @inline(__always)
     public static func codePointLess(_ a: String, _ b: String) -> Bool {
         let fast = a.utf8.withContiguousStorageIfAvailable { pa in
             b.utf8.withContiguousStorageIfAvailable { pb in bytesLess(pa, pb) }
@@ -102,6 +63,180 @@ public enum CanonicalJSON {
         return a.count < b.count
     }
 
+    // MARK: - Output buffer
+
+    /// A growable byte buffer owned by one encoding call. Writers reserve space once and then
+    /// store without per-byte capacity or uniqueness checks (the cost of `[UInt8].append`).
+    struct Buffer {
+        private(set) var base: UnsafeMutablePointer<UInt8>
+        private(set) var count = 0
+        private var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = Swift.max(capacity, 16)
+            base = .allocate(capacity: self.capacity)
+        }
+
+        /// Releases the storage; call exactly once.
+        func free() { base.deallocate() }
+
+        var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+        @inline(__always)
+        mutating func reserve(_ extra: Int) {
+            if capacity - count < extra { grow(extra) }
+        }
+
+        @inline(never)
+        private mutating func grow(_ extra: Int) {
+            let newCapacity = Swift.max(capacity * 2, count + extra)
+            let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            newBase.initialize(from: base, count: count)
+            base.deallocate()
+            base = newBase
+            capacity = newCapacity
+        }
+
+        /// Only after `reserve`.
+        @inline(__always)
+        mutating func put(_ byte: UInt8) {
+            base[count] = byte
+            count += 1
+        }
+
+        /// Only after `reserve`.
+        @inline(__always)
+        mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let source = bytes.baseAddress else { return }
+            (base + count).initialize(from: source, count: bytes.count)
+            count += bytes.count
+        }
+
+        @inline(__always)
+        mutating func write(_ byte: UInt8) {
+            reserve(1)
+            put(byte)
+        }
+
+        @inline(__always)
+        mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+            reserve(bytes.count)
+            put(bytes)
+        }
+
+        @inline(__always)
+        mutating func write(_ literal: StaticString) {
+            write(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+
+        mutating func write(_ text: String) {
+            var text = text
+            text.withUTF8 { write($0) }
+        }
+    }
+
+    // MARK: - Encoder
+
+    static func encode(_ value: JSONValue, into out: inout Buffer) {
+        switch value {
+        case .null:
+            out.write("null")
+        case .bool(let b):
+            out.write(b ? "true" : "false")
+        case .int(let i):
+            encodeInteger(i, into: &out)
+        case .bigInt(let digits):
+            out.write(digits)
+        case .double(let d):
+            encodeDouble(d, into: &out)
+        case .string(let s):
+            encodeString(s, into: &out)
+        case .array(let items):
+            out.write(UInt8(ascii: "["))
+            var first = true
+            for item in items {
+                if !first { out.write(UInt8(ascii: ",")) }
+                first = false
+                encode(item, into: &out)
+            }
+            out.write(UInt8(ascii: "]"))
+        case .object(let object):
+            encodeObject(object, into: &out)
+        }
+    }
+
+    /// An object member with the first eight UTF-8 bytes of its key as a big-endian integer,
+    /// so most key comparisons are one integer compare.
+    private struct Member {
+        var prefix: UInt64
+        var length: Int
+        var key: String
+        var value: JSONValue
+
+        init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+            var prefix: UInt64 = 0
+            var length = 0
+            for byte in key.utf8 {
+                if length < 8 { prefix |= UInt64(byte) << (56 - 8 * length) }
+                length += 1
+                if length > 8 { length = key.utf8.count; break }
+            }
+            self.prefix = prefix
+            self.length = length
+        }
+
+        @inline(__always)
+        static func less(_ a: borrowing Member, _ b: borrowing Member) -> Bool {
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            // Equal first bytes (zero-padded): a key of at most 8 bytes is a prefix of the other.
+            if a.length <= 8 || b.length <= 8 { return a.length < b.length }
+            return codePointLess(a.key, b.key)
+        }
+    }
+
+    static func encodeObject(_ object: [String: JSONValue], into out: inout Buffer) {
+        out.write(UInt8(ascii: "{"))
+        let count = object.count
+        if count == 1 {
+            for (key, value) in object {
+                encodeString(key, into: &out)
+                out.write(UInt8(ascii: ":"))
+                encode(value, into: &out)
+            }
+        } else if count > 1 {
+            // Sorted in a temporary buffer (on the stack for typical object sizes).
+            withUnsafeTemporaryAllocation(of: Member.self, capacity: count) { members in
+                var n = 0
+                for (key, value) in object where n < count {
+                    members.initializeElement(at: n, to: Member(key: key, value: value))
+                    n += 1
+                }
+                var sorted = UnsafeMutableBufferPointer(rebasing: members[0..<n])
+                if n <= 24 {
+                    for i in 1..<n {
+                        var j = i
+                        while j > 0 && Member.less(sorted[j], sorted[j - 1]) {
+                            sorted.swapAt(j, j - 1)
+                            j -= 1
+                        }
+                    }
+                } else {
+                    sorted.sort { Member.less($0, $1) }
+                }
+                for i in 0..<n {
+                    if i > 0 { out.write(UInt8(ascii: ",")) }
+                    encodeString(sorted[i].key, into: &out)
+                    out.write(UInt8(ascii: ":"))
+                    encode(sorted[i].value, into: &out)
+                }
+                _ = sorted.deinitialize()
+            }
+        }
+        out.write(UInt8(ascii: "}"))
+    }
+
     // MARK: strings
 
     /// 0 = copy the byte; otherwise the short escape letter, or 1 for `\u00xx`.
@@ -120,103 +255,106 @@ public enum CanonicalJSON {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Appends `s` as a canonical JSON string literal (with quotes).
-    public static func appendString(_ s: String, to out: inout [UInt8]) {
-        let done: Void? = s.utf8.withContiguousStorageIfAvailable { appendStringBytes($0, to: &out) }
+    static func encodeString(_ s: String, into out: inout Buffer) {
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { encodeStringBytes($0, into: &out) }
         if done == nil {
             var copy = s
-            copy.withUTF8 { appendStringBytes($0, to: &out) }
+            copy.withUTF8 { encodeStringBytes($0, into: &out) }
         }
     }
 
-    static func appendStringBytes(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+    static func encodeStringBytes(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout Buffer) {
+        let n = bytes.count
+        // Worst case: every byte becomes \u00xx.
+        out.reserve(n * 6 + 2)
+        out.put(UInt8(ascii: "\""))
         escapeTable.withUnsafeBufferPointer { table in
             var runStart = 0
             var i = 0
-            let n = bytes.count
             while i < n {
                 let escape = table[Int(bytes[i])]
                 if escape == 0 {
                     i += 1
                     continue
                 }
-                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
-                out.append(UInt8(ascii: "\\"))
+                if runStart < i { out.put(UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                out.put(UInt8(ascii: "\\"))
                 if escape == 1 {
                     let c = bytes[i]
-                    out.append(UInt8(ascii: "u"))
-                    out.append(UInt8(ascii: "0"))
-                    out.append(UInt8(ascii: "0"))
-                    out.append(hexDigits[Int(c >> 4)])
-                    out.append(hexDigits[Int(c & 0xF)])
+                    out.put(UInt8(ascii: "u"))
+                    out.put(UInt8(ascii: "0"))
+                    out.put(UInt8(ascii: "0"))
+                    out.put(hexDigits[Int(c >> 4)])
+                    out.put(hexDigits[Int(c & 0xF)])
                 } else {
-                    out.append(escape)
+                    out.put(escape)
                 }
                 i += 1
                 runStart = i
             }
-            if runStart < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<n])) }
+            if runStart < n { out.put(UnsafeBufferPointer(rebasing: bytes[runStart..<n])) }
         }
-        out.append(UInt8(ascii: "\""))
+        out.put(UInt8(ascii: "\""))
     }
 
     // MARK: numbers
 
+    static func encodeInteger(_ value: Int64, into out: inout Buffer) {
+        out.reserve(20)
+        if value < 0 { out.put(UInt8(ascii: "-")) }
+        putUnsigned(value.magnitude, into: &out)
+    }
+
+    /// Only after reserving 20 bytes.
     @inline(__always)
-    static func appendLiteral(_ literal: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
-    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        appendUnsigned(value.magnitude, to: &out)
-    }
-
-    static func appendUnsigned(_ value: UInt64, to out: inout [UInt8]) {
+    static func putUnsigned(_ value: UInt64, into out: inout Buffer) {
         if value < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(value))
+            out.put(UInt8(ascii: "0") + UInt8(value))
             return
         }
+        var digits = 0
         var v = value
-        // 20 digits hold UInt64.max.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var i = 20
-            while v > 0 {
-                i -= 1
-                raw[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i..<20]))
+        while v > 0 {
+            digits += 1
+            v /= 10
         }
+        v = value
+        let start = out.base + out.count
+        var i = digits
+        while i > 0 {
+            i -= 1
+            start[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+        }
+        out.advance(digits)
     }
 
     /// 2^53: below it every integral double is printed exactly by its integer digits.
     private static let exactIntegerLimit = 9_007_199_254_740_992.0
 
-    static func appendDouble(_ value: Double, to out: inout [UInt8]) {
+    static func encodeDouble(_ value: Double, into out: inout Buffer) {
         guard value.isFinite else {
-            appendLiteral("null", to: &out)
+            out.write("null")
             return
         }
         if value == 0 {
-            out.append(UInt8(ascii: "0"))
+            out.write(UInt8(ascii: "0"))
             return
         }
         let magnitude = value.magnitude
         if magnitude < exactIntegerLimit, magnitude == magnitude.rounded(.towardZero) {
-            if value < 0 { out.append(UInt8(ascii: "-")) }
-            appendUnsigned(UInt64(magnitude), to: &out)
+            out.reserve(21)
+            if value < 0 { out.put(UInt8(ascii: "-")) }
+            putUnsigned(UInt64(magnitude), into: &out)
             return
         }
         var description = value.description
-        description.withUTF8 { appendPositional(shortestDescription: $0, to: &out) }
+        description.withUTF8 { writePositional(shortestDescription: $0, into: &out) }
     }
 
     /// Rewrites Swift's shortest round-trip description (`1.5e-07`, `123.45`, `1e+16`) as
     /// Python's `Decimal(repr(x)).normalize()` printed positionally.
-    static func appendPositional(shortestDescription text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    static func writePositional(shortestDescription text: UnsafeBufferPointer<UInt8>, into out: inout Buffer) {
         // Up to 17 significant digits plus the leading zeros of forms like "0.0001".
         var digitStorage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &digitStorage) { digits in
@@ -264,25 +402,35 @@ public enum CanonicalJSON {
                 scale += 1
             }
             if count == 0 {
-                out.append(UInt8(ascii: "0"))
+                out.write(UInt8(ascii: "0"))
                 return
             }
-            if negative { out.append(UInt8(ascii: "-")) }
-            let significand = UnsafeRawBufferPointer(rebasing: digits[0..<count])
+            let significand = UnsafeBufferPointer(rebasing: digits[0..<count].bindMemory(to: UInt8.self))
+            // Sign, digits, point, and up to ~330 zeros.
+            out.reserve(count + Swift.abs(scale) + 3)
+            if negative { out.put(UInt8(ascii: "-")) }
             if scale >= 0 {
-                out.append(contentsOf: significand)
-                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: scale))
+                out.put(significand)
+                out.putZeros(scale)
             } else if -scale >= count {
-                out.append(UInt8(ascii: "0"))
-                out.append(UInt8(ascii: "."))
-                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -scale - count))
-                out.append(contentsOf: significand)
+                out.put(UInt8(ascii: "0"))
+                out.put(UInt8(ascii: "."))
+                out.putZeros(-scale - count)
+                out.put(significand)
             } else {
                 let point = count + scale
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: digits[0..<point]))
-                out.append(UInt8(ascii: "."))
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: digits[point..<count]))
+                out.put(UnsafeBufferPointer(rebasing: significand[0..<point]))
+                out.put(UInt8(ascii: "."))
+                out.put(UnsafeBufferPointer(rebasing: significand[point..<count]))
             }
         }
+    }
+}
+
+extension CanonicalJSON.Buffer {
+    /// Only after `reserve`.
+    @inline(__always)
+    mutating func advance(_ n: Int) {
+        self = withCount(count + n)
     }
 }

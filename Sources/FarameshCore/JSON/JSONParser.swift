@@ -106,6 +106,10 @@ private struct JSONReader {
     var pos = 0
     /// Reused for strings that contain escapes.
     var scratch: [UInt8] = []
+    /// Members of the objects being parsed, innermost last.
+    var members: [(key: String, value: JSONValue, offset: Int)] = []
+    /// Elements of the arrays being parsed, innermost last.
+    var elements: [JSONValue] = []
 
     init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.buffer = buffer
@@ -182,12 +186,14 @@ private struct JSONReader {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw fail("nesting deeper than \(maxDepth) levels") }
         pos += 1
-        var object: [String: JSONValue] = [:]
         skipWhitespace()
         if pos < end, buffer[pos] == ASCII.closeBrace {
             pos += 1
-            return .object(object)
+            return .object([:])
         }
+        // Members collect on a shared stack so each dictionary is created once at its final size.
+        let base = members.count
+        defer { members.removeSubrange(base...) }
         while true {
             skipWhitespace()
             guard pos < end else { throw fail("unterminated object") }
@@ -206,46 +212,55 @@ private struct JSONReader {
             } catch {
                 throw error.prefixed(key: key)
             }
-            if object.updateValue(value, forKey: key) != nil {
-                throw JSONParseError(message: "duplicate object key", offset: keyOffset).prefixed(key: key)
-            }
+            members.append((key, value, keyOffset))
             skipWhitespace()
             guard pos < end else { throw fail("unterminated object") }
             let c = buffer[pos]
             pos += 1
             if c == ASCII.comma { continue }
-            if c == ASCII.closeBrace { return .object(object) }
+            if c == ASCII.closeBrace { break }
             pos -= 1
             throw fail("expected ',' or '}' in object")
         }
+        var object = [String: JSONValue](minimumCapacity: members.count - base)
+        for i in base..<members.count {
+            let member = members[i]
+            if object.updateValue(member.value, forKey: member.key) != nil {
+                throw JSONParseError(message: "duplicate object key", offset: member.offset).prefixed(key: member.key)
+            }
+        }
+        return .object(object)
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw fail("nesting deeper than \(maxDepth) levels") }
         pos += 1
-        var array: [JSONValue] = []
         skipWhitespace()
         if pos < end, buffer[pos] == ASCII.closeBracket {
             pos += 1
-            return .array(array)
+            return .array([])
         }
+        // Elements collect on a shared stack so each array is allocated once at its final size.
+        let base = elements.count
+        defer { elements.removeSubrange(base...) }
         while true {
             skipWhitespace()
             if pos < end, buffer[pos] == ASCII.closeBracket { throw fail("trailing comma in array") }
             do {
-                array.append(try parseValue(depth: depth))
+                elements.append(try parseValue(depth: depth))
             } catch {
-                throw error.prefixed(index: array.count)
+                throw error.prefixed(index: elements.count - base)
             }
             skipWhitespace()
             guard pos < end else { throw fail("unterminated array") }
             let c = buffer[pos]
             pos += 1
             if c == ASCII.comma { continue }
-            if c == ASCII.closeBracket { return .array(array) }
+            if c == ASCII.closeBracket { break }
             pos -= 1
             throw fail("expected ',' or ']' in array")
         }
+        return .array(Array(elements[base...]))
     }
 
     // MARK: strings

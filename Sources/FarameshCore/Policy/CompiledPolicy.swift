@@ -160,7 +160,7 @@ public struct CompiledPolicy: Sendable {
         ])
         var name: String?
         var description: String?
-        var matcher: RuleMatcher?
+        var matcher: RuleMatcher.Conditions?
         var effects: [(PolicyEffect, PolicyYAMLReader.Entry)] = []
         var risk: RiskLevel?
         var timeout: (Duration, PolicyYAMLReader.Entry)?
@@ -203,7 +203,7 @@ public struct CompiledPolicy: Sendable {
         return PolicyRule(index: index, name: name, effect: effect, description: description, risk: risk,
                           approvalTimeout: timeout?.0, line: mark?.line ?? 0, column: mark?.column ?? 0,
                           document: try reader.json(node, location), reason: reason,
-                          upgradedReason: "\(reason) (high risk requires approval)", matcher: matcher)
+                          upgradedReason: "\(reason) (high risk requires approval)", matcher: RuleMatcher(matcher))
     }
 
     private static func compileRiskRules(_ entry: PolicyYAMLReader.Entry,
@@ -219,7 +219,7 @@ public struct CompiledPolicy: Sendable {
             let fields = try reader.mapping(node, location, allowed: ["name", "description", "when", "risk_level"])
             var name: String?
             var description: String?
-            var matcher: RuleMatcher?
+            var matcher: RuleMatcher.Conditions?
             var level: RiskLevel?
             for field in fields {
                 switch field.key {
@@ -239,7 +239,7 @@ public struct CompiledPolicy: Sendable {
             let mark = node.mark
             riskRules.append(RiskRule(index: index, name: name, level: level, description: description,
                                       line: mark?.line ?? 0, column: mark?.column ?? 0,
-                                      document: try reader.json(node, location), matcher: matcher))
+                                      document: try reader.json(node, location), matcher: RuleMatcher(matcher)))
         }
         return riskRules
     }

@@ -135,7 +135,7 @@ public struct CompiledProfile: Sendable {
         ])
         var name: String?
         var description: String?
-        var matcher: RuleMatcher?
+        var matcher: RuleMatcher.Conditions?
         var pattern: (TextPattern, PolicyYAMLReader.Entry)?
         var outcome = DecisionOutcome.halt
         var label: String?
@@ -170,12 +170,11 @@ public struct CompiledProfile: Sendable {
         }
         guard let name else { throw reader.error("missing 'name'", at: node, location) }
         if let (compiled, entry) = pattern {
-            var combined = matcher ?? RuleMatcher()
+            var combined = matcher ?? RuleMatcher.Conditions()
             if combined.pattern != nil {
                 throw reader.error("'pattern' is given twice (here and in 'when'); keep one", at: entry.keyNode, location)
             }
             combined.pattern = compiled
-            combined.finish()
             matcher = combined
         }
         guard let matcher else {
@@ -186,6 +185,6 @@ public struct CompiledProfile: Sendable {
         if let label { reason += " (\(label))" }
         let mark = node.mark
         return ProfileRule(index: index, name: name, outcome: outcome, label: label, reason: reason,
-                           line: mark?.line ?? 0, column: mark?.column ?? 0, matcher: matcher)
+                           line: mark?.line ?? 0, column: mark?.column ?? 0, matcher: RuleMatcher(matcher))
     }
 }

@@ -1,6 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A precompiled name matcher for `tool`, `op`, `agent_id`, `branch` and `allowed_tools`:
 /// `"*"` matches anything, a `*` inside matches any run of characters (`stripe.*`, `read_*`,
-/// `*.admin`, `db.*.read`), every other character matches itself (case-sensitive, byte-exact).
+/// `*.admin`, `db.*.read`), every other character matches itself (case-sensitive, comparing UTF-8
+/// bytes: no Unicode normalization).
 public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
     enum Kind: Sendable, Hashable {
         case any
@@ -52,7 +61,9 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
         case .any:
             return true
         case .exact(let name):
-            return value == name
+            return Self.withBytes(value) { bytes in
+                Self.withBytes(name) { bytes.count == $0.count && Self.equal(bytes, 0, $0) }
+            }
         case .prefix(let prefix):
             return Self.withBytes(value) { bytes in
                 bytes.count >= prefix.count && prefix.withUnsafeBufferPointer { Self.equal(bytes, 0, $0) }
@@ -88,13 +99,17 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
     /// Index of the first occurrence of `needle` in `bytes` at or after `from`, or nil.
     static func find(_ needle: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         guard !needle.isEmpty else { return from }
-        guard bytes.count >= needle.count else { return nil }
-        let first = needle[0]
-        var i = from
+        guard from <= bytes.count, bytes.count - from >= needle.count,
+              let base = bytes.baseAddress, let needleBase = needle.baseAddress else { return nil }
+        // memchr (vectorized) finds candidates for the first byte; memcmp checks the rest.
+        let first = Int32(needle[0])
+        var position = from
         let last = bytes.count - needle.count
-        while i <= last {
-            if bytes[i] == first && equal(bytes, i, needle) { return i }
-            i += 1
+        while position <= last {
+            guard let hit = memchr(base + position, first, last - position + 1) else { return nil }
+            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if needle.count == 1 || memcmp(base + at + 1, needleBase + 1, needle.count - 1) == 0 { return at }
+            position = at + 1
         }
         return nil
     }

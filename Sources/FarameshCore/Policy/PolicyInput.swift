@@ -6,10 +6,18 @@ struct PolicyInput {
     private var canonical: String?
     private var amountCache: Double??
     private var pathCache: String??
+    private var methodCache: JSONValue??
+    private var branchCache: JSONValue??
+
+    /// `NameHash` of the tool and operation, for the rule indexes.
+    let toolHash: UInt64
+    let operationHash: UInt64
 
     init(request: ActionRequest, canonicalParams: String?) {
         self.request = request
         self.canonical = canonicalParams
+        self.toolHash = NameHash.of(request.tool)
+        self.operationHash = NameHash.of(request.operation)
     }
 
     /// The canonical JSON of params that `contains` and `pattern` search.
@@ -39,6 +47,22 @@ struct PolicyInput {
         if let cached = amountCache { return cached }
         let value = self.value(forKey: "amount")?.numericValue
         amountCache = .some(value)
+        return value
+    }
+
+    /// The `method` value (from params or context), looked up once.
+    mutating func method() -> JSONValue? {
+        if let cached = methodCache { return cached }
+        let value = self.value(forKey: "method")
+        methodCache = .some(value)
+        return value
+    }
+
+    /// The `branch` value (from params or context), looked up once.
+    mutating func branch() -> JSONValue? {
+        if let cached = branchCache { return cached }
+        let value = self.value(forKey: "branch")
+        branchCache = .some(value)
         return value
     }
 

@@ -2,8 +2,9 @@ import Yams
 
 /// The compiled conditions of one rule (`match:` / `when:`), all ANDed. Absent conditions do not
 /// constrain; a condition whose request value is missing or has the wrong type does not match
-/// (a missing `amount` is never read as 0).
-struct RuleMatcher: Sendable {
+/// (a missing `amount` is never read as 0). A final class with constant fields, so the hot loop
+/// reads conditions in place instead of copying them per rule.
+final class RuleMatcher: Sendable {
     struct FieldCondition: Sendable {
         /// As written, e.g. `user.role`.
         var name: String
@@ -12,34 +13,67 @@ struct RuleMatcher: Sendable {
         var expected: JSONValue
     }
 
-    var tool: NamePattern = NamePattern("*")
-    var op: NamePattern = NamePattern("*")
-    var agentID: NamePattern?
+    /// The conditions while a rule is being compiled.
+    struct Conditions {
+        var tool = NamePattern("*")
+        var op = NamePattern("*")
+        var agentID: NamePattern?
+        var method: String?
+        var branch: NamePattern?
+        var amountGT: Double?
+        var amountGTE: Double?
+        var amountLT: Double?
+        var amountLTE: Double?
+        var pathContains: String?
+        var pathStartsWith: String?
+        var pathEndsWith: String?
+        var field: FieldCondition?
+        var contains: ContainsNeedle?
+        var pattern: TextPattern?
+    }
+
+    let tool: NamePattern
+    let op: NamePattern
+    let agentID: NamePattern?
     /// Compared ASCII case-insensitively.
-    var method: String?
-    var branch: NamePattern?
-    var amountGT: Double?
-    var amountGTE: Double?
-    var amountLT: Double?
-    var amountLTE: Double?
-    var pathContains: String?
-    var pathStartsWith: String?
-    var pathEndsWith: String?
-    var field: FieldCondition?
-    var contains: ContainsNeedle?
-    var pattern: TextPattern?
+    let method: String?
+    let branch: NamePattern?
+    let amountGT: Double?
+    let amountGTE: Double?
+    let amountLT: Double?
+    let amountLTE: Double?
+    let pathContains: String?
+    let pathStartsWith: String?
+    let pathEndsWith: String?
+    let field: FieldCondition?
+    let contains: ContainsNeedle?
+    let pattern: TextPattern?
 
     /// True when only `tool` / `op` constrain (the common case, checked without touching the rest).
-    private(set) var onlyNames = true
-    private var hasAmount = false
-    private var hasPath = false
+    let onlyNames: Bool
+    private let hasAmount: Bool
+    private let hasPath: Bool
 
-    /// Call after setting the conditions.
-    mutating func finish() {
-        hasAmount = amountGT != nil || amountGTE != nil || amountLT != nil || amountLTE != nil
-        hasPath = pathContains != nil || pathStartsWith != nil || pathEndsWith != nil
-        onlyNames = agentID == nil && method == nil && branch == nil && !hasAmount && !hasPath
-            && field == nil && contains == nil && pattern == nil
+    init(_ c: Conditions) {
+        tool = c.tool
+        op = c.op
+        agentID = c.agentID
+        method = c.method
+        branch = c.branch
+        amountGT = c.amountGT
+        amountGTE = c.amountGTE
+        amountLT = c.amountLT
+        amountLTE = c.amountLTE
+        pathContains = c.pathContains
+        pathStartsWith = c.pathStartsWith
+        pathEndsWith = c.pathEndsWith
+        field = c.field
+        contains = c.contains
+        pattern = c.pattern
+        hasAmount = c.amountGT != nil || c.amountGTE != nil || c.amountLT != nil || c.amountLTE != nil
+        hasPath = c.pathContains != nil || c.pathStartsWith != nil || c.pathEndsWith != nil
+        onlyNames = c.agentID == nil && c.method == nil && c.branch == nil && !hasAmount && !hasPath
+            && c.field == nil && c.contains == nil && c.pattern == nil
     }
 
     /// True when the rule matches every request (no condition other than `"*"` names).
@@ -57,11 +91,11 @@ struct RuleMatcher: Sendable {
     private func firstFailureBeyondNames(_ input: inout PolicyInput) -> ConditionKey? {
         if let agentID, !agentID.matches(input.request.agentID) { return .agentID }
         if let method {
-            guard case .string(let actual)? = input.value(forKey: "method"),
+            guard case .string(let actual)? = input.method(),
                   Self.asciiCaseInsensitiveEqual(actual, method) else { return .method }
         }
         if let branch {
-            guard case .string(let actual)? = input.value(forKey: "branch"), branch.matches(actual) else { return .branch }
+            guard case .string(let actual)? = input.branch(), branch.matches(actual) else { return .branch }
         }
         if hasAmount {
             let amount = input.amount()
@@ -127,12 +161,12 @@ extension RuleMatcher {
     /// Compiles a `match:` / `when:` mapping. At least one condition is required; `op` and
     /// `operation` are aliases (not both); `field` and `value` come together.
     static func compile(_ node: Node, _ location: PolicyYAMLReader.Location,
-                        reader: PolicyYAMLReader) throws(PolicyLoadError) -> RuleMatcher {
+                        reader: PolicyYAMLReader) throws(PolicyLoadError) -> Conditions {
         let entries = try reader.mapping(node, location, allowed: ConditionKey.yamlKeys)
         guard !entries.isEmpty else {
             throw reader.error("needs at least one condition; use tool: \"*\" to match every action", at: node, location)
         }
-        var matcher = RuleMatcher()
+        var matcher = Conditions()
         var fieldName: (String, PolicyYAMLReader.Entry)?
         var value: (JSONValue, PolicyYAMLReader.Entry)?
         var sawOp: String?
@@ -189,7 +223,6 @@ extension RuleMatcher {
         case (nil, nil):
             break
         }
-        matcher.finish()
         return matcher
     }
 }

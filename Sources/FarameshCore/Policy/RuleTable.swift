@@ -1,50 +1,57 @@
 /// First-match lookup over an ordered list of rules. Rules whose `tool` is an exact name are
-/// bucketed by it; the rest (`"*"`, globs) share one bucket. A lookup merges the request tool's
-/// bucket with the wildcard bucket by rule index, so rules are tried in file order while rules for
-/// other tools are never looked at.
+/// bucketed by it; rules with a wildcard tool (`"*"`, globs) are bucketed by their exact `op`, or
+/// kept in one list when their op is a wildcard too. A lookup merges the request tool's bucket,
+/// the request op's wildcard-tool bucket and the wildcard list by rule index, so rules are tried in
+/// file order while rules that cannot match the request's tool and op are never looked at.
 struct RuleTable: Sendable {
     let matchers: ContiguousArray<RuleMatcher>
-    private let byTool: [String: ContiguousArray<Int32>]
-    private let wildcard: ContiguousArray<Int32>
+    private let byTool: NameIndex
+    private let anyToolByOp: NameIndex
+    private let anyToolAnyOp: ContiguousArray<Int32>
 
     init(_ matchers: [RuleMatcher]) {
         self.matchers = ContiguousArray(matchers)
-        var byTool: [String: ContiguousArray<Int32>] = [:]
-        var wildcard: ContiguousArray<Int32> = []
+        var byTool: [String: [Int32]] = [:]
+        var anyToolByOp: [String: [Int32]] = [:]
+        var anyToolAnyOp: ContiguousArray<Int32> = []
         for (index, matcher) in matchers.enumerated() {
             if let tool = matcher.tool.exactName {
                 byTool[tool, default: []].append(Int32(index))
+            } else if let op = matcher.op.exactName {
+                anyToolByOp[op, default: []].append(Int32(index))
             } else {
-                wildcard.append(Int32(index))
+                anyToolAnyOp.append(Int32(index))
             }
         }
-        self.byTool = byTool
-        self.wildcard = wildcard
+        self.byTool = NameIndex(byTool)
+        self.anyToolByOp = NameIndex(anyToolByOp)
+        self.anyToolAnyOp = anyToolAnyOp
     }
-
-    var isEmpty: Bool { matchers.isEmpty }
 
     /// Index of the first rule (in file order) whose conditions all hold, or nil.
     func firstMatch(_ input: inout PolicyInput) -> Int? {
         if matchers.isEmpty { return nil }
-        let noBucket: ContiguousArray<Int32> = []
-        let exact = byTool[input.request.tool] ?? noBucket
-        return exact.withUnsafeBufferPointer { exact in
-            wildcard.withUnsafeBufferPointer { wildcard in
-                matchers.withUnsafeBufferPointer { matchers in
-                    var i = 0, j = 0
+        let forTool = byTool.range(for: input.request.tool, hash: input.toolHash)
+        let forOp = anyToolByOp.range(for: input.request.operation, hash: input.operationHash)
+        return byTool.indices.withUnsafeBufferPointer { toolLists in
+            anyToolByOp.indices.withUnsafeBufferPointer { opLists in
+                anyToolAnyOp.withUnsafeBufferPointer { rest in
+                    var i = forTool.lowerBound, j = forOp.lowerBound, k = 0
                     while true {
-                        let a = i < exact.count ? exact[i] : .max
-                        let b = j < wildcard.count ? wildcard[j] : .max
+                        let x = i < forTool.upperBound ? toolLists[i] : .max
+                        let y = j < forOp.upperBound ? opLists[j] : .max
+                        let z = k < rest.count ? rest[k] : .max
                         let index: Int32
-                        if a < b {
-                            index = a
+                        if x <= y && x <= z {
+                            if x == .max { return nil }
+                            index = x
                             i += 1
-                        } else if b != .max {
-                            index = b
+                        } else if y <= z {
+                            index = y
                             j += 1
                         } else {
-                            return nil
+                            index = z
+                            k += 1
                         }
                         if matchers[Int(index)].firstFailure(&input) == nil { return Int(index) }
                     }

@@ -12,6 +12,14 @@ struct TextPattern: Sendable {
 
     let source: String
     let kind: Kind
+    /// For regexes: a literal every match must contain; when it is absent the regex is not run.
+    let requiredLiteral: [UInt8]?
+
+    init(source: String, kind: Kind) {
+        self.source = source
+        self.kind = kind
+        if case .regex = kind { requiredLiteral = Self.requiredLiteral(of: source) } else { requiredLiteral = nil }
+    }
 
     /// Compiles `source`; the error text is safe to show.
     static func compile(_ source: String) -> Result<TextPattern, TextPatternError> {
@@ -41,8 +49,105 @@ struct TextPattern: Sendable {
                 return false
             }
         case .regex(let regex):
+            if let requiredLiteral {
+                let present = NamePattern.withBytes(text) { bytes in
+                    requiredLiteral.withUnsafeBufferPointer { NamePattern.find($0, in: bytes, from: 0) } != nil
+                }
+                if !present { return false }
+            }
             return regex.firstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)) != nil
         }
+    }
+}
+
+extension TextPattern {
+    /// The longest run of literal characters outside groups and classes that every match of an
+    /// ASCII `pattern` contains, or nil when there is none of length ≥ 2 or the pattern uses
+    /// constructs this scan does not follow (top-level `|`, `(?` flags or lookarounds, escapes
+    /// other than punctuation and `\d \D \w \W \s \S \b \B`). Being conservative only costs speed.
+    static func requiredLiteral(of pattern: String) -> [UInt8]? {
+        let b = Array(pattern.utf8)
+        guard b.allSatisfy({ $0 < 0x80 }) else { return nil }
+        let backslash = UInt8(ascii: "\\")
+        var runs: [[UInt8]] = []
+        var run: [UInt8] = []
+        func endRun() {
+            if !run.isEmpty { runs.append(run) }
+            run = []
+        }
+        var depth = 0
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == backslash {
+                guard i + 1 < b.count else { return nil }
+                let e = b[i + 1]
+                let isAlphanumeric = (e >= 0x30 && e <= 0x39) || (e >= 0x41 && e <= 0x5A) || (e >= 0x61 && e <= 0x7A)
+                if isAlphanumeric {
+                    guard Array("dDwWsSbB".utf8).contains(e) else { return nil }
+                    if depth == 0 { endRun() }
+                } else if depth == 0 {
+                    run.append(e)
+                }
+                i += 2
+                continue
+            }
+            if c == UInt8(ascii: "[") {
+                if depth == 0 { endRun() }
+                i = skipClass(b, from: i)
+                continue
+            }
+            if depth > 0 {
+                if c == UInt8(ascii: "(") { depth += 1 }
+                if c == UInt8(ascii: ")") { depth -= 1 }
+                i += 1
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "("):
+                if i + 1 < b.count && b[i + 1] == UInt8(ascii: "?") { return nil }
+                endRun()
+                depth = 1
+            case UInt8(ascii: ")"), UInt8(ascii: "|"):
+                return nil
+            case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"):
+                endRun()
+            case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{"):
+                // A quantifier makes the previous atom optional or repeated: drop it from the run.
+                if !run.isEmpty { run.removeLast() }
+                endRun()
+                if c == UInt8(ascii: "{") {
+                    while i < b.count && b[i] != UInt8(ascii: "}") { i += 1 }
+                }
+            default:
+                run.append(c)
+            }
+            i += 1
+        }
+        if depth != 0 { return nil }
+        endRun()
+        guard let longest = runs.max(by: { $0.count < $1.count }), longest.count >= 2 else { return nil }
+        return longest
+    }
+
+    /// Index just after the `]` closing the class that starts at `start` (nested classes allowed).
+    private static func skipClass(_ b: [UInt8], from start: Int) -> Int {
+        var i = start + 1
+        if i < b.count && b[i] == UInt8(ascii: "^") { i += 1 }
+        if i < b.count && b[i] == UInt8(ascii: "]") { i += 1 }
+        var depth = 1
+        while i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "\\"): i += 2; continue
+            case UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return i + 1 }
+            default: break
+            }
+            i += 1
+        }
+        return b.count
     }
 }
 

@@ -1,0 +1,84 @@
+import Synchronization
+
+/// Runs an operation with a hard time limit that returns on time even when the operation
+/// ignores cancellation.
+///
+/// A task-group timeout waits for all children before it returns, so a database call stuck in
+/// a non-cancellable wait (a statement waiting for another process's write lock, a slow disk)
+/// would hold it past the limit. Here the operation runs in its own task: on timeout the caller
+/// gets `Deadline.Exceeded` at once, the operation is cancelled and left to finish on its own
+/// (a cancelled write transaction rolls back instead of committing; see `SQLiteActionStore`).
+enum Deadline {
+    struct Exceeded: Error, Sendable {
+        var limit: Duration
+    }
+
+    static func run<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let race = Race<T>()
+        let work = Task { try await operation() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                race.install(continuation)
+                let timer = Task {
+                    try? await Task.sleep(for: limit)
+                    guard !Task.isCancelled else { return }
+                    race.finish(.failure(Exceeded(limit: limit)))
+                    work.cancel()
+                }
+                Task {
+                    let result = await work.result
+                    timer.cancel()
+                    race.finish(result)
+                }
+            }
+        } onCancel: {
+            work.cancel()
+            race.finish(.failure(CancellationError()))
+        }
+    }
+
+    /// Delivers the first of (result, timeout, cancellation) to the waiting caller, exactly once.
+    private final class Race<T: Sendable>: Sendable {
+        private enum State {
+            case waiting
+            case installed(CheckedContinuation<T, any Error>)
+            /// Finished before the continuation was installed (cancelled early).
+            case early(Result<T, any Error>)
+            case done
+        }
+
+        private let state = Mutex<State>(.waiting)
+
+        func install(_ continuation: CheckedContinuation<T, any Error>) {
+            let early: Result<T, any Error>? = state.withLock { state in
+                switch state {
+                case .waiting:
+                    state = .installed(continuation)
+                    return nil
+                case .early(let result):
+                    state = .done
+                    return result
+                case .installed, .done:
+                    return nil
+                }
+            }
+            if let early { continuation.resume(with: early) }
+        }
+
+        func finish(_ result: Result<T, any Error>) {
+            let continuation: CheckedContinuation<T, any Error>? = state.withLock { state in
+                switch state {
+                case .waiting:
+                    state = .early(result)
+                    return nil
+                case .installed(let continuation):
+                    state = .done
+                    return continuation
+                case .early, .done:
+                    return nil
+                }
+            }
+            continuation?.resume(with: result)
+        }
+    }
+}

@@ -1,0 +1,658 @@
+import FarameshCore
+import FarameshStore
+import Foundation
+import Logging
+import SQLiteNIO
+import Synchronization
+
+/// The embedded store: one SQLite file (WAL mode), no server to install.
+///
+/// Behaves like `PostgresActionStore` call for call. Every write runs on the single writer
+/// connection, lent to one task at a time, inside `BEGIN IMMEDIATE … COMMIT`: SQLite allows one
+/// writer anyway, and holding the connection for the whole transaction is what keeps another
+/// task's statements out of it. That serialisation plays the part of PostgreSQL's row locks, so
+/// racing approvals, results and expiry sweeps still end with exactly one winner. Reads use
+/// separate read-only connections (WAL readers never wait for the writer) unless the database
+/// is in memory, where one connection does everything.
+///
+/// Call `shutdown()` before the store is released: SQLiteNIO asserts (debug builds) when a
+/// connection is deinitialised open.
+public final class SQLiteActionStore: ActionStore {
+    /// The file `faramesh serve` uses when nothing else is configured.
+    public static let defaultPath = "data/actions.db"
+    /// Read connections of a file store. Two matched the two-thread SQLiteNIO pool of a
+    /// two-core machine best; more only queue on the same threads.
+    public static let defaultReaderCount = 2
+
+    /// The absolute database path; nil for an in-memory store.
+    public let path: String?
+    public let timeouts: SQLiteTimeouts
+    private let logger: Logger
+    private let writer: SQLiteConnectionPool
+    /// The writer itself for an in-memory store.
+    private let readers: SQLiteConnectionPool
+    private let migrator: SQLiteMigrator?
+    private let doorbell = EventDoorbell()
+    private let isShutDown = Atomic<Bool>(false)
+
+    private init(path: String?, timeouts: SQLiteTimeouts, logger: Logger,
+                 writer: SQLiteConnectionPool, readers: SQLiteConnectionPool) {
+        self.path = path
+        self.timeouts = timeouts
+        self.logger = logger
+        self.writer = writer
+        self.readers = readers
+        self.migrator = try? SQLiteMigrator.bundled()
+    }
+
+    /// Opens (creating when missing) the database file at `path`, relative paths against the
+    /// working directory. A missing parent directory is created (mode 0700) and a new file is
+    /// created with mode 0600: it holds approval tokens and token hashes. Call `migrate()` next.
+    public convenience init(path: String = SQLiteActionStore.defaultPath, timeouts: SQLiteTimeouts = SQLiteTimeouts(),
+                            readerCount: Int = SQLiteActionStore.defaultReaderCount,
+                            logger: Logger = Logger(label: "faramesh.store.sqlite")) async throws {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        try await Self.prepareFile(absolute)
+        let writer = try await Self.open(.file(path: absolute), role: .writer, timeouts: timeouts, logger: logger)
+        var readers: [SQLiteConnection] = []
+        do {
+            for _ in 0..<max(1, readerCount) {
+                readers.append(try await Self.open(.file(path: absolute), role: .reader, timeouts: timeouts, logger: logger))
+            }
+        } catch {
+            for connection in readers { try? await connection.close() }
+            try? await writer.close()
+            throw error
+        }
+        self.init(path: absolute, timeouts: timeouts, logger: logger,
+                  writer: SQLiteConnectionPool([writer]), readers: SQLiteConnectionPool(readers))
+    }
+
+    /// A store that lives in memory until `shutdown()` (tests, demos). One connection serves
+    /// reads and writes.
+    public static func inMemory(timeouts: SQLiteTimeouts = SQLiteTimeouts(),
+                                logger: Logger = Logger(label: "faramesh.store.sqlite")) async throws -> SQLiteActionStore {
+        let connection = try await open(.memory, role: .writer, timeouts: timeouts, logger: logger)
+        let pool = SQLiteConnectionPool([connection])
+        return SQLiteActionStore(path: nil, timeouts: timeouts, logger: logger, writer: pool, readers: pool)
+    }
+
+    // MARK: live updates
+
+    /// The live-update doorbell (the in-process counterpart of the PostgreSQL store's
+    /// `pg_notify` channel): yields the newest event seq after every committed state change, in
+    /// commit order. A slow consumer keeps only the newest seq; read `events(after:limit:)` from
+    /// the last seq handled. The stream ends at `shutdown()`.
+    public func eventSeqs() -> AsyncStream<Int64> {
+        doorbell.subscribe()
+    }
+
+    // MARK: migrations and health
+
+    public func migrate() async throws {
+        let migrator = try bundledMigrator()
+        let applied = try await perform(timeout: timeouts.migration) { [writer, logger, timeouts] in
+            try await writer.withConnection { conn in
+                // Wait as long as the migration may take for another process holding the lock.
+                try await Self.setBusyTimeout(timeouts.migration, on: conn)
+                do {
+                    let applied = try await migrator.migrate(conn, logger: logger)
+                    try await Self.setBusyTimeout(timeouts.operation, on: conn)
+                    return applied
+                } catch {
+                    try? await Self.setBusyTimeout(timeouts.operation, on: conn)
+                    throw error
+                }
+            }
+        }
+        if !applied.isEmpty { logger.info("migrations applied", metadata: ["versions": "\(applied)"]) }
+    }
+
+    public func migrationsCurrent() async throws -> Bool {
+        let migrator = try bundledMigrator()
+        return try await read { conn in try await migrator.pendingVersions(conn).isEmpty }
+    }
+
+    public func ping() async throws {
+        try await read(timeout: timeouts.ping) { conn in try await SQLiteRunner.execute(conn, "SELECT 1") }
+    }
+
+    /// Refuses further calls, waits for the calls in flight, closes every connection (the last
+    /// close checkpoints the WAL into the database file) and ends the doorbell streams.
+    /// Idempotent.
+    public func shutdown() async throws {
+        isShutDown.store(true, ordering: .sequentiallyConsistent)
+        doorbell.finish()
+        var failure: (any Error)?
+        do { try await writer.close() } catch { failure = error }
+        if readers !== writer {
+            do { try await readers.close() } catch { failure = failure ?? error }
+        }
+        if let failure {
+            logger.warning("closing the database failed", metadata: ["error": "\(String(describing: failure))"])
+            throw StoreError.unavailable("the database could not be closed cleanly")
+        }
+    }
+
+    // MARK: submit
+
+    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?) async throws -> SubmitResult {
+        var stored = Self.normalized(action)
+        if let last = events.last { stored.lastEventHash = last.recordHash }
+        let row = stored
+        return try await write { conn -> (SubmitResult, Int64?) in
+            if let key = idempotencyKey, let existing = try await Self.claim(key: key, for: row, conn: conn) {
+                return (SubmitResult(action: existing, created: false), nil)
+            }
+            try await SQLiteRunner.execute(conn, """
+                INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision,
+                    outcome, reason, reason_code, risk_level, request_hash, policy_hash, policy_version, profile_id,
+                    profile_version, profile_hash, runtime_version, provenance_id, approval_token,
+                    approval_expires_at, idempotency_key, created_at, updated_at, version, last_event_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                    SQLiteRows.uuid(row.id), .text(row.request.agentID), .text(row.request.tool),
+                    .text(row.request.operation), SQLiteRows.json(row.request.params), SQLiteRows.json(row.request.context),
+                    .text(row.status.rawValue), .text(row.decision.rawValue), .text(row.outcome.rawValue), .text(row.reason),
+                    .text(row.reasonCode.rawValue), .text(row.riskLevel.rawValue), .text(row.requestHash),
+                    SQLiteRows.text(row.policyHash), SQLiteRows.text(row.policyVersion), SQLiteRows.text(row.profileID),
+                    SQLiteRows.text(row.profileVersion), SQLiteRows.text(row.profileHash), .text(row.runtimeVersion),
+                    .text(row.provenanceID), SQLiteRows.text(row.approvalToken), SQLiteRows.timestamp(row.approvalExpiresAt),
+                    SQLiteRows.text(idempotencyKey), SQLiteRows.timestamp(row.createdAt), SQLiteRows.timestamp(row.updatedAt),
+                    SQLiteRows.integer(row.version), SQLiteRows.text(row.lastEventHash),
+                ])
+            let seq = try await Self.insert(events, conn: conn)
+            return (SubmitResult(action: row, created: true), seq)
+        }
+    }
+
+    /// Claims an idempotency key for `action` inside the write transaction. Returns nil when the
+    /// key is new (claimed now), the stored action when the key was used for the same request,
+    /// and throws `.idempotencyConflict` when it was used for another one. Concurrent submits
+    /// with one key are serialised by the writer, so the second sees the first one's claim.
+    private static func claim(key: String, for action: Action, conn: SQLiteConnection) async throws -> Action? {
+        let rows = try await SQLiteRunner.rows(conn, "SELECT request_hash, action_id FROM idempotency_keys WHERE key = ?",
+                                               [.text(key)])
+        if let row = rows.first {
+            let hash = try SQLiteRows.string(row, "request_hash")
+            guard let existingID = UUID(uuidString: try SQLiteRows.string(row, "action_id")) else {
+                throw StoreError.unavailable("the database returned an unexpected value for action_id")
+            }
+            guard hash == action.requestHash else {
+                throw StoreError.idempotencyConflict(existingActionID: existingID)
+            }
+            guard let stored = try await fetchAction(existingID, conn: conn) else {
+                throw StoreError.unavailable("idempotency key refers to a missing action")
+            }
+            return stored
+        }
+        try await SQLiteRunner.execute(conn, """
+            INSERT INTO idempotency_keys (key, request_hash, action_id, created_at) VALUES (?, ?, ?, ?)
+            """, [.text(key), .text(action.requestHash), SQLiteRows.uuid(action.id), SQLiteRows.timestamp(action.createdAt)])
+        return nil
+    }
+
+    /// Inserts events in one statement; returns the highest assigned seq.
+    private static func insert(_ events: [ActionEvent], conn: SQLiteConnection) async throws -> Int64? {
+        guard !events.isEmpty else { return nil }
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(events.count * 8)
+        for event in events {
+            binds += [SQLiteRows.uuid(event.id), SQLiteRows.uuid(event.actionID), .text(event.type.rawValue),
+                      SQLiteRows.json(event.meta), .text(event.actor), SQLiteRows.timestamp(event.createdAt),
+                      SQLiteRows.text(event.prevHash), .text(event.recordHash)]
+        }
+        let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: events.count).joined(separator: ", ")
+        let rows = try await SQLiteRunner.rows(conn, """
+            INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
+            VALUES \(values) RETURNING seq
+            """, binds)
+        var maxSeq: Int64?
+        for row in rows {
+            let seq = try SQLiteRows.integer(row, "seq")
+            maxSeq = max(maxSeq ?? seq, seq)
+        }
+        return maxSeq
+    }
+
+    // MARK: transitions
+
+    private enum TransitionOutcome: Sendable {
+        case applied(Action)
+        /// The approval deadline had passed: the expiry was committed instead.
+        case expired(Action)
+    }
+
+    public func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action {
+        let outcome = try await write { conn -> (TransitionOutcome, Int64?) in
+            guard let current = try await Self.fetchAction(id, conn: conn) else {
+                throw StoreError.notFound
+            }
+            if change.transition == .approve || change.transition == .deny, current.status == .pendingApproval,
+               let deadline = current.approvalExpiresAt, deadline <= change.now {
+                let expired = try await Self.apply(.expire, to: current, target: .expired, actor: "system", reason: nil,
+                                                   meta: .object([:]), now: change.now, conn: conn)
+                return (.expired(expired.action), expired.seq)
+            }
+            guard let target = change.transition.target(from: current.status) else {
+                throw StoreError.illegalTransition(current: current)
+            }
+            let applied = try await Self.apply(change.transition, to: current, target: target, actor: change.actor,
+                                               reason: change.reason, meta: change.meta, now: change.now, conn: conn)
+            return (.applied(applied.action), applied.seq)
+        }
+        switch outcome {
+        case .applied(let action): return action
+        case .expired(let action): throw StoreError.illegalTransition(current: action)
+        }
+    }
+
+    public func expireDue(now: Date, limit: Int) async throws -> [Action] {
+        guard limit > 0 else { return [] }
+        return try await write { conn -> ([Action], Int64?) in
+            let rows = try await SQLiteRunner.rows(conn, """
+                SELECT \(SQLiteRows.actionColumns) FROM actions
+                WHERE status = 'pending_approval' AND approval_expires_at <= ?
+                ORDER BY approval_expires_at, id LIMIT ?
+                """, [SQLiteRows.timestamp(now), SQLiteRows.integer(limit)])
+            let due = try rows.map(SQLiteRows.action)
+            var expired: [Action] = []
+            var maxSeq: Int64?
+            for action in due {
+                let applied = try await Self.apply(.expire, to: action, target: .expired, actor: "system", reason: nil,
+                                                   meta: .object([:]), now: now, conn: conn)
+                expired.append(applied.action)
+                maxSeq = max(maxSeq ?? applied.seq, applied.seq)
+            }
+            return (expired, maxSeq)
+        }
+    }
+
+    /// Appends the transition's event (chained to the row's last hash, read in this write
+    /// transaction) and updates the row.
+    private static func apply(_ transition: ActionTransition, to current: Action, target: ActionStatus, actor: String,
+                              reason: String?, meta: JSONValue, now: Date,
+                              conn: SQLiteConnection) async throws -> (action: Action, seq: Int64) {
+        let event = EventChain.makeEvent(actionID: current.id, type: transition.eventType, meta: meta, actor: actor,
+                                         at: now, prevHash: current.lastEventHash)
+        guard let seq = try await insert([event], conn: conn) else {
+            throw StoreError.unavailable("event insert returned no sequence number")
+        }
+        var updated = current
+        updated.status = target
+        switch transition {
+        case .approve: updated.decision = .allow
+        case .deny: updated.decision = .deny
+        default: break
+        }
+        if let reason { updated.reason = reason }
+        // The approval capability is single-use: gone once decided or expired.
+        if target != .pendingApproval { updated.approvalToken = nil }
+        updated.version += 1
+        updated.lastEventHash = event.recordHash
+        updated.updatedAt = SQLiteRows.normalized(now)
+        try await SQLiteRunner.execute(conn, """
+            UPDATE actions SET status = ?, decision = ?, reason = ?, approval_token = ?, version = ?,
+                last_event_hash = ?, updated_at = ?
+            WHERE id = ?
+            """, [.text(updated.status.rawValue), .text(updated.decision.rawValue), .text(updated.reason),
+                  SQLiteRows.text(updated.approvalToken), SQLiteRows.integer(updated.version),
+                  SQLiteRows.text(updated.lastEventHash), SQLiteRows.timestamp(updated.updatedAt),
+                  SQLiteRows.uuid(updated.id)])
+        return (updated, seq)
+    }
+
+    // MARK: reads
+
+    public func action(id: UUID) async throws -> Action? {
+        try await read { conn in try await Self.fetchAction(id, conn: conn) }
+    }
+
+    private static func fetchAction(_ id: UUID, conn: SQLiteConnection) async throws -> Action? {
+        let rows = try await SQLiteRunner.rows(conn, "SELECT \(SQLiteRows.actionColumns) FROM actions WHERE id = ?",
+                                               [SQLiteRows.uuid(id)])
+        return try rows.first.map(SQLiteRows.action)
+    }
+
+    public func actions(idPrefix: String, limit: Int) async throws -> [Action] {
+        guard limit > 0, let range = Self.idRange(prefix: idPrefix) else { return [] }
+        return try await read { conn in
+            let rows = try await SQLiteRunner.rows(conn, """
+                SELECT \(SQLiteRows.actionColumns) FROM actions WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?
+                """, [.text(range.lowerBound), .text(range.upperBound), SQLiteRows.integer(limit)])
+            return try rows.map(SQLiteRows.action)
+        }
+    }
+
+    /// The range of stored ids (lower-case uuid text) that start with `prefix` (hex digits,
+    /// dashes where the canonical form has them); nil when no uuid can start with it. The same
+    /// rule as the PostgreSQL store; served from the primary key index.
+    static func idRange(prefix: String) -> ClosedRange<String>? {
+        let template = Array("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+        let chars = Array(prefix.lowercased())
+        guard !chars.isEmpty, chars.count <= template.count else { return nil }
+        var hex = ""
+        for (index, ch) in chars.enumerated() {
+            if template[index] == "-" {
+                guard ch == "-" else { return nil }
+            } else {
+                guard ch.isHexDigit, ch.isASCII else { return nil }
+                hex.append(ch)
+            }
+        }
+        func id(padding: Character) -> String? {
+            var digits = Array(hex + String(repeating: padding, count: 32 - hex.count))
+            for position in [8, 13, 18, 23] { digits.insert("-", at: position) }
+            return UUID(uuidString: String(digits))?.uuidString.lowercased()
+        }
+        guard let low = id(padding: "0"), let high = id(padding: "f") else { return nil }
+        return low...high
+    }
+
+    public func list(_ query: ActionQuery) async throws -> ActionPage {
+        let limit = max(1, query.limit)
+        var binds: [SQLiteData] = []
+        var conditions: [String] = []
+        if let agentID = query.agentID { binds.append(.text(agentID)); conditions.append("agent_id = ?") }
+        if let tool = query.tool { binds.append(.text(tool)); conditions.append("tool = ?") }
+        if let status = query.status { binds.append(.text(status.rawValue)); conditions.append("status = ?") }
+        if let risk = query.riskLevel { binds.append(.text(risk.rawValue)); conditions.append("risk_level = ?") }
+        if let cursor = query.cursor {
+            binds += [SQLiteRows.timestamp(cursor.createdAt), SQLiteRows.uuid(cursor.id)]
+            conditions.append("(created_at, id) < (?, ?)")
+        }
+        binds += [SQLiteRows.integer(limit), SQLiteRows.integer(max(0, query.offset))]
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT \(SQLiteRows.actionColumns) FROM actions \(filter)
+            ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?
+            """
+        let statementBinds = binds
+        let actions = try await read { conn in
+            try await SQLiteRunner.rows(conn, sql, statementBinds).map(SQLiteRows.action)
+        }
+        let next = actions.count == limit ? actions.last.map { ActionCursor(createdAt: $0.createdAt, id: $0.id) } : nil
+        return ActionPage(actions: actions, nextCursor: next)
+    }
+
+    public func pendingApprovalCount() async throws -> Int {
+        try await read { conn in
+            let rows = try await SQLiteRunner.rows(conn, "SELECT count(*) AS n FROM actions WHERE status = 'pending_approval'")
+            return Int(try rows.first.map { try SQLiteRows.integer($0, "n") } ?? 0)
+        }
+    }
+
+    public func events(actionID: UUID) async throws -> [ActionEvent] {
+        try await read { conn in
+            try await SQLiteRunner.rows(conn, """
+                SELECT \(SQLiteRows.eventColumns) FROM action_events WHERE action_id = ? ORDER BY seq
+                """, [SQLiteRows.uuid(actionID)]).map(SQLiteRows.event)
+        }
+    }
+
+    public func events(after: Int64, limit: Int) async throws -> [ActionEvent] {
+        guard limit > 0 else { return [] }
+        return try await read { conn in
+            try await SQLiteRunner.rows(conn, """
+                SELECT \(SQLiteRows.eventColumns) FROM action_events WHERE seq > ? ORDER BY seq LIMIT ?
+                """, [SQLiteRows.integer(after), SQLiteRows.integer(limit)]).map(SQLiteRows.event)
+        }
+    }
+
+    // MARK: idempotency keys
+
+    /// Deletes idempotency keys created before `cutoff` (keep at least 24 h); returns how many.
+    /// The actions keep their `idempotency_key` column; only the replay window ends.
+    @discardableResult
+    public func purgeIdempotencyKeys(olderThan cutoff: Date) async throws -> Int {
+        try await write { conn -> (Int, Int64?) in
+            let rows = try await SQLiteRunner.rows(conn, "DELETE FROM idempotency_keys WHERE created_at < ? RETURNING key",
+                                                   [SQLiteRows.timestamp(cutoff)])
+            return (rows.count, nil)
+        }
+    }
+
+    // MARK: tokens
+
+    public func createToken(_ token: APIToken) async throws {
+        try await write { conn -> (Void, Int64?) in
+            do {
+                try await SQLiteRunner.execute(conn, """
+                    INSERT INTO api_tokens (id, name, role, token_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, [SQLiteRows.uuid(token.id), .text(token.name), .text(token.role.rawValue), .text(token.tokenHash),
+                          SQLiteRows.timestamp(token.createdAt), SQLiteRows.timestamp(token.revokedAt)])
+            } catch let error as SQLiteError where Self.isUniqueViolation(error) {
+                // Name, id or secret hash already present; only the name is safe to report.
+                throw StoreError.duplicateToken(name: token.name)
+            }
+            return ((), nil)
+        }
+    }
+
+    public func token(hash: String) async throws -> APIToken? {
+        try await read { conn in
+            try await SQLiteRunner.rows(conn, """
+                SELECT \(SQLiteRows.tokenColumns) FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL
+                """, [.text(hash)]).first.map(SQLiteRows.token)
+        }
+    }
+
+    public func tokens() async throws -> [APIToken] {
+        try await read { conn in
+            try await SQLiteRunner.rows(conn, "SELECT \(SQLiteRows.tokenColumns) FROM api_tokens ORDER BY created_at, name")
+                .map(SQLiteRows.token)
+        }
+    }
+
+    /// Revokes by id or name. A token already revoked keeps its first revocation time and
+    /// still counts as matched.
+    public func revokeToken(idOrName: String, at: Date) async throws -> Bool {
+        let id: SQLiteData = UUID(uuidString: idOrName).map(SQLiteRows.uuid) ?? .null
+        return try await write { conn -> (Bool, Int64?) in
+            let rows = try await SQLiteRunner.rows(conn, """
+                UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ? OR id = ? RETURNING id
+                """, [SQLiteRows.timestamp(at), .text(idOrName), id])
+            return (!rows.isEmpty, nil)
+        }
+    }
+
+    // MARK: connections
+
+    private enum Role { case writer, reader }
+
+    /// Creates the parent directory and an empty private database file when they are missing.
+    private static func prepareFile(_ path: String) async throws {
+        do {
+            try await NIOThreadPool.singleton.runIfActive {
+                let files = FileManager.default
+                let directory = (path as NSString).deletingLastPathComponent
+                if !directory.isEmpty, !files.fileExists(atPath: directory) {
+                    try files.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                              attributes: [.posixPermissions: 0o700])
+                }
+                if !files.fileExists(atPath: path) {
+                    // An empty file is a valid empty database; SQLite gives the -wal and -shm files its mode.
+                    _ = files.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+                }
+            }
+        } catch {
+            throw StoreError.unavailable("cannot create the database file \(path)")
+        }
+    }
+
+    /// Opens one connection and applies the per-connection settings.
+    ///
+    /// synchronous=FULL: with WAL, NORMAL may lose the last commits on power loss, and an
+    /// acknowledged approval or result must not disappear. The price is one WAL sync per commit.
+    private static func open(_ storage: SQLiteConnection.Storage, role: Role, timeouts: SQLiteTimeouts,
+                             logger: Logger) async throws -> SQLiteConnection {
+        let place: String
+        switch storage {
+        case .memory: place = "in memory"
+        case .file(let path): place = "at \(path)"
+        }
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+        } catch let error as SQLiteError {
+            throw StoreError.unavailable("cannot open the SQLite database \(place): \(describe(error.reason))")
+        } catch {
+            throw StoreError.unavailable("cannot open the SQLite database \(place)")
+        }
+        do {
+            try await setBusyTimeout(timeouts.operation, on: connection)
+            try await SQLiteRunner.execute(connection, "PRAGMA foreign_keys = ON")
+            switch role {
+            case .writer:
+                if case .file = storage {
+                    let mode = try await SQLiteRunner.rows(connection, "PRAGMA journal_mode = WAL")
+                        .first?.column("journal_mode")?.string
+                    guard mode?.lowercased() == "wal" else {
+                        throw StoreError.unavailable("the SQLite database \(place) cannot use WAL mode")
+                    }
+                }
+                try await SQLiteRunner.execute(connection, "PRAGMA synchronous = FULL")
+            case .reader:
+                try await SQLiteRunner.execute(connection, "PRAGMA query_only = ON")
+            }
+            return connection
+        } catch {
+            try? await connection.close()
+            if let error = error as? StoreError { throw error }
+            if let error = error as? SQLiteError {
+                throw StoreError.unavailable("cannot open the SQLite database \(place): \(describe(error.reason))")
+            }
+            throw StoreError.unavailable("cannot open the SQLite database \(place)")
+        }
+    }
+
+    private static func setBusyTimeout(_ limit: Duration, on conn: SQLiteConnection) async throws {
+        // Also replaces SQLiteNIO's busy handler, which retries forever.
+        try await SQLiteRunner.execute(conn, "PRAGMA busy_timeout = \(SQLiteTimeouts.milliseconds(limit))")
+    }
+
+    /// A PRAGMA's value on the writer connection (tests).
+    func writerPragma(_ name: String) async throws -> String? {
+        try await perform { [writer] in
+            try await writer.withConnection { conn in
+                try await SQLiteRunner.rows(conn, "PRAGMA \(name)").first?.columns.first?.data.string
+            }
+        }
+    }
+
+    // MARK: plumbing
+
+    private func bundledMigrator() throws -> SQLiteMigrator {
+        if let migrator { return migrator }
+        return try SQLiteMigrator.bundled()
+    }
+
+    /// Dates as they read back (whole microseconds).
+    static func normalized(_ action: Action) -> Action {
+        var a = action
+        a.createdAt = SQLiteRows.normalized(a.createdAt)
+        a.updatedAt = SQLiteRows.normalized(a.updatedAt)
+        a.approvalExpiresAt = SQLiteRows.normalized(a.approvalExpiresAt)
+        return a
+    }
+
+    /// Runs `body` on a read connection.
+    private func read<T: Sendable>(timeout: Duration? = nil,
+                                   _ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        try await perform(timeout: timeout) { [readers] in
+            try await readers.withConnection { conn in try await body(conn) }
+        }
+    }
+
+    /// Runs `body` in one write transaction on the writer connection and, once committed, rings
+    /// the doorbell with the seq it returns. A transaction whose caller has given up (deadline or
+    /// cancellation) rolls back instead of committing, so "unavailable" does not hide a change.
+    private func write<T: Sendable>(
+        _ body: @escaping @Sendable (SQLiteConnection) async throws -> (T, Int64?)
+    ) async throws -> T {
+        try await perform { [writer, doorbell, logger] in
+            try await writer.withConnection { conn in
+                try await SQLiteRunner.execute(conn, "BEGIN IMMEDIATE")
+                let result: (T, Int64?)
+                do {
+                    result = try await body(conn)
+                    try Task.checkCancellation()
+                    try await SQLiteRunner.execute(conn, "COMMIT")
+                } catch {
+                    do {
+                        try await SQLiteRunner.execute(conn, "ROLLBACK")
+                    } catch let rollback as SQLiteError where rollback.message.contains("no transaction is active") {
+                        // A failed COMMIT already rolled back.
+                    } catch {
+                        logger.error("rollback failed", metadata: ["error": "\(String(describing: error))"])
+                    }
+                    throw error
+                }
+                // Rung while the writer is still held, so seqs go out in commit order.
+                if let seq = result.1 { doorbell.ring(seq) }
+                return result.0
+            }
+        }
+    }
+
+    /// Runs one database operation under a deadline and turns every failure into a `StoreError`
+    /// (or `CancellationError` when the caller was cancelled).
+    @discardableResult
+    private func perform<T: Sendable>(timeout: Duration? = nil,
+                                      _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard !isShutDown.load(ordering: .sequentiallyConsistent) else {
+            throw StoreError.unavailable("the store is shut down")
+        }
+        let limit = timeout ?? timeouts.operation
+        do {
+            return try await Deadline.run(limit, operation)
+        } catch {
+            throw mapError(error, limit: limit)
+        }
+    }
+
+    private func mapError(_ error: any Error, limit: Duration) -> any Error {
+        switch error {
+        case let error as StoreError:
+            return error
+        case is CancellationError:
+            return error
+        case is Deadline.Exceeded:
+            logger.warning("database call timed out", metadata: ["limit": "\(limit)"])
+            return StoreError.unavailable("the database did not answer within \(Self.describe(limit))")
+        case is SQLiteConnectionPool.Closed:
+            return StoreError.unavailable("the store is shut down")
+        case let error as SQLiteError:
+            logger.error("database error", metadata: ["reason": "\(error.reason)", "message": "\(error.message)"])
+            return StoreError.unavailable(Self.describe(error.reason))
+        default:
+            logger.warning("database call failed", metadata: ["error": "\(String(reflecting: error))"])
+            return StoreError.unavailable("the database call failed")
+        }
+    }
+
+    private static func isUniqueViolation(_ error: SQLiteError) -> Bool {
+        [.constraint, .constraintUniqueFailed, .constraintPrimaryKeyFailed].contains(error.reason)
+    }
+
+    /// A safe, short text for an SQLite result code (never the SQL or the values).
+    static func describe(_ reason: SQLiteError.Reason) -> String {
+        let name = String(describing: reason)
+        if name.hasPrefix("busy") || name.hasPrefix("locked") {
+            return "the database is locked by another connection; retry"
+        }
+        if name == "full" { return "the disk holding the database is full" }
+        if name.hasPrefix("readOnly") || name.hasPrefix("readonly") || name == "permission" || name.hasPrefix("auth") {
+            return "the database file is not writable"
+        }
+        if name.hasPrefix("corrupt") || name == "notADatabase" { return "the database file is damaged or not a database" }
+        if name.hasPrefix("cantOpen") { return "the database file cannot be opened" }
+        if name.hasPrefix("ioError") { return "database I/O error (\(name))" }
+        return "database error (SQLite \(name))"
+    }
+
+    private static func describe(_ duration: Duration) -> String {
+        let ms = SQLiteTimeouts.milliseconds(duration)
+        return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(ms) ms"
+    }
+}

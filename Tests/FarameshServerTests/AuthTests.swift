@@ -1,0 +1,94 @@
+import FarameshAPI
+import FarameshCore
+import FarameshStore
+@testable import FarameshServer
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@Suite struct AuthTests {
+    @Test func missingOrBadTokensAre401WithChallenge() async throws {
+        try await ServerHarness.run { h in
+            let routes: [(HTTPRequest.Method, String)] = [
+                (.get, "/v1/actions"), (.post, "/v1/actions"), (.get, "/v1/actions/abcdef12"),
+                (.get, "/v1/actions/abcdef12/events"), (.post, "/v1/actions/abcdef12/approval"),
+                (.post, "/v1/actions/abcdef12/start"), (.post, "/v1/actions/abcdef12/result"),
+                (.post, "/v1/gate/decide"), (.get, "/v1/policy/info"), (.get, "/metrics"),
+            ]
+            for (method, path) in routes {
+                for token in [nil, "wrong-token", ServerHarness.revokedToken] as [String?] {
+                    let reply = try await h.send(method, path, token: token, body: method == .post ? "{}" : nil)
+                    #expect(reply.status == .unauthorized, "\(method) \(path) \(token ?? "none")")
+                    #expect(reply.headers[.wwwAuthenticate] == "Bearer")
+                    #expect(try reply.error().code == "UNAUTHORIZED")
+                }
+            }
+            let malformed = try await h.send(.get, "/v1/actions", headers: [.authorization: "Basic abc"])
+            #expect(malformed.status == .unauthorized)
+            let lowercase = try await h.send(.get, "/v1/actions", headers: [.authorization: "bearer \(ServerHarness.agentToken)"])
+            #expect(lowercase.status == .ok)
+        }
+    }
+
+    @Test func probesAndDocumentArePublic() async throws {
+        try await ServerHarness.run { h in
+            #expect(try await h.send(.get, "/health").status == .ok)
+            #expect(try await h.send(.get, "/ready").status == .ok)
+            #expect(try await h.send(.get, "/openapi.yaml").status == .ok)
+        }
+    }
+
+    @Test func metricsArePublicOnlyWhenConfigured() async throws {
+        try await ServerHarness.run(configure: { $0.metricsPublic = true }) { h in
+            #expect(try await h.send(.get, "/metrics").status == .ok)
+        }
+        try await ServerHarness.run { h in
+            #expect(try await h.send(.get, "/metrics").status == .unauthorized)
+            #expect(try await h.send(.get, "/metrics", token: ServerHarness.agentToken).status == .ok)
+        }
+    }
+
+    @Test func bootstrapAdminIsRecordedAsActor() async throws {
+        try await ServerHarness.run(configure: { $0.bootstrapTokens = ["first", ServerHarness.adminToken] }) { h in
+            let action = try await h.submitted(tool: "http", operation: "get", token: "first")
+            let events = try await h.events(action.id)
+            #expect(events.first?.actor == "bootstrap-admin")
+            let second = try await h.submitted(tool: "http", operation: "get", token: ServerHarness.adminToken)
+            #expect(try await h.events(second.id).first?.actor == "bootstrap-admin")
+        }
+    }
+
+    @Test func revokedDatabaseTokensStopWorking() async throws {
+        try await ServerHarness.run { h in
+            #expect(try await h.send(.get, "/v1/actions", token: ServerHarness.agent2Token).status == .ok)
+            #expect(try await h.store.revokeToken(idOrName: "agent-2", at: Date()))
+            #expect(try await h.send(.get, "/v1/actions", token: ServerHarness.agent2Token).status == .unauthorized)
+        }
+    }
+
+    @Test func localModeTreatsEveryCallerAsLocalAdmin() async throws {
+        try await ServerHarness.run(configure: { $0.bootstrapTokens = [] }) { h in
+            #expect(h.configuration.authMode == .local)
+            let reply = try await h.send(.post, "/v1/actions", body: #"{"agent_id":"a","tool":"shell","operation":"run","params":{}}"#)
+            #expect(reply.status == .ok)
+            let action = try reply.action()
+            let token = try #require(action.approvalToken, "local admin sees the approval token")
+            #expect(try await h.events(action.id).first?.actor == "local")
+            // The published client's approve flow works in local mode (no self-approval rule for "local").
+            let approved = try await h.send(.post, "/v1/actions/\(action.id)/approval",
+                                            body: #"{"token":"\#(token)","approve":true}"#)
+            #expect(approved.status == .ok)
+            #expect(try approved.action().status == .approved)
+            // A valid database token still identifies its holder.
+            let asAgent = try await h.send(.get, "/v1/actions/\(action.id)", token: ServerHarness.agentToken)
+            #expect(asAgent.status == .ok)
+        }
+    }
+
+    @Test func configurationParsesTokenLists() {
+        #expect(ServerConfiguration.parseTokenList(" a, b ,,c ") == ["a", "b", "c"])
+        #expect(ServerConfiguration(bootstrapTokens: []).authMode == .local)
+        #expect(ServerConfiguration(bootstrapTokens: [""]).authMode == .local)
+        #expect(ServerConfiguration(bootstrapTokens: ["x"]).authMode == .tokens)
+    }
+}
