@@ -55,9 +55,14 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // HTTP client of the API, used by the CLI's server commands (and tests).
+        .target(name: "FarameshClient", dependencies: [
+            "FarameshAPI", "FarameshCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .executableTarget(name: "faramesh", dependencies: [
             "FarameshCore", "FarameshAPI", "FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
-            "FarameshServer", "FarameshPolicyTools",
+            "FarameshServer", "FarameshPolicyTools", "FarameshClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -67,7 +72,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FarameshPolicyToolsTests", dependencies: ["FarameshPolicyTools", "FarameshCore"]),
         .testTarget(name: "FarameshStoreTests", dependencies: ["FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite"]),
-        .testTarget(name: "FarameshCLITests", dependencies: ["faramesh", "FarameshServer"]),
+        .testTarget(name: "FarameshCLITests", dependencies: ["faramesh", "FarameshServer", "FarameshClient"]),
         .testTarget(name: "FarameshServerTests", dependencies: [
             "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore", "FarameshStorePostgres",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -16,7 +16,8 @@ public struct ServerStartupError: Error, Sendable, CustomStringConvertible {
 /// Wires the HTTP service together. `faramesh serve` calls `run`; tests call `make`.
 public enum FarameshApplication {
     /// Builds the Hummingbird application (routes, middleware, TLS, migrations before start).
-    /// - Throws: `ServerStartupError` when the TLS files cannot be loaded.
+    /// - Throws: `ServerStartupError` when the TLS files cannot be loaded or a bootstrap token
+    ///   could never be presented in a header.
     public static func make(
         configuration: ServerConfiguration,
         store: some ActionStore,
@@ -25,6 +26,9 @@ public enum FarameshApplication {
         readiness: Readiness = Readiness(),
         logger: Logger
     ) throws -> some ApplicationProtocol {
+        for token in configuration.bootstrapTokens where !token.isEmpty && Authenticator.bearerToken("Bearer " + token) != token {
+            throw ServerStartupError("A bootstrap token (FARAMESH_TOKEN) must be visible ASCII without spaces or commas")
+        }
         let router = self.buildRouter(configuration: configuration, store: store, policy: policy,
                                       metrics: metrics, readiness: readiness)
         var app = Application(
@@ -91,11 +95,7 @@ public enum FarameshApplication {
         // Outermost first: metrics see the final status, errors are JSON everywhere.
         router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
         if configuration.enableCORS {
-            router.add(middleware: CORSMiddleware(
-                allowOrigin: .all,
-                allowHeaders: [.accept, .authorization, .contentType, .origin, ActionController.idempotencyKeyHeader],
-                allowMethods: [.get, .post, .options],
-                exposedHeaders: ["X-Next-Cursor", "Link"]))
+            router.add(middleware: CORSHeadersMiddleware())
         }
         router.add(middleware: ErrorMiddleware())
 

@@ -154,6 +154,22 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Action"}
+          links:
+            GetAction:
+              operationId: getAction
+              parameters: {id: "$response.body#/id"}
+            GetActionEvents:
+              operationId: getActionEvents
+              parameters: {id: "$response.body#/id"}
+            DecideApproval:
+              operationId: decideApproval
+              parameters: {id: "$response.body#/id"}
+            StartAction:
+              operationId: startAction
+              parameters: {id: "$response.body#/id"}
+            ReportResult:
+              operationId: reportResult
+              parameters: {id: "$response.body#/id"}
         "400": {$ref: "#/components/responses/MalformedJSON"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "413": {$ref: "#/components/responses/TooLarge"}

@@ -17,6 +17,11 @@ public final class ServerMetrics: Sendable {
         var status: Int
     }
 
+    private struct DecisionKey: Hashable {
+        var outcome: DecisionOutcome
+        var code: ReasonCode
+    }
+
     private struct RouteKey: Hashable {
         var route: String
         var method: String
@@ -24,8 +29,8 @@ public final class ServerMetrics: Sendable {
 
     private let requestCounters = Mutex<[RequestKey: Counter]>([:])
     private let requestDurations = Mutex<[RouteKey: DurationHistogram]>([:])
-    /// Indexed by `DecisionOutcome` then `ReasonCode` (closed sets, created up front).
-    private let decisionCounters: [String: Counter]
+    /// One counter per (outcome, reason code): closed sets, created up front.
+    private let decisionCounters: [DecisionKey: Counter]
     private let decisionLatency: DurationHistogram
     private let approvalWaitApproved: DurationHistogram
     private let approvalWaitDenied: DurationHistogram
@@ -52,10 +57,10 @@ public final class ServerMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        var decisions: [String: Counter] = [:]
+        var decisions: [DecisionKey: Counter] = [:]
         for outcome in DecisionOutcome.allCases {
             for code in ReasonCode.allCases {
-                decisions[Self.decisionKey(outcome, code.rawValue)] = registry.makeCounter(
+                decisions[DecisionKey(outcome: outcome, code: code)] = registry.makeCounter(
                     descriptor: Self.descriptor("decisions", unit: "total",
                         help: "Policy decisions made (submissions and gate/decide), by outcome and reason code."),
                     labels: [("outcome", outcome.rawValue), ("reason_code", code.rawValue)])
@@ -104,10 +109,6 @@ public final class ServerMetrics: Sendable {
         MetricNameDescriptor(namespace: "faramesh", metricName: name, unitName: unit, helpText: help)
     }
 
-    private static func decisionKey(_ outcome: DecisionOutcome, _ code: String) -> String {
-        outcome.rawValue + "|" + code
-    }
-
     // MARK: recording
 
     /// One answered HTTP request. `route` is the router template (bounded), never the raw path.
@@ -138,7 +139,7 @@ public final class ServerMetrics: Sendable {
     }
 
     public func recordDecision(outcome: DecisionOutcome, reasonCode: ReasonCode, duration: Duration) {
-        self.decisionCounters[Self.decisionKey(outcome, reasonCode.rawValue)]?.increment()
+        self.decisionCounters[DecisionKey(outcome: outcome, code: reasonCode)]?.increment()
         self.decisionLatency.record(duration)
     }
 

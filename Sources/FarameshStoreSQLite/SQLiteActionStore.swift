@@ -15,8 +15,13 @@ import Synchronization
 /// separate read-only connections (WAL readers never wait for the writer) unless the database
 /// is in memory, where one connection does everything.
 ///
-/// Call `shutdown()` before the store is released: SQLiteNIO asserts (debug builds) when a
-/// connection is deinitialised open.
+/// The store runs its blocking SQLite calls on a thread pool of its own, one thread per
+/// connection. On a shared pool (SQLiteNIO's default has one thread per core) a statement that
+/// waits for another connection's lock occupies a thread the lock holder may need to finish:
+/// two stores on one file in one process could deadlock until their busy timeouts.
+///
+/// Call `shutdown()` before the store is released: SQLiteNIO and NIO assert (debug builds) when
+/// a connection or a thread pool is deinitialised open.
 public final class SQLiteActionStore: ActionStore {
     /// The file `faramesh serve` uses when nothing else is configured.
     public static let defaultPath = "data/actions.db"
@@ -31,15 +36,19 @@ public final class SQLiteActionStore: ActionStore {
     private let writer: SQLiteConnectionPool
     /// The writer itself for an in-memory store.
     private let readers: SQLiteConnectionPool
+    private let threadPool: NIOThreadPool
     private let migrator: SQLiteMigrator?
     private let doorbell = EventDoorbell()
     private let isShutDown = Atomic<Bool>(false)
+    /// The one shutdown every `shutdown()` call waits for.
+    private let closing = Mutex<Task<Void, any Error>?>(nil)
 
-    private init(path: String?, timeouts: SQLiteTimeouts, logger: Logger,
+    private init(path: String?, timeouts: SQLiteTimeouts, logger: Logger, threadPool: NIOThreadPool,
                  writer: SQLiteConnectionPool, readers: SQLiteConnectionPool) {
         self.path = path
         self.timeouts = timeouts
         self.logger = logger
+        self.threadPool = threadPool
         self.writer = writer
         self.readers = readers
         self.migrator = try? SQLiteMigrator.bundled()
@@ -52,29 +61,43 @@ public final class SQLiteActionStore: ActionStore {
                             readerCount: Int = SQLiteActionStore.defaultReaderCount,
                             logger: Logger = Logger(label: "faramesh.store.sqlite")) async throws {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        try await Self.prepareFile(absolute)
-        let writer = try await Self.open(.file(path: absolute), role: .writer, timeouts: timeouts, logger: logger)
-        var readers: [SQLiteConnection] = []
+        let readerCount = max(1, readerCount)
+        let threadPool = NIOThreadPool(numberOfThreads: 1 + readerCount)
+        threadPool.start()
+        var opened: [SQLiteConnection] = []
         do {
-            for _ in 0..<max(1, readerCount) {
-                readers.append(try await Self.open(.file(path: absolute), role: .reader, timeouts: timeouts, logger: logger))
+            try await Self.prepareFile(absolute, on: threadPool)
+            opened.append(try await Self.open(.file(path: absolute), role: .writer, threadPool: threadPool,
+                                              timeouts: timeouts, logger: logger))
+            for _ in 0..<readerCount {
+                opened.append(try await Self.open(.file(path: absolute), role: .reader, threadPool: threadPool,
+                                                  timeouts: timeouts, logger: logger))
             }
         } catch {
-            for connection in readers { try? await connection.close() }
-            try? await writer.close()
+            for connection in opened { try? await connection.close() }
+            try? await threadPool.shutdownGracefully()
             throw error
         }
-        self.init(path: absolute, timeouts: timeouts, logger: logger,
-                  writer: SQLiteConnectionPool([writer]), readers: SQLiteConnectionPool(readers))
+        self.init(path: absolute, timeouts: timeouts, logger: logger, threadPool: threadPool,
+                  writer: SQLiteConnectionPool([opened[0]]), readers: SQLiteConnectionPool(Array(opened.dropFirst())))
     }
 
     /// A store that lives in memory until `shutdown()` (tests, demos). One connection serves
     /// reads and writes.
     public static func inMemory(timeouts: SQLiteTimeouts = SQLiteTimeouts(),
                                 logger: Logger = Logger(label: "faramesh.store.sqlite")) async throws -> SQLiteActionStore {
-        let connection = try await open(.memory, role: .writer, timeouts: timeouts, logger: logger)
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        let connection: SQLiteConnection
+        do {
+            connection = try await open(.memory, role: .writer, threadPool: threadPool, timeouts: timeouts, logger: logger)
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
         let pool = SQLiteConnectionPool([connection])
-        return SQLiteActionStore(path: nil, timeouts: timeouts, logger: logger, writer: pool, readers: pool)
+        return SQLiteActionStore(path: nil, timeouts: timeouts, logger: logger, threadPool: threadPool,
+                                 writer: pool, readers: pool)
     }
 
     // MARK: live updates
@@ -87,6 +110,9 @@ public final class SQLiteActionStore: ActionStore {
         doorbell.subscribe()
     }
 
+    /// Open `eventSeqs()` streams (tests).
+    var eventSeqSubscriberCount: Int { doorbell.subscriberCount }
+
     // MARK: migrations and health
 
     public func migrate() async throws {
@@ -95,14 +121,10 @@ public final class SQLiteActionStore: ActionStore {
             try await writer.withConnection { conn in
                 // Wait as long as the migration may take for another process holding the lock.
                 try await Self.setBusyTimeout(timeouts.migration, on: conn)
-                do {
-                    let applied = try await migrator.migrate(conn, logger: logger)
-                    try await Self.setBusyTimeout(timeouts.operation, on: conn)
-                    return applied
-                } catch {
-                    try? await Self.setBusyTimeout(timeouts.operation, on: conn)
-                    throw error
-                }
+                let outcome: Result<[Int], any Error>
+                do { outcome = .success(try await migrator.migrate(conn, logger: logger)) } catch { outcome = .failure(error) }
+                try await SQLiteRunner.uncancelled { try await Self.setBusyTimeout(timeouts.operation, on: conn) }
+                return try outcome.get()
             }
         }
         if !applied.isEmpty { logger.info("migrations applied", metadata: ["versions": "\(applied)"]) }
@@ -118,20 +140,29 @@ public final class SQLiteActionStore: ActionStore {
     }
 
     /// Refuses further calls, waits for the calls in flight, closes every connection (the last
-    /// close checkpoints the WAL into the database file) and ends the doorbell streams.
-    /// Idempotent.
+    /// close checkpoints the WAL into the database file), stops the store's threads and ends the
+    /// doorbell streams. Idempotent: every call returns when the one shutdown has finished.
     public func shutdown() async throws {
         isShutDown.store(true, ordering: .sequentiallyConsistent)
-        doorbell.finish()
-        var failure: (any Error)?
-        do { try await writer.close() } catch { failure = error }
-        if readers !== writer {
-            do { try await readers.close() } catch { failure = failure ?? error }
+        let task = closing.withLock { task -> Task<Void, any Error> in
+            if let task { return task }
+            let started = Task { [writer, readers, threadPool, doorbell, logger] in
+                doorbell.finish()
+                var failure: (any Error)?
+                do { try await writer.close() } catch { failure = error }
+                if readers !== writer {
+                    do { try await readers.close() } catch { failure = failure ?? error }
+                }
+                do { try await threadPool.shutdownGracefully() } catch { failure = failure ?? error }
+                if let failure {
+                    logger.warning("closing the database failed", metadata: ["error": "\(String(describing: failure))"])
+                    throw StoreError.unavailable("the database could not be closed cleanly")
+                }
+            }
+            task = started
+            return started
         }
-        if let failure {
-            logger.warning("closing the database failed", metadata: ["error": "\(String(describing: failure))"])
-            throw StoreError.unavailable("the database could not be closed cleanly")
-        }
+        try await task.value
     }
 
     // MARK: submit
@@ -461,9 +492,9 @@ public final class SQLiteActionStore: ActionStore {
     private enum Role { case writer, reader }
 
     /// Creates the parent directory and an empty private database file when they are missing.
-    private static func prepareFile(_ path: String) async throws {
+    private static func prepareFile(_ path: String, on threadPool: NIOThreadPool) async throws {
         do {
-            try await NIOThreadPool.singleton.runIfActive {
+            try await threadPool.runIfActive {
                 let files = FileManager.default
                 let directory = (path as NSString).deletingLastPathComponent
                 if !directory.isEmpty, !files.fileExists(atPath: directory) {
@@ -484,8 +515,8 @@ public final class SQLiteActionStore: ActionStore {
     ///
     /// synchronous=FULL: with WAL, NORMAL may lose the last commits on power loss, and an
     /// acknowledged approval or result must not disappear. The price is one WAL sync per commit.
-    private static func open(_ storage: SQLiteConnection.Storage, role: Role, timeouts: SQLiteTimeouts,
-                             logger: Logger) async throws -> SQLiteConnection {
+    private static func open(_ storage: SQLiteConnection.Storage, role: Role, threadPool: NIOThreadPool,
+                             timeouts: SQLiteTimeouts, logger: Logger) async throws -> SQLiteConnection {
         let place: String
         switch storage {
         case .memory: place = "in memory"
@@ -493,7 +524,8 @@ public final class SQLiteActionStore: ActionStore {
         }
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+            connection = try await SQLiteConnection.open(storage: storage, threadPool: threadPool, logger: logger,
+                                                         on: MultiThreadedEventLoopGroup.singleton.any())
         } catch let error as SQLiteError {
             throw StoreError.unavailable("cannot open the SQLite database \(place): \(describe(error.reason))")
         } catch {
@@ -579,19 +611,22 @@ public final class SQLiteActionStore: ActionStore {
                     try Task.checkCancellation()
                     try await SQLiteRunner.execute(conn, "COMMIT")
                 } catch {
-                    do {
-                        try await SQLiteRunner.execute(conn, "ROLLBACK")
-                    } catch let rollback as SQLiteError where rollback.message.contains("no transaction is active") {
-                        // A failed COMMIT already rolled back.
-                    } catch {
-                        logger.error("rollback failed", metadata: ["error": "\(String(describing: error))"])
-                    }
+                    try await Self.rollback(conn, logger: logger)
                     throw error
                 }
                 // Rung while the writer is still held, so seqs go out in commit order.
                 if let seq = result.1 { doorbell.ring(seq) }
                 return result.0
             }
+        }
+    }
+
+    private static func rollback(_ conn: SQLiteConnection, logger: Logger) async throws {
+        do {
+            try await SQLiteRunner.rollback(conn)
+        } catch {
+            logger.error("rollback failed", metadata: ["error": "\(String(describing: error))"])
+            throw StoreError.unavailable("the database could not roll back a failed change")
         }
     }
 

@@ -116,7 +116,7 @@ public struct SQLiteMigrator: Sendable {
             try await SQLiteRunner.execute(conn, "COMMIT")
             return done
         } catch {
-            try? await SQLiteRunner.execute(conn, "ROLLBACK")
+            try? await SQLiteRunner.rollback(conn)
             throw error
         }
     }

@@ -23,6 +23,23 @@ enum SQLiteRunner {
         try await conn.query(sql, binds) { _ in }
     }
 
+    /// Rolls back the open transaction, also when the calling task is cancelled: a cancelled
+    /// task's statements are dropped from the thread pool's queue, and a transaction left open
+    /// would swallow the next caller's writes. Nothing to roll back (a failed COMMIT already
+    /// did) is fine.
+    static func rollback(_ conn: SQLiteConnection) async throws {
+        do {
+            try await uncancelled { try await execute(conn, "ROLLBACK") }
+        } catch let error as SQLiteError where error.message.contains("no transaction is active") {
+            return
+        }
+    }
+
+    /// Runs `body` in a task of its own, unaffected by the caller's cancellation.
+    static func uncancelled<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await body() }.value
+    }
+
     /// SQLiteNIO reads text back as a C string, so a U+0000 would silently cut a value short.
     /// PostgreSQL refuses such text too; both backends fail the call instead.
     private static func checkText(_ binds: [SQLiteData]) throws {

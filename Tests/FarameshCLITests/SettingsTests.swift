@@ -52,7 +52,7 @@ struct SettingsTests {
         #expect(try serve([], env: ["FARAMESH_ENABLE_CORS": "1"]).enableCORS)
         #expect(throws: SettingsError.self) { try serve([], env: ["FARAMESH_ENABLE_CORS": "maybe"]) }
         #expect(try serve(["--approval-timeout", "30m"]).defaultApprovalTimeout == .seconds(1800))
-        #expect(throws: SettingsError.self) { try serve(["--approval-timeout", "-5s"]) }
+        #expect(throws: SettingsError.self) { try serve(["--approval-timeout=-5s"]) }
         #expect(throws: SettingsError.self) { try serve(["--tls-cert", "c.pem"]) }
         #expect(throws: SettingsError.self) { try serve([], env: ["FARAMESH_PORT": "eighty"]) }
     }

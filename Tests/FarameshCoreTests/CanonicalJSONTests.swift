@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FarameshCore
+import FarameshCore
 
 @Suite("CanonicalJSON")
 struct CanonicalJSONTests {
@@ -129,10 +129,10 @@ struct CanonicalJSONTests {
 @Suite("JSONValue Codable")
 struct JSONValueCodableTests {
     @Test func decodesEveryKind() throws {
-        let data = Data(#"{"n": null, "b": true, "i": -5, "u": 18446744073709551615, "d": 2.5, "s": "x", "a": [1, "y"], "o": {"k": false}}"#.utf8)
+        let data = Data(#"{"n": null, "b": true, "one": 1, "zero": 0, "i": -5, "u": 18446744073709551615, "d": 2.5, "s": "x", "a": [1, "y"], "o": {"k": false}}"#.utf8)
         let v = try JSONDecoder().decode(JSONValue.self, from: data)
         #expect(v == .object([
-            "n": .null, "b": .bool(true), "i": .int(-5), "u": .bigInt("18446744073709551615"), "d": .double(2.5),
+            "n": .null, "b": .bool(true), "one": .int(1), "zero": .int(0), "i": .int(-5), "u": .bigInt("18446744073709551615"), "d": .double(2.5),
             "s": .string("x"), "a": .array([.int(1), .string("y")]), "o": .object(["k": .bool(false)]),
         ]))
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FarameshCore
+import FarameshCore
 
 @Suite("JSONParser")
 struct JSONParserTests {
@@ -87,6 +87,25 @@ struct JSONParserTests {
         let small = "[[[1]]]"
         _ = try JSONParser.parse(small, maxDepth: 3)
         #expect(throws: JSONParseError.self) { try JSONParser.parse(small, maxDepth: 2) }
+    }
+
+    @Test func depthIsCappedToBoundStackUse() throws {
+        let limit = JSONParser.depthLimit
+        let deepest = String(repeating: #"{"k":["#, count: limit / 2) + "0" + String(repeating: "]}", count: limit / 2)
+        _ = try JSONParser.parse(deepest, maxDepth: 1_000_000)
+        let tooDeep = "[" + deepest + "]"
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(tooDeep, maxDepth: 1_000_000) }
+    }
+
+    @Test func errorPathsShowKeysSafely() {
+        let longKey = String(repeating: "k", count: 500)
+        do {
+            _ = try JSONParser.parse("{\"\(longKey)\": {\"a\\nb\u{85}\": NaN}}")
+            Issue.record("expected a parse error")
+        } catch {
+            #expect(error.path == String(repeating: "k", count: 64) + "….a?b?")
+            #expect(!error.description.contains("\n"))
+        }
     }
 
     @Test func parsesAnyByteCollection() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FarameshCore
+import FarameshCore
 
 @Suite("WireTimestamp")
 struct WireTimestampTests {

@@ -3,6 +3,8 @@ import FarameshCore
 import FarameshStore
 @testable import FarameshServer
 import Foundation
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Testing
 
@@ -32,19 +34,25 @@ import Testing
 
     @Test func probesAndDocumentArePublic() async throws {
         try await ServerHarness.run { h in
-            #expect(try await h.send(.get, "/health").status == .ok)
-            #expect(try await h.send(.get, "/ready").status == .ok)
-            #expect(try await h.send(.get, "/openapi.yaml").status == .ok)
+            let health = try await h.send(.get, "/health")
+            #expect(health.status == .ok)
+            let ready = try await h.send(.get, "/ready")
+            #expect(ready.status == .ok)
+            let document = try await h.send(.get, "/openapi.yaml")
+            #expect(document.status == .ok)
         }
     }
 
     @Test func metricsArePublicOnlyWhenConfigured() async throws {
         try await ServerHarness.run(configure: { $0.metricsPublic = true }) { h in
-            #expect(try await h.send(.get, "/metrics").status == .ok)
+            let publicMetrics = try await h.send(.get, "/metrics")
+            #expect(publicMetrics.status == .ok)
         }
         try await ServerHarness.run { h in
-            #expect(try await h.send(.get, "/metrics").status == .unauthorized)
-            #expect(try await h.send(.get, "/metrics", token: ServerHarness.agentToken).status == .ok)
+            let anonymous = try await h.send(.get, "/metrics")
+            #expect(anonymous.status == .unauthorized)
+            let withToken = try await h.send(.get, "/metrics", token: ServerHarness.agentToken)
+            #expect(withToken.status == .ok)
         }
     }
 
@@ -54,15 +62,19 @@ import Testing
             let events = try await h.events(action.id)
             #expect(events.first?.actor == "bootstrap-admin")
             let second = try await h.submitted(tool: "http", operation: "get", token: ServerHarness.adminToken)
-            #expect(try await h.events(second.id).first?.actor == "bootstrap-admin")
+            let secondEvents = try await h.events(second.id)
+            #expect(secondEvents.first?.actor == "bootstrap-admin")
         }
     }
 
     @Test func revokedDatabaseTokensStopWorking() async throws {
         try await ServerHarness.run { h in
-            #expect(try await h.send(.get, "/v1/actions", token: ServerHarness.agent2Token).status == .ok)
-            #expect(try await h.store.revokeToken(idOrName: "agent-2", at: Date()))
-            #expect(try await h.send(.get, "/v1/actions", token: ServerHarness.agent2Token).status == .unauthorized)
+            let before = try await h.send(.get, "/v1/actions", token: ServerHarness.agent2Token)
+            #expect(before.status == .ok)
+            let revoked = try await h.store.revokeToken(idOrName: "agent-2", at: Date())
+            #expect(revoked)
+            let after = try await h.send(.get, "/v1/actions", token: ServerHarness.agent2Token)
+            #expect(after.status == .unauthorized)
         }
     }
 
@@ -73,7 +85,8 @@ import Testing
             #expect(reply.status == .ok)
             let action = try reply.action()
             let token = try #require(action.approvalToken, "local admin sees the approval token")
-            #expect(try await h.events(action.id).first?.actor == "local")
+            let localEvents = try await h.events(action.id)
+            #expect(localEvents.first?.actor == "local")
             // The published client's approve flow works in local mode (no self-approval rule for "local").
             let approved = try await h.send(.post, "/v1/actions/\(action.id)/approval",
                                             body: #"{"token":"\#(token)","approve":true}"#)
@@ -82,6 +95,21 @@ import Testing
             // A valid database token still identifies its holder.
             let asAgent = try await h.send(.get, "/v1/actions/\(action.id)", token: ServerHarness.agentToken)
             #expect(asAgent.status == .ok)
+        }
+    }
+
+    @Test func unusableBootstrapTokensAreStartupErrors() throws {
+        let directory = try ServerHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for token in ["two words", "tökén", String(repeating: "x", count: 5000)] {
+            var configuration = try ServerHarness.configuration(directory: directory)
+            configuration.bootstrapTokens = [token]
+            let policy = try PolicyRuntime(configuration: configuration, logger: ServerHarness.logger)
+            let bad = configuration
+            #expect(throws: ServerStartupError.self) {
+                _ = try FarameshApplication.make(configuration: bad, store: try TransportTests.idleStore(), policy: policy,
+                                                 metrics: ServerMetrics(), logger: ServerHarness.logger)
+            }
         }
     }
 

@@ -2,6 +2,7 @@ import FarameshAPI
 import FarameshCore
 @testable import FarameshServer
 import Foundation
+import HTTPTypes
 import Testing
 
 @Suite struct PolicyRuntimeTests {

@@ -4,6 +4,8 @@ import FarameshStore
 import FarameshStorePostgres
 @testable import FarameshServer
 import Foundation
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore

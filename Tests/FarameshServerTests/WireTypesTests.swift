@@ -3,6 +3,7 @@ import FarameshCore
 import FarameshStore
 @testable import FarameshServer
 import Foundation
+import HTTPTypes
 import Testing
 
 /// Pure pieces: the JSON writer, text rules, query parsing, id prefixes.

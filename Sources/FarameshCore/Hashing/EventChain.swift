@@ -16,21 +16,20 @@ public enum ChainVerification: Sendable, Equatable {
 public enum EventChain {
     public static func recordHash(eventID: UUID, actionID: UUID, type: ActionEventType, createdAt: Date,
                                   meta: JSONValue, prevHash: String?) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        CanonicalJSON.appendLiteral("{\"action_id\":\"", to: &out)
+        var out = CanonicalJSON.Buffer(capacity: 512)
+        out.write("{\"action_id\":\"")
         appendUUID(actionID, to: &out)
-        CanonicalJSON.appendLiteral("\",\"created_at\":\"", to: &out)
-        WireTimestamp.append(createdAt, to: &out)
-        CanonicalJSON.appendLiteral("\",\"event_type\":", to: &out)
-        CanonicalJSON.appendString(type.rawValue, to: &out)
-        CanonicalJSON.appendLiteral(",\"id\":\"", to: &out)
+        out.write("\",\"created_at\":\"")
+        WireTimestamp.write(micros: WireTimestamp.microseconds(createdAt), into: &out)
+        out.write("\",\"event_type\":")
+        CanonicalJSON.encodeString(type.rawValue, into: &out)
+        out.write(",\"id\":\"")
         appendUUID(eventID, to: &out)
-        CanonicalJSON.appendLiteral("\",\"meta\":", to: &out)
-        CanonicalJSON.append(meta, to: &out)
-        out.append(UInt8(ascii: "}"))
-        if let prevHash { out.append(contentsOf: prevHash.utf8) }
-        return SHA256Hex.hash(out)
+        out.write("\",\"meta\":")
+        CanonicalJSON.encode(meta, into: &out)
+        out.write(UInt8(ascii: "}"))
+        if let prevHash { out.write(prevHash) }
+        return SHA256Hex.hashBuffer(UnsafeRawBufferPointer(out.bytes))
     }
 
     /// A new event with a fresh id and its record hash. `at` is truncated to whole microseconds
@@ -77,12 +76,13 @@ public enum EventChain {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Lower-case canonical UUID text (8-4-4-4-12).
-    static func appendUUID(_ id: UUID, to out: inout [UInt8]) {
+    static func appendUUID(_ id: UUID, to out: inout CanonicalJSON.Buffer) {
+        out.reserve(36)
         withUnsafeBytes(of: id.uuid) { raw in
             for (i, b) in raw.enumerated() {
-                if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-                out.append(hexDigits[Int(b >> 4)])
-                out.append(hexDigits[Int(b & 0x0F)])
+                if i == 4 || i == 6 || i == 8 || i == 10 { out.put(UInt8(ascii: "-")) }
+                out.put(hexDigits[Int(b >> 4)])
+                out.put(hexDigits[Int(b & 0x0F)])
             }
         }
     }

@@ -3,32 +3,30 @@
 /// `compute_request_hash` of the same payload.
 public enum RequestHash {
     public static func compute(_ request: ActionRequest) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        appendCanonical(request, to: &out)
-        return SHA256Hex.hash(out)
+        var buffer = CanonicalJSON.Buffer(capacity: 2048)
+        encode(request, into: &buffer)
+        return SHA256Hex.hashBuffer(UnsafeRawBufferPointer(buffer.bytes))
     }
 
     /// The exact bytes that are hashed.
     public static func canonicalBytes(_ request: ActionRequest) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        appendCanonical(request, to: &out)
-        return out
+        var buffer = CanonicalJSON.Buffer(capacity: 2048)
+        encode(request, into: &buffer)
+        return Array(buffer.bytes)
     }
 
     /// Keys are written in code-point order directly, without building an object.
-    static func appendCanonical(_ request: ActionRequest, to out: inout [UInt8]) {
-        CanonicalJSON.appendLiteral("{\"agent_id\":", to: &out)
-        CanonicalJSON.appendString(request.agentID, to: &out)
-        CanonicalJSON.appendLiteral(",\"context\":", to: &out)
-        CanonicalJSON.append(request.context, to: &out)
-        CanonicalJSON.appendLiteral(",\"operation\":", to: &out)
-        CanonicalJSON.appendString(request.operation, to: &out)
-        CanonicalJSON.appendLiteral(",\"params\":", to: &out)
-        CanonicalJSON.append(request.params, to: &out)
-        CanonicalJSON.appendLiteral(",\"tool\":", to: &out)
-        CanonicalJSON.appendString(request.tool, to: &out)
-        out.append(UInt8(ascii: "}"))
+    static func encode(_ request: ActionRequest, into out: inout CanonicalJSON.Buffer) {
+        out.write("{\"agent_id\":")
+        CanonicalJSON.encodeString(request.agentID, into: &out)
+        out.write(",\"context\":")
+        CanonicalJSON.encode(request.context, into: &out)
+        out.write(",\"operation\":")
+        CanonicalJSON.encodeString(request.operation, into: &out)
+        out.write(",\"params\":")
+        CanonicalJSON.encode(request.params, into: &out)
+        out.write(",\"tool\":")
+        CanonicalJSON.encodeString(request.tool, into: &out)
+        out.write(UInt8(ascii: "}"))
     }
 }

@@ -13,38 +13,77 @@ public enum WireTimestamp {
 
     public static func format(_ date: Date) -> String {
         let micros = microseconds(date)
-        var out: [UInt8] = []
-        out.reserveCapacity(27)
-        append(micros: micros, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: maxLength) { buffer in
+            guard let base = buffer.baseAddress else { return 0 }
+            return put(micros: micros, at: base)
+        }
     }
 
     /// Appends the formatted timestamp (without quotes) as ASCII.
     public static func append(_ date: Date, to out: inout [UInt8]) {
-        append(micros: microseconds(date), to: &out)
+        let micros = microseconds(date)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            out.append(contentsOf: UnsafeBufferPointer(start: base, count: put(micros: micros, at: base)))
+        }
     }
 
-    static func append(micros: Int64, to out: inout [UInt8]) {
+    static func write(micros: Int64, into out: inout CanonicalJSON.Buffer) {
+        out.reserve(maxLength)
+        out.advance(put(micros: micros, at: out.base + out.count))
+    }
+
+    /// Longest output: sign, six-digit year (the clamp in `microseconds`), 23 more characters.
+    static let maxLength = 32
+
+    /// Stores the text at `p` (room for `maxLength` bytes) and returns its length.
+    static func put(micros: Int64, at p: UnsafeMutablePointer<UInt8>) -> Int {
         let seconds = floorDiv(micros, microsPerSecond)
         let fraction = micros - seconds * microsPerSecond
         let days = floorDiv(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        if year < 0 { out.append(UInt8(ascii: "-")) }
-        appendPadded(Int64(abs(year)), width: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendPadded(Int64(month), width: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendPadded(Int64(day), width: 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendPadded(secondOfDay / 3600, width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendPadded(secondOfDay / 60 % 60, width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendPadded(secondOfDay % 60, width: 2, to: &out)
-        out.append(UInt8(ascii: "."))
-        appendPadded(fraction, width: 6, to: &out)
-        out.append(UInt8(ascii: "Z"))
+        var i = 0
+        @inline(__always) func digits(_ value: Int64, _ width: Int) {
+            var v = value
+            var w = width
+            // Years beyond 9999 need more digits than the width.
+            while w < 6 && v >= pow10(w) { w += 1 }
+            var k = w
+            while k > 0 {
+                k -= 1
+                p[i + k] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            i += w
+        }
+        @inline(__always) func char(_ c: UInt8) {
+            p[i] = c
+            i += 1
+        }
+        if year < 0 { char(UInt8(ascii: "-")) }
+        digits(Swift.abs(year), 4)
+        char(UInt8(ascii: "-"))
+        digits(month, 2)
+        char(UInt8(ascii: "-"))
+        digits(day, 2)
+        char(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        char(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        char(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        char(UInt8(ascii: "."))
+        digits(fraction, 6)
+        char(UInt8(ascii: "Z"))
+        return i
+    }
+
+    @inline(__always)
+    private static func pow10(_ n: Int) -> Int64 {
+        var r: Int64 = 1
+        for _ in 0..<n { r *= 10 }
+        return r
     }
 
     /// Accepts `YYYY-MM-DDTHH:MM:SS[.f{1,6}][Z|+00:00]`: the format above, Python's naive
@@ -166,24 +205,6 @@ public enum WireTimestamp {
             return 30
         default:
             return 31
-        }
-    }
-
-    private static func appendPadded(_ value: Int64, width: Int, to out: inout [UInt8]) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var v = value
-            var i = raw.count
-            repeat {
-                i -= 1
-                raw[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            } while v > 0 && i > 0
-            while raw.count - i < width && i > 0 {
-                i -= 1
-                raw[i] = UInt8(ascii: "0")
-            }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i..<raw.count]))
         }
     }
 }

@@ -15,21 +15,18 @@
 public enum CanonicalJSON {
     public static func bytes(_ value: JSONValue) -> [UInt8] {
         var buffer = Buffer(capacity: 1024)
-        defer { buffer.free() }
         encode(value, into: &buffer)
         return Array(buffer.bytes)
     }
 
     public static func string(_ value: JSONValue) -> String {
         var buffer = Buffer(capacity: 1024)
-        defer { buffer.free() }
         encode(value, into: &buffer)
         return String(decoding: buffer.bytes, as: UTF8.self)
     }
 
     public static func append(_ value: JSONValue, to out: inout [UInt8]) {
         var buffer = Buffer(capacity: 1024)
-        defer { buffer.free() }
         encode(value, into: &buffer)
         out.append(contentsOf: buffer.bytes)
     }
@@ -37,7 +34,6 @@ public enum CanonicalJSON {
     /// Appends `s` as a canonical JSON string literal (with quotes).
     public static func appendString(_ s: String, to out: inout [UInt8]) {
         var buffer = Buffer(capacity: s.utf8.count * 6 + 2)
-        defer { buffer.free() }
         encodeString(s, into: &buffer)
         out.append(contentsOf: buffer.bytes)
     }
@@ -67,7 +63,8 @@ public enum CanonicalJSON {
 
     /// A growable byte buffer owned by one encoding call. Writers reserve space once and then
     /// store without per-byte capacity or uniqueness checks (the cost of `[UInt8].append`).
-    struct Buffer {
+    /// Non-copyable, so its storage has exactly one owner and is freed exactly once.
+    struct Buffer: ~Copyable {
         private(set) var base: UnsafeMutablePointer<UInt8>
         private(set) var count = 0
         private var capacity: Int
@@ -77,8 +74,7 @@ public enum CanonicalJSON {
             base = .allocate(capacity: self.capacity)
         }
 
-        /// Releases the storage; call exactly once.
-        func free() { base.deallocate() }
+        deinit { base.deallocate() }
 
         var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
@@ -110,6 +106,20 @@ public enum CanonicalJSON {
             guard let source = bytes.baseAddress else { return }
             (base + count).initialize(from: source, count: bytes.count)
             count += bytes.count
+        }
+
+        /// Only after `reserve`.
+        @inline(__always)
+        mutating func putZeros(_ n: Int) {
+            guard n > 0 else { return }
+            (base + count).initialize(repeating: UInt8(ascii: "0"), count: n)
+            count += n
+        }
+
+        /// Only after `reserve`: the caller stored `n` bytes at `base + count` directly.
+        @inline(__always)
+        mutating func advance(_ n: Int) {
+            count += n
         }
 
         @inline(__always)
@@ -176,15 +186,19 @@ public enum CanonicalJSON {
         init(key: String, value: JSONValue) {
             self.key = key
             self.value = value
-            var prefix: UInt64 = 0
-            var length = 0
-            for byte in key.utf8 {
-                if length < 8 { prefix |= UInt64(byte) << (56 - 8 * length) }
-                length += 1
-                if length > 8 { length = key.utf8.count; break }
+            let computed = key.utf8.withContiguousStorageIfAvailable { bytes -> (UInt64, Int) in
+                var prefix: UInt64 = 0
+                for i in 0..<Swift.min(bytes.count, 8) { prefix |= UInt64(bytes[i]) << (56 - 8 * i) }
+                return (prefix, bytes.count)
             }
-            self.prefix = prefix
-            self.length = length
+            if let computed {
+                (prefix, length) = computed
+            } else {
+                var prefix: UInt64 = 0
+                for (i, byte) in key.utf8.prefix(8).enumerated() { prefix |= UInt64(byte) << (56 - 8 * i) }
+                self.prefix = prefix
+                self.length = key.utf8.count
+            }
         }
 
         @inline(__always)
@@ -239,22 +253,6 @@ public enum CanonicalJSON {
 
     // MARK: strings
 
-    /// 0 = copy the byte; otherwise the short escape letter, or 1 for `\u00xx`.
-    private static let escapeTable: [UInt8] = {
-        var table = [UInt8](repeating: 0, count: 256)
-        for c in 0..<0x20 { table[c] = 1 }
-        table[0x08] = UInt8(ascii: "b")
-        table[0x0C] = UInt8(ascii: "f")
-        table[0x0A] = UInt8(ascii: "n")
-        table[0x0D] = UInt8(ascii: "r")
-        table[0x09] = UInt8(ascii: "t")
-        table[Int(UInt8(ascii: "\""))] = UInt8(ascii: "\"")
-        table[Int(UInt8(ascii: "\\"))] = UInt8(ascii: "\\")
-        return table
-    }()
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func encodeString(_ s: String, into out: inout Buffer) {
         let done: Void? = s.utf8.withContiguousStorageIfAvailable { encodeStringBytes($0, into: &out) }
         if done == nil {
@@ -268,32 +266,36 @@ public enum CanonicalJSON {
         // Worst case: every byte becomes \u00xx.
         out.reserve(n * 6 + 2)
         out.put(UInt8(ascii: "\""))
-        escapeTable.withUnsafeBufferPointer { table in
-            var runStart = 0
-            var i = 0
-            while i < n {
-                let escape = table[Int(bytes[i])]
-                if escape == 0 {
-                    i += 1
-                    continue
-                }
-                if runStart < i { out.put(UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
-                out.put(UInt8(ascii: "\\"))
-                if escape == 1 {
-                    let c = bytes[i]
-                    out.put(UInt8(ascii: "u"))
-                    out.put(UInt8(ascii: "0"))
-                    out.put(UInt8(ascii: "0"))
-                    out.put(hexDigits[Int(c >> 4)])
-                    out.put(hexDigits[Int(c & 0xF)])
-                } else {
-                    out.put(escape)
-                }
+        var runStart = 0
+        var i = 0
+        while i < n {
+            let c = bytes[i]
+            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") {
                 i += 1
-                runStart = i
+                continue
             }
-            if runStart < n { out.put(UnsafeBufferPointer(rebasing: bytes[runStart..<n])) }
+            if runStart < i { out.put(UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+            out.put(UInt8(ascii: "\\"))
+            switch c {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.put(c)
+            case 0x08: out.put(UInt8(ascii: "b"))
+            case 0x0C: out.put(UInt8(ascii: "f"))
+            case 0x0A: out.put(UInt8(ascii: "n"))
+            case 0x0D: out.put(UInt8(ascii: "r"))
+            case 0x09: out.put(UInt8(ascii: "t"))
+            default:
+                out.put(UInt8(ascii: "u"))
+                out.put(UInt8(ascii: "0"))
+                out.put(UInt8(ascii: "0"))
+                // c < 0x20: the high nibble is 0 or 1.
+                let low = c & 0xF
+                out.put(UInt8(ascii: "0") + (c >> 4))
+                out.put(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") - 10 + low)
+            }
+            i += 1
+            runStart = i
         }
+        if runStart < n { out.put(UnsafeBufferPointer(rebasing: bytes[runStart..<n])) }
         out.put(UInt8(ascii: "\""))
     }
 
@@ -405,7 +407,7 @@ public enum CanonicalJSON {
                 out.write(UInt8(ascii: "0"))
                 return
             }
-            let significand = UnsafeBufferPointer(rebasing: digits[0..<count].bindMemory(to: UInt8.self))
+            let significand = UnsafeBufferPointer(UnsafeMutableRawBufferPointer(rebasing: digits[0..<count]).bindMemory(to: UInt8.self))
             // Sign, digits, point, and up to ~330 zeros.
             out.reserve(count + Swift.abs(scale) + 3)
             if negative { out.put(UInt8(ascii: "-")) }
@@ -424,13 +426,5 @@ public enum CanonicalJSON {
                 out.put(UnsafeBufferPointer(rebasing: significand[point..<count]))
             }
         }
-    }
-}
-
-extension CanonicalJSON.Buffer {
-    /// Only after `reserve`.
-    @inline(__always)
-    mutating func advance(_ n: Int) {
-        self = withCount(count + n)
     }
 }

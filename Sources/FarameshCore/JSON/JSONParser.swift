@@ -19,8 +19,25 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     /// The same error seen from the parent object: `key` is prepended to the path.
     func prefixed(key: String) -> JSONParseError {
         var e = self
-        if path == "$" { e.path = key } else if path.utf8.first == UInt8(ascii: "[") { e.path = key + path } else { e.path = key + "." + path }
+        let component = Self.pathComponent(key)
+        if path == "$" { e.path = component } else if path.utf8.first == UInt8(ascii: "[") { e.path = component + path } else { e.path = component + "." + path }
         return e
+    }
+
+    /// A key as shown in a path: control characters replaced by `?`, cut to 64 characters, so an
+    /// error message stays one short line whatever the client sent.
+    static func pathComponent(_ key: String) -> String {
+        var out = ""
+        var count = 0
+        for scalar in key.unicodeScalars {
+            if count == 64 {
+                out += "…"
+                break
+            }
+            out.unicodeScalars.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}" ? "?" : scalar)
+            count += 1
+        }
+        return out
     }
 
     /// The same error seen from the parent array: `[index]` is prepended to the path.
@@ -44,6 +61,9 @@ public enum JSONParser {
     /// Integers longer than this are rejected (Python's default `sys.int_info.default_max_str_digits`).
     public static let maxIntegerDigits = 4300
 
+    /// Values of `maxDepth` above `depthLimit` are treated as `depthLimit`.
+    public static let depthLimit = 512
+
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         if let result = bytes.withContiguousStorageIfAvailable({ parseBuffer($0, maxDepth: maxDepth) }) {
             return try result.get()
@@ -58,7 +78,8 @@ public enum JSONParser {
     }
 
     static func parseBuffer(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result<JSONValue, JSONParseError> {
-        var reader = JSONReader(buffer: buffer, maxDepth: maxDepth)
+        // Parsing recurses once per nesting level: bound it so no input can exhaust the stack.
+        var reader = JSONReader(buffer: buffer, maxDepth: min(maxDepth, depthLimit))
         do {
             let value = try reader.parseDocument()
             return .success(value)
@@ -115,6 +136,8 @@ private struct JSONReader {
         self.buffer = buffer
         self.end = buffer.count
         self.maxDepth = maxDepth
+        members.reserveCapacity(32)
+        elements.reserveCapacity(16)
     }
 
     @inline(__always)

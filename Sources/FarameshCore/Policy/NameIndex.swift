@@ -1,5 +1,5 @@
 /// An immutable map from exact names (tools, operations) to ascending lists of rule indices,
-/// built once per policy and stored flat (no per-key objects). Lookups take the name's `NameHash`
+/// built once per policy and stored flat (no per-key objects). Lookups take the name's `hash(of:)`
 /// (computed once per request) and compare bytes: no `Hasher`, no retain, no allocation.
 struct NameIndex: Sendable {
     /// Per slot (open addressing, linear probing): the key's hash with the low bit set, 0 = empty.
@@ -25,7 +25,7 @@ struct NameIndex: Sendable {
         var keyBytes = ContiguousArray<UInt8>()
         var indices = ContiguousArray<Int32>()
         for key in buckets.keys.sorted() {
-            let hash = NameHash.of(key) | 1
+            let hash = Self.hash(of: key) | 1
             var slot = Int(truncatingIfNeeded: hash >> 1) & (capacity - 1)
             while hashes[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
             hashes[slot] = hash
@@ -48,7 +48,19 @@ struct NameIndex: Sendable {
         self.isEmpty = buckets.isEmpty
     }
 
-    /// The positions in `indices` of the list for `name` (whose `NameHash.of` is `hash`); empty
+    /// FNV-1a over UTF-8 bytes: a cheap, deterministic hash for short names.
+    @inline(__always)
+    static func hash(of name: String) -> UInt64 {
+        NamePattern.withBytes(name) { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            }
+            return hash
+        }
+    }
+
+    /// The positions in `indices` of the list for `name` (whose `hash(of:)` is `hash`); empty
     /// when the name has no bucket.
     @inline(__always)
     func range(for name: String, hash: UInt64) -> Range<Int> {
@@ -71,20 +83,6 @@ struct NameIndex: Sendable {
                 }
             }
             slot = (slot + 1) & mask
-        }
-    }
-}
-
-/// FNV-1a over UTF-8 bytes: a cheap, deterministic hash for short names.
-enum NameHash {
-    @inline(__always)
-    static func of(_ name: String) -> UInt64 {
-        NamePattern.withBytes(name) { bytes in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in bytes {
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            }
-            return hash
         }
     }
 }

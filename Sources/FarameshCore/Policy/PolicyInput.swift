@@ -9,15 +9,15 @@ struct PolicyInput {
     private var methodCache: JSONValue??
     private var branchCache: JSONValue??
 
-    /// `NameHash` of the tool and operation, for the rule indexes.
+    /// `NameIndex.hash(of:)` of the tool and operation, for the rule indexes.
     let toolHash: UInt64
     let operationHash: UInt64
 
     init(request: ActionRequest, canonicalParams: String?) {
         self.request = request
         self.canonical = canonicalParams
-        self.toolHash = NameHash.of(request.tool)
-        self.operationHash = NameHash.of(request.operation)
+        self.toolHash = NameIndex.hash(of: request.tool)
+        self.operationHash = NameIndex.hash(of: request.operation)
     }
 
     /// The canonical JSON of params that `contains` and `pattern` search.
@@ -73,82 +73,5 @@ struct PolicyInput {
         if case .string(let raw)? = self.value(forKey: "path") { value = PathNormalizer.normalize(raw) }
         pathCache = .some(value)
         return value
-    }
-}
-
-/// Lexical path normalization for `path_*` conditions, so `/workspace/../etc/passwd` is checked
-/// as `/etc/passwd`: collapses `//`, drops `.` segments and trailing slashes, resolves `..`
-/// (never above `/`). Symlinks cannot be resolved without I/O and are not.
-enum PathNormalizer {
-    static func normalize(_ path: String) -> String {
-        guard needsNormalization(path) else { return path }
-        let absolute = path.utf8.first == UInt8(ascii: "/")
-        var stack: [Substring] = []
-        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
-            switch segment {
-            case ".":
-                continue
-            case "..":
-                if let last = stack.last, last != ".." {
-                    stack.removeLast()
-                } else if !absolute {
-                    stack.append(segment)
-                }
-            default:
-                stack.append(segment)
-            }
-        }
-        let joined = stack.joined(separator: "/")
-        if absolute { return "/" + joined }
-        return joined.isEmpty ? "." : joined
-    }
-
-    /// True when `path` has an empty, `.` or `..` segment or a trailing slash.
-    static func needsNormalization(_ path: String) -> Bool {
-        NamePattern.withBytes(path) { bytes in
-            let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
-            guard !bytes.isEmpty else { return false }
-            var segmentStart = 0
-            var i = 0
-            while i <= bytes.count {
-                if i == bytes.count || bytes[i] == slash {
-                    let length = i - segmentStart
-                    if length == 0 && segmentStart != 0 { return true }  // "//" or trailing "/"
-                    if length == 1 && bytes[segmentStart] == dot { return true }
-                    if length == 2 && bytes[segmentStart] == dot && bytes[segmentStart + 1] == dot { return true }
-                    segmentStart = i + 1
-                }
-                i += 1
-            }
-            return false
-        }
-    }
-}
-
-extension JSONValue {
-    /// Equality for `field` + `value`: numbers compare by value (`1 == 1.0`), everything else
-    /// must have the same type (`true` is not `1`, `"5"` is not `5`).
-    func policyEquals(_ other: JSONValue) -> Bool {
-        switch (self, other) {
-        case (.int(let a), .int(let b)): return a == b
-        case (.bigInt(let a), .bigInt(let b)): return a == b
-        case (.int, .double), (.double, .int), (.double, .double), (.bigInt, .double), (.double, .bigInt),
-             (.int, .bigInt), (.bigInt, .int):
-            guard let a = numericValue, let b = other.numericValue else { return false }
-            return a == b
-        case (.string(let a), .string(let b)): return a == b
-        case (.bool(let a), .bool(let b)): return a == b
-        case (.null, .null): return true
-        case (.array(let a), .array(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.policyEquals($1) }
-        case (.object(let a), .object(let b)):
-            guard a.count == b.count else { return false }
-            for (key, value) in a {
-                guard let otherValue = b[key], value.policyEquals(otherValue) else { return false }
-            }
-            return true
-        default:
-            return false
-        }
     }
 }

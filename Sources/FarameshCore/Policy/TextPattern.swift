@@ -2,12 +2,19 @@ import Foundation
 
 /// A compiled `pattern:` (regular expression searched anywhere in the canonical JSON text of
 /// params). Patterns that are only literal alternatives (`rm -rf|shutdown|mkfs`) are matched by a
-/// byte search instead of the regex engine; both give the same answer, the search is faster.
-/// Regexes use ICU syntax (NSRegularExpression), e.g. `(?i)` for case-insensitive matching.
+/// byte search instead of the regex engine; other regexes use `PolicyRegex` when it implements
+/// their syntax and ICU otherwise. All give ICU's answer (NSRegularExpression syntax, e.g. `(?i)`
+/// for case-insensitive matching); the others are faster and allocate nothing.
 struct TextPattern: Sendable {
     enum Kind: Sendable {
         case literals([[UInt8]])
-        case regex(NSRegularExpression)
+        /// ICU decides; `fast` answers the same for the syntax it implements.
+        case regex(NSRegularExpression, fast: PolicyRegex?)
+    }
+
+    /// Why a pattern does not compile (safe to show).
+    struct CompileError: Error {
+        var message: String
     }
 
     let source: String
@@ -16,26 +23,32 @@ struct TextPattern: Sendable {
     let requiredLiteral: [UInt8]?
 
     init(source: String, kind: Kind) {
+        var literal: [UInt8]?
+        if case .regex = kind { literal = Self.requiredLiteral(of: source) }
+        self.init(source: source, kind: kind, prefilter: literal)
+    }
+
+    init(source: String, kind: Kind, prefilter: [UInt8]?) {
         self.source = source
         self.kind = kind
-        if case .regex = kind { requiredLiteral = Self.requiredLiteral(of: source) } else { requiredLiteral = nil }
+        self.requiredLiteral = prefilter
     }
 
     /// Compiles `source`; the error text is safe to show.
-    static func compile(_ source: String) -> Result<TextPattern, TextPatternError> {
+    static func compile(_ source: String) -> Result<TextPattern, CompileError> {
         let metacharacters: Set<UInt8> = Set("\\^$.?*+()[]{}".utf8)
         if !source.utf8.contains(where: metacharacters.contains) {
             let alternatives = source.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false)
             if alternatives.contains(where: \.isEmpty) {
-                return .failure(TextPatternError(message: "pattern '\(source)' has an empty alternative, which matches everything"))
+                return .failure(CompileError(message: "pattern '\(source)' has an empty alternative, which matches everything"))
             }
             return .success(TextPattern(source: source, kind: .literals(alternatives.map(Array.init))))
         }
         do {
             let regex = try NSRegularExpression(pattern: source, options: [])
-            return .success(TextPattern(source: source, kind: .regex(regex)))
+            return .success(TextPattern(source: source, kind: .regex(regex, fast: PolicyRegex.compile(source))))
         } catch {
-            return .failure(TextPatternError(message: "invalid regular expression '\(source)'"))
+            return .failure(CompileError(message: "invalid regular expression '\(source)'"))
         }
     }
 
@@ -48,13 +61,14 @@ struct TextPattern: Sendable {
                 }
                 return false
             }
-        case .regex(let regex):
+        case .regex(let regex, let fast):
             if let requiredLiteral {
                 let present = NamePattern.withBytes(text) { bytes in
                     requiredLiteral.withUnsafeBufferPointer { NamePattern.find($0, in: bytes, from: 0) } != nil
                 }
                 if !present { return false }
             }
+            if let answer = fast?.matches(text) { return answer }
             return regex.firstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)) != nil
         }
     }
@@ -148,26 +162,5 @@ extension TextPattern {
             i += 1
         }
         return b.count
-    }
-}
-
-struct TextPatternError: Error {
-    var message: String
-}
-
-/// A compiled `contains:` needle: a byte-exact substring test on the canonical JSON of params.
-struct ContainsNeedle: Sendable {
-    let source: String
-    let bytes: [UInt8]
-
-    init(_ source: String) {
-        self.source = source
-        self.bytes = Array(source.utf8)
-    }
-
-    func matches(_ text: String) -> Bool {
-        NamePattern.withBytes(text) { haystack in
-            bytes.withUnsafeBufferPointer { NamePattern.find($0, in: haystack, from: 0) } != nil
-        }
     }
 }

@@ -52,15 +52,23 @@ final class Authenticator: Sendable {
         throw APIError.unauthorized("Invalid authentication token")
     }
 
-    /// `Bearer <token>` (scheme case-insensitive, RFC 6750); nil when malformed.
+    /// `Bearer <token>` (scheme case-insensitive, RFC 6750); nil when malformed. The token is
+    /// visible ASCII (RFC 6750 `b64token` is a subset); surrounding spaces are ignored.
     static func bearerToken(_ header: String) -> String? {
-        let utf8 = header.utf8
-        guard utf8.count > 7, utf8.count <= 7 + self.maxTokenLength else { return nil }
-        let scheme = header.prefix(7)
-        guard scheme.lowercased() == "bearer " else { return nil }
-        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, !token.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) else { return nil }
-        return token
+        var bytes = Array(header.utf8)[...]
+        guard bytes.count > 7, bytes.count <= 7 + self.maxTokenLength else { return nil }
+        let scheme: [UInt8] = Array("bearer ".utf8)
+        for (i, expected) in scheme.enumerated() {
+            let byte = bytes[bytes.startIndex + i]
+            // ASCII lower-casing of letters only; the space must match exactly.
+            let lowered = (byte >= 0x41 && byte <= 0x5A) ? byte + 0x20 : byte
+            guard lowered == expected else { return nil }
+        }
+        bytes = bytes.dropFirst(7)
+        while bytes.first == 0x20 { bytes = bytes.dropFirst() }
+        while bytes.last == 0x20 { bytes = bytes.dropLast() }
+        guard !bytes.isEmpty, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Compares against every bootstrap digest without early exit.

@@ -5,7 +5,7 @@ import Hummingbird
 import NIOCore
 
 /// Turns every error into a JSON error response, so no client ever sees an empty or plain-text
-/// 500, and maps domain/store errors to their HTTP meaning. Logs internals at debug level only.
+/// 500, and maps domain/store errors to their HTTP meaning. Logs error types, never error texts.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -44,8 +44,8 @@ struct ErrorMiddleware: RouterMiddleware {
             let code: ErrorCode = status.code >= 500 ? .internalError : .validationError
             return APIError(status, code, status.reasonPhrase)
         default:
+            // Only the type: an error's text may carry internals (SQL, addresses) or secrets.
             context.logger.error("Unhandled error", metadata: ["error.type": "\(type(of: error))"])
-            context.logger.debug("Unhandled error details", metadata: ["error": "\(String(reflecting: error))"])
             return .internalError
         }
     }

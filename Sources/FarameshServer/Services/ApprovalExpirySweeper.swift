@@ -24,6 +24,8 @@ public struct ApprovalExpirySweeper: Service {
 
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
+            // First pass after one interval: at start-up the migrations may still be running.
+            try await Task.sleep(for: self.interval)
             while !Task.isCancelled {
                 let full = await self.sweepOnce()
                 if !full { try await Task.sleep(for: self.interval) }

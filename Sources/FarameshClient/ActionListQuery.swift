@@ -1,0 +1,47 @@
+import FarameshAPI
+import FarameshCore
+
+/// Filters and paging of `GET /v1/actions` (all optional; the server defaults `limit` to 20).
+public struct ActionListQuery: Sendable, Hashable {
+    public var status: ActionStatus?
+    public var tool: String?
+    public var agentID: String?
+    public var riskLevel: RiskLevel?
+    /// 1…1000.
+    public var limit: Int?
+    /// The `nextCursor` of a previous page.
+    public var cursor: String?
+
+    public init(status: ActionStatus? = nil, tool: String? = nil, agentID: String? = nil, riskLevel: RiskLevel? = nil,
+                limit: Int? = nil, cursor: String? = nil) {
+        self.status = status
+        self.tool = tool
+        self.agentID = agentID
+        self.riskLevel = riskLevel
+        self.limit = limit
+        self.cursor = cursor
+    }
+
+    var queryItems: [(String, String)] {
+        var items: [(String, String)] = []
+        if let status { items.append(("status", status.rawValue)) }
+        if let tool { items.append(("tool", tool)) }
+        if let agentID { items.append(("agent_id", agentID)) }
+        if let riskLevel { items.append(("risk_level", riskLevel.rawValue)) }
+        if let limit { items.append(("limit", String(limit))) }
+        if let cursor { items.append(("cursor", cursor)) }
+        return items
+    }
+}
+
+/// One page of actions, newest first.
+public struct ActionListPage: Sendable, Hashable {
+    public var actions: [ActionResponse]
+    /// Pass as `ActionListQuery.cursor` for the next page; nil on the last page.
+    public var nextCursor: String?
+
+    public init(actions: [ActionResponse], nextCursor: String?) {
+        self.actions = actions
+        self.nextCursor = nextCursor
+    }
+}
