@@ -25,8 +25,9 @@ import Synchronization
 public final class SQLiteActionStore: ActionStore {
     /// The file `faramesh serve` uses when nothing else is configured.
     public static let defaultPath = "data/actions.db"
-    /// Read connections of a file store. Two matched the two-thread SQLiteNIO pool of a
-    /// two-core machine best; more only queue on the same threads.
+    /// Read connections of a file store. Measured on two cores with 16 tasks (80 % reads):
+    /// one reader made reads queue behind each other (p50 2.4–3 ms), two brought p50 to 0.4 ms,
+    /// four did no better.
     public static let defaultReaderCount = 2
 
     /// The absolute database path; nil for an in-memory store.

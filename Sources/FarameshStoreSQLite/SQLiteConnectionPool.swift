@@ -39,8 +39,6 @@ final class SQLiteConnectionPool: Sendable {
         self.state = Mutex(State(idle: connections.reversed()))
     }
 
-    var count: Int { connections.count }
-
     /// Runs `body` with a connection of its own.
     func withConnection<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         let connection = try await lease()

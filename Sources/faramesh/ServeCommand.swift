@@ -27,7 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
         ])
         do {
             try await FarameshApplication.run(configuration: configuration, store: opened.store,
-                                              storeServices: opened.services, logger: logger)
+                                              storeServices: opened.services + DemoSeeder.services(
+                                                  source, configuration: configuration, store: opened.store, logger: logger),
+                                              logger: logger)
         } catch let error as ServerStartupError {
             throw ValidationError(error.message)
         }

@@ -16,10 +16,11 @@ struct PolicyRegexTests {
         let supported = [
             #""target":"prod-[a-z]+""#, "rm -rf|shutdown", #"\brm\s+-[a-zA-Z]*[rRf]"#, "^\\{\"cmd\"", "a{2,3}b",
             "(?:ab|cd)+e", "[-a]", "[a-]", #"[\w.-]+@[\w-]+"#, "x*?y", "a.c", "$", #"\$\(\)"#, "[^\"\\\\]*",
+            "(?i)drop table", "(?i)[a-c]x",
         ]
         for pattern in supported { #expect(PolicyRegex.compile(pattern) != nil, "\(pattern)") }
         let unsupported = [
-            "(?i)abc", "a(?=b)", "(a)\\1", "a*+", #"\p{L}"#, "[[:alpha:]]", "[a[b]]", "[é]", #"\x41"#, "a{1000}",
+            "a(?i)bc", "(?m)^a", "a(?=b)", "(a)\\1", "a*+", #"\p{L}"#, "[[:alpha:]]", "[a[b]]", "[é]", #"\x41"#, "a{1000}",
             "[:alpha:]", "[a-c-e]", #"\Qa.b\E"#, "a{,3}", "]", "a)", "(a?)*", "(^|a)+", "(?:a*)+b",
         ]
         for pattern in unsupported { #expect(PolicyRegex.compile(pattern) == nil, "\(pattern)") }
@@ -29,10 +30,10 @@ struct PolicyRegexTests {
     func cases() throws {
         let patterns = [
             #""target":"prod-[a-z]+""#, "a$", "^a", "a.b", #"\bfoo\b"#, #"\Bfoo"#, #"\s"#, #"\d+"#, #"\w+x"#, "[^a]",
-            "(ab|a)c", "(a|ab)(c|bcd)(d*)", "x{2}", "x{2,}", "x{0,1}y", "(?:ab?)*b", "é+", "$", "^$", ".", "[^\"]*\"$",
+            #".\W$"#, #"[^a]?$\n"#, "(ab|a)c", "(a|ab)(c|bcd)(d*)", "x{2}", "x{2,}", "x{0,1}y", "(?:ab?)*b", "é+", "$", "^$", ".", "[^\"]*\"$",
         ]
         let texts = [
-            "", "a", "ba", "a\n", "a\r\n", "a\r", "a\u{0B}", "a\u{0C}", "a\u{85}", "a\u{2028}", "a\n\n", "a\nb",
+            "", "a", "ba", "a\n", "a\r\n", "X\r\n", "1A\"\r\n", "\r\n", "\n\r", "a\r", "a\u{0B}", "a\u{0C}", "a\u{85}", "a\u{2028}", "a\n\n", "a\nb",
             "axb", "a\nb", "a\u{2028}b", "foo", "xfoo", "foo bar", "_foo", "1 2", "x", "xx", "xxx", "y", "xy",
             "abcd", "ac", "abc", "éé", "b", "aab", "\"x\"", "{\"target\":\"prod-eu\"}", "{\"target\":\"prod-\"}",
             "\u{1F600}a", "é1", "٣", "x٣x", " ", "\t", "\u{A0}",
@@ -68,7 +69,7 @@ struct PolicyRegexTests {
     }
 
     static func pattern(_ g: inout Generator, depth: Int = 0) -> String {
-        var out = ""
+        var out = depth == 0 && g.next(6) == 0 ? "(?i)" : ""
         for _ in 0..<(1 + g.next(4)) {
             var atom: String
             switch g.next(12) {
@@ -79,7 +80,7 @@ struct PolicyRegexTests {
             case 4: atom = "."
             case 5: atom = g.pick(["^", "$"])
             case 6: atom = g.pick(["\\.", "\\\"", "\\{", "\\-", "\\\\", "\\n"])
-            default: atom = g.pick(["a", "b", "c", "\"", ":", "1", "é", " ", "-", "_", "x"])
+            default: atom = g.pick(["a", "b", "c", "\"", ":", "1", "é", " ", "-", "_", "x", "A", "X"])
             }
             if atom != "^" && atom != "$" && !atom.hasPrefix("\\b") && !atom.hasPrefix("\\B") {
                 switch g.next(8) {
@@ -95,26 +96,29 @@ struct PolicyRegexTests {
         return out
     }
 
-    static func text(_ g: inout Generator) -> String {
-        let alphabet = ["a", "b", "c", "x", "\"", ":", "1", "9", "é", " ", "-", "_", "{", "}", ".", "\\", "\n", "\r",
+    /// Long texts only for patterns without groups: ICU backtracks exponentially on nested
+    /// quantifiers (and then silently reports no match), which would make the comparison slow and void.
+    static func text(_ g: inout Generator, long: Bool) -> String {
+        let alphabet = ["a", "b", "c", "x", "A", "B", "X", "\"", ":", "1", "9", "é", " ", "-", "_", "{", "}", ".", "\\", "\n", "\r",
                         "\u{0B}", "\u{85}", "\u{2028}", "٣", "\u{1F600}", "\t", "\u{1C}", "\u{0C}", "\u{1F}"]
         var out = ""
-        for _ in 0..<g.next(g.next(4) == 0 ? 40 : 12) { out += g.pick(alphabet) }
+        for _ in 0..<g.next(long && g.next(4) == 0 ? 40 : 12) { out += g.pick(alphabet) }
         return out
     }
 
-    @Test("generated patterns and texts agree with ICU", arguments: 0..<300)
+    @Test("generated patterns and texts agree with ICU", arguments: 0..<1000)
     func differential(seed: Int) {
         var g = Generator(state: UInt64(seed + 1) &* 0x9E37_79B9_7F4A_7C15)
         var compared = 0
         for _ in 0..<300 {
             let pattern = Self.pattern(&g)
-            guard Self.icu(pattern, "") != nil, let fast = PolicyRegex.compile(pattern) else { continue }
+            guard let icu = try? NSRegularExpression(pattern: pattern), let fast = PolicyRegex.compile(pattern) else { continue }
             for _ in 0..<20 {
-                let text = Self.text(&g)
+                let text = Self.text(&g, long: !pattern.contains("("))
                 guard let answer = fast.matches(text) else { continue }
                 compared += 1
-                #expect(answer == Self.icu(pattern, text), "/\(pattern)/ on \(text.debugDescription)")
+                let expected = icu.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) != nil
+                #expect(answer == expected, "/\(pattern)/ on \(text.debugDescription)")
             }
         }
         #expect(compared > 2000)

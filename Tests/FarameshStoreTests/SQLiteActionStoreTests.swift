@@ -83,6 +83,14 @@ struct SQLiteActionStoreTests {
             #expect(try await store.writerPragma("synchronous") == "2")  // FULL
             #expect(try await store.writerPragma("foreign_keys") == "1")
             #expect(try await store.writerPragma("busy_timeout") == "30000")
+
+            // The WAL and shared-memory files are as private as the database.
+            let (action, events) = StoreFixtures.action()
+            _ = try await store.submit(action, events: events, idempotencyKey: nil)
+            for suffix in ["-wal", "-shm"] {
+                let companion = try FileManager.default.attributesOfItem(atPath: path + suffix)
+                #expect((companion[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(suffix)")
+            }
         }
         // WAL is a property of the file: a new connection sees it.
         try await SQLiteTestDatabase.withRawConnection(path) { conn in
@@ -95,14 +103,17 @@ struct SQLiteActionStoreTests {
     }
 
     @Test func relativePathsResolveAgainstTheWorkingDirectory() async throws {
-        let relative = "faramesh-sqlite-test-\(UUID().uuidString.lowercased())"
-        let absolute = FileManager.default.currentDirectoryPath + "/" + relative
-        defer { SQLiteTestDatabase.remove(absolute) }
-        let store = try await SQLiteActionStore(path: relative + "/./sub/../actions.db", timeouts: SQLiteTestDatabase.timeouts,
+        let root = SQLiteTestDatabase.temporaryDirectory()
+        defer { SQLiteTestDatabase.remove(root) }
+        // From the working directory up to "/" and down into the temporary directory.
+        let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
+        let relative = String(repeating: "../", count: depth) + root.dropFirst() + "/./sub/../actions.db"
+        #expect(!relative.hasPrefix("/"))
+        let store = try await SQLiteActionStore(path: relative, timeouts: SQLiteTestDatabase.timeouts,
                                                 logger: SQLiteTestDatabase.logger)
         try await SQLiteTestDatabase.closing(store) {
-            #expect(store.path == absolute + "/actions.db")
-            #expect(FileManager.default.fileExists(atPath: absolute + "/actions.db"))
+            #expect(store.path == root + "/actions.db")
+            #expect(FileManager.default.fileExists(atPath: root + "/actions.db"))
         }
     }
 

@@ -244,6 +244,11 @@ public struct CompiledPolicy: Sendable {
         return riskRules
     }
 
+    private static func icuWarning(_ pattern: String) -> String {
+        "pattern '\(pattern)' uses syntax outside the linear-time matcher (see docs/policy.md), so ICU evaluates it: "
+            + "slower, and a backtracking regex can take seconds on hostile input and then reports no match"
+    }
+
     private static func warnings(rules: [PolicyRule], riskRules: [RiskRule]) -> [PolicyWarning] {
         var warnings: [PolicyWarning] = []
         if rules.isEmpty {
@@ -259,6 +264,14 @@ public struct CompiledPolicy: Sendable {
         for rule in rules where rule.effect == .allow && rule.risk == .high {
             warnings.append(PolicyWarning(ruleIndex: rule.index, line: rule.line, column: rule.column,
                                           message: "allow with risk: high always becomes require_approval (RISK_UPGRADE)"))
+        }
+        for rule in rules where rule.matcher.pattern?.needsICU == true {
+            warnings.append(PolicyWarning(ruleIndex: rule.index, line: rule.line, column: rule.column,
+                                          message: Self.icuWarning(rule.matcher.pattern?.source ?? "")))
+        }
+        for rule in riskRules where rule.matcher.pattern?.needsICU == true {
+            warnings.append(PolicyWarning(ruleIndex: nil, line: rule.line, column: rule.column,
+                                          message: "risk.rules[\(rule.index)]: " + Self.icuWarning(rule.matcher.pattern?.source ?? "")))
         }
         if let catchAll = riskRules.first(where: { $0.matcher.matchesEverything }), catchAll.index + 1 < riskRules.count {
             for rule in riskRules[(catchAll.index + 1)...] {

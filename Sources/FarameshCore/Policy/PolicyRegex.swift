@@ -1,13 +1,15 @@
 /// A linear-time matcher (Pike VM over Unicode scalars) for the part of ICU regex syntax
 /// policies use: literals, `.`, classes of ASCII characters and ranges, `\d \w \s` (and their
-/// negations), `\b \B`, `^ $`, groups `( )` / `(?: )`, `|` and the quantifiers `* + ? {n} {n,}
-/// {n,m}` (lazy forms too: only whether a match exists is asked, so laziness does not matter).
+/// negations), `\b \B`, `^ $`, groups `( )` / `(?: )`, `|`, the quantifiers `* + ? {n} {n,}
+/// {n,m}` (lazy forms too: only whether a match exists is asked) and a leading `(?i)`.
 ///
-/// It answers exactly what `NSRegularExpression.firstMatch(…) != nil` answers, without ICU's
-/// per-call overhead and allocations. Anything else (flags, lookarounds, backreferences,
-/// possessive quantifiers, Unicode properties, non-ASCII class members …) does not compile here
-/// and the caller uses ICU. `\d \w \s \b` follow Unicode rules in ICU; on ASCII text they agree
-/// with the ASCII rules used here, so for non-ASCII text such patterns return nil (use ICU).
+/// It gives `NSRegularExpression.firstMatch(…) != nil`'s answer without ICU's per-call overhead
+/// and allocations, and in linear time: ICU backtracks, can take seconds on a short input with
+/// nested quantifiers and then silently reports no match. Anything else (other flags,
+/// lookarounds, backreferences, possessive quantifiers, Unicode properties, non-ASCII class
+/// members, quantified subpatterns that can match empty …) does not compile here and the caller
+/// uses ICU. `\d \w \s \b` and `(?i)` follow Unicode rules in ICU; on ASCII text they agree with
+/// the ASCII rules used here, so for non-ASCII text such patterns return nil (use ICU).
 struct PolicyRegex: Sendable {
     enum Instruction: Sendable {
         case scalar(UInt32)
@@ -30,6 +32,11 @@ struct PolicyRegex: Sendable {
 
         mutating func insert(_ value: UInt32) {
             if value < 64 { low |= 1 << UInt64(value) } else { high |= 1 << UInt64(value - 64) }
+        }
+
+        /// Whether `value` is one of the listed characters (ignoring `negated`).
+        func containsMember(_ value: UInt32) -> Bool {
+            value < 64 ? (low >> UInt64(value)) & 1 == 1 : value < 128 ? (high >> UInt64(value - 64)) & 1 == 1 : false
         }
 
         @inline(__always)
@@ -203,11 +210,15 @@ struct PolicyRegex: Sendable {
             (s >= 0x0A && s <= 0x0D) || s == 0x85 || s == 0x2028 || s == 0x2029
         }
 
-        /// ICU `$` without MULTILINE: the end, or before one line terminator that ends the text.
+        /// ICU `$` without MULTILINE: the end, or before one line terminator that ends the text
+        /// (`\r\n` counts as one: not between its two characters).
         private func isEnd(_ position: Int) -> Bool {
             if position == text.count { return true }
             let (scalar, length) = decode(at: position)
-            if position + length == text.count { return Self.isLineTerminator(scalar) }
+            if position + length == text.count {
+                if scalar == 0x0A && position > 0 && text[position - 1] == 0x0D { return false }
+                return Self.isLineTerminator(scalar)
+            }
             return scalar == 0x0D && position + 2 == text.count && text[position + 1] == 0x0A
         }
 
@@ -239,6 +250,12 @@ extension PolicyRegex {
     /// Compiles `pattern`, or nil when it uses syntax this matcher does not implement.
     static func compile(_ pattern: String) -> PolicyRegex? {
         var parser = Parser(pattern: Array(pattern.unicodeScalars))
+        if pattern.hasPrefix("(?i)") {
+            // A leading (?i): ASCII case-insensitive; non-ASCII text goes to ICU (Unicode case folding).
+            parser.index = 4
+            parser.caseInsensitive = true
+            parser.needsASCIIText = true
+        }
         guard let node = try? parser.parseAlternation(), parser.index == parser.pattern.count else { return nil }
         var program: [Instruction] = []
         guard (try? emit(node, into: &program)) != nil else { return nil }
@@ -252,6 +269,7 @@ extension PolicyRegex {
         let pattern: [Unicode.Scalar]
         var index = 0
         var needsASCIIText = false
+        var caseInsensitive = false
 
         init(pattern: [Unicode.Scalar]) { self.pattern = pattern }
 
@@ -349,7 +367,14 @@ extension PolicyRegex {
             case "$": return .end
             case "\\": return try parseEscape()
             case "*", "+", "?", "{", "}", ")", "]": throw Unsupported()
-            default: return .scalar(c.value)
+            default:
+                if caseInsensitive, let other = Self.otherCase(c.value) {
+                    var set = ASCIISet()
+                    set.insert(c.value)
+                    set.insert(other)
+                    return .set(set)
+                }
+                return .scalar(c.value)
             }
         }
 
@@ -398,7 +423,8 @@ extension PolicyRegex {
                 index += 1
                 var member: UInt32
                 switch c {
-                case "[", "{", "}", "$", "&": throw Unsupported()
+                case "[": throw Unsupported()  // nested sets
+                case "&" where peek == "&": throw Unsupported()  // set intersection
                 case "\\":
                     guard let e = peek else { throw Unsupported() }
                     index += 1
@@ -416,7 +442,7 @@ extension PolicyRegex {
                         member = c.value  // a literal '-' first or last in the class
                         break
                     }
-                    guard let low = previous, let upper = peek, "\\[]-{}$&".unicodeScalars.contains(upper) == false,
+                    guard let low = previous, let upper = peek, "\\[]-&".unicodeScalars.contains(upper) == false,
                           upper.value < 128, low <= upper.value else { throw Unsupported() }
                     index += 1
                     for v in low...upper.value { set.insert(v) }
@@ -431,7 +457,20 @@ extension PolicyRegex {
             }
             guard peek == "]" else { throw Unsupported() }
             index += 1
+            if caseInsensitive {
+                for letter in UInt32(65)...90 where set.containsMember(letter) || set.containsMember(letter + 32) {
+                    set.insert(letter)
+                    set.insert(letter + 32)
+                }
+            }
             return set
+        }
+
+        /// The other case of an ASCII letter.
+        static func otherCase(_ value: UInt32) -> UInt32? {
+            if value >= 65 && value <= 90 { return value + 32 }
+            if value >= 97 && value <= 122 { return value - 32 }
+            return nil
         }
     }
 

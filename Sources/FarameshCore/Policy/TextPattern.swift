@@ -52,6 +52,13 @@ struct TextPattern: Sendable {
         }
     }
 
+    /// True when only ICU can evaluate this pattern (syntax outside `PolicyRegex`): such
+    /// patterns backtrack and may be slow on hostile input.
+    var needsICU: Bool {
+        if case .regex(_, nil) = kind { return true }
+        return false
+    }
+
     func matches(_ text: String) -> Bool {
         switch kind {
         case .literals(let needles):
