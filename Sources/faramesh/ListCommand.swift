@@ -44,6 +44,8 @@ struct ListCommand: ClientCommand {
         let query = ActionListQuery(status: status.flatMap(ActionStatus.init(rawValue:)), tool: tool, agentID: agent,
                                     riskLevel: risk.flatMap(RiskLevel.init(rawValue:)), limit: limit, cursor: cursor)
         let page = try await withClient { client in try await client.listActions(query) }
+        // The next page's cursor goes to stderr, so stdout stays a plain table or JSON array.
+        defer { if let next = page.nextCursor { Terminal.note("More actions: faramesh list --cursor \(next)") } }
         if global.json {
             printJSON(page.actions)
             return
@@ -66,8 +68,5 @@ struct ListCommand: ClientCommand {
             default: return cell
             }
         }, terminator: "")
-        if let next = page.nextCursor {
-            Terminal.note("More actions: faramesh list --cursor \(next)")
-        }
     }
 }

@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try ServeSettings.resolve(options, source)
         let databaseSettings = try DatabaseSettings.resolve(database, source)
         let logger = try CommandLogging.logger("faramesh", level: source.string(flag: logLevel, ["FARAMESH_LOG_LEVEL"]))
-        let opened = try StoreFactory.open(databaseSettings, logger: logger)
+        let opened = try await StoreFactory.open(databaseSettings, logger: logger)
         logger.info("starting faramesh", metadata: [
             "version": "\(ServeSettings.runtimeVersion)", "store": "\(opened.description)",
             "address": "\(configuration.host):\(configuration.port)",

@@ -1,5 +1,6 @@
 import FarameshStore
 import FarameshStorePostgres
+import FarameshStoreSQLite
 import Logging
 import ServiceLifecycle
 
@@ -12,7 +13,7 @@ enum StoreFactory {
         var description: String
     }
 
-    static func open(_ settings: DatabaseSettings, logger: Logger) throws -> OpenedStore {
+    static func open(_ settings: DatabaseSettings, logger: Logger) async throws -> OpenedStore {
         switch settings.backend {
         case .postgres:
             guard let dsn = settings.postgresDSN else {
@@ -22,15 +23,15 @@ enum StoreFactory {
             let store = PostgresActionStore(configuration: configuration, logger: logger)
             return OpenedStore(store: store, services: [store.client], description: "postgres")
         case .sqlite:
-            throw SettingsError.conflict(
-                "the embedded SQLite backend is not available in this build: set FARA_POSTGRES_DSN (FARA_DB_BACKEND=postgres)")
+            let store = try await SQLiteActionStore(path: settings.sqlitePath, logger: logger)
+            return OpenedStore(store: store, services: [], description: "sqlite \(settings.sqlitePath)")
         }
     }
 
     /// Runs `body` with the store's services running, then stops them.
     static func withStore<T: Sendable>(_ settings: DatabaseSettings, logger: Logger,
                                        _ body: @escaping @Sendable (any ActionStore) async throws -> T) async throws -> T {
-        let opened = try open(settings, logger: logger)
+        let opened = try await open(settings, logger: logger)
         let services = opened.services
         return try await withThrowingTaskGroup(of: T?.self) { group in
             for service in services {

@@ -82,8 +82,23 @@ struct CLIEndToEndTests {
                 #expect(page.stdout.contains(String(second.id.prefix(8))) && !page.stdout.contains(second.id))
                 #expect(!page.stdout.contains("\u{1B}["), "no colours when piped")
                 #expect(page.stderr.contains("faramesh list --cursor"))
+                let firstPage = try await server.cli(["list", "--json", "--limit", "2"])
+                let cursor = try #require(firstPage.stderr.split(separator: " ").last).trimmingCharacters(in: .whitespacesAndNewlines)
+                let secondPage = try await server.cli(["list", "--json", "--limit", "2", "--cursor", cursor])
+                #expect(secondPage.status == 0, "\(secondPage)")
+                #expect(try firstPage.actions().map(\.id) + secondPage.actions().map(\.id) == [second.id, refund.id, http.id, shell.id])
                 let full = try await server.cli(["list", "--full"])
                 #expect(full.stdout.contains(shell.id))
+                // Colours by status and risk on a terminal (a pseudo-terminal via script(1)), never with NO_COLOR.
+                let command = "'\(try CLI.binary().path)' list --port \(server.port) --token \(RunningServer.adminToken)"
+                let script = URL(fileURLWithPath: "/usr/bin/script")
+                let tty = try await CLI.run(["-qec", command, "/dev/null"], directory: database.directory, executable: script)
+                #expect(tty.status == 0, "\(tty)")
+                #expect(tty.stdout.contains("\u{1B}[33mpending_approval\u{1B}[0m"), "\(tty)")
+                #expect(tty.stdout.contains("\u{1B}[31mdenied"), "\(tty)")
+                let plain = try await CLI.run(["-qec", command, "/dev/null"], environment: ["NO_COLOR": "1"],
+                                              directory: database.directory, executable: script)
+                #expect(plain.stdout.contains("pending_approval") && !plain.stdout.contains("\u{1B}["), "\(plain)")
 
                 // get: by prefix; agents never see the approval token, approvers do.
                 let asAgent = try await server.cli(["get", String(shell.id.prefix(8)), "--json"], token: server.agentToken)

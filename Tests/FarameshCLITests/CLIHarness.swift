@@ -83,17 +83,17 @@ enum CLI {
 
     /// Runs the binary to completion (output goes through files, so large outputs cannot block).
     static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL,
-                    timeout: Duration = .seconds(60)) async throws -> CLIResult {
+                    timeout: Duration = .seconds(60), executable: URL? = nil) async throws -> CLIResult {
         let out = directory.appendingPathComponent(".cli-\(UUID().uuidString).out")
         let err = directory.appendingPathComponent(".cli-\(UUID().uuidString).err")
         defer {
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: err)
         }
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
-        process.executableURL = try binary()
+        process.executableURL = try executable ?? binary()
         process.arguments = arguments
         process.environment = self.environment(environment, home: directory)
         process.currentDirectoryURL = directory
@@ -259,7 +259,7 @@ struct RunningServer: Sendable {
         let approver = try await self.createToken("cli-approver-\(UUID().uuidString.prefix(6))", role: "approver", database)
         let port = try FreePort.pick()
         let log = directory.appendingPathComponent("serve-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = try CLI.binary()
         process.arguments = ["serve", "--port", String(port), "--policy", CLI.defaultPolicy] + database.flags

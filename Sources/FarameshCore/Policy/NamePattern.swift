@@ -108,7 +108,9 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
         while position <= last {
             guard let hit = memchr(base + position, first, last - position + 1) else { return nil }
             let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if needle.count == 1 || memcmp(base + at + 1, needleBase + 1, needle.count - 1) == 0 { return at }
+            if needle.count == 1 { return at }
+            if bytes[at + 1] == needle[1]
+                && (needle.count == 2 || memcmp(base + at + 2, needleBase + 2, needle.count - 2) == 0) { return at }
             position = at + 1
         }
         return nil

@@ -106,21 +106,25 @@ struct PolicyRegex: Sendable {
             next = UnsafeMutableBufferPointer(rebasing: memory[(2 * n)..<(3 * n)])
         }
 
+        /// Unanchored search: threads start only at positions where a match can begin (found with
+        /// the literal prefix or the first-byte set), so most of the text is skipped, not stepped.
         mutating func run(prefix: [UInt8]?, firstBytes: (UInt64, UInt64, UInt64, UInt64)?) -> Bool {
+            let none = text.count + 1
             var position = 0
             var generation: Int32 = 0
-            add(0, at: position, generation: generation)
-            swapLists()
-            while !matched {
+            var nextStart = candidate(from: 0, prefix: prefix, firstBytes: firstBytes)
+            while true {
                 if currentCount == 0 {
-                    // No thread alive: jump to the next place a match can start.
-                    guard position < text.count else { return false }
-                    let candidate = nextStart(after: position, prefix: prefix, firstBytes: firstBytes)
+                    // No thread alive: go straight to the next place a match can begin.
+                    guard nextStart <= text.count else { return false }
+                    position = nextStart
                     generation += 1
-                    add(0, at: candidate, generation: generation)
+                    add(0, at: position, generation: generation)
+                    if matched { return true }
                     swapLists()
-                    position = candidate
-                    if matched || currentCount == 0 && candidate >= text.count { return matched }
+                    nextStart = position < text.count
+                        ? candidate(from: position + decode(at: position).length, prefix: prefix, firstBytes: firstBytes)
+                        : none
                     continue
                 }
                 guard position < text.count else { return false }
@@ -141,11 +145,35 @@ struct PolicyRegex: Sendable {
                         if matched { return true }
                     }
                 }
-                add(0, at: after, generation: generation)
+                if nextStart < after { nextStart = candidate(from: after, prefix: prefix, firstBytes: firstBytes) }
+                if nextStart == after {
+                    add(0, at: after, generation: generation)
+                    if matched { return true }
+                    nextStart = after < text.count
+                        ? candidate(from: after + decode(at: after).length, prefix: prefix, firstBytes: firstBytes)
+                        : none
+                }
                 swapLists()
                 position = after
             }
-            return true
+        }
+
+        /// The first position at or after `from` where a match can begin; `text.count + 1` for none.
+        private func candidate(from: Int, prefix: [UInt8]?, firstBytes: (UInt64, UInt64, UInt64, UInt64)?) -> Int {
+            let none = text.count + 1
+            if from > text.count { return none }
+            if let prefix {
+                return prefix.withUnsafeBufferPointer { NamePattern.find($0, in: text, from: from) } ?? none
+            }
+            guard let (a, b, c, d) = firstBytes else { return from }
+            var i = from
+            while i < text.count {
+                let byte = text[i]
+                let word = byte < 64 ? a : byte < 128 ? b : byte < 192 ? c : d
+                if (word >> UInt64(byte & 63)) & 1 == 1 { return i }
+                i += 1
+            }
+            return none
         }
 
         private mutating func swapLists() {
@@ -176,22 +204,6 @@ struct PolicyRegex: Sendable {
                 next[nextCount] = Int32(pc)
                 nextCount += 1
             }
-        }
-
-        private func nextStart(after position: Int, prefix: [UInt8]?, firstBytes: (UInt64, UInt64, UInt64, UInt64)?) -> Int {
-            let from = position + decode(at: position).length
-            if let prefix {
-                return prefix.withUnsafeBufferPointer { NamePattern.find($0, in: text, from: from) } ?? text.count
-            }
-            guard let (a, b, c, d) = firstBytes else { return from }
-            var i = from
-            while i < text.count {
-                let byte = text[i]
-                let word = byte < 64 ? a : byte < 128 ? b : byte < 192 ? c : d
-                if (word >> UInt64(byte & 63)) & 1 == 1 { return i }
-                i += 1
-            }
-            return text.count
         }
 
         @inline(__always)

@@ -69,7 +69,7 @@ struct TextPattern: Sendable {
                 return false
             }
         case .regex(let regex, let fast):
-            if let requiredLiteral {
+            if let requiredLiteral, fast?.prefix == nil {
                 let present = NamePattern.withBytes(text) { bytes in
                     requiredLiteral.withUnsafeBufferPointer { NamePattern.find($0, in: bytes, from: 0) } != nil
                 }

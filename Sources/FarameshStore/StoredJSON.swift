@@ -5,20 +5,20 @@ import FarameshCore
 /// It is canonical JSON (sorted keys, no whitespace, same string escaping) with one difference:
 /// a `.double` keeps a fraction or exponent (`1.0`, `1e-07`), so reading it back yields the same
 /// `JSONValue` case, not `.int`. Canonical JSON itself writes `1.0` as `1`, which would turn a
-/// double into an int on the way back. jsonb is not used because it rewrites numbers and rejects
-/// `\u0000`.
-enum StoredJSON {
+/// double into an int on the way back. Both backends store this text (PostgreSQL: not jsonb,
+/// which rewrites numbers and rejects `\u0000`).
+package enum StoredJSON {
     /// Deeper than anything the API accepts, so stored documents always read back.
     static let readDepth = 1_024
 
-    static func string(_ value: JSONValue) -> String {
+    package static func string(_ value: JSONValue) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(128)
         append(value, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try JSONParser.parse(text, maxDepth: readDepth)
     }
 

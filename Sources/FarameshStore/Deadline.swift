@@ -7,12 +7,12 @@ import Synchronization
 /// a non-cancellable wait (a connect to a host that never answers, a query on a hung socket)
 /// would hold it past the limit. Here the operation runs in its own task: on timeout the caller
 /// gets `Deadline.Exceeded` at once, the operation is cancelled and left to finish on its own.
-enum Deadline {
-    struct Exceeded: Error, Sendable {
+package enum Deadline {
+    package struct Exceeded: Error, Sendable {
         var limit: Duration
     }
 
-    static func run<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    package static func run<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let race = Race<T>()
         let work = Task { try await operation() }
         return try await withTaskCancellationHandler {
