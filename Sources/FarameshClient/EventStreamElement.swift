@@ -7,32 +7,3 @@ public enum EventStreamElement: Sendable, Hashable {
     /// The connection was lost; the next attempt starts after `retryIn`.
     case disconnected(reason: String, retryIn: Duration)
 }
-
-/// How an event stream reconnects: exponential backoff from `initialDelay` (or the server's
-/// `retry:` value) up to `maximumDelay`, reset after every successful connection.
-public struct ReconnectPolicy: Sendable, Hashable {
-    public var initialDelay: Duration
-    public var maximumDelay: Duration
-    /// When true, a failure of the very first connection ends the stream with that error
-    /// (a server that is down is reported at once instead of being waited for).
-    public var failFirstConnection: Bool
-
-    public init(initialDelay: Duration = .milliseconds(500), maximumDelay: Duration = .seconds(30),
-                failFirstConnection: Bool = true) {
-        self.initialDelay = initialDelay
-        self.maximumDelay = maximumDelay
-        self.failFirstConnection = failFirstConnection
-    }
-
-    /// The delay after `failures` consecutive failed attempts (1 = first failure).
-    public func delay(afterFailures failures: Int, serverRetry: Duration?) -> Duration {
-        let base = serverRetry ?? self.initialDelay
-        var delay = base
-        var step = 1
-        while step < failures && delay < self.maximumDelay {
-            delay = delay * 2
-            step += 1
-        }
-        return min(delay, self.maximumDelay)
-    }
-}

@@ -67,7 +67,7 @@ public enum FarameshApplication {
             services.append(PolicyWatcher(runtime: policy))
         }
         services.append(app)
-        services.append(ReadinessFlipper(readiness: readiness, logger: logger))
+        services.append(ReadinessFlipper(readiness: readiness, drainDelay: configuration.shutdownDrainDelay, logger: logger))
         if configuration.authMode == .local {
             logger.warning("No token configured: open local mode, every caller is the admin identity 'local'")
         }

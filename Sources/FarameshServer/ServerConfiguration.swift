@@ -50,6 +50,9 @@ public struct ServerConfiguration: Sendable {
     public var readinessTimeout: Duration
     /// Run `store.migrate()` before the server accepts connections.
     public var migrateOnStart: Bool
+    /// On SIGTERM, how long `/ready` reports false before the HTTP server starts draining (lets
+    /// load balancers stop sending traffic first). Zero: drain at once.
+    public var shutdownDrainDelay: Duration
     /// How long a database token lookup is cached (revocation takes effect within this time).
     public var tokenCacheTTL: Duration
 
@@ -74,6 +77,7 @@ public struct ServerConfiguration: Sendable {
         requestTimeout: Duration = .seconds(10),
         readinessTimeout: Duration = .seconds(1),
         migrateOnStart: Bool = true,
+        shutdownDrainDelay: Duration = .zero,
         tokenCacheTTL: Duration = .seconds(5),
         runtimeVersion: String = "0.3.0"
     ) {
@@ -94,6 +98,7 @@ public struct ServerConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.readinessTimeout = readinessTimeout
         self.migrateOnStart = migrateOnStart
+        self.shutdownDrainDelay = shutdownDrainDelay
         self.tokenCacheTTL = tokenCacheTTL
         self.runtimeVersion = runtimeVersion
     }

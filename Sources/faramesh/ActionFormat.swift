@@ -43,4 +43,13 @@ enum ActionFormat {
     static func json(_ value: some JSONWritable) -> JSONValue {
         (try? JSONParser.parse(value.jsonBytes)) ?? .null
     }
+
+    /// `20ms`, `2s`, `1.5s`.
+    static func duration(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let ms = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        if ms < 1000 { return "\(ms)ms" }
+        if ms % 1000 == 0 { return "\(ms / 1000)s" }
+        return "\(ms / 1000).\(ms % 1000 / 100)s"
+    }
 }

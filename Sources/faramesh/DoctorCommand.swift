@@ -214,7 +214,7 @@ struct DoctorCommand: AsyncParsableCommand {
             group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(for: limit)
-                throw CLIError("no answer within \(TailCommand.seconds(limit))")
+                throw CLIError("no answer within \(ActionFormat.duration(limit))")
             }
             defer { group.cancelAll() }
             guard let first = try await group.next() else { throw CLIError("no answer") }

@@ -67,7 +67,7 @@ struct TailCommand: ClientCommand {
                 case .connected(let lastID):
                     if let lastID { Terminal.note("connected, resuming after event \(lastID)") }
                 case .disconnected(let reason, let delay):
-                    Terminal.note("connection lost (\(reason)); reconnecting in \(Self.seconds(delay))")
+                    Terminal.note("connection lost (\(reason)); reconnecting in \(ActionFormat.duration(delay))")
                 case .event(let event):
                     print(json ? CanonicalJSON.string(Self.json(event)) : Self.summary(event))
                     fflush(nil)
@@ -76,12 +76,5 @@ struct TailCommand: ClientCommand {
                 }
             }
         }
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        let (s, atto) = duration.components
-        let ms = s * 1000 + atto / 1_000_000_000_000_000
-        if ms < 1000 { return "\(ms)ms" }
-        return ms % 1000 == 0 ? "\(ms / 1000)s" : String(format: "%.1fs", Double(ms) / 1000)
     }
 }

@@ -146,6 +146,24 @@ struct ProfileTests {
         #expect(decision.policyHash != nil)
     }
 
+    @Test("ProfileState.compile loads a valid profile and turns a broken one into a fail-closed state")
+    func profileStateCompile() throws {
+        guard case .loaded(let profile) = ProfileState.compile(yaml: "id: ok", source: "p.yaml") else {
+            Issue.record("a valid profile should load")
+            return
+        }
+        #expect(profile.id == "ok")
+        let broken = ProfileState.compile(yaml: "id: x\nallowed_tools: []", source: "p.yaml")
+        guard case .failed(let message) = broken else {
+            Issue.record("a broken profile must not load")
+            return
+        }
+        #expect(message.hasPrefix("p.yaml:2:16: allowed_tools: an empty allowed_tools list"))
+        let decision = DecisionEngine(policy: try F.compile(Self.policy), profile: broken, runtimeVersion: "t")
+            .decide(F.request("http", "get"))
+        #expect(decision.outcome == .halt && decision.reasonCode == .profileLoadError)
+    }
+
     @Test("profile load errors: rules need a name and conditions; pattern is given once; unknown keys")
     func loadErrors() throws {
         #expect(F.profileError("rules:\n  - when: {tool: x}")?.message.contains("missing 'name'") == true)

@@ -363,22 +363,13 @@ import Testing
 
     @Test func idPrefixesResolveOr404Or409() async throws {
         try await ServerHarness.run { h in
-            let engine = h.policy.engine
-            let now = WireTimestamp.now()
             for suffix in ["0000-4000-8000-000000000001", "1111-4000-8000-000000000002"] {
                 let id = try #require(UUID(uuidString: "abcdef12-\(suffix)"))
                 let request = ActionRequest(agentID: "prefix", tool: "http", operation: "get")
-                let decision = engine.decide(request)
-                let created = EventChain.makeEvent(actionID: id, type: .created, meta: .object([:]), actor: "agent-1",
-                                                   at: now, prevHash: nil)
-                let action = Action(id: id, request: request, status: .allowed, decision: .allow, outcome: .execute,
-                                    reason: decision.reason, reasonCode: decision.reasonCode, riskLevel: decision.riskLevel,
-                                    requestHash: decision.requestHash, policyHash: decision.policyHash,
-                                    policyVersion: decision.policyVersion, profileID: nil, profileVersion: nil,
-                                    profileHash: nil, runtimeVersion: decision.runtimeVersion,
-                                    provenanceID: decision.provenanceID, createdAt: created.createdAt,
-                                    updatedAt: created.createdAt, lastEventHash: created.recordHash)
-                _ = try await h.store.submit(action, events: [created], idempotencyKey: nil)
+                let (action, events) = ActionController.newAction(
+                    id: id, request: request, decision: h.policy.decide(request), actor: "agent-1",
+                    at: WireTimestamp.now(), defaultApprovalTimeout: .seconds(60))
+                _ = try await h.store.submit(action, events: events, idempotencyKey: nil)
             }
             let ambiguous = try await h.send(.get, "/v1/actions/abcdef12", token: ServerHarness.agentToken)
             #expect(ambiguous.status == .conflict)

@@ -47,6 +47,18 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    if let shellPack = try? CompiledPolicy.compile(yaml: PolicyScenarios.file("policies/packs/shell-safety.yaml"),
+                                                  source: "shell-safety.yaml") {
+        let request = ActionRequest(agentID: "agent-1", tool: "shell", operation: "run",
+                                    params: .object(["cmd": .string("npm install left-pad"), "cwd": .string("/srv/app")]))
+        let canonical = CanonicalJSON.string(request.params)
+        Benchmark("Shell safety pack: 5 regex rules evaluated, canonical given") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(shellPack.evaluate(request, canonicalParams: canonical))
+            }
+        }
+    }
+
     let worstCanonical = CanonicalJSON.string(worst.params)
     Benchmark("100 mixed rules: last matches") { benchmark in
         for _ in benchmark.scaledIterations {
@@ -79,10 +91,15 @@ let benchmarks: @Sendable () -> Void = {
 enum PolicyScenarios {
     /// The shipped policies/default.yaml.
     static func defaultPolicyYAML() throws -> String {
-        let file = URL(fileURLWithPath: #filePath)
+        try file("policies/default.yaml")
+    }
+
+    /// A file of the repository (this file is Benchmarks/Benchmarks/PolicyBenchmarks/…).
+    static func file(_ relative: String) throws -> String {
+        let url = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("policies/default.yaml")
-        return try String(contentsOf: file, encoding: .utf8)
+            .appendingPathComponent(relative)
+        return try String(contentsOf: url, encoding: .utf8)
     }
 
     /// `count` rules of mixed conditions; only the last one matches `worstCaseRequest`.

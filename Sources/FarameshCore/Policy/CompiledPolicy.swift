@@ -2,8 +2,9 @@ import Yams
 
 /// A policy file parsed once into an immutable, thread-safe evaluator: ordered rules (first match
 /// wins, no match = deny), risk rules (first match, default low) and the high-risk upgrade.
-/// Regexes are compiled and rules indexed by tool at load; evaluation allocates nothing unless a
-/// `contains` / `pattern` condition needs the canonical params text and the caller did not pass it.
+/// Regexes are compiled and rules indexed by tool and op at load. Evaluation allocates nothing
+/// unless a `contains` / `pattern` condition needs the canonical params text and the caller did
+/// not pass it, a `path` needs normalizing, or a pattern only ICU can evaluate runs.
 public struct CompiledPolicy: Sendable {
     /// The reason of a decision when no rule matched.
     public static let noMatchReason = "No rule matched (deny by default)"

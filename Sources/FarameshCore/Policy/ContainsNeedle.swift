@@ -1,5 +1,5 @@
 /// A compiled `contains:` needle: a byte-exact substring test on the canonical JSON of params.
-struct ContainsNeedle: Sendable {
+final class ContainsNeedle: Sendable {
     let source: String
     let bytes: [UInt8]
 

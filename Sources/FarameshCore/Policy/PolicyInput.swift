@@ -7,6 +7,8 @@ struct PolicyInput {
     private var amountCache: Double??
     private var pathCache: String??
     private var methodCache: JSONValue??
+    /// The last `field` looked up (rules often test the same field).
+    private var fieldCache: (name: String, value: JSONValue?)?
     private var branchCache: JSONValue??
 
     /// `NameIndex.hash(of:)` of the tool and operation, for the rule indexes.
@@ -55,6 +57,14 @@ struct PolicyInput {
         if let cached = methodCache { return cached }
         let value = self.value(forKey: "method")
         methodCache = .some(value)
+        return value
+    }
+
+    /// The value a `field` condition compares, looked up once per distinct field name in a row.
+    mutating func value(of field: RuleMatcher.FieldCondition) -> JSONValue? {
+        if let cached = fieldCache, cached.name == field.name { return cached.value }
+        let value = self.value(forKey: field.name, path: field.path)
+        fieldCache = (field.name, value)
         return value
     }
 

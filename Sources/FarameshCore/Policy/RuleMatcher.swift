@@ -5,12 +5,18 @@ import Yams
 /// (a missing `amount` is never read as 0). A final class with constant fields, so the hot loop
 /// reads conditions in place instead of copying them per rule.
 final class RuleMatcher: Sendable {
-    struct FieldCondition: Sendable {
+    final class FieldCondition: Sendable {
         /// As written, e.g. `user.role`.
-        var name: String
+        let name: String
         /// `name` split at dots, walked through params when no top-level key has the full name.
-        var path: [String]
-        var expected: JSONValue
+        let path: [String]
+        let expected: JSONValue
+
+        init(name: String, path: [String], expected: JSONValue) {
+            self.name = name
+            self.path = path
+            self.expected = expected
+        }
     }
 
     /// The conditions while a rule is being compiled.
@@ -89,13 +95,14 @@ final class RuleMatcher: Sendable {
     }
 
     private func firstFailureBeyondNames(_ input: inout PolicyInput) -> ConditionKey? {
-        if let agentID, !agentID.matches(input.request.agentID) { return .agentID }
-        if let method {
+        // Optional chaining instead of `if let` so no condition is copied (and retained) per rule.
+        if agentID?.matches(input.request.agentID) == false { return .agentID }
+        if method != nil {
             guard case .string(let actual)? = input.method(),
-                  Self.asciiCaseInsensitiveEqual(actual, method) else { return .method }
+                  method.map({ Self.asciiCaseInsensitiveEqual(actual, $0) }) == true else { return .method }
         }
-        if let branch {
-            guard case .string(let actual)? = input.branch(), branch.matches(actual) else { return .branch }
+        if branch != nil {
+            guard case .string(let actual)? = input.branch(), branch?.matches(actual) == true else { return .branch }
         }
         if hasAmount {
             let amount = input.amount()
@@ -113,8 +120,7 @@ final class RuleMatcher: Sendable {
             if let suffix = pathEndsWith { guard let path, Self.hasSuffix(path, suffix) else { return .pathEndsWith } }
         }
         if let field {
-            guard let actual = input.value(forKey: field.name, path: field.path),
-                  actual.policyEquals(field.expected) else { return .field }
+            guard let actual = input.value(of: field), actual.policyEquals(field.expected) else { return .field }
         }
         if let contains, !contains.matches(input.canonicalParams()) { return .contains }
         if let pattern, !pattern.matches(input.canonicalParams()) { return .pattern }

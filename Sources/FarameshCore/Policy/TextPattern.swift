@@ -5,7 +5,7 @@ import Foundation
 /// byte search instead of the regex engine; other regexes use `PolicyRegex` when it implements
 /// their syntax and ICU otherwise. All give ICU's answer (NSRegularExpression syntax, e.g. `(?i)`
 /// for case-insensitive matching); the others are faster and allocate nothing.
-struct TextPattern: Sendable {
+final class TextPattern: Sendable {
     enum Kind: Sendable {
         case literals([[UInt8]])
         /// ICU decides; `fast` answers the same for the syntax it implements.
@@ -22,7 +22,7 @@ struct TextPattern: Sendable {
     /// For regexes: a literal every match must contain; when it is absent the regex is not run.
     let requiredLiteral: [UInt8]?
 
-    init(source: String, kind: Kind) {
+    convenience init(source: String, kind: Kind) {
         var literal: [UInt8]?
         if case .regex = kind { literal = Self.requiredLiteral(of: source) }
         self.init(source: source, kind: kind, prefilter: literal)

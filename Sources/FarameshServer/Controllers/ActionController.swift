@@ -63,8 +63,17 @@ struct ActionController: Sendable {
         self.metrics.recordDecision(outcome: decision.outcome, reasonCode: decision.reasonCode,
                                     duration: ContinuousClock.now - started)
 
-        let now = WireTimestamp.now()
-        let id = UUID()
+        let (action, events) = Self.newAction(id: UUID(), request: actionRequest, decision: decision, actor: identity.name,
+                                              at: WireTimestamp.now(), defaultApprovalTimeout: self.defaultApprovalTimeout)
+        let result = try await self.store.submit(action, events: events, idempotencyKey: idempotencyKey)
+        if result.created { self.metrics.recordSubmission(status: action.status) }
+        return JSONResponse.make(ActionResponse(action: result.action, tokenField: Self.tokenField(for: identity)))
+    }
+
+    /// The action a decision creates, with its first two chained events (`created`,
+    /// `decision_made`). A held action gets a fresh approval token and its deadline.
+    static func newAction(id: UUID, request actionRequest: ActionRequest, decision: Decision, actor: String, at now: Date,
+                          defaultApprovalTimeout: Duration) -> (Action, [ActionEvent]) {
         let status: ActionStatus
         var approvalToken: String?
         var expiresAt: Date?
@@ -76,14 +85,14 @@ struct ActionController: Sendable {
         case .abstain:
             status = .pendingApproval
             approvalToken = Self.makeApprovalToken()
-            let timeout = decision.approvalTimeout ?? self.defaultApprovalTimeout
+            let timeout = decision.approvalTimeout ?? defaultApprovalTimeout
             expiresAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(now) + Self.microseconds(timeout))
         }
 
         let created = EventChain.makeEvent(
             actionID: id, type: .created,
             meta: .object(["decision": .string(decision.effect.rawValue), "risk_level": .string(decision.riskLevel.rawValue)]),
-            actor: identity.name, at: now, prevHash: nil)
+            actor: actor, at: now, prevHash: nil)
         var decisionMeta: [String: JSONValue] = [
             "decision": .string(decision.effect.rawValue),
             "outcome": .string(decision.outcome.rawValue),
@@ -97,7 +106,7 @@ struct ActionController: Sendable {
         ]
         if let expiresAt { decisionMeta["approval_expires_at"] = .string(WireTimestamp.format(expiresAt)) }
         let decided = EventChain.makeEvent(actionID: id, type: .decisionMade, meta: .object(decisionMeta),
-                                           actor: identity.name, at: now, prevHash: created.recordHash)
+                                           actor: actor, at: now, prevHash: created.recordHash)
 
         let action = Action(
             id: id, request: actionRequest, status: status, decision: decision.effect, outcome: decision.outcome,
@@ -108,9 +117,7 @@ struct ActionController: Sendable {
             approvalToken: approvalToken, approvalExpiresAt: expiresAt,
             createdAt: created.createdAt, updatedAt: created.createdAt, version: 1, lastEventHash: decided.recordHash)
 
-        let result = try await self.store.submit(action, events: [created, decided], idempotencyKey: idempotencyKey)
-        if result.created { self.metrics.recordSubmission(status: status) }
-        return JSONResponse.make(ActionResponse(action: result.action, tokenField: Self.tokenField(for: identity)))
+        return (action, [created, decided])
     }
 
     // MARK: reads
@@ -138,8 +145,8 @@ struct ActionController: Sendable {
         return JSONResponse.make(bytes: writer.bytes, headers: headers)
     }
 
-    static let nextCursorHeader = HTTPField.Name("X-Next-Cursor")!
-    static let linkHeader = HTTPField.Name("Link")!
+    static let nextCursorHeader = HTTPField.Name.nextCursor
+    static let linkHeader = HTTPField.Name.link
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
@@ -258,7 +265,7 @@ struct ActionController: Sendable {
         return key
     }
 
-    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
+    static let idempotencyKeyHeader = HTTPField.Name.idempotencyKey
 
     /// 128 random bits, URL-safe base64 without padding (22 characters), like the original.
     static func makeApprovalToken() -> String {

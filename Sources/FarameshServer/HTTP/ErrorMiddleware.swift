@@ -61,7 +61,9 @@ struct ErrorMiddleware: RouterMiddleware {
                             "Idempotency-Key was already used for a different request (action \(existing.uuidString.lowercased()))",
                             field: "Idempotency-Key")
         case .duplicateToken:
-            return APIError(.conflict, .illegalTransition, "A token with this name already exists")
+            // No route creates tokens; reaching this is a bug.
+            context.logger.error("Unexpected duplicate-token error from the store")
+            return .internalError
         case .unavailable:
             context.logger.warning("Store unavailable")
             return .unavailable()
