@@ -29,17 +29,25 @@ public enum FarameshApplication {
         for token in configuration.bootstrapTokens where !token.isEmpty && Authenticator.bearerToken("Bearer " + token) != token {
             throw ServerStartupError("A bootstrap token (FARAMESH_TOKEN) must be visible ASCII without spaces or commas")
         }
+        let authenticator = Authenticator(configuration: configuration, store: store)
         let router = self.buildRouter(configuration: configuration, store: store, policy: policy,
-                                      metrics: metrics, readiness: readiness)
+                                      metrics: metrics, readiness: readiness, authenticator: authenticator)
         var app = Application(
             router: router,
             server: try self.serverBuilder(configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             logger: logger)
-        if configuration.migrateOnStart {
-            app.beforeServerStarts {
+        app.beforeServerStarts {
+            if configuration.migrateOnStart {
                 try await store.migrate()
                 readiness.markMigrationsCurrent()
+            }
+            // Tokens created with `faramesh token create` mean the operator wants authentication,
+            // even when no bootstrap token is configured: never stay open in that case.
+            if authenticator.mode == .local,
+               (try? await store.tokens().contains(where: { $0.revokedAt == nil })) ?? true {
+                authenticator.requireTokens()
+                logger.notice("API tokens exist (or could not be checked): authentication is required, local mode is off")
             }
         }
         return app
@@ -89,7 +97,8 @@ public enum FarameshApplication {
         store: any ActionStore,
         policy: PolicyRuntime,
         metrics: ServerMetrics,
-        readiness: Readiness
+        readiness: Readiness,
+        authenticator: Authenticator
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Outermost first: metrics see the final status, errors are JSON everywhere.
@@ -99,7 +108,7 @@ public enum FarameshApplication {
         }
         router.add(middleware: ErrorMiddleware())
 
-        let auth = AuthMiddleware(authenticator: Authenticator(configuration: configuration, store: store))
+        let auth = AuthMiddleware(authenticator: authenticator)
         let system = SystemController(store: store, policy: policy, metrics: metrics, readiness: readiness,
                                       readinessTimeout: configuration.readinessTimeout)
         system.addPublicRoutes(to: router)

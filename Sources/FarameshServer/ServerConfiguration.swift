@@ -103,9 +103,14 @@ public struct ServerConfiguration: Sendable {
         self.runtimeVersion = runtimeVersion
     }
 
-    /// `.local` when no bootstrap token is configured (blank entries do not count).
+    /// Require bearer tokens even without a bootstrap token (only database tokens are accepted).
+    /// The server also turns this on by itself at start when the database holds active tokens.
+    public var requireTokens: Bool = false
+
+    /// `.local` when no bootstrap token is configured (blank entries do not count) and tokens are
+    /// not required.
     public var authMode: AuthMode {
-        self.bootstrapTokens.contains(where: { !$0.isEmpty }) ? .tokens : .local
+        self.requireTokens || self.bootstrapTokens.contains(where: { !$0.isEmpty }) ? .tokens : .local
     }
 
     /// Splits a comma-separated token list (`FARAMESH_TOKEN=a,b`), dropping blanks and spaces.

@@ -30,6 +30,10 @@ public protocol ActionStore: Sendable {
     /// (skipping rows locked by others). Returns the expired actions.
     func expireDue(now: Date, limit: Int) async throws -> [Action]
 
+    /// Deletes idempotency keys created before `olderThan`; returns how many. Keys must be kept at
+    /// least 24 h, so callers pass a cutoff at least that far in the past.
+    func purgeIdempotencyKeys(olderThan: Date) async throws -> Int
+
     func action(id: UUID) async throws -> Action?
     /// Actions whose id (lower-case hex with dashes) starts with `prefix` (≥ 8 hex chars).
     func actions(idPrefix: String, limit: Int) async throws -> [Action]

@@ -20,7 +20,7 @@ public final class PostgresActionStore: ActionStore {
     /// `pg_notify` channel rung after every committed state change; the payload is the newest
     /// event `seq` as text (a doorbell: listeners read `events(after:)`).
     public let notificationChannel: String
-    private let logger: Logger
+    let logger: Logger
     private let migrator: PostgresMigrator?
     private let isShutDown = Atomic<Bool>(false)
 
@@ -139,6 +139,8 @@ public final class PostgresActionStore: ActionStore {
     }
 
     /// Inserts events in one statement; returns the highest assigned seq.
+    /// The transaction must already have a transaction id (it wrote or locked a row first):
+    /// the event feed's gap resolution relies on it (see `PostgresActionStore+EventFeed`).
     private static func insert(_ events: [ActionEvent], conn: PostgresConnection, logger: Logger) async throws -> Int64? {
         guard !events.isEmpty else { return nil }
         var binds = PostgresBindings(capacity: events.count * 8)
@@ -480,8 +482,8 @@ public final class PostgresActionStore: ActionStore {
     /// Runs one database operation under a deadline and turns every failure into a `StoreError`
     /// (or `CancellationError` when the caller was cancelled).
     @discardableResult
-    private func perform<T: Sendable>(timeout: Duration? = nil,
-                                      _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    func perform<T: Sendable>(timeout: Duration? = nil,
+                              _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         guard !isShutDown.load(ordering: .relaxed) else { throw StoreError.unavailable("the store is shut down") }
         let limit = timeout ?? timeouts.operation
         do {

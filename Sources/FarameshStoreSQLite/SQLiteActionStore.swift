@@ -590,8 +590,8 @@ public final class SQLiteActionStore: ActionStore {
     }
 
     /// Runs `body` on a read connection.
-    private func read<T: Sendable>(timeout: Duration? = nil,
-                                   _ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(timeout: Duration? = nil,
+                           _ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         try await perform(timeout: timeout) { [readers] in
             try await readers.withConnection { conn in try await body(conn) }
         }

@@ -125,45 +125,10 @@ struct DemoSeeder: Service {
         let request = ActionRequest(agentID: scenario.agent, tool: scenario.tool, operation: scenario.operation,
                                     params: .object(scenario.params), context: .object(["demo": .bool(true)]))
         let decision = engine.decide(request)
-        let status: ActionStatus
-        var approvalToken: String?
-        var expiresAt: Date?
         let approvalTimeout = decision.approvalTimeout ?? defaultApprovalTimeout
-        switch decision.outcome {
-        case .execute: status = .allowed
-        case .halt: status = .denied
-        case .abstain:
-            status = .pendingApproval
-            approvalToken = Self.approvalToken()
-            expiresAt = createdAt.addingTimeInterval(Self.seconds(approvalTimeout))
-        }
-        let created = EventChain.makeEvent(
-            actionID: id, type: .created,
-            meta: .object(["decision": .string(decision.effect.rawValue), "risk_level": .string(decision.riskLevel.rawValue)]),
-            actor: scenario.agent, at: createdAt, prevHash: nil)
-        var decisionMeta: [String: JSONValue] = [
-            "decision": .string(decision.effect.rawValue),
-            "outcome": .string(decision.outcome.rawValue),
-            "reason_code": .string(decision.reasonCode.rawValue),
-            "reason": .string(decision.reason),
-            "risk_level": .string(decision.riskLevel.rawValue),
-            "request_hash": .string(decision.requestHash),
-            "provenance_id": .string(decision.provenanceID),
-            "policy_hash": decision.policyHash.map(JSONValue.string) ?? .null,
-            "policy_version": decision.policyVersion.map(JSONValue.string) ?? .null,
-        ]
-        if let expiresAt { decisionMeta["approval_expires_at"] = .string(WireTimestamp.format(expiresAt)) }
-        let decided = EventChain.makeEvent(actionID: id, type: .decisionMade, meta: .object(decisionMeta),
-                                           actor: scenario.agent, at: createdAt, prevHash: created.recordHash)
-        let action = Action(
-            id: id, request: request, status: status, decision: decision.effect, outcome: decision.outcome,
-            reason: decision.reason, reasonCode: decision.reasonCode, riskLevel: decision.riskLevel,
-            requestHash: decision.requestHash, policyHash: decision.policyHash, policyVersion: decision.policyVersion,
-            profileID: decision.profileID, profileVersion: decision.profileVersion, profileHash: decision.profileHash,
-            runtimeVersion: decision.runtimeVersion, provenanceID: decision.provenanceID,
-            approvalToken: approvalToken, approvalExpiresAt: expiresAt,
-            createdAt: created.createdAt, updatedAt: created.createdAt, version: 1, lastEventHash: decided.recordHash)
-        var current = try await store.submit(action, events: [created, decided], idempotencyKey: nil).action
+        let (action, events) = ActionSubmission.make(id: id, request: request, decision: decision, actor: scenario.agent,
+                                                     at: createdAt, defaultApprovalTimeout: defaultApprovalTimeout)
+        var current = try await store.submit(action, events: events, idempotencyKey: nil).action
 
         // Later steps happen within the approval window, a few seconds apart.
         let step = min(20, Self.seconds(approvalTimeout) / 8)
@@ -222,15 +187,6 @@ struct DemoSeeder: Service {
                                      meta: .object(["reason": .string("Execution timed out after 30s"), "error": .string("timeout")]),
                                      now: at)
         }
-    }
-
-    /// 128 random bits, URL-safe base64 without padding (the server's approval token format).
-    static func approvalToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 
     static func seconds(_ duration: Duration) -> TimeInterval {

@@ -36,6 +36,9 @@ struct ServeOptions: ParsableArguments {
     @Flag(name: .customLong("allow-unauthenticated-remote"), help: "Allow a non-loopback bind without any token configured (env FARAMESH_ALLOW_UNAUTHENTICATED_REMOTE=1). Dangerous.")
     var allowUnauthenticatedRemote = false
 
+    @Flag(name: .customLong("require-tokens"), help: "Require bearer tokens even without FARAMESH_TOKEN (database tokens only; env FARAMESH_REQUIRE_TOKENS=1). Also turned on automatically when the database holds tokens.")
+    var requireTokens = false
+
     @Flag(name: .customLong("no-migrate"), help: "Do not apply migrations at start (run `faramesh migrate` separately).")
     var noMigrate = false
 }
@@ -63,6 +66,7 @@ enum ServeSettings {
         c.metricsPublic = try source.bool(flag: o.metricsPublic ? true : nil, ["FARAMESH_METRICS_PUBLIC"]) ?? false
         c.enableCORS = try source.bool(flag: o.enableCORS ? true : nil, ["FARAMESH_ENABLE_CORS"]) ?? false
         c.bootstrapTokens = source.string(flag: nil, ["FARAMESH_TOKEN", "FARA_AUTH_TOKEN"]).map(ServerConfiguration.parseTokenList) ?? []
+        c.requireTokens = try source.bool(flag: o.requireTokens ? true : nil, ["FARAMESH_REQUIRE_TOKENS"]) ?? false
         c.migrateOnStart = !o.noMigrate
         c.runtimeVersion = runtimeVersion
 

@@ -13,6 +13,9 @@ struct TokenCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a token and print it once.")
 
+        /// Identities the server uses itself; a token with such a name would blur the audit log.
+        static let reservedNames: Set<String> = ["local", "bootstrap-admin", "system"]
+
         @Option(help: "Unique name; recorded as the actor of everything done with the token.")
         var name: String
 
@@ -29,6 +32,9 @@ struct TokenCommand: AsyncParsableCommand {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty, trimmed.count <= 128, !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
                 throw ValidationError("--name must be 1-128 printable characters")
+            }
+            guard !Self.reservedNames.contains(trimmed.lowercased()) else {
+                throw ValidationError("--name '\(trimmed)' is reserved for a built-in identity")
             }
         }
 
@@ -120,12 +126,5 @@ struct TokenCommand: AsyncParsableCommand {
 
 /// Random bearer secrets: "fmt_" + 32 random bytes as URL-safe base64 (256 bits).
 enum TokenSecret {
-    static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let b64 = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return "fmt_" + b64
-    }
+    static func generate() -> String { "fmt_" + RandomToken.urlSafe(bytes: 32) }
 }

@@ -366,7 +366,7 @@ import Testing
             for suffix in ["0000-4000-8000-000000000001", "1111-4000-8000-000000000002"] {
                 let id = try #require(UUID(uuidString: "abcdef12-\(suffix)"))
                 let request = ActionRequest(agentID: "prefix", tool: "http", operation: "get")
-                let (action, events) = ActionController.newAction(
+                let (action, events) = ActionSubmission.make(
                     id: id, request: request, decision: h.policy.decide(request), actor: "agent-1",
                     at: WireTimestamp.now(), defaultApprovalTimeout: .seconds(60))
                 _ = try await h.store.submit(action, events: events, idempotencyKey: nil)

@@ -78,8 +78,32 @@ import Testing
         }
     }
 
-    @Test func localModeTreatsEveryCallerAsLocalAdmin() async throws {
+    @Test func databaseTokensTurnLocalModeOff() async throws {
+        // No bootstrap token, but `faramesh token create` was used: the server must not stay open.
         try await ServerHarness.run(configure: { $0.bootstrapTokens = [] }) { h in
+            #expect(h.configuration.authMode == .local)
+            let anonymous = try await h.send(.get, "/v1/actions")
+            #expect(anonymous.status == .unauthorized)
+            let bad = try await h.send(.get, "/v1/actions", token: "not-a-token")
+            #expect(bad.status == .unauthorized)
+            let agent = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken)
+            #expect(agent.status == .ok)
+            let approve = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken,
+                                           body: #"{"agent_id":"a","tool":"shell","operation":"run","params":{}}"#)
+            #expect(try approve.action().approvalToken == nil)
+        }
+    }
+
+    @Test func requireTokensWithoutBootstrapToken() async throws {
+        try await ServerHarness.run(withTokens: false, configure: { $0.bootstrapTokens = []; $0.requireTokens = true }) { h in
+            #expect(h.configuration.authMode == .tokens)
+            let anonymous = try await h.send(.get, "/v1/actions")
+            #expect(anonymous.status == .unauthorized)
+        }
+    }
+
+    @Test func localModeTreatsEveryCallerAsLocalAdmin() async throws {
+        try await ServerHarness.run(withTokens: false, configure: { $0.bootstrapTokens = [] }) { h in
             #expect(h.configuration.authMode == .local)
             let reply = try await h.send(.post, "/v1/actions", body: #"{"agent_id":"a","tool":"shell","operation":"run","params":{}}"#)
             #expect(reply.status == .ok)
@@ -92,7 +116,9 @@ import Testing
                                             body: #"{"token":"\#(token)","approve":true}"#)
             #expect(approved.status == .ok)
             #expect(try approved.action().status == .approved)
-            // A valid database token still identifies its holder.
+            // A valid database token (created after start) still identifies its holder.
+            try await h.store.createToken(APIToken(id: UUID(), name: "agent-1", role: .agent,
+                                                   tokenHash: SHA256Hex.hash(ServerHarness.agentToken), createdAt: Date()))
             let asAgent = try await h.send(.get, "/v1/actions/\(action.id)", token: ServerHarness.agentToken)
             #expect(asAgent.status == .ok)
         }

@@ -122,9 +122,11 @@ struct ServerHarness: Sendable {
         return url
     }
 
-    /// Runs `body` against an app on a new migrated schema with tokens for every role.
+    /// Runs `body` against an app on a new migrated schema with tokens for every role (none when
+    /// `withTokens` is false).
     static func run(
         policyYAML: String = testPolicy,
+        withTokens: Bool = true,
         configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (ServerHarness) async throws -> Void
     ) async throws {
@@ -139,7 +141,7 @@ struct ServerHarness: Sendable {
                 ("agent-1", TokenRole.agent, agentToken, false), ("agent-2", .agent, agent2Token, false),
                 ("approver-1", .approver, approverToken, false), ("approver-2", .approver, approver2Token, false),
                 ("revoked-1", .admin, revokedToken, true),
-            ] {
+            ] where withTokens {
                 try await store.createToken(APIToken(id: UUID(), name: name, role: role, tokenHash: SHA256Hex.hash(token),
                                                      createdAt: now, revokedAt: revoked ? now : nil))
             }

@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func approvalTokensAreUnpredictableAndURLSafe() {
-        let tokens = (0..<50).map { _ in ActionController.makeApprovalToken() }
+        let tokens = (0..<50).map { _ in RandomToken.urlSafe(bytes: 16) }
         #expect(Set(tokens).count == 50)
         for token in tokens {
             #expect(token.utf8.count == 22)

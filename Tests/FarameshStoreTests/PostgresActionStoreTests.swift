@@ -221,7 +221,8 @@ struct PostgresActionStoreTests {
             Issue.record("expected StoreError.unavailable, got \(error)", sourceLocation: sourceLocation)
         }
         let elapsed = clock.now - start
-        #expect(elapsed < limit + .milliseconds(500), "took \(elapsed)", sourceLocation: sourceLocation)
+        // Scheduling slack for a loaded CI machine; the driver alone would wait about 60 s.
+        #expect(elapsed < limit + .seconds(4), "took \(elapsed)", sourceLocation: sourceLocation)
     }
 }
 

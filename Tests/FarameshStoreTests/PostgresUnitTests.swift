@@ -147,15 +147,16 @@ struct PostgresUnitTests {
         let start = clock.now
         do {
             _ = try await Deadline.run(.milliseconds(200)) {
-                // Ignores cancellation for 3 s, like a driver call stuck on a socket.
-                await Self.uncancellableWait(seconds: 3)
+                // Ignores cancellation for 30 s, like a driver call stuck on a socket.
+                await Self.uncancellableWait(seconds: 30)
                 return 1
             }
             Issue.record("expected a timeout")
         } catch is Deadline.Exceeded {
         }
         let elapsed = clock.now - start
-        #expect(elapsed < .milliseconds(700), "took \(elapsed)")
+        // Generous slack for a loaded CI machine; without the deadline this would take 30 s.
+        #expect(elapsed < .seconds(5), "took \(elapsed)")
     }
 
     /// Waits without reacting to cancellation and without occupying a cooperative thread.
@@ -176,8 +177,8 @@ struct PostgresUnitTests {
         let clock = ContinuousClock()
         let start = clock.now
         let task = Task {
-            try await Deadline.run(.seconds(30)) {
-                await Self.uncancellableWait(seconds: 3)
+            try await Deadline.run(.seconds(60)) {
+                await Self.uncancellableWait(seconds: 30)
                 return 1
             }
         }
@@ -185,7 +186,7 @@ struct PostgresUnitTests {
         task.cancel()
         let result = await task.result
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(clock.now - start < .milliseconds(800))
+        #expect(clock.now - start < .seconds(5))
     }
 
     @Test func timestampsEncodeExactly() {

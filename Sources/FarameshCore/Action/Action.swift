@@ -78,7 +78,8 @@ public struct ActionEvent: Sendable, Hashable {
     public var type: ActionEventType
     /// Always an object.
     public var meta: JSONValue
-    /// Who caused it: token name, "system" (expiry), or the agent id for submissions.
+    /// Who caused it: the name of the token used ("local" in local mode, "bootstrap-admin" for a
+    /// bootstrap token), or "system" (expiry).
     public var actor: String
     public var createdAt: Date
     public var prevHash: String?

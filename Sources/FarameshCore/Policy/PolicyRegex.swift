@@ -75,11 +75,14 @@ struct PolicyRegex: Sendable {
     func matches(_ text: String) -> Bool? {
         NamePattern.withBytes(text) { bytes -> Bool? in
             if needsASCIIText && bytes.contains(where: { $0 >= 0x80 }) { return nil }
+            // Scratch memory lives on the stack for programs up to 256 instructions (1 KiB each).
             return program.withUnsafeBufferPointer { program in
-                withUnsafeTemporaryAllocation(of: Int32.self, capacity: program.count * 3) { memory in
-                    memory.initialize(repeating: -1)
-                    var vm = Machine(program: program, text: bytes, memory: memory)
-                    return vm.run(prefix: prefix, firstBytes: firstBytes)
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: program.count) { marks in
+                    withUnsafeTemporaryAllocation(of: UInt16.self, capacity: program.count * 2) { lists in
+                        marks.initialize(repeating: -1)
+                        var vm = Machine(program: program, text: bytes, marks: marks, lists: lists)
+                        return vm.run(prefix: prefix, firstBytes: firstBytes)
+                    }
                 }
             }
         }
@@ -90,20 +93,21 @@ struct PolicyRegex: Sendable {
         let text: UnsafeBufferPointer<UInt8>
         /// Generation stamp per instruction: already in the list being built for that position.
         let marks: UnsafeMutableBufferPointer<Int32>
-        var current: UnsafeMutableBufferPointer<Int32>
-        var next: UnsafeMutableBufferPointer<Int32>
+        /// Threads (instruction indexes) at the current position and the next one.
+        var current: UnsafeMutableBufferPointer<UInt16>
+        var next: UnsafeMutableBufferPointer<UInt16>
         var currentCount = 0
         var nextCount = 0
         var matched = false
 
         init(program: UnsafeBufferPointer<Instruction>, text: UnsafeBufferPointer<UInt8>,
-             memory: UnsafeMutableBufferPointer<Int32>) {
+             marks: UnsafeMutableBufferPointer<Int32>, lists: UnsafeMutableBufferPointer<UInt16>) {
             self.program = program
             self.text = text
+            self.marks = marks
             let n = program.count
-            marks = UnsafeMutableBufferPointer(rebasing: memory[0..<n])
-            current = UnsafeMutableBufferPointer(rebasing: memory[n..<(2 * n)])
-            next = UnsafeMutableBufferPointer(rebasing: memory[(2 * n)..<(3 * n)])
+            current = UnsafeMutableBufferPointer(rebasing: lists[0..<n])
+            next = UnsafeMutableBufferPointer(rebasing: lists[n..<(2 * n)])
         }
 
         /// Unanchored search: threads start only at positions where a match can begin (found with
@@ -201,7 +205,7 @@ struct PolicyRegex: Sendable {
             case .match:
                 matched = true
             case .scalar, .set, .dot:
-                next[nextCount] = Int32(pc)
+                next[nextCount] = UInt16(pc)
                 nextCount += 1
             }
         }

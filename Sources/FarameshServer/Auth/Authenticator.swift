@@ -15,7 +15,8 @@ final class Authenticator: Sendable {
     static let maxTokenLength = 4096
     static let maxCacheEntries = 10_000
 
-    let mode: ServerConfiguration.AuthMode
+    private let localMode: Atomic<Bool>
+    var mode: ServerConfiguration.AuthMode { self.localMode.load(ordering: .acquiring) ? .local : .tokens }
     private let bootstrapDigests: [[UInt8]]
     private let store: any ActionStore
     private let cacheTTL: Duration
@@ -28,11 +29,16 @@ final class Authenticator: Sendable {
     }
 
     init(configuration: ServerConfiguration, store: any ActionStore) {
-        self.mode = configuration.authMode
+        self.localMode = Atomic(configuration.authMode == .local)
         self.bootstrapDigests = configuration.bootstrapTokens.filter { !$0.isEmpty }.map { SHA256Hex.digestBytes($0) }
         self.store = store
         self.cacheTTL = configuration.tokenCacheTTL
         self.lookupTimeout = configuration.requestTimeout
+    }
+
+    /// Leaves local mode for good: from now on every request needs a valid token.
+    func requireTokens() {
+        self.localMode.store(false, ordering: .releasing)
     }
 
     /// - Throws: `APIError` 401 (missing/invalid token) or 503 (token store unavailable).

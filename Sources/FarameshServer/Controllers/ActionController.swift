@@ -63,61 +63,11 @@ struct ActionController: Sendable {
         self.metrics.recordDecision(outcome: decision.outcome, reasonCode: decision.reasonCode,
                                     duration: ContinuousClock.now - started)
 
-        let (action, events) = Self.newAction(id: UUID(), request: actionRequest, decision: decision, actor: identity.name,
-                                              at: WireTimestamp.now(), defaultApprovalTimeout: self.defaultApprovalTimeout)
+        let (action, events) = ActionSubmission.make(request: actionRequest, decision: decision, actor: identity.name,
+                                                     at: WireTimestamp.now(), defaultApprovalTimeout: self.defaultApprovalTimeout)
         let result = try await self.store.submit(action, events: events, idempotencyKey: idempotencyKey)
         if result.created { self.metrics.recordSubmission(status: action.status) }
         return JSONResponse.make(ActionResponse(action: result.action, tokenField: Self.tokenField(for: identity)))
-    }
-
-    /// The action a decision creates, with its first two chained events (`created`,
-    /// `decision_made`). A held action gets a fresh approval token and its deadline.
-    static func newAction(id: UUID, request actionRequest: ActionRequest, decision: Decision, actor: String, at now: Date,
-                          defaultApprovalTimeout: Duration) -> (Action, [ActionEvent]) {
-        let status: ActionStatus
-        var approvalToken: String?
-        var expiresAt: Date?
-        switch decision.outcome {
-        case .execute:
-            status = .allowed
-        case .halt:
-            status = .denied
-        case .abstain:
-            status = .pendingApproval
-            approvalToken = Self.makeApprovalToken()
-            let timeout = decision.approvalTimeout ?? defaultApprovalTimeout
-            expiresAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(now) + Self.microseconds(timeout))
-        }
-
-        let created = EventChain.makeEvent(
-            actionID: id, type: .created,
-            meta: .object(["decision": .string(decision.effect.rawValue), "risk_level": .string(decision.riskLevel.rawValue)]),
-            actor: actor, at: now, prevHash: nil)
-        var decisionMeta: [String: JSONValue] = [
-            "decision": .string(decision.effect.rawValue),
-            "outcome": .string(decision.outcome.rawValue),
-            "reason_code": .string(decision.reasonCode.rawValue),
-            "reason": .string(decision.reason),
-            "risk_level": .string(decision.riskLevel.rawValue),
-            "request_hash": .string(decision.requestHash),
-            "provenance_id": .string(decision.provenanceID),
-            "policy_hash": decision.policyHash.map(JSONValue.string) ?? .null,
-            "policy_version": decision.policyVersion.map(JSONValue.string) ?? .null,
-        ]
-        if let expiresAt { decisionMeta["approval_expires_at"] = .string(WireTimestamp.format(expiresAt)) }
-        let decided = EventChain.makeEvent(actionID: id, type: .decisionMade, meta: .object(decisionMeta),
-                                           actor: actor, at: now, prevHash: created.recordHash)
-
-        let action = Action(
-            id: id, request: actionRequest, status: status, decision: decision.effect, outcome: decision.outcome,
-            reason: decision.reason, reasonCode: decision.reasonCode, riskLevel: decision.riskLevel,
-            requestHash: decision.requestHash, policyHash: decision.policyHash, policyVersion: decision.policyVersion,
-            profileID: decision.profileID, profileVersion: decision.profileVersion, profileHash: decision.profileHash,
-            runtimeVersion: decision.runtimeVersion, provenanceID: decision.provenanceID,
-            approvalToken: approvalToken, approvalExpiresAt: expiresAt,
-            createdAt: created.createdAt, updatedAt: created.createdAt, version: 1, lastEventHash: decided.recordHash)
-
-        return (action, [created, decided])
     }
 
     // MARK: reads
@@ -266,16 +216,6 @@ struct ActionController: Sendable {
     }
 
     static let idempotencyKeyHeader = HTTPField.Name.idempotencyKey
-
-    /// 128 random bits, URL-safe base64 without padding (22 characters), like the original.
-    static func makeApprovalToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8)

@@ -1,12 +1,17 @@
+import Foundation
 import FarameshCore
 import FarameshStore
 import Logging
 public import ServiceLifecycle
 
-/// Expires pending approvals whose deadline passed (never approves anything), and refreshes the
-/// pending-approvals gauge. Safe with several replicas: the store skips rows others have locked.
+/// Expires pending approvals whose deadline passed (never approves anything), refreshes the
+/// pending-approvals gauge, and about once an hour purges idempotency keys older than the
+/// retention (24 h). Safe with several replicas: the store skips rows others have locked.
 public struct ApprovalExpirySweeper: Service {
     static let batchSize = 500
+    /// Idempotency keys are kept at least this long.
+    static let idempotencyRetention: Duration = .seconds(24 * 3600)
+    static let purgeInterval: Duration = .seconds(3600)
 
     let store: any ActionStore
     let interval: Duration
@@ -26,10 +31,28 @@ public struct ApprovalExpirySweeper: Service {
         try? await cancelWhenGracefulShutdown {
             // First pass after one interval: at start-up the migrations may still be running.
             try await Task.sleep(for: self.interval)
+            let clock = ContinuousClock()
+            var nextPurge = clock.now
             while !Task.isCancelled {
+                if clock.now >= nextPurge {
+                    await self.purgeIdempotencyKeys()
+                    nextPurge = clock.now.advanced(by: Self.purgeInterval)
+                }
                 let full = await self.sweepOnce()
                 if !full { try await Task.sleep(for: self.interval) }
             }
+        }
+    }
+
+    /// Deletes idempotency keys past the retention; failures are retried on the next pass.
+    func purgeIdempotencyKeys() async {
+        let store = self.store
+        let cutoff = WireTimestamp.now().addingTimeInterval(-Double(Self.idempotencyRetention.components.seconds))
+        do {
+            let purged = try await Deadline.run(self.callTimeout) { try await store.purgeIdempotencyKeys(olderThan: cutoff) }
+            if purged > 0 { self.logger.info("Purged idempotency keys", metadata: ["count": "\(purged)"]) }
+        } catch {
+            self.logger.warning("Idempotency key purge failed; will retry", metadata: ["error.type": "\(type(of: error))"])
         }
     }
 

@@ -1,0 +1,106 @@
+import FarameshCore
+
+/// The JSON of one `GET /v1/events` frame (`data:` line), in the original's envelope:
+/// `{"type": "action.<event_type>", "data": {...}, "timestamp": "<event time>Z"}`.
+///
+/// Every event type is sent (created, decision_made, approved, denied, expired, started,
+/// succeeded, failed, timeout), one frame per event; there is no separate `action.updated`
+/// frame (frames are unnamed, so an `EventSource.onmessage` handler sees them all). `data`
+/// carries the original's members (`id` is the action id) plus the event's own: `seq` (also the
+/// frame's `id:`), `event_type`, `event_id`, `actor`, `meta`, `created_at`. `status` and
+/// `decision` are the action's values right after this event. Approval tokens never appear.
+public struct EventStreamMessage: Sendable, Hashable, JSONWritable {
+    public var type: String
+    public var data: EventStreamData
+    /// When the event was recorded (not when it was sent), so every replica sends the same bytes.
+    public var timestamp: String
+
+    public init(data: EventStreamData) {
+        self.type = "action." + data.eventType.rawValue
+        self.data = data
+        self.timestamp = data.createdAt
+    }
+
+    public init(json: JSONValue) throws(WireValidationError) {
+        let r = try FieldReader(json)
+        self.type = try r.string("type")
+        self.data = try EventStreamData(json: try r.object("data"))
+        self.timestamp = try r.string("timestamp")
+    }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("type", self.type)
+        w.key("data")
+        self.data.write(to: &w)
+        w.member("timestamp", self.timestamp)
+        w.endObject()
+    }
+}
+
+/// `data` of an event-stream frame.
+public struct EventStreamData: Sendable, Hashable, JSONWritable {
+    /// The action id (as in the original).
+    public var id: String
+    public var seq: Int64
+    public var eventType: ActionEventType
+    public var eventID: String
+    public var status: ActionStatus
+    public var decision: PolicyEffect
+    public var agentID: String
+    public var tool: String
+    public var operation: String
+    /// The event's reason where it has one, else the action's reason when the event was read.
+    public var reason: String
+    public var riskLevel: RiskLevel
+    /// Token name of whoever caused the event, or "system".
+    public var actor: String
+    public var meta: JSONValue
+    public var createdAt: String
+
+    public init(id: String, seq: Int64, eventType: ActionEventType, eventID: String, status: ActionStatus,
+                decision: PolicyEffect, agentID: String, tool: String, operation: String, reason: String,
+                riskLevel: RiskLevel, actor: String, meta: JSONValue, createdAt: String) {
+        self.id = id; self.seq = seq; self.eventType = eventType; self.eventID = eventID; self.status = status
+        self.decision = decision; self.agentID = agentID; self.tool = tool; self.operation = operation
+        self.reason = reason; self.riskLevel = riskLevel; self.actor = actor; self.meta = meta; self.createdAt = createdAt
+    }
+
+    public init(json: JSONValue) throws(WireValidationError) {
+        let r = try FieldReader(json)
+        self.id = try r.string("id")
+        self.seq = try r.int("seq")
+        self.eventType = try r.enumValue("event_type", ActionEventType.self)
+        self.eventID = try r.string("event_id")
+        self.status = try r.enumValue("status", ActionStatus.self)
+        self.decision = try r.enumValue("decision", PolicyEffect.self)
+        self.agentID = try r.string("agent_id")
+        self.tool = try r.string("tool")
+        self.operation = try r.string("operation")
+        self.reason = try r.string("reason")
+        self.riskLevel = try r.enumValue("risk_level", RiskLevel.self)
+        self.actor = try r.string("actor")
+        self.meta = try r.object("meta")
+        self.createdAt = try r.string("created_at")
+    }
+
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("id", self.id)
+        w.member("action_id", self.id)
+        w.member("seq", self.seq)
+        w.member("event_type", self.eventType.rawValue)
+        w.member("event_id", self.eventID)
+        w.member("status", self.status.rawValue)
+        w.member("decision", self.decision.rawValue)
+        w.member("agent_id", self.agentID)
+        w.member("tool", self.tool)
+        w.member("operation", self.operation)
+        w.member("reason", self.reason)
+        w.member("risk_level", self.riskLevel.rawValue)
+        w.member("actor", self.actor)
+        w.member("meta", json: self.meta)
+        w.member("created_at", self.createdAt)
+        w.endObject()
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Turns a decision into the new action row and its first two chained events (`created`,
+/// `decision_made`): the one definition of what a submission records, used by the server and by
+/// demo seeding.
+public enum ActionSubmission {
+    /// - Parameters:
+    ///   - actor: name of the submitting token (recorded on both events).
+    ///   - defaultApprovalTimeout: deadline for a held action when the rule sets none.
+    ///   - approvalToken: produces the single-use approval capability; called only when the
+    ///     decision holds the action for approval.
+    public static func make(id: UUID = UUID(), request: ActionRequest, decision: Decision, actor: String, at now: Date,
+                            defaultApprovalTimeout: Duration,
+                            approvalToken: () -> String = { RandomToken.urlSafe(bytes: 16) }) -> (action: Action, events: [ActionEvent]) {
+        let status: ActionStatus
+        var token: String?
+        var expiresAt: Date?
+        switch decision.outcome {
+        case .execute:
+            status = .allowed
+        case .halt:
+            status = .denied
+        case .abstain:
+            status = .pendingApproval
+            token = approvalToken()
+            let timeout = decision.approvalTimeout ?? defaultApprovalTimeout
+            let (seconds, attoseconds) = timeout.components
+            let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+            expiresAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(now) + micros)
+        }
+
+        let created = EventChain.makeEvent(
+            actionID: id, type: .created,
+            meta: .object(["decision": .string(decision.effect.rawValue), "risk_level": .string(decision.riskLevel.rawValue)]),
+            actor: actor, at: now, prevHash: nil)
+        var decisionMeta: [String: JSONValue] = [
+            "decision": .string(decision.effect.rawValue),
+            "outcome": .string(decision.outcome.rawValue),
+            "reason_code": .string(decision.reasonCode.rawValue),
+            "reason": .string(decision.reason),
+            "risk_level": .string(decision.riskLevel.rawValue),
+            "request_hash": .string(decision.requestHash),
+            "provenance_id": .string(decision.provenanceID),
+            "policy_hash": decision.policyHash.map(JSONValue.string) ?? .null,
+            "policy_version": decision.policyVersion.map(JSONValue.string) ?? .null,
+        ]
+        if let expiresAt { decisionMeta["approval_expires_at"] = .string(WireTimestamp.format(expiresAt)) }
+        let decided = EventChain.makeEvent(actionID: id, type: .decisionMade, meta: .object(decisionMeta),
+                                           actor: actor, at: now, prevHash: created.recordHash)
+
+        let action = Action(
+            id: id, request: request, status: status, decision: decision.effect, outcome: decision.outcome,
+            reason: decision.reason, reasonCode: decision.reasonCode, riskLevel: decision.riskLevel,
+            requestHash: decision.requestHash, policyHash: decision.policyHash, policyVersion: decision.policyVersion,
+            profileID: decision.profileID, profileVersion: decision.profileVersion, profileHash: decision.profileHash,
+            runtimeVersion: decision.runtimeVersion, provenanceID: decision.provenanceID,
+            approvalToken: token, approvalExpiresAt: expiresAt,
+            createdAt: created.createdAt, updatedAt: created.createdAt, version: 1, lastEventHash: decided.recordHash)
+        return (action, [created, decided])
+    }
+}
+
+/// Random secrets as URL-safe base64 without padding (approval tokens: 16 bytes, 22 characters
+/// like the original; API tokens: 32 bytes).
+public enum RandomToken {
+    public static func urlSafe(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
