@@ -20,13 +20,16 @@ public struct ReadinessResponse: Sendable, Hashable, JSONWritable {
     public var migrations: Bool
     public var policy: Bool
     public var shuttingDown: Bool
+    /// The live event feed is started and its commit doorbell (LISTEN) connected.
+    public var events: Bool
 
-    public init(database: Bool, migrations: Bool, policy: Bool, shuttingDown: Bool) {
+    public init(database: Bool, migrations: Bool, policy: Bool, shuttingDown: Bool, events: Bool = true) {
         self.database = database
         self.migrations = migrations
         self.policy = policy
         self.shuttingDown = shuttingDown
-        self.ready = database && migrations && policy && !shuttingDown
+        self.events = events
+        self.ready = database && migrations && policy && events && !shuttingDown
     }
 
     /// Names of the failed checks, for the `detail` message.
@@ -36,6 +39,7 @@ public struct ReadinessResponse: Sendable, Hashable, JSONWritable {
         if !self.database { failed.append("database unreachable") }
         if !self.migrations { failed.append("migrations not current") }
         if !self.policy { failed.append("no policy loaded") }
+        if !self.events { failed.append("event listener not connected") }
         return failed
     }
 
@@ -52,6 +56,7 @@ public struct ReadinessResponse: Sendable, Hashable, JSONWritable {
         w.member("migrations", self.migrations)
         w.member("policy", self.policy)
         w.member("shutting_down", self.shuttingDown)
+        w.member("events", self.events)
         w.endObject()
         w.endObject()
     }

@@ -24,6 +24,7 @@ public enum FarameshApplication {
         policy: PolicyRuntime,
         metrics: ServerMetrics,
         readiness: Readiness = Readiness(),
+        eventHub: EventHub? = nil,
         logger: Logger
     ) throws -> some ApplicationProtocol {
         for token in configuration.bootstrapTokens where !token.isEmpty && Authenticator.bearerToken("Bearer " + token) != token {
@@ -31,7 +32,8 @@ public enum FarameshApplication {
         }
         let authenticator = Authenticator(configuration: configuration, store: store)
         let router = self.buildRouter(configuration: configuration, store: store, policy: policy,
-                                      metrics: metrics, readiness: readiness, authenticator: authenticator)
+                                      metrics: metrics, readiness: readiness, authenticator: authenticator,
+                                      eventHub: eventHub)
         var app = Application(
             router: router,
             server: try self.serverBuilder(configuration),
@@ -55,7 +57,8 @@ public enum FarameshApplication {
 
     /// Runs the whole service until SIGTERM/SIGINT. Service order (start order; shutdown is the
     /// reverse): the store's services, the expiry sweeper, the policy watcher (hot reload only),
-    /// the HTTP server, and last the readiness flipper, so `/ready` turns false before draining.
+    /// the event hub, the HTTP server, and last the readiness flipper, so `/ready` turns false
+    /// before draining. Shutdown takes at most `shutdownGracePeriod`.
     /// - Throws: `PolicyRuntimeError` / `ServerStartupError` for bad configuration.
     public static func run(
         configuration: ServerConfiguration,
@@ -66,23 +69,37 @@ public enum FarameshApplication {
     ) async throws {
         let policy = try PolicyRuntime(configuration: configuration, metrics: metrics, logger: logger)
         let readiness = Readiness()
+        // Live updates: every replica follows the store's commit doorbell and fans out to its SSE clients.
+        let eventHub = (store as? any EventFeed).map {
+            EventHub(feed: $0, configuration: configuration.eventStream, metrics: metrics, readiness: readiness,
+                     waitForMigrations: configuration.migrateOnStart, logger: logger)
+        }
         let app = try self.make(configuration: configuration, store: store, policy: policy, metrics: metrics,
-                                readiness: readiness, logger: logger)
+                                readiness: readiness, eventHub: eventHub, logger: logger)
         var services: [any Service] = storeServices
         services.append(ApprovalExpirySweeper(store: store, interval: configuration.expirySweepInterval,
                                               callTimeout: configuration.requestTimeout, metrics: metrics, logger: logger))
         if configuration.hotReload {
             services.append(PolicyWatcher(runtime: policy))
         }
+        if let eventHub {
+            // Before the server: stopped only after the server has drained and closed its streams.
+            services.append(eventHub)
+        }
         services.append(app)
         services.append(ReadinessFlipper(readiness: readiness, drainDelay: configuration.shutdownDrainDelay, logger: logger))
         if configuration.authMode == .local {
             logger.warning("No token configured: open local mode, every caller is the admin identity 'local'")
         }
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        let grace = max(configuration.shutdownGracePeriod, .milliseconds(200))
+        let cancellation = min(.seconds(1), grace / 2)
+        groupConfiguration.maximumGracefulShutdownDuration = grace - cancellation
+        groupConfiguration.maximumCancellationDuration = cancellation
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {
@@ -98,7 +115,8 @@ public enum FarameshApplication {
         policy: PolicyRuntime,
         metrics: ServerMetrics,
         readiness: Readiness,
-        authenticator: Authenticator
+        authenticator: Authenticator,
+        eventHub: EventHub? = nil
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Outermost first: metrics see the final status, errors are JSON everywhere.
@@ -125,6 +143,9 @@ public enum FarameshApplication {
             .addRoutes(to: v1.group("actions"))
         GateController(policy: policy, metrics: metrics).addRoutes(to: v1.group("gate"))
         PolicyController(policy: policy).addRoutes(to: v1.group("policy"))
+        if let eventHub {
+            EventStreamController(hub: eventHub).addRoutes(to: v1.group("events"))
+        }
         return router
     }
 

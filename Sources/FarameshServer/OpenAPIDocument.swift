@@ -616,12 +616,13 @@ components:
         checks:
           type: object
           additionalProperties: false
-          required: [database, migrations, policy, shutting_down]
+          required: [database, migrations, policy, shutting_down, events]
           properties:
             database: {type: boolean}
             migrations: {type: boolean}
             policy: {type: boolean}
             shutting_down: {type: boolean}
+            events: {type: boolean}
     Error:
       type: object
       additionalProperties: false

@@ -103,6 +103,13 @@ public struct ServerConfiguration: Sendable {
         self.runtimeVersion = runtimeVersion
     }
 
+    /// SIGTERM/SIGINT: how long graceful shutdown (readiness off, drain, streams closed) may take
+    /// in total before the process stops anyway; the last second is left for cancellation.
+    public var shutdownGracePeriod: Duration = .seconds(30)
+
+    /// `GET /v1/events`: heartbeat, per-replica client limit, per-client buffer.
+    public var eventStream = EventHubConfiguration()
+
     /// Require bearer tokens even without a bootstrap token (only database tokens are accepted).
     /// The server also turns this on by itself at start when the database holds active tokens.
     public var requireTokens: Bool = false

@@ -7,7 +7,7 @@ import Foundation
 /// `ActionTransition.target(from:)`, append the event (prev_hash read from the locked row),
 /// update the row, and ring the live-update doorbell with the event seq.
 /// Implementations: `PostgresActionStore` (system of record), `SQLiteActionStore` (embedded).
-public protocol ActionStore: Sendable {
+public protocol ActionStore: LedgerStore {
     /// Applies pending migrations (idempotent; safe with several replicas starting at once).
     func migrate() async throws
     /// True when the schema is at the version this build expects.

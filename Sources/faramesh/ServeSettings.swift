@@ -41,6 +41,12 @@ struct ServeOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-migrate"), help: "Do not apply migrations at start (run `faramesh migrate` separately).")
     var noMigrate = false
+
+    @Option(name: .customLong("shutdown-grace"), help: "Longest graceful shutdown on SIGTERM before exiting anyway, e.g. 30s (env FARAMESH_SHUTDOWN_GRACE, default 30s).")
+    var shutdownGrace: String?
+
+    @Option(name: .customLong("sse-max-clients"), help: "Most open GET /v1/events streams per replica (env FARAMESH_SSE_MAX_CLIENTS, default 10000).")
+    var sseMaxClients: Int?
 }
 
 /// Resolves `faramesh serve`'s configuration: flags > FARAMESH_* > FARA_* > .env > defaults.
@@ -68,6 +74,12 @@ enum ServeSettings {
         c.bootstrapTokens = source.string(flag: nil, ["FARAMESH_TOKEN", "FARA_AUTH_TOKEN"]).map(ServerConfiguration.parseTokenList) ?? []
         c.requireTokens = try source.bool(flag: o.requireTokens ? true : nil, ["FARAMESH_REQUIRE_TOKENS"]) ?? false
         c.migrateOnStart = !o.noMigrate
+        if let d = try source.duration(flag: o.shutdownGrace, ["FARAMESH_SHUTDOWN_GRACE"]) { c.shutdownGracePeriod = d }
+        if let n = try source.int(flag: o.sseMaxClients, ["FARAMESH_SSE_MAX_CLIENTS"]) {
+            guard n >= 1 else { throw SettingsError.invalid("FARAMESH_SSE_MAX_CLIENTS", String(n), "a positive number") }
+            c.eventStream.maxClients = n
+        }
+        if let d = try source.duration(flag: nil, ["FARAMESH_SSE_HEARTBEAT"]) { c.eventStream.heartbeat = d }
         c.runtimeVersion = runtimeVersion
 
         let allowRemote = try source.bool(flag: o.allowUnauthenticatedRemote ? true : nil, ["FARAMESH_ALLOW_UNAUTHENTICATED_REMOTE"]) ?? false

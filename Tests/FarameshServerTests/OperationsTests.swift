@@ -20,7 +20,8 @@ import Yams
             let object = try ready.object()
             #expect(object["status"] == .string("ready"))
             #expect(object["checks"] == .object(["database": .bool(true), "migrations": .bool(true),
-                                                 "policy": .bool(true), "shutting_down": .bool(false)]))
+                                                 "policy": .bool(true), "shutting_down": .bool(false),
+                                                 "events": .bool(true)]))
             // SIGTERM flips readiness before draining.
             h.readiness.markShuttingDown()
             let draining = try await h.send(.get, "/ready")

@@ -55,6 +55,16 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
+    /// The first UTF-8 byte every matching name starts with, when the pattern fixes it.
+    var requiredFirstByte: UInt8? {
+        switch kind {
+        case .any, .suffix: return nil
+        case .exact(let name): return name.utf8.first
+        case .prefix(let prefix): return prefix.first
+        case .glob(let pieces, let anchoredStart, _): return anchoredStart ? pieces.first?.first : nil
+        }
+    }
+
     @inline(__always)
     public func matches(_ value: String) -> Bool {
         switch kind {

@@ -59,7 +59,7 @@ struct PolicyRegex: Sendable {
     }
 
     let program: [Instruction]
-    /// `\d \w \s \b` (or negations) appear: ICU's Unicode rules differ on non-ASCII text.
+    /// `\d \w \s \b` (or negations) or `(?i)` appear: ICU's Unicode rules differ on non-ASCII text.
     let needsASCIIText: Bool
     /// Literal bytes every match starts with (≥ 2), used to jump to candidate positions.
     let prefix: [UInt8]?

@@ -4,7 +4,8 @@ import Foundation
 /// params). Patterns that are only literal alternatives (`rm -rf|shutdown|mkfs`) are matched by a
 /// byte search instead of the regex engine; other regexes use `PolicyRegex` when it implements
 /// their syntax and ICU otherwise. All give ICU's answer (NSRegularExpression syntax, e.g. `(?i)`
-/// for case-insensitive matching); the others are faster and allocate nothing.
+/// for case-insensitive matching), except that `PolicyRegex` never gives up where ICU's
+/// backtracking hits its limits and silently reports no match; they are faster and allocate nothing.
 final class TextPattern: Sendable {
     enum Kind: Sendable {
         case literals([[UInt8]])

@@ -37,7 +37,8 @@ struct SystemController: Sendable {
     @Sendable func ready(_ request: Request, context: Context) async throws -> Response {
         if self.readiness.isShuttingDown {
             let answer = ReadinessResponse(database: false, migrations: self.readiness.migrationsKnownCurrent,
-                                           policy: self.policy.isLoaded, shuttingDown: true)
+                                           policy: self.policy.isLoaded, shuttingDown: true,
+                                           events: self.readiness.eventFeedReady)
             return JSONResponse.make(answer, status: .serviceUnavailable)
         }
         let store = self.store
@@ -61,7 +62,8 @@ struct SystemController: Sendable {
             }
         }()
         let answer = ReadinessResponse(database: await database, migrations: await migrations,
-                                       policy: self.policy.isLoaded, shuttingDown: self.readiness.isShuttingDown)
+                                       policy: self.policy.isLoaded, shuttingDown: self.readiness.isShuttingDown,
+                                       events: self.readiness.eventFeedReady)
         return JSONResponse.make(answer, status: answer.ready ? .ok : .serviceUnavailable)
     }
 

@@ -13,6 +13,8 @@ struct EventFrame: Sendable {
     let tool: String
     let status: ActionStatus
     let eventType: ActionEventType
+    /// When the event was recorded (microseconds since 1970), for the delivery-lag metric.
+    let createdAtMicros: Int64
     let bytes: ByteBuffer
 
     /// - Parameter decisionReason: the reason of the action's `decision_made` event when it was
@@ -32,6 +34,7 @@ struct EventFrame: Sendable {
         self.tool = entry.tool
         self.status = data.status
         self.eventType = entry.event.type
+        self.createdAtMicros = WireTimestamp.microseconds(entry.event.createdAt)
         self.bytes = buffer
     }
 

@@ -1,10 +1,13 @@
 import Synchronization
 
-/// Process-wide readiness flags the probes read: set once on graceful shutdown, and whether the
-/// migrations were seen current (cached after the first success).
+/// Process-wide readiness flags the probes read: set once on graceful shutdown, whether the
+/// migrations were seen current (cached after the first success), and whether the event hub
+/// (when one runs) has started and its commit doorbell is connected.
 public final class Readiness: Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     private let migrationsCurrent = Atomic<Bool>(false)
+    private let eventHubAttached = Atomic<Bool>(false)
+    private let eventFeedConnected = Atomic<Bool>(false)
 
     public init() {}
 
@@ -14,4 +17,11 @@ public final class Readiness: Sendable {
 
     func markMigrationsCurrent() { self.migrationsCurrent.store(true, ordering: .releasing) }
     var migrationsKnownCurrent: Bool { self.migrationsCurrent.load(ordering: .acquiring) }
+
+    func attachEventHub() { self.eventHubAttached.store(true, ordering: .releasing) }
+    func setEventFeedConnected(_ connected: Bool) { self.eventFeedConnected.store(connected, ordering: .releasing) }
+    /// True without an event hub (nothing to wait for), else once it serves live events.
+    var eventFeedReady: Bool {
+        !self.eventHubAttached.load(ordering: .acquiring) || self.eventFeedConnected.load(ordering: .acquiring)
+    }
 }

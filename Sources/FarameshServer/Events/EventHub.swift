@@ -1,0 +1,356 @@
+import FarameshStore
+import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// Limits and timings of the live event stream.
+public struct EventHubConfiguration: Sendable, Hashable {
+    /// Heartbeat comment interval on idle streams (keeps proxies from closing them; also how
+    /// soon a vanished client is noticed at the latest). Also the hub's safety-net poll.
+    public var heartbeat: Duration
+    /// Open streams per replica; more are refused with 503 (there is no per-address cap).
+    public var maxClients: Int
+    /// Frames queued for one client before it counts as too slow and is disconnected.
+    public var clientBuffer: Int
+    /// Recent frames kept in memory so reconnecting clients resume without a database read.
+    public var replayCapacity: Int
+    /// Rows per feed read.
+    public var readBatch: Int
+    /// How long a gap may stay open before the hub pays for a horizon to resolve it.
+    public var gapGrace: Duration
+    /// How long a new stream waits for a starting hub before answering 503.
+    public var startWait: Duration
+
+    public init(heartbeat: Duration = .seconds(15), maxClients: Int = 10_000, clientBuffer: Int = 1_000,
+                replayCapacity: Int = 10_000, readBatch: Int = 500, gapGrace: Duration = .milliseconds(50),
+                startWait: Duration = .seconds(5)) {
+        self.heartbeat = heartbeat
+        self.maxClients = maxClients
+        self.clientBuffer = clientBuffer
+        self.replayCapacity = replayCapacity
+        self.readBatch = readBatch
+        self.gapGrace = gapGrace
+        self.startWait = startWait
+    }
+}
+
+/// Fans committed events out to this replica's SSE clients.
+///
+/// One task follows the store's commit doorbell (PostgreSQL LISTEN on a dedicated connection,
+/// re-established with backoff); another reads the feed's stable prefix whenever the doorbell
+/// rings, on every heartbeat tick (a safety net for lost notifications), and at once after
+/// each (re)connect (catch-up). Frames are encoded once and offered to every subscriber
+/// without waiting for any. `/ready` is false until the hub has started and whenever the
+/// doorbell is disconnected.
+public final class EventHub: Service, Sendable {
+    /// What `subscribe` hands a new stream.
+    struct Subscription: Sendable {
+        let subscriber: EventSubscriber
+        /// Read from the store first: events in (after, through], older than the replay buffer.
+        let catchUp: (after: Int64, through: Int64)?
+        /// Then these recent frames (unfiltered; the writer filters).
+        let replay: [EventFrame]
+    }
+
+    enum SubscribeError: Error, Sendable {
+        case notStarted
+        case tooManyClients(limit: Int)
+        case stopped
+    }
+
+    private struct State {
+        var started = false
+        var stopped = false
+        var connected = false
+        var cursor: Int64 = 0
+        /// Recent frames, oldest first; together they cover every seq in (replayFrom, cursor].
+        var replay: [EventFrame] = []
+        var replayHead = 0
+        var replayFrom: Int64 = 0
+        var subscribers: [UInt64: EventSubscriber] = [:]
+        var nextID: UInt64 = 0
+        var startWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    let feed: any EventFeed
+    let configuration: EventHubConfiguration
+    let metrics: EventStreamMetrics
+    let readiness: Readiness
+    let logger: Logger
+    /// Start reading only once this process has applied the migrations (the tables may not exist before).
+    let waitForMigrations: Bool
+    private let state = Mutex(State())
+    private let wake = WakeSignal()
+
+    public init(feed: any EventFeed, configuration: EventHubConfiguration = EventHubConfiguration(),
+                metrics: ServerMetrics, readiness: Readiness, waitForMigrations: Bool = false, logger: Logger) {
+        self.feed = feed
+        self.configuration = configuration
+        self.metrics = EventStreamMetrics(metrics)
+        self.readiness = readiness
+        self.waitForMigrations = waitForMigrations
+        self.logger = logger
+        readiness.attachEventHub()
+    }
+
+    // MARK: service
+
+    public func run() async throws {
+        self.readiness.setEventFeedConnected(false)
+        // The hub is placed before the HTTP server in the service group, so it is told to stop
+        // only after the server has drained (streams end on the server's graceful shutdown).
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.followDoorbell() }
+                group.addTask { await self.tickHeartbeats() }
+                group.addTask { await self.readLoop() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        self.stop()
+    }
+
+    /// Ends every stream; later subscriptions fail.
+    func stop() {
+        let (subscribers, waiters) = self.state.withLock { state -> ([EventSubscriber], [CheckedContinuation<Void, Never>]) in
+            state.stopped = true
+            defer { state.subscribers = [:]; state.startWaiters = [:] }
+            return (Array(state.subscribers.values), Array(state.startWaiters.values))
+        }
+        for subscriber in subscribers { subscriber.close(.shutdown) }
+        for waiter in waiters { waiter.resume() }
+        self.metrics.setClients(0)
+        self.readiness.setEventFeedConnected(false)
+    }
+
+    private func followDoorbell() async {
+        while !Task.isCancelled {
+            do {
+                try await self.feed.followCommits { signal in
+                    switch signal {
+                    case .connected:
+                        self.setConnected(true)
+                        self.logger.info("event listener connected")
+                        self.wake.ring()
+                    case .commit:
+                        self.wake.ring()
+                    case .disconnected(let reason):
+                        self.setConnected(false)
+                        self.logger.warning("event listener disconnected", metadata: ["reason": "\(reason)"])
+                    }
+                }
+            } catch {
+                self.logger.warning("event listener failed", metadata: ["error.type": "\(type(of: error))"])
+            }
+            self.setConnected(false)
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    private func setConnected(_ connected: Bool) {
+        let started = self.state.withLock { state -> Bool in
+            state.connected = connected
+            return state.started
+        }
+        self.readiness.setEventFeedConnected(connected && started)
+        self.metrics.setListenerConnected(connected)
+    }
+
+    private func tickHeartbeats() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: self.configuration.heartbeat)
+            } catch {
+                return
+            }
+            let subscribers = self.state.withLock { Array($0.subscribers.values) }
+            for subscriber in subscribers { subscriber.heartbeat() }
+            self.wake.ring()
+        }
+    }
+
+    private func readLoop() async {
+        var position: EventFeedPosition?
+        var holdSince: ContinuousClock.Instant?
+        var failures = 0
+        while self.waitForMigrations && !self.readiness.migrationsKnownCurrent {
+            do {
+                try await Task.sleep(for: .milliseconds(50))
+            } catch {
+                return
+            }
+        }
+        while !Task.isCancelled {
+            do {
+                guard let current = position else {
+                    let head = try await self.feed.headPosition()
+                    position = head
+                    self.start(at: head.cursor)
+                    failures = 0
+                    continue
+                }
+                var next = current
+                while true {
+                    let batch = try await self.feed.stableEvents(after: next, limit: self.configuration.readBatch)
+                    next = batch.position
+                    self.deliver(batch.entries, cursor: next.cursor)
+                    if !batch.full || next.hold != nil { break }
+                }
+                if next.hold != nil {
+                    let since = holdSince ?? ContinuousClock.now
+                    holdSince = since
+                    if next.hold?.horizon == nil, ContinuousClock.now - since >= self.configuration.gapGrace {
+                        next = try await self.feed.fixHorizon(of: next)
+                    }
+                    if ContinuousClock.now - since > .seconds(10) {
+                        self.logger.warning("event delivery held back by a transaction that has not ended",
+                                            metadata: ["cursor": "\(next.cursor)"])
+                        holdSince = ContinuousClock.now
+                    }
+                } else {
+                    holdSince = nil
+                }
+                position = next
+                failures = 0
+                self.metrics.setFeedHeld(next.hold != nil)
+                // While a gap is open nothing may ring when it resolves (a rollback): poll soon.
+                await self.wake.wait(upTo: next.hold != nil ? .milliseconds(20) : self.configuration.heartbeat)
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                self.metrics.recordFeedReadFailure()
+                if failures == 1 || failures % 20 == 0 {
+                    self.logger.warning("event feed read failed; retrying", metadata: [
+                        "error": "\(String(describing: error))", "attempt": "\(failures)",
+                    ])
+                }
+                await self.wake.wait(upTo: .milliseconds(min(100 * (1 << min(failures - 1, 5)), 2_000)))
+            }
+        }
+    }
+
+    private func start(at cursor: Int64) {
+        let (waiters, connected) = self.state.withLock { state -> ([CheckedContinuation<Void, Never>], Bool) in
+            state.started = true
+            state.cursor = cursor
+            state.replayFrom = cursor
+            defer { state.startWaiters = [:] }
+            return (Array(state.startWaiters.values), state.connected)
+        }
+        for waiter in waiters { waiter.resume() }
+        self.readiness.setEventFeedConnected(connected)
+        self.logger.info("event hub started", metadata: ["cursor": "\(cursor)"])
+    }
+
+    /// Encodes `entries` once, remembers them for replay and offers them to every subscriber.
+    func deliver(_ entries: [EventFeedEntry], cursor: Int64) {
+        let frames = EventFrame.frames(for: entries)
+        let subscribers = self.state.withLock { state -> [EventSubscriber] in
+            if !frames.isEmpty { Self.remember(frames, in: &state, capacity: self.configuration.replayCapacity) }
+            state.cursor = max(state.cursor, cursor)
+            return frames.isEmpty ? [] : Array(state.subscribers.values)
+        }
+        guard !frames.isEmpty else { return }
+        self.metrics.recordDelivered(frames)
+        var dropped: [EventSubscriber] = []
+        for subscriber in subscribers where !subscriber.offer(frames) {
+            dropped.append(subscriber)
+        }
+        for subscriber in dropped {
+            self.remove(subscriber)
+            if subscriber.closeReason == .tooSlow {
+                self.metrics.recordDisconnect(.tooSlow)
+                self.logger.info("event stream client too slow; disconnected", metadata: ["subscriber": "\(subscriber.id)"])
+            }
+        }
+    }
+
+    private static func remember(_ frames: [EventFrame], in state: inout State, capacity: Int) {
+        state.replay.append(contentsOf: frames)
+        let live = state.replay.count - state.replayHead
+        if live > capacity {
+            let evict = live - capacity
+            state.replayFrom = state.replay[state.replayHead + evict - 1].seq
+            state.replayHead += evict
+        }
+        // Compact once the dead prefix dominates.
+        if state.replayHead > capacity {
+            state.replay.removeFirst(state.replayHead)
+            state.replayHead = 0
+        }
+    }
+
+    // MARK: subscriptions
+
+    /// Registers a stream that resumes after `lastEventID` (nil: from now).
+    func subscribe(filter: EventStreamFilter, lastEventID: Int64?) async throws(SubscribeError) -> Subscription {
+        if !(self.state.withLock { $0.started || $0.stopped }) {
+            await self.waitForStart(upTo: self.configuration.startWait)
+        }
+        let result = self.state.withLock { state -> Result<Subscription, SubscribeError> in
+            if state.stopped { return .failure(.stopped) }
+            guard state.started else { return .failure(.notStarted) }
+            guard state.subscribers.count < self.configuration.maxClients else {
+                return .failure(.tooManyClients(limit: self.configuration.maxClients))
+            }
+            state.nextID += 1
+            let start = lastEventID ?? state.cursor
+            let subscriber = EventSubscriber(id: state.nextID, filter: filter, skipThrough: max(start, state.cursor),
+                                             capacity: self.configuration.clientBuffer)
+            var catchUp: (after: Int64, through: Int64)?
+            var replay: [EventFrame] = []
+            if start < state.cursor {
+                if start < state.replayFrom { catchUp = (start, state.replayFrom) }
+                let from = max(start, state.replayFrom)
+                replay = state.replay[state.replayHead...].filter { $0.seq > from }
+            }
+            state.subscribers[subscriber.id] = subscriber
+            return .success(Subscription(subscriber: subscriber, catchUp: catchUp, replay: replay))
+        }
+        switch result {
+        case .success(let subscription):
+            self.metrics.setClients(self.clientCount)
+            return subscription
+        case .failure(let error):
+            if case .tooManyClients = error { self.metrics.recordRefused() }
+            throw error
+        }
+    }
+
+    func remove(_ subscriber: EventSubscriber) {
+        let removed = self.state.withLock { $0.subscribers.removeValue(forKey: subscriber.id) != nil }
+        if removed { self.metrics.setClients(self.clientCount) }
+    }
+
+    var clientCount: Int { self.state.withLock { $0.subscribers.count } }
+    var isStarted: Bool { self.state.withLock { $0.started } }
+    var cursor: Int64 { self.state.withLock { $0.cursor } }
+
+    private func waitForStart(upTo limit: Duration) async {
+        let id = self.state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                        let ready = self.state.withLock { state -> Bool in
+                            if state.started || state.stopped || Task.isCancelled { return true }
+                            state.startWaiters[id] = continuation
+                            return false
+                        }
+                        if ready { continuation.resume() }
+                    }
+                } onCancel: {
+                    let waiter = self.state.withLock { $0.startWaiters.removeValue(forKey: id) }
+                    waiter?.resume()
+                }
+            }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}

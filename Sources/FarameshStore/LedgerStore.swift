@@ -1,0 +1,159 @@
+import FarameshCore
+import Foundation
+
+/// Storage of the tamper-evident audit ledger (`ledger`, `ledger_checkpoints`, `ledger_keys`).
+///
+/// Only the sealer writes, through a `LedgerSealingSession` it gets while it holds the sealing
+/// role (exactly one process at a time). Everything else reads. Private keys never reach the
+/// database; `ledger_keys` holds public keys only.
+public protocol LedgerStore: Sendable {
+    /// Runs `body` while this process holds the sealing role, or returns nil at once when
+    /// another process holds it. The role ends when `body` returns or throws (or the process or
+    /// its database session dies), so another replica can take over within its retry interval.
+    func withLedgerSealingRole<T: Sendable>(
+        _ body: @escaping @Sendable (any LedgerSealingSession) async throws -> T
+    ) async throws -> T?
+
+    /// The number of sealed positions and the newest checkpoint.
+    func ledgerHead() async throws -> LedgerHead
+    /// Ledger rows with `position >= from`, ascending, each with the event it seals and (for a
+    /// `created` event) the action's request as they are stored now.
+    func ledgerEntries(from position: Int64, limit: Int) async throws -> [LedgerEntry]
+    /// The ledger rows of one action, ascending.
+    func ledgerEntries(actionID: UUID) async throws -> [LedgerEntry]
+    /// The ledger row sealing `eventID`.
+    func ledgerEntry(eventID: UUID) async throws -> LedgerEntry?
+    /// Hashes of complete subtrees (level 0: leaf hashes), for proofs. Missing nodes are absent.
+    func ledgerNodes(_ nodes: Set<MerkleNode>) async throws -> [MerkleNode: LedgerHash]
+    /// Checkpoints with `tree_size >= from`, ascending.
+    func ledgerCheckpoints(from treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint]
+    /// Checkpoints with `tree_size <= upTo`, newest first.
+    func ledgerCheckpoints(upTo treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint]
+    func ledgerKeys() async throws -> [LedgerKeyRecord]
+    /// Committed events that no ledger row seals, ascending seq (a full anti-join).
+    func unsealedEvents(limit: Int) async throws -> [ActionEvent]
+    /// The first position sealed at or after `date`; nil when none is.
+    func ledgerPosition(sealedAtOrAfter date: Date) async throws -> Int64?
+}
+
+/// What the sealer may do while it holds the role.
+public protocol LedgerSealingSession: Sendable {
+    /// The committed ledger: its frontier and chain hash, newest checkpoint, highest sealed seq.
+    func state() async throws -> LedgerSealState
+    /// Committed events not in the ledger with `seq > afterSeq`, plus those whose seq is in
+    /// `holes` (seqs skipped earlier because their transaction had not committed yet),
+    /// ascending seq, at most `limit`.
+    func candidates(afterSeq: Int64, holes: [Int64], limit: Int) async throws -> [LedgerCandidate]
+    /// Every committed event not in the ledger, ascending seq (a full anti-join: run it at
+    /// takeover and now and then, so that no event is ever skipped).
+    func unsealedCandidates(limit: Int) async throws -> [LedgerCandidate]
+    /// Appends `rows` (positions `expectedSize…`) and `checkpoint` in one transaction. Throws
+    /// `LedgerStoreError.conflict` when the ledger does not have `expectedSize` positions or the
+    /// role was lost; nothing is written then.
+    func append(_ rows: [LedgerRecord], checkpoint: LedgerCheckpoint?, expectedSize: Int64) async throws
+    /// Records a public key (idempotent).
+    func registerKey(_ key: LedgerPublicKey, at date: Date) async throws
+}
+
+public struct LedgerSealState: Sendable {
+    public var frontier: MerkleFrontier
+    public var chainHash: LedgerHash
+    public var latestCheckpoint: LedgerCheckpoint?
+    /// 0 for an empty ledger.
+    public var maxSealedSeq: Int64
+
+    public init(frontier: MerkleFrontier, chainHash: LedgerHash, latestCheckpoint: LedgerCheckpoint?, maxSealedSeq: Int64) {
+        self.frontier = frontier; self.chainHash = chainHash
+        self.latestCheckpoint = latestCheckpoint; self.maxSealedSeq = maxSealedSeq
+    }
+}
+
+/// A ledger row with the event it seals and the request of a `created` event's action, as the
+/// database holds them now (nil when gone).
+public struct LedgerEntry: Sendable {
+    public var record: LedgerRecord
+    public var event: ActionEvent?
+    public var request: ActionRequest?
+
+    public init(record: LedgerRecord, event: ActionEvent?, request: ActionRequest?) {
+        self.record = record; self.event = event; self.request = request
+    }
+}
+
+public struct LedgerHead: Sendable {
+    public var size: Int64
+    public var latestCheckpoint: LedgerCheckpoint?
+
+    public init(size: Int64, latestCheckpoint: LedgerCheckpoint?) {
+        self.size = size; self.latestCheckpoint = latestCheckpoint
+    }
+}
+
+public struct LedgerKeyRecord: Sendable, Hashable {
+    public var key: LedgerPublicKey
+    public var firstUsedAt: Date
+
+    public init(key: LedgerPublicKey, firstUsedAt: Date) {
+        self.key = key; self.firstUsedAt = firstUsedAt
+    }
+}
+
+/// Ledger-specific store failures.
+public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Another sealer extended the ledger, or this one lost its role: reload and retry.
+    case conflict(String)
+    /// A stored ledger value cannot be read (a hash that is not hex, …).
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .conflict(let reason): return "ledger conflict: \(reason)"
+        case .corrupt(let reason): return "unreadable ledger data: \(reason)"
+        }
+    }
+}
+
+extension LedgerStore {
+    /// The checkpoint with exactly `treeSize` positions.
+    public func ledgerCheckpoint(treeSize: Int64) async throws -> LedgerCheckpoint? {
+        try await ledgerCheckpoints(from: treeSize, limit: 1).first { $0.treeSize == treeSize }
+    }
+
+    /// The smallest checkpoint that covers `position`.
+    public func ledgerCheckpoint(covering position: Int64) async throws -> LedgerCheckpoint? {
+        try await ledgerCheckpoints(from: position + 1, limit: 1).first
+    }
+
+    /// The hash of the first `size` positions' tree, from stored nodes (nil when nodes are missing).
+    public func ledgerRoot(size: Int64) async throws -> LedgerHash? {
+        guard size > 0 else { return MerkleTree.emptyRoot }
+        let nodes = MerkleTree.frontierNodes(size: size)
+        let known = try await ledgerNodes(Set(nodes))
+        return MerkleTree.hash(of: 0 ..< size, nodes: known)
+    }
+
+    /// Hashes of the given tree ranges (proof elements) from stored nodes.
+    public func ledgerRangeHashes(_ ranges: [Range<Int64>]) async throws -> [LedgerHash]? {
+        var wanted = Set<MerkleNode>()
+        for range in ranges {
+            guard let parts = MerkleTree.nodes(covering: range) else { return nil }
+            wanted.formUnion(parts)
+        }
+        let known = try await ledgerNodes(wanted)
+        var out: [LedgerHash] = []
+        for range in ranges {
+            guard let hash = MerkleTree.hash(of: range, nodes: known) else { return nil }
+            out.append(hash)
+        }
+        return out
+    }
+
+    /// The frontier of the first `size` positions, from stored nodes.
+    public func ledgerFrontier(size: Int64) async throws -> MerkleFrontier? {
+        let nodes = MerkleTree.frontierNodes(size: size)
+        let known = try await ledgerNodes(Set(nodes))
+        let hashes = nodes.compactMap { known[$0] }
+        guard hashes.count == nodes.count else { return nil }
+        return MerkleFrontier(size: size, hashes: hashes)
+    }
+}
