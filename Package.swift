@@ -73,6 +73,14 @@ let package = Package(
         .testTarget(name: "FarameshPolicyToolsTests", dependencies: ["FarameshPolicyTools", "FarameshCore"]),
         .testTarget(name: "FarameshStoreTests", dependencies: ["FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite"]),
         .testTarget(name: "FarameshCLITests", dependencies: ["faramesh", "FarameshServer", "FarameshClient"]),
+        // Audit ledger against real databases: sealer, tamper detection, failover, API, export.
+        .testTarget(name: "FarameshLedgerTests", dependencies: [
+            "faramesh", "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore",
+            "FarameshStorePostgres", "FarameshStoreSQLite",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+        ]),
         .testTarget(name: "FarameshServerTests", dependencies: [
             "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore", "FarameshStorePostgres",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,3 +1,4 @@
+public import FarameshCore
 public import FarameshStore
 public import Hummingbird
 import HummingbirdCore
@@ -25,6 +26,7 @@ public enum FarameshApplication {
         metrics: ServerMetrics,
         readiness: Readiness = Readiness(),
         eventHub: EventHub? = nil,
+        ledgerKey: LedgerPublicKey? = nil,
         logger: Logger
     ) throws -> some ApplicationProtocol {
         for token in configuration.bootstrapTokens where !token.isEmpty && Authenticator.bearerToken("Bearer " + token) != token {
@@ -33,7 +35,7 @@ public enum FarameshApplication {
         let authenticator = Authenticator(configuration: configuration, store: store)
         let router = self.buildRouter(configuration: configuration, store: store, policy: policy,
                                       metrics: metrics, readiness: readiness, authenticator: authenticator,
-                                      eventHub: eventHub)
+                                      eventHub: eventHub, ledgerKey: ledgerKey)
         var app = Application(
             router: router,
             server: try self.serverBuilder(configuration),
@@ -41,6 +43,7 @@ public enum FarameshApplication {
             logger: logger)
         app.beforeServerStarts {
             if configuration.migrateOnStart {
+                try await self.waitForDatabase(store, logger: logger)
                 try await store.migrate()
                 readiness.markMigrationsCurrent()
             }
@@ -74,9 +77,17 @@ public enum FarameshApplication {
             EventHub(feed: $0, configuration: configuration.eventStream, metrics: metrics, readiness: readiness,
                      waitForMigrations: configuration.migrateOnStart, logger: logger)
         }
+        let ledgerKey = configuration.ledger.sealerEnabled
+            ? try LedgerKeyLoader.load(configuration.ledger.keySource, logger: logger) : nil
         let app = try self.make(configuration: configuration, store: store, policy: policy, metrics: metrics,
-                                readiness: readiness, eventHub: eventHub, logger: logger)
+                                readiness: readiness, eventHub: eventHub, ledgerKey: ledgerKey?.publicKey, logger: logger)
         var services: [any Service] = storeServices
+        if let ledgerKey {
+            // Right after the store: stopped after everything that writes events, so its final
+            // checkpoint covers them all.
+            services.append(LedgerSealer(store: store, key: ledgerKey, configuration: configuration.ledger, metrics: metrics,
+                                         readiness: configuration.migrateOnStart ? readiness : nil, logger: logger))
+        }
         services.append(ApprovalExpirySweeper(store: store, interval: configuration.expirySweepInterval,
                                               callTimeout: configuration.requestTimeout, metrics: metrics, logger: logger))
         if configuration.hotReload {
@@ -116,7 +127,8 @@ public enum FarameshApplication {
         metrics: ServerMetrics,
         readiness: Readiness,
         authenticator: Authenticator,
-        eventHub: EventHub? = nil
+        eventHub: EventHub? = nil,
+        ledgerKey: LedgerPublicKey? = nil
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Outermost first: metrics see the final status, errors are JSON everywhere.
@@ -146,7 +158,29 @@ public enum FarameshApplication {
         if let eventHub {
             EventStreamController(hub: eventHub).addRoutes(to: v1.group("events"))
         }
+        LedgerController(store: store, signingKey: ledgerKey).addRoutes(to: v1.group("ledger"))
         return router
+    }
+
+    /// A replica started while the database is down waits for it (pinging with backoff) instead
+    /// of exiting; it starts serving once the database answers and the migrations are applied.
+    /// Gives up only on graceful shutdown.
+    static func waitForDatabase(_ store: some ActionStore, logger: Logger) async throws {
+        var attempt = 0
+        while true {
+            do {
+                try await store.ping()
+                if attempt > 0 { logger.info("database reachable; continuing start-up") }
+                return
+            } catch StoreError.unavailable(let reason) {
+                attempt += 1
+                if attempt == 1 || attempt % 10 == 0 {
+                    logger.warning("database unreachable at start-up; retrying", metadata: ["reason": "\(reason)"])
+                }
+                if Task.isShuttingDownGracefully { throw StoreError.unavailable(reason) }
+                try await Task.sleep(for: .milliseconds(min(250 * attempt, 2_000)))
+            }
+        }
     }
 
     private static func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPServerBuilder {

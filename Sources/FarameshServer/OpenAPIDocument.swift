@@ -70,6 +70,11 @@ tags:
   - name: actions
   - name: gate
   - name: policy
+  - name: ledger
+    description: |
+      The tamper-evident audit ledger: every event gets a gap-free position in an RFC 6962 Merkle
+      tree and a global hash chain; Ed25519-signed checkpoints commit to both. Proofs let anyone
+      holding the public key check an event or the ledger's growth without trusting the database.
   - name: operations
 paths:
   /health:
@@ -385,6 +390,84 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "500": {$ref: "#/components/responses/Internal"}
         "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/ledger/public-key:
+    get:
+      tags: [ledger]
+      operationId: ledgerPublicKey
+      summary: The Ed25519 key this replica signs checkpoints with, and every key that has signed.
+      responses:
+        "200":
+          description: Public keys (base64 of the 32 raw bytes; key id = first 16 hex digits of their SHA-256).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LedgerKeys"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/ledger/checkpoints:
+    get:
+      tags: [ledger]
+      operationId: ledgerCheckpoints
+      summary: Signed checkpoints - the newest, one by tree size or by covered position, or a page.
+      parameters:
+        - {name: tree_size, in: query, description: Exactly the checkpoint of this tree size., schema: {$ref: "#/components/schemas/LedgerSize"}}
+        - {name: position, in: query, description: The first checkpoint that covers this position., schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
+        - {name: limit, in: query, description: Page size (newest first)., schema: {type: integer, minimum: 1, maximum: 1000, default: 20}}
+        - {name: before, in: query, description: Only checkpoints with a smaller tree size., schema: {$ref: "#/components/schemas/LedgerSize"}}
+      responses:
+        "200":
+          description: The ledger's size, its newest checkpoint and the selected checkpoints.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LedgerCheckpoints"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/LedgerNotFound"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/ledger/proof/{id}:
+    get:
+      tags: [ledger]
+      operationId: ledgerInclusionProof
+      summary: Inclusion proof of an event (by event id or ledger position) against a signed checkpoint.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          description: An event id, or a ledger position.
+          schema: {type: string, minLength: 1, maxLength: 64}
+        - {name: tree_size, in: query, description: Prove against this checkpoint instead of the newest., schema: {$ref: "#/components/schemas/LedgerSize"}}
+      responses:
+        "200":
+          description: The leaf, its RFC 6962 audit path and the checkpoint whose root it leads to.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LedgerProof"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/LedgerNotFound"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/ledger/consistency:
+    get:
+      tags: [ledger]
+      operationId: ledgerConsistencyProof
+      summary: RFC 6962 consistency proof that the tree of `from` positions is a prefix of the tree of `to`.
+      parameters:
+        - {name: from, in: query, required: true, schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
+        - {name: to, in: query, description: Default - the newest checkpoint's tree size., schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
+      responses:
+        "200":
+          description: Both roots, the proof, and the signed checkpoints of exactly those sizes where they exist.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LedgerConsistency"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {$ref: "#/components/responses/LedgerNotFound"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
 components:
   securitySchemes:
     bearerAuth:
@@ -439,6 +522,13 @@ components:
       description: |
         Wrong type, unknown, missing or out-of-range field or parameter (`VALIDATION_ERROR`, with
         `field`), or an Idempotency-Key reused for a different request (`IDEMPOTENCY_CONFLICT`).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    LedgerNotFound:
+      description: |
+        No such checkpoint, or the event is not sealed or not covered by a signed checkpoint yet
+        (`NOT_FOUND`; `Retry-After` says when to ask again).
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
@@ -623,6 +713,107 @@ components:
             policy: {type: boolean}
             shutting_down: {type: boolean}
             events: {type: boolean}
+    LedgerSize:
+      type: integer
+      minimum: 1
+      maximum: 999999999999999999
+    LedgerCheckpoint:
+      type: object
+      additionalProperties: false
+      required: [tree_size, root_hash, chain_hash, signed_at, key_id, signature]
+      description: |
+        Ed25519 signature (base64) over the canonical JSON of {chain_hash, key_id,
+        log: "faramesh-ledger/v1", root_hash, signed_at, tree_size}.
+      properties:
+        tree_size: {type: integer, minimum: 1}
+        root_hash: {$ref: "#/components/schemas/Hash"}
+        chain_hash: {$ref: "#/components/schemas/Hash"}
+        signed_at: {type: string, format: date-time}
+        key_id: {type: string}
+        signature: {type: string}
+    LedgerCheckpoints:
+      type: object
+      additionalProperties: false
+      required: [size, latest, checkpoints]
+      properties:
+        size: {type: integer, minimum: 0}
+        latest:
+          oneOf:
+            - {$ref: "#/components/schemas/LedgerCheckpoint"}
+            - {type: "null"}
+        checkpoints:
+          type: array
+          items: {$ref: "#/components/schemas/LedgerCheckpoint"}
+    LedgerProof:
+      type: object
+      additionalProperties: false
+      required: [leaf, leaf_hash, tree_size, root_hash, audit_path, checkpoint]
+      properties:
+        leaf:
+          type: object
+          additionalProperties: false
+          description: |
+            The leaf's fields; leaf_hash = SHA-256(0x00 || canonical JSON of these fields plus "v":1,
+            "request" omitted when null).
+          required: [position, seq, event_id, action_id, event_type, actor, record_hash, request]
+          properties:
+            position: {type: integer, minimum: 0}
+            seq: {type: integer}
+            event_id: {type: string, format: uuid}
+            action_id: {type: string, format: uuid}
+            event_type: {type: string}
+            actor: {type: string}
+            record_hash: {type: string}
+            request: {$ref: "#/components/schemas/NullableString"}
+        leaf_hash: {$ref: "#/components/schemas/Hash"}
+        tree_size: {type: integer, minimum: 1}
+        root_hash: {$ref: "#/components/schemas/Hash"}
+        audit_path:
+          type: array
+          items: {$ref: "#/components/schemas/Hash"}
+        checkpoint: {$ref: "#/components/schemas/LedgerCheckpoint"}
+    LedgerConsistency:
+      type: object
+      additionalProperties: false
+      required: [from, to, from_root, to_root, proof, from_checkpoint, to_checkpoint]
+      properties:
+        from: {type: integer, minimum: 0}
+        to: {type: integer, minimum: 0}
+        from_root: {$ref: "#/components/schemas/Hash"}
+        to_root: {$ref: "#/components/schemas/Hash"}
+        proof:
+          type: array
+          items: {$ref: "#/components/schemas/Hash"}
+        from_checkpoint:
+          oneOf:
+            - {$ref: "#/components/schemas/LedgerCheckpoint"}
+            - {type: "null"}
+        to_checkpoint:
+          oneOf:
+            - {$ref: "#/components/schemas/LedgerCheckpoint"}
+            - {type: "null"}
+    LedgerKeys:
+      type: object
+      additionalProperties: false
+      required: [algorithm, key_id, public_key, keys]
+      properties:
+        algorithm: {type: string, const: ed25519}
+        key_id: {$ref: "#/components/schemas/NullableString"}
+        public_key: {$ref: "#/components/schemas/NullableString"}
+        keys:
+          type: array
+          items:
+            type: object
+            additionalProperties: false
+            required: [key_id, algorithm, public_key, first_used_at, current]
+            properties:
+              key_id: {type: string}
+              algorithm: {type: string, const: ed25519}
+              public_key: {type: string}
+              first_used_at:
+                type: [string, "null"]
+                format: date-time
+              current: {type: boolean}
     Error:
       type: object
       additionalProperties: false

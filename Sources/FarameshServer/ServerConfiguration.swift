@@ -109,6 +109,8 @@ public struct ServerConfiguration: Sendable {
 
     /// `GET /v1/events`: heartbeat, per-replica client limit, per-client buffer.
     public var eventStream = EventHubConfiguration()
+    /// The audit ledger's sealer and signing key.
+    public var ledger = LedgerConfiguration()
 
     /// Require bearer tokens even without a bootstrap token (only database tokens are accepted).
     /// The server also turns this on by itself at start when the database holds active tokens.

@@ -102,13 +102,10 @@ public struct LedgerKeyRecord: Sendable, Hashable {
 public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Another sealer extended the ledger, or this one lost its role: reload and retry.
     case conflict(String)
-    /// A stored ledger value cannot be read (a hash that is not hex, …).
-    case corrupt(String)
 
     public var description: String {
         switch self {
         case .conflict(let reason): return "ledger conflict: \(reason)"
-        case .corrupt(let reason): return "unreadable ledger data: \(reason)"
         }
     }
 }

@@ -600,7 +600,7 @@ public final class SQLiteActionStore: ActionStore {
     /// Runs `body` in one write transaction on the writer connection and, once committed, rings
     /// the doorbell with the seq it returns. A transaction whose caller has given up (deadline or
     /// cancellation) rolls back instead of committing, so "unavailable" does not hide a change.
-    private func write<T: Sendable>(
+    func write<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) async throws -> (T, Int64?)
     ) async throws -> T {
         try await perform { [writer, doorbell, logger] in

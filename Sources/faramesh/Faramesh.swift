@@ -32,6 +32,7 @@ struct Faramesh: AsyncParsableCommand {
             DoctorCommand.self,
             TokenCommand.self,
             VerifyLogCommand.self,
+            AuditCommand.self,
             PolicyCommand.self,
             PolicyDiffCommand.self,
         ])

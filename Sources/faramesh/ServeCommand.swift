@@ -10,14 +10,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServeOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var ledger: LedgerOptions
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (env FARAMESH_LOG_LEVEL, default info).")
     var logLevel: String?
 
     func run() async throws {
         let source = try SettingsSource.current()
-        let configuration = try ServeSettings.resolve(options, source)
+        var configuration = try ServeSettings.resolve(options, source)
         let databaseSettings = try DatabaseSettings.resolve(database, source)
+        configuration.ledger = try LedgerSettings.resolve(ledger, source, database: databaseSettings)
         let logger = try CommandLogging.logger("faramesh", level: source.string(flag: logLevel, ["FARAMESH_LOG_LEVEL"]))
         let opened = try await StoreFactory.open(databaseSettings, logger: logger)
         logger.info("starting faramesh", metadata: [

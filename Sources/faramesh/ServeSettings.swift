@@ -45,6 +45,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("shutdown-grace"), help: "Longest graceful shutdown on SIGTERM before exiting anyway, e.g. 30s (env FARAMESH_SHUTDOWN_GRACE, default 30s).")
     var shutdownGrace: String?
 
+    @Option(name: .customLong("shutdown-drain-delay"), help: "On SIGTERM, keep serving with /ready false this long before draining, so load balancers stop sending traffic, e.g. 5s (env FARAMESH_SHUTDOWN_DRAIN_DELAY, default 0).")
+    var shutdownDrainDelay: String?
+
     @Option(name: .customLong("sse-max-clients"), help: "Most open GET /v1/events streams per replica (env FARAMESH_SSE_MAX_CLIENTS, default 10000).")
     var sseMaxClients: Int?
 }
@@ -75,6 +78,10 @@ enum ServeSettings {
         c.requireTokens = try source.bool(flag: o.requireTokens ? true : nil, ["FARAMESH_REQUIRE_TOKENS"]) ?? false
         c.migrateOnStart = !o.noMigrate
         if let d = try source.duration(flag: o.shutdownGrace, ["FARAMESH_SHUTDOWN_GRACE"]) { c.shutdownGracePeriod = d }
+        if let d = try source.duration(flag: o.shutdownDrainDelay, ["FARAMESH_SHUTDOWN_DRAIN_DELAY"]) { c.shutdownDrainDelay = d }
+        if c.shutdownDrainDelay >= c.shutdownGracePeriod {
+            throw SettingsError.conflict("the shutdown drain delay must be shorter than the shutdown grace period")
+        }
         if let n = try source.int(flag: o.sseMaxClients, ["FARAMESH_SSE_MAX_CLIENTS"]) {
             guard n >= 1 else { throw SettingsError.invalid("FARAMESH_SSE_MAX_CLIENTS", String(n), "a positive number") }
             c.eventStream.maxClients = n

@@ -3,17 +3,43 @@ import FarameshCore
 import FarameshStore
 import Foundation
 
-/// `faramesh verify-log [ACTION]`: recomputes every per-action hash chain from the database.
+/// `faramesh verify-log [ACTION]`: checks the audit history in the database without trusting it.
 struct VerifyLogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-log",
-        abstract: "Verify the hash chains of one action (id or ≥ 8-char prefix) or of all actions, reading the database directly.")
+        abstract: "Verify the audit ledger and every hash chain, reading the database directly.",
+        discussion: """
+            Checks every per-action event chain, the global chain, the Merkle root at every signed \
+            checkpoint and each checkpoint's Ed25519 signature, and that every event is sealed. Each \
+            problem is reported with its ledger position, seq, event and action, as edited, deleted, \
+            inserted, reordered or rehashed. With ACTION only that action's chain and the inclusion \
+            proofs of its events are checked. Exit status 1 when anything is wrong.
 
-    @Argument(help: "Action id or prefix; all actions when omitted.")
+            Signatures are checked against --public-key keys; without them, against the public keys \
+            recorded in the database (which proves consistency, not origin: pin the key).
+            """)
+
+    @Argument(help: "Action id or prefix; the whole ledger when omitted.")
     var action: String?
 
     @Flag(help: "Print JSON.")
     var json = false
+
+    @Option(name: .customLong("public-key"), parsing: .singleValue,
+            help: "Trusted Ed25519 public key (base64 or hex, or a file holding it); repeat for rotated keys.")
+    var publicKeys: [String] = []
+
+    @Option(name: .customLong("since-checkpoint"),
+            help: "Check only positions after this checkpoint (a tree size, or 'last' for the one remembered in --state); the newest checkpoint must extend it (consistency proof).")
+    var sinceCheckpoint: String?
+
+    @Option(name: .customLong("state"),
+            help: "File remembering the last verified checkpoint (env FARAMESH_VERIFY_STATE); updated after a successful run.")
+    var statePath: String?
+
+    @Option(name: .customLong("unsealed-grace"),
+            help: "Events younger than this may still be unsealed, and positions sealed since may still be unsigned (default 60s).")
+    var unsealedGrace: String?
 
     @OptionGroup var database: DatabaseOptions
 
@@ -21,61 +47,331 @@ struct VerifyLogCommand: AsyncParsableCommand {
         let source = try SettingsSource.current()
         let settings = try DatabaseSettings.resolve(database, source)
         let logger = try CommandLogging.logger("faramesh.verify", level: "warning")
+        let grace = try source.duration(flag: unsealedGrace, ["FARAMESH_VERIFY_UNSEALED_GRACE"]) ?? .seconds(60)
+        let pinned = try publicKeys.map(Self.readPublicKey)
+        let statePath = source.string(flag: self.statePath, ["FARAMESH_VERIFY_STATE"])
+        let remembered = try statePath.flatMap(VerifiedCheckpoint.load)
+        let since: Int64?
+        switch sinceCheckpoint {
+        case nil: since = nil
+        case "last"?:
+            guard let remembered else {
+                throw ValidationError("--since-checkpoint last needs a --state file from an earlier successful run")
+            }
+            since = remembered.treeSize
+        case let text?:
+            guard let size = Int64(text), size >= 0 else { throw ValidationError("--since-checkpoint takes a tree size or 'last'") }
+            since = size
+        }
         let target = action
+        let options = LedgerVerifier.Options(pinnedKeys: pinned, since: since, remembered: remembered,
+                                             grace: TimeInterval(Double(grace.components.seconds)
+                                                                 + Double(grace.components.attoseconds) / 1e18))
         let report = try await StoreFactory.withStore(settings, logger: logger) { store in
-            try await LedgerVerifier(store: store).verify(actionIDOrPrefix: target)
+            let verifier = LedgerVerifier(store: store, options: options)
+            if let target { return try await verifier.verifyAction(target) }
+            return try await verifier.verifyLedger()
         }
         if json {
             print(CanonicalJSON.string(report.json))
         } else {
-            for failure in report.failures {
-                print("FAILED action \(failure.actionID.uuidString.lowercased()): \(failure.reason)")
-            }
-            print(report.failures.isEmpty
-                  ? "OK: \(report.actions) action(s), \(report.events) event(s), every chain intact"
-                  : "FAILED: \(report.failures.count) of \(report.actions) action(s) have a broken chain")
+            for finding in report.findings where !finding.isWarning { print("FAILED \(finding)") }
+            for finding in report.findings where finding.isWarning { print("warning: \(finding)") }
+            for note in report.notes { print("note: \(note)") }
+            print(report.summary)
         }
-        if !report.failures.isEmpty { throw ExitCode(1) }
+        if report.ok, let statePath, target == nil, let checkpoint = report.latestVerified {
+            try VerifiedCheckpoint(checkpoint: checkpoint, verifiedAt: Date()).save(to: statePath)
+        }
+        if !report.ok { throw ExitCode(1) }
+    }
+
+    /// A key given as text, or the path of a file holding it.
+    static func readPublicKey(_ value: String) throws -> LedgerPublicKey {
+        var text = value
+        if FileManager.default.fileExists(atPath: value) {
+            guard let data = FileManager.default.contents(atPath: value) else { throw ValidationError("cannot read \(value)") }
+            text = String(decoding: data, as: UTF8.self)
+        }
+        do {
+            return try LedgerPublicKey(text: text)
+        } catch {
+            throw ValidationError("--public-key \(value): \(error.description)")
+        }
     }
 }
 
-/// Walks actions page by page and checks each one's event chain against the action row.
-struct LedgerVerifier: Sendable {
-    let store: any ActionStore
+/// The last checkpoint `verify-log` verified, remembered in a small JSON file.
+struct VerifiedCheckpoint: Sendable, Equatable {
+    var treeSize: Int64
+    var rootHash: LedgerHash
+    var chainHash: LedgerHash
+    var keyID: String
+    var verifiedAt: Date
 
-    struct Failure: Sendable {
-        var actionID: UUID
-        var reason: String
+    init(checkpoint: LedgerCheckpoint, verifiedAt: Date) {
+        treeSize = checkpoint.treeSize; rootHash = checkpoint.rootHash; chainHash = checkpoint.chainHash
+        keyID = checkpoint.keyID; self.verifiedAt = verifiedAt
+    }
+
+    static func load(_ path: String) throws -> VerifiedCheckpoint? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = try? JSONParser.parse(Array(data)).objectValue,
+              case .int(let size)? = object["tree_size"],
+              let root = object["root_hash"]?.stringValue.flatMap({ LedgerHash(hex: $0) }),
+              let chain = object["chain_hash"]?.stringValue.flatMap({ LedgerHash(hex: $0) }),
+              let keyID = object["key_id"]?.stringValue,
+              let at = object["verified_at"]?.stringValue.flatMap(WireTimestamp.parse) else {
+            throw CLIError("\(path) is not a verify-log state file")
+        }
+        return VerifiedCheckpoint(checkpoint: LedgerCheckpoint(treeSize: size, rootHash: root, chainHash: chain, signedAt: at,
+                                                               keyID: keyID, signature: []), verifiedAt: at)
+    }
+
+    func save(to path: String) throws {
+        let text = CanonicalJSON.string(.object([
+            "tree_size": .int(treeSize), "root_hash": .string(rootHash.hex), "chain_hash": .string(chainHash.hex),
+            "key_id": .string(keyID), "verified_at": .string(WireTimestamp.format(verifiedAt)),
+        ])) + "\n"
+        let url = URL(fileURLWithPath: path)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            try Data(text.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw CLIError("cannot write the state file \(path)")
+        }
+    }
+}
+
+/// Reads the ledger, events and actions page by page and feeds them to `LedgerAuditor`.
+struct LedgerVerifier: Sendable {
+    struct Options: Sendable {
+        var pinnedKeys: [LedgerPublicKey] = []
+        var since: Int64?
+        var remembered: VerifiedCheckpoint?
+        var grace: TimeInterval = 60
+        var pageSize = 2000
+        var now = Date()
     }
 
     struct Report: Sendable {
-        var actions = 0
-        var events = 0
-        var failures: [Failure] = []
+        var audit = LedgerAuditor.Report()
+        var notes: [String] = []
+        var keysFromDatabase = false
+        var mode = "full"
+
+        var findings: [LedgerFinding] { audit.findings }
+        var ok: Bool { audit.ok }
+        var latestVerified: LedgerCheckpoint? { audit.latestVerified }
+
+        var summary: String {
+            let a = audit
+            if !a.ok {
+                return "FAILED: \(a.failures.count) problem(s) in \(a.positions) position(s), \(a.events) event(s), \(a.actions) action(s)"
+            }
+            var text = "OK: \(a.positions) position(s), \(a.events) event(s), \(a.actions) action(s); every chain intact"
+            if let latest = a.latestVerified {
+                text += "; \(a.checkpointsVerified) checkpoint(s) verified up to tree size \(latest.treeSize) (key \(latest.keyID))"
+            }
+            if a.unsignedTail > 0 { text += "; \(a.unsignedTail) newest position(s) not signed yet" }
+            if a.unsealed > 0 { text += "; \(a.unsealed) event(s) not sealed yet" }
+            return text
+        }
 
         var json: JSONValue {
-            .object([
-                "ok": .bool(failures.isEmpty), "actions": .int(Int64(actions)), "events": .int(Int64(events)),
-                "failures": .array(failures.map {
-                    .object(["action_id": .string($0.actionID.uuidString.lowercased()), "reason": .string($0.reason)])
-                }),
-            ])
+            var o: [String: JSONValue] = [:]
+            o["ok"] = .bool(audit.ok)
+            o["mode"] = .string(mode)
+            o["actions"] = .int(Int64(audit.actions))
+            o["events"] = .int(Int64(audit.events))
+            o["positions"] = .int(audit.positions)
+            o["ledger_size"] = .int(audit.size)
+            o["checkpoints_verified"] = .int(Int64(audit.checkpointsVerified))
+            o["latest_checkpoint"] = audit.latestVerified.map(AuditBundle.checkpointJSON) ?? .null
+            o["unsigned_positions"] = .int(audit.unsignedTail)
+            o["unsealed_events"] = .int(Int64(audit.unsealed))
+            o["trusted_keys"] = .string(keysFromDatabase ? "database" : "pinned")
+            o["failures"] = .array(audit.failures.map(\.json))
+            o["warnings"] = .array(audit.warnings.map(\.json))
+            o["notes"] = .array(notes.map(JSONValue.string))
+            return .object(o)
         }
     }
 
-    func verify(actionIDOrPrefix: String?) async throws -> Report {
-        var report = Report()
-        if let text = actionIDOrPrefix {
-            let action = try await resolve(text)
-            try await check(action, into: &report)
-            return report
+    let store: any ActionStore
+    let options: Options
+
+    init(store: any ActionStore, options: Options = Options()) {
+        self.store = store
+        self.options = options
+    }
+
+    private func trustedKeys(_ report: inout Report) async throws -> [LedgerPublicKey] {
+        if !options.pinnedKeys.isEmpty { return options.pinnedKeys }
+        report.keysFromDatabase = true
+        report.notes.append("checkpoint signatures were checked with the public keys stored in the database; pass --public-key to pin them")
+        return try await store.ledgerKeys().map(\.key)
+    }
+
+    /// Every checkpoint (ascending).
+    private func allCheckpoints(from size: Int64) async throws -> [LedgerCheckpoint] {
+        var out: [LedgerCheckpoint] = []
+        var next = size
+        while true {
+            let page = try await store.ledgerCheckpoints(from: next, limit: 5000)
+            out += page
+            guard page.count == 5000, let last = page.last else { return out }
+            next = last.treeSize + 1
         }
-        var cursor: ActionCursor?
-        repeat {
-            let page = try await store.list(ActionQuery(limit: 500, cursor: cursor))
-            for action in page.actions { try await check(action, into: &report) }
-            cursor = page.nextCursor
-        } while cursor != nil
+    }
+
+    // MARK: the whole ledger
+
+    func verifyLedger() async throws -> Report {
+        var report = Report()
+        let keys = try await trustedKeys(&report)
+        var start = LedgerAuditor.Start.genesis
+        var expected: [Int64: LedgerHash] = [:]
+        if let remembered = options.remembered { expected[remembered.treeSize] = remembered.rootHash }
+        if let since = options.since, since > 0 {
+            report.mode = "since-checkpoint"
+            guard let begin = try await incrementalStart(since, keys: keys, report: &report) else { return report }
+            start = begin
+        }
+        var auditor = LedgerAuditor(checkpoints: try await allCheckpoints(from: start.frontier.size + 1), trustedKeys: keys,
+                                    start: start, expectedRoots: expected, now: options.now, unsealedGrace: options.grace)
+        var position = start.frontier.size
+        while true {
+            let page = try await store.ledgerEntries(from: position, limit: options.pageSize)
+            for entry in page { auditor.add(entry.record, event: entry.event, request: entry.request) }
+            guard page.count == options.pageSize, let last = page.last else { break }
+            position = last.record.position + 1
+        }
+        let unsealedLimit = 100_000
+        let unsealed = try await store.unsealedEvents(limit: unsealedLimit)
+        for event in unsealed { auditor.addUnsealed(event) }
+        if unsealed.count == unsealedLimit {
+            report.notes.append("only the first \(unsealedLimit) unsealed events were checked")
+        }
+        if options.since == nil || options.since == 0 {
+            var cursor: ActionCursor?
+            repeat {
+                let page = try await store.list(ActionQuery(limit: 1000, cursor: cursor))
+                for action in page.actions { auditor.check(action: action) }
+                cursor = page.nextCursor
+            } while cursor != nil
+        } else {
+            // Incremental: the actions that had events in the new positions, each chain in full.
+            for id in auditor.touchedActions.sorted(by: { $0.uuidString < $1.uuidString }) {
+                guard let action = try await store.action(id: id) else { continue }
+                auditor.check(action: action)
+                let events = try await store.events(actionID: id)
+                if let problem = Self.problem(action: action, events: events) {
+                    report.audit.findings.append(LedgerFinding(.chain, actionID: id, detail: problem))
+                }
+            }
+        }
+        let findings = report.audit.findings
+        report.audit = auditor.finish()
+        report.audit.findings = findings + report.audit.findings
+        if let remembered = options.remembered, let latest = report.audit.latestVerified, latest.treeSize > remembered.treeSize,
+           options.since == nil {
+            report.notes.append("the newest checkpoint (\(latest.treeSize)) extends the remembered one (\(remembered.treeSize))")
+        }
+        return report
+    }
+
+    /// Authenticates the state at checkpoint `size` (its signature, the stored frontier against its
+    /// root, the remembered root) and proves that the newest checkpoint extends it.
+    private func incrementalStart(_ size: Int64, keys: [LedgerPublicKey], report: inout Report) async throws -> LedgerAuditor.Start? {
+        func fail(_ detail: String) -> LedgerAuditor.Start? {
+            report.audit.findings.append(LedgerFinding(.checkpoint, treeSize: size, detail: detail))
+            return nil
+        }
+        guard let checkpoint = try await store.ledgerCheckpoint(treeSize: size) else {
+            return fail("no checkpoint has tree size \(size) (deleted?)")
+        }
+        guard let key = keys.first(where: { $0.keyID == checkpoint.keyID }), key.verifies(checkpoint) else {
+            return fail("the checkpoint's signature does not verify with a trusted key")
+        }
+        if let remembered = options.remembered, remembered.treeSize == size, remembered.rootHash != checkpoint.rootHash {
+            return fail("the checkpoint's root differs from the one verified earlier (history rewritten)")
+        }
+        guard let frontier = try await store.ledgerFrontier(size: size), frontier.root == checkpoint.rootHash else {
+            return fail("the stored Merkle nodes up to the checkpoint do not give its signed root (ledger rows changed)")
+        }
+        if let latest = try await store.ledgerHead().latestCheckpoint, latest.treeSize > size {
+            guard let ranges = MerkleTree.consistencyProofRanges(from: size, to: latest.treeSize),
+                  let proof = try await store.ledgerRangeHashes(ranges),
+                  MerkleTree.verifyConsistency(from: size, to: latest.treeSize, fromRoot: checkpoint.rootHash,
+                                               toRoot: latest.rootHash, proof: proof) else {
+                report.audit.findings.append(LedgerFinding(
+                    .checkpoint, treeSize: latest.treeSize,
+                    detail: "the newest checkpoint does not extend checkpoint \(size): no valid consistency proof (history rewritten)"))
+                return nil
+            }
+            report.notes.append("consistency proof \(size) → \(latest.treeSize) verified: the newest checkpoint extends checkpoint \(size)")
+        }
+        return LedgerAuditor.Start(frontier: frontier, chainHash: checkpoint.chainHash)
+    }
+
+    // MARK: one action
+
+    func verifyAction(_ text: String) async throws -> Report {
+        var report = Report()
+        report.mode = "action"
+        let keys = try await trustedKeys(&report)
+        let action = try await resolve(text)
+        let events = try await store.events(actionID: action.id)
+        report.audit.actions = 1
+        report.audit.events = events.count
+        func finding(_ kind: LedgerFinding.Kind, position: Int64? = nil, event: UUID? = nil, _ detail: String, warning: Bool = false) {
+            report.audit.findings.append(LedgerFinding(kind, position: position, eventID: event, actionID: action.id,
+                                                       detail: detail, isWarning: warning))
+        }
+        if let problem = Self.problem(action: action, events: events) { finding(.chain, problem) }
+        let latest = try await store.ledgerHead().latestCheckpoint
+        if let latest {
+            if let key = keys.first(where: { $0.keyID == latest.keyID }), key.verifies(latest) {
+                report.audit.latestVerified = latest
+                report.audit.checkpointsVerified = 1
+            } else {
+                report.audit.findings.append(LedgerFinding(.signature, treeSize: latest.treeSize,
+                                                           detail: "the newest checkpoint's signature does not verify with a trusted key"))
+            }
+        }
+        let entries = try await store.ledgerEntries(actionID: action.id)
+        let sealed = Set(entries.map(\.record.eventID))
+        for entry in entries {
+            let record = entry.record
+            report.audit.positions += 1
+            guard let event = entry.event else {
+                finding(.deleted, position: record.position, event: record.eventID, "the sealed event is missing from action_events (deleted)")
+                continue
+            }
+            let leaf = LedgerLeaf(position: record.position, event: event, request: entry.request)
+            if leaf.hash != record.leafHash || record.leaf.hash != record.leafHash {
+                finding(event.recordHash != record.recordHash ? .rehashed : .edited, position: record.position, event: event.id,
+                        "the event (or its action's request) differs from what was sealed")
+            }
+            guard let latest, record.position < latest.treeSize else {
+                finding(.unsealed, position: record.position, event: event.id, "sealed, but not covered by a signed checkpoint yet", warning: true)
+                continue
+            }
+            guard let ranges = MerkleTree.inclusionProofRanges(index: record.position, size: latest.treeSize),
+                  let proof = try await store.ledgerRangeHashes(ranges),
+                  MerkleTree.verifyInclusion(leaf: record.leafHash, index: record.position, size: latest.treeSize,
+                                             proof: proof, root: latest.rootHash) else {
+                finding(.checkpoint, position: record.position, event: event.id,
+                        "the inclusion proof against checkpoint \(latest.treeSize) does not verify (ledger rows changed)")
+                continue
+            }
+        }
+        for event in events where !sealed.contains(event.id) {
+            let recent = event.createdAt >= options.now.addingTimeInterval(-options.grace)
+            finding(.unsealed, event: event.id, recent ? "not sealed yet" : "the event is not in the ledger", warning: recent)
+        }
         return report
     }
 
@@ -91,15 +387,6 @@ struct LedgerVerifier: Sendable {
         case 1: return matches[0]
         default:
             throw ValidationError("'\(text)' is ambiguous: " + matches.map { $0.id.uuidString.lowercased() }.joined(separator: ", "))
-        }
-    }
-
-    private func check(_ action: Action, into report: inout Report) async throws {
-        let events = try await store.events(actionID: action.id)
-        report.actions += 1
-        report.events += events.count
-        if let reason = Self.problem(action: action, events: events) {
-            report.failures.append(Failure(actionID: action.id, reason: reason))
         }
     }
 

@@ -184,7 +184,7 @@ struct LedgerMerkleTests {
         #expect(LedgerHash(hex: String(hash.hex.dropLast())) == nil)
         #expect(LedgerHash(hex: "g" + hash.hex.dropFirst()) == nil)
         #expect(LedgerHash(bytes: hash.bytes) == hash)
-        let record = LedgerRecord(position: 0, seq: 1, eventID: UUID(), actionID: UUID(), recordHash: "x",
+        let record = LedgerRecord(position: 0, seq: 1, eventID: UUID(), actionID: UUID(), eventType: "created", actor: "a", recordHash: "x",
                                   requestCommitment: nil, leafHash: hash, chainHash: hash, nodes: [hash, .zero],
                                   sealedAt: Date())
         #expect(LedgerRecord.nodes(hex: record.nodesHex) == [hash, .zero])

@@ -10,11 +10,11 @@ import Foundation
 ///    checkpoint at or before `from`;
 /// 4. `proof` lines: `range` (subtree hashes that, with the exported leaves, give the anchor's
 ///    root) and `consistency` (base → anchor);
-/// 5. `action` lines: every action whose `created` event is exported, params possibly redacted
-///    (a redacted value is replaced by `{"redacted_sha256": sha256hex(canonical(value))}` and its
-///    key listed in `redacted_params`: the request commitment stays checkable);
-/// 6. `entry` lines: one per position, with the full event;
-/// 7. `end`: the number of entries and actions.
+/// 5. `entry` lines: one per position, with the full event; the entry of a `created` event is
+///    preceded by an `action` line with the action's request, params possibly redacted (a
+///    redacted value is replaced by `{"redacted_sha256": sha256hex(canonical(value))}` and its key
+///    listed in `redacted_params`: the request commitment in the leaf stays checkable);
+/// 6. `end`: the number of entries and actions.
 ///
 /// `AuditBundleVerifier` checks it with nothing but the trusted public key.
 public enum AuditBundle {
@@ -60,7 +60,11 @@ public enum AuditBundle {
     }
 
     public static func action(_ action: Action, redacting keys: Set<String>) -> JSONValue {
-        var params = action.request.params
+        self.action(id: action.id, request: action.request, requestHash: action.requestHash, redacting: keys)
+    }
+
+    public static func action(id: UUID, request: ActionRequest, requestHash: String, redacting keys: Set<String>) -> JSONValue {
+        var params = request.params
         var redacted: [String] = []
         if case .object(var members) = params {
             for key in keys.sorted() {
@@ -72,13 +76,10 @@ public enum AuditBundle {
             params = .object(members)
         }
         return .object([
-            "type": .string("action"), "id": .string(action.id.uuidString.lowercased()),
-            "agent_id": .string(action.request.agentID), "tool": .string(action.request.tool),
-            "operation": .string(action.request.operation), "params": params, "context": action.request.context,
-            "redacted_params": .array(redacted.map(JSONValue.string)),
-            "request_hash": .string(action.requestHash), "status": .string(action.status.rawValue),
-            "decision": .string(action.decision.rawValue), "risk_level": .string(action.riskLevel.rawValue),
-            "reason": .string(action.reason), "created_at": .string(WireTimestamp.format(action.createdAt)),
+            "type": .string("action"), "id": .string(id.uuidString.lowercased()),
+            "agent_id": .string(request.agentID), "tool": .string(request.tool),
+            "operation": .string(request.operation), "params": params, "context": request.context,
+            "redacted_params": .array(redacted.map(JSONValue.string)), "request_hash": .string(requestHash),
         ])
     }
 

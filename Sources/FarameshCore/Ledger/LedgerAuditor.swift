@@ -45,6 +45,8 @@ public struct LedgerAuditor: Sendable {
         public var failures: [LedgerFinding] { findings.filter { !$0.isWarning } }
         public var warnings: [LedgerFinding] { findings.filter(\.isWarning) }
         public var ok: Bool { failures.isEmpty }
+
+        public init() {}
     }
 
     private let checkpoints: [Int64: LedgerCheckpoint]
@@ -130,6 +132,9 @@ public struct LedgerAuditor: Sendable {
             sealedAtByPosition[row.position] = row.sealedAt
         }
 
+        if row.leaf.hash != row.leafHash {
+            finding(.edited, "the ledger row's fields no longer match its leaf hash (ledger row edited)")
+        }
         if !seenSeqs.insert(row.seq).inserted {
             finding(.inserted, "seq \(row.seq) is sealed at more than one position (ledger row duplicated)")
         }
@@ -157,8 +162,12 @@ public struct LedgerAuditor: Sendable {
                 finding(.edited, "the action's request (agent, tool, operation, params or context) was changed after sealing")
                 explained = true
             }
+            if !explained && event.actor != row.actor {
+                finding(.edited, "the event's actor was changed after sealing (sealed as '\(row.actor)', now '\(event.actor)')")
+                explained = true
+            }
             if leaf.hash != row.leafHash && !explained {
-                finding(.edited, "the leaf recomputed from the event differs from the sealed leaf (actor, type or ledger row changed)")
+                finding(.edited, "the leaf recomputed from the event differs from the sealed leaf")
             }
         } else {
             finding(.deleted, "the sealed event is missing from action_events (deleted)")

@@ -10,16 +10,19 @@ public struct LedgerCandidate: Sendable, Hashable {
     public var recordHash: String
     /// The action's request, for a `created` event.
     public var request: ActionRequest?
+    /// When the event was recorded (for the sealing-lag figure; not sealed).
+    public var createdAt: Date?
 
     public init(seq: Int64, eventID: UUID, actionID: UUID, eventType: String, actor: String, recordHash: String,
-                request: ActionRequest?) {
+                request: ActionRequest?, createdAt: Date? = nil) {
         self.seq = seq; self.eventID = eventID; self.actionID = actionID; self.eventType = eventType
-        self.actor = actor; self.recordHash = recordHash; self.request = request
+        self.actor = actor; self.recordHash = recordHash; self.request = request; self.createdAt = createdAt
     }
 
     public init(event: ActionEvent, request: ActionRequest?) {
         self.init(seq: event.seq, eventID: event.id, actionID: event.actionID, eventType: event.type.rawValue,
-                  actor: event.actor, recordHash: event.recordHash, request: event.type == .created ? request : nil)
+                  actor: event.actor, recordHash: event.recordHash, request: event.type == .created ? request : nil,
+                  createdAt: event.createdAt)
     }
 }
 
@@ -47,7 +50,8 @@ public struct LedgerBuilder: Sendable {
         let nodes = frontier.append(leaf)
         chainHash = LedgerChain.next(chainHash, leaf: leaf)
         return LedgerRecord(position: position, seq: candidate.seq, eventID: candidate.eventID,
-                            actionID: candidate.actionID, recordHash: candidate.recordHash,
+                            actionID: candidate.actionID, eventType: candidate.eventType, actor: candidate.actor,
+                            recordHash: candidate.recordHash,
                             requestCommitment: commitment, leafHash: leaf, chainHash: chainHash, nodes: nodes,
                             sealedAt: WireTimestamp.date(microseconds: WireTimestamp.microseconds(sealedAt)))
     }

@@ -1,14 +1,16 @@
 import Foundation
 
 /// One ledger row as stored: position `position` seals the event `eventID` (seq `seq`) of
-/// `actionID`. `recordHash` and `requestCommitment` repeat what the leaf committed to, so a
-/// verifier can say *what* changed, not only *that* something did; the authority is `leafHash`
-/// and, above it, the signed Merkle root.
+/// `actionID`. The row repeats every field the leaf committed to (`leaf`), so a proof can be
+/// served for a deleted event and a verifier can say *what* changed, not only *that* something
+/// did; the authority is `leafHash` and, above it, the signed Merkle root.
 public struct LedgerRecord: Sendable, Hashable {
     public var position: Int64
     public var seq: Int64
     public var eventID: UUID
     public var actionID: UUID
+    public var eventType: String
+    public var actor: String
     public var recordHash: String
     public var requestCommitment: String?
     public var leafHash: LedgerHash
@@ -19,12 +21,18 @@ public struct LedgerRecord: Sendable, Hashable {
     public var nodes: [LedgerHash]
     public var sealedAt: Date
 
-    public init(position: Int64, seq: Int64, eventID: UUID, actionID: UUID, recordHash: String,
-                requestCommitment: String?, leafHash: LedgerHash, chainHash: LedgerHash, nodes: [LedgerHash],
-                sealedAt: Date) {
+    public init(position: Int64, seq: Int64, eventID: UUID, actionID: UUID, eventType: String, actor: String,
+                recordHash: String, requestCommitment: String?, leafHash: LedgerHash, chainHash: LedgerHash,
+                nodes: [LedgerHash], sealedAt: Date) {
         self.position = position; self.seq = seq; self.eventID = eventID; self.actionID = actionID
-        self.recordHash = recordHash; self.requestCommitment = requestCommitment; self.leafHash = leafHash
+        self.eventType = eventType; self.actor = actor; self.recordHash = recordHash; self.requestCommitment = requestCommitment; self.leafHash = leafHash
         self.chainHash = chainHash; self.nodes = nodes; self.sealedAt = sealedAt
+    }
+
+    /// The leaf as this row describes it.
+    public var leaf: LedgerLeaf {
+        LedgerLeaf(position: position, seq: seq, eventID: eventID, actionID: actionID, eventType: eventType, actor: actor,
+                   recordHash: recordHash, requestCommitment: requestCommitment)
     }
 
     /// Concatenated hex of `nodes` (how the stores keep them).

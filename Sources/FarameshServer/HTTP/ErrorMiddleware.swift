@@ -109,6 +109,10 @@ enum RouteTable {
         (["v1", "actions", ":id", "result"], ["POST"]),
         (["v1", "gate", "decide"], ["POST"]),
         (["v1", "policy", "info"], ["GET"]),
+        (["v1", "ledger", "public-key"], ["GET"]),
+        (["v1", "ledger", "checkpoints"], ["GET"]),
+        (["v1", "ledger", "proof", ":id"], ["GET"]),
+        (["v1", "ledger", "consistency"], ["GET"]),
     ]
 
     static func allowedMethods(path: String) -> [String] {

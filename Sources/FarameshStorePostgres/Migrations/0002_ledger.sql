@@ -5,8 +5,8 @@
 -- event (id, seq, action, actor, record_hash and, for created events, the action's request);
 -- chain_hash = SHA-256(0x02 || previous chain_hash || leaf_hash); nodes = the RFC 6962 Merkle
 -- subtree hashes this position completes (hex, lowest level first), so proofs never re-read all
--- leaves. record_hash and request_commitment repeat what the leaf committed to, so a verifier
--- can say what changed. No foreign key to action_events on purpose: a deleted event must stay
+-- leaves. event_type, actor, record_hash and request_commitment repeat what the leaf committed
+-- to, so a proof can be served for a deleted event and a verifier can say what changed. No foreign key to action_events on purpose: a deleted event must stay
 -- detectable (its ledger row remains), not be prevented by a constraint an intruder can drop.
 --
 -- ledger_checkpoints: Ed25519-signed (tree_size, root_hash, chain_hash, signed_at, key_id).
@@ -18,6 +18,8 @@ CREATE TABLE ledger (
     event_seq           bigint      NOT NULL UNIQUE,
     event_id            uuid        NOT NULL UNIQUE,
     action_id           uuid        NOT NULL,
+    event_type          text        NOT NULL,
+    actor               text        NOT NULL,
     record_hash         text        NOT NULL,
     request_commitment  text,
     leaf_hash           text        NOT NULL,

@@ -7,6 +7,8 @@ CREATE TABLE ledger (
     event_seq           INTEGER NOT NULL UNIQUE,
     event_id            TEXT    NOT NULL UNIQUE CHECK (length(event_id) = 36 AND event_id = lower(event_id)),
     action_id           TEXT    NOT NULL CHECK (length(action_id) = 36 AND action_id = lower(action_id)),
+    event_type          TEXT    NOT NULL,
+    actor               TEXT    NOT NULL,
     record_hash         TEXT    NOT NULL,
     request_commitment  TEXT,
     leaf_hash           TEXT    NOT NULL,

@@ -1,0 +1,47 @@
+import Foundation
+
+/// How the audit ledger is sealed and signed (part of `ServerConfiguration`).
+public struct LedgerConfiguration: Sendable, Hashable {
+    /// Where the Ed25519 signing key comes from. Private keys are never stored in the database.
+    public enum KeySource: Sendable, Hashable {
+        /// A key generated in memory for this process only (tests and embedding; nothing to
+        /// verify against after a restart except the public key recorded in `ledger_keys`).
+        case ephemeral
+        /// Base64 (or hex) of the 32-byte private key (`FARAMESH_LEDGER_KEY`).
+        case inline(String)
+        /// A file holding the base64 key. With `createIfMissing`, a missing file gets a new
+        /// key (mode 0600, parent directory 0700) and the start-up log says so.
+        case file(path: String, createIfMissing: Bool)
+    }
+
+    /// Run the sealer on this replica (it still only seals while it holds the role).
+    public var sealerEnabled: Bool
+    public var keySource: KeySource
+    /// A checkpoint at least every this many sealed events…
+    public var checkpointEvery: Int
+    /// …and at least this often while new events are sealed.
+    public var checkpointInterval: Duration
+    /// How often the sealer looks for committed events when the last batch was not full.
+    public var pollInterval: Duration
+    /// Most events per sealing transaction.
+    public var batchSize: Int
+    /// How often a replica without the role tries to take it.
+    public var roleRetryInterval: Duration
+    /// How often the holder re-reads every unsealed event (a full anti-join), beyond the seqs it
+    /// tracks, so no event is ever skipped however late it commits.
+    public var fullSweepInterval: Duration
+
+    public init(sealerEnabled: Bool = true, keySource: KeySource = .ephemeral, checkpointEvery: Int = 1000,
+                checkpointInterval: Duration = .seconds(5), pollInterval: Duration = .milliseconds(200),
+                batchSize: Int = 1000, roleRetryInterval: Duration = .seconds(1),
+                fullSweepInterval: Duration = .seconds(300)) {
+        self.sealerEnabled = sealerEnabled
+        self.keySource = keySource
+        self.checkpointEvery = max(1, checkpointEvery)
+        self.checkpointInterval = checkpointInterval
+        self.pollInterval = pollInterval
+        self.batchSize = max(1, batchSize)
+        self.roleRetryInterval = roleRetryInterval
+        self.fullSweepInterval = fullSweepInterval
+    }
+}
