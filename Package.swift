@@ -77,6 +77,7 @@ let package = Package(
         .testTarget(name: "FarameshLedgerTests", dependencies: [
             "faramesh", "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore",
             "FarameshStorePostgres", "FarameshStoreSQLite",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "SQLiteNIO", package: "sqlite-nio"),

@@ -53,7 +53,11 @@ export FARAMESH_CLUSTER_PIDS="$work/pids"
 mkdir -p "$FARAMESH_CLUSTER_DIR"
 FARAMESH_DB_BACKEND=postgres FARAMESH_POSTGRES_DSN="$FARAMESH_CLUSTER_DSN" "$bin" migrate >/dev/null
 
-venv="${FARAMESH_CLUSTER_VENV:-.venv-e2e}"
+# pytest only (the harness is standard library); reuse the e2e venv when it exists.
+venv="${FARAMESH_CLUSTER_VENV:-}"
+if [ -z "$venv" ]; then
+  if [ -x .venv-e2e/bin/pytest ]; then venv=.venv-e2e; else venv=.venv-cluster; fi
+fi
 if [ ! -x "$venv/bin/pytest" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check pytest

@@ -26,4 +26,7 @@ done
 echo "==> live server: published client faramesh-sdk 0.3.3, schemathesis, promtool"
 bash scripts/e2e.sh "$bin"
 
+echo "==> cluster: 3 replicas + nginx + PostgreSQL (live updates, exactly-once, SIGTERM, kill -9, PG restart)"
+bash scripts/cluster-test.sh "$bin"
+
 echo "==> all tests passed"

@@ -44,9 +44,10 @@ public protocol LedgerSealingSession: Sendable {
     /// `holes` (seqs skipped earlier because their transaction had not committed yet),
     /// ascending seq, at most `limit`.
     func candidates(afterSeq: Int64, holes: [Int64], limit: Int) async throws -> [LedgerCandidate]
-    /// Every committed event not in the ledger, ascending seq (a full anti-join: run it at
-    /// takeover and now and then, so that no event is ever skipped).
-    func unsealedCandidates(limit: Int) async throws -> [LedgerCandidate]
+    /// Committed events not in the ledger with `seq > afterSeq`, ascending seq, whatever the
+    /// highest sealed seq: the sealer sweeps with this from 0 at takeover and now and then, so
+    /// that no event is ever skipped however late it commits.
+    func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate]
     /// Appends `rows` (positions `expectedSize…`) and `checkpoint` in one transaction. Throws
     /// `LedgerStoreError.conflict` when the ledger does not have `expectedSize` positions or the
     /// role was lost; nothing is written then.

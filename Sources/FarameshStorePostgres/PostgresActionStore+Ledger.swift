@@ -352,12 +352,12 @@ struct PostgresLedgerSession: LedgerSealingSession {
         }
     }
 
-    func unsealedCandidates(limit: Int) async throws -> [LedgerCandidate] {
+    func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
         try await store.perform { [connection, logger = store.logger] in
             try await PostgresActionStore.candidates(connection, """
                 SELECT \(unescaped: PostgresActionStore.candidateColumns)
                 FROM action_events e LEFT JOIN actions a ON e.event_type = 'created' AND a.id = e.action_id
-                WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq)
+                WHERE e.seq > \(afterSeq) AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq)
                 ORDER BY e.seq LIMIT \(limit)
                 """, logger: logger)
         }

@@ -18,8 +18,10 @@ public final class PostgresActionStore: ActionStore {
     public let client: PostgresClient
     public let timeouts: PostgresTimeouts
     /// `pg_notify` channel rung after every committed state change; the payload is the newest
-    /// event `seq` as text (a doorbell: listeners read `events(after:)`).
+    /// event `seq` as text (a doorbell: listeners read the event feed). Rung after the commit,
+    /// not inside the transaction: see `PostgresCommitDoorbell`.
     public let notificationChannel: String
+    let commitDoorbell = PostgresCommitDoorbell()
     let logger: Logger
     private let migrator: PostgresMigrator?
     private let isShutDown = Atomic<Bool>(false)
@@ -76,12 +78,11 @@ public final class PostgresActionStore: ActionStore {
         var stored = Self.normalized(action)
         if let last = events.last { stored.lastEventHash = last.recordHash }
         let row = stored
-        let result = try await perform { [client, logger, notificationChannel] in
-            let channel = notificationChannel
-            return try await client.withTransaction(logger: logger) { conn -> SubmitResult in
+        let (result, seq) = try await perform { [client, logger] in
+            try await client.withTransaction(logger: logger) { conn -> (SubmitResult, Int64?) in
                 if let key = idempotencyKey,
                    let existing = try await Self.claim(key: key, for: row, conn: conn, logger: logger) {
-                    return SubmitResult(action: existing, created: false)
+                    return (SubmitResult(action: existing, created: false), nil)
                 }
                 try await conn.query("""
                     INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision,
@@ -98,12 +99,11 @@ public final class PostgresActionStore: ActionStore {
                         \(PostgresTimestamp(row.createdAt)), \(PostgresTimestamp(row.updatedAt)), \(row.version),
                         \(row.lastEventHash))
                     """, logger: logger).drain()
-                if let seq = try await Self.insert(events, conn: conn, logger: logger) {
-                    try await Self.notify(channel, seq: seq, conn: conn, logger: logger)
-                }
-                return SubmitResult(action: row, created: true)
+                let seq = try await Self.insert(events, conn: conn, logger: logger)
+                return (SubmitResult(action: row, created: true), seq)
             }
         }
+        if let seq { ringDoorbell(seq) }
         return result
     }
 
@@ -168,22 +168,17 @@ public final class PostgresActionStore: ActionStore {
         return maxSeq
     }
 
-    private static func notify(_ channel: String, seq: Int64, conn: PostgresConnection, logger: Logger) async throws {
-        try await conn.query("SELECT pg_notify(\(channel), \(String(seq)))", logger: logger).drain()
-    }
-
     // MARK: transitions
 
     private enum TransitionOutcome: Sendable {
-        case applied(Action)
+        case applied(Action, seq: Int64)
         /// The approval deadline had passed: the expiry was committed instead.
-        case expired(Action)
+        case expired(Action, seq: Int64)
     }
 
     public func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action {
-        let outcome = try await perform { [client, logger, notificationChannel] in
-            let channel = notificationChannel
-            return try await client.withTransaction(logger: logger) { conn -> TransitionOutcome in
+        let outcome = try await perform { [client, logger] in
+            try await client.withTransaction(logger: logger) { conn -> TransitionOutcome in
                 guard let current = try await Self.fetchAction(id, lock: true, conn: conn, logger: logger) else {
                     throw StoreError.notFound
                 }
@@ -191,8 +186,7 @@ public final class PostgresActionStore: ActionStore {
                    let deadline = current.approvalExpiresAt, deadline <= change.now {
                     let expired = try await Self.apply(.expire, to: current, target: .expired, actor: "system", reason: nil,
                                                        meta: .object([:]), now: change.now, conn: conn, logger: logger)
-                    try await Self.notify(channel, seq: expired.seq, conn: conn, logger: logger)
-                    return .expired(expired.action)
+                    return .expired(expired.action, seq: expired.seq)
                 }
                 guard let target = change.transition.target(from: current.status) else {
                     throw StoreError.illegalTransition(current: current)
@@ -200,21 +194,23 @@ public final class PostgresActionStore: ActionStore {
                 let applied = try await Self.apply(change.transition, to: current, target: target, actor: change.actor,
                                                    reason: change.reason, meta: change.meta, now: change.now,
                                                    conn: conn, logger: logger)
-                try await Self.notify(channel, seq: applied.seq, conn: conn, logger: logger)
-                return .applied(applied.action)
+                return .applied(applied.action, seq: applied.seq)
             }
         }
         switch outcome {
-        case .applied(let action): return action
-        case .expired(let action): throw StoreError.illegalTransition(current: action)
+        case .applied(let action, let seq):
+            ringDoorbell(seq)
+            return action
+        case .expired(let action, let seq):
+            ringDoorbell(seq)
+            throw StoreError.illegalTransition(current: action)
         }
     }
 
     public func expireDue(now: Date, limit: Int) async throws -> [Action] {
         guard limit > 0 else { return [] }
-        return try await perform { [client, logger, notificationChannel] in
-            let channel = notificationChannel
-            return try await client.withTransaction(logger: logger) { conn -> [Action] in
+        let (expired, maxSeq) = try await perform { [client, logger] in
+            try await client.withTransaction(logger: logger) { conn -> ([Action], Int64?) in
                 var due: [Action] = []
                 let rows = try await conn.query("""
                     SELECT \(unescaped: PostgresRows.actionColumns) FROM actions
@@ -231,10 +227,11 @@ public final class PostgresActionStore: ActionStore {
                     expired.append(applied.action)
                     maxSeq = max(maxSeq ?? applied.seq, applied.seq)
                 }
-                if let maxSeq { try await Self.notify(channel, seq: maxSeq, conn: conn, logger: logger) }
-                return expired
+                return (expired, maxSeq)
             }
         }
+        if let maxSeq { ringDoorbell(maxSeq) }
+        return expired
     }
 
     /// Appends the transition's event (chained to the locked row's last hash) and updates the

@@ -284,11 +284,11 @@ struct SQLiteLedgerSession: LedgerSealingSession {
         }
     }
 
-    func unsealedCandidates(limit: Int) async throws -> [LedgerCandidate] {
+    func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
         try await store.read { conn in
             try await SQLiteActionStore.candidates(conn, """
-                WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT ?
-                """, [SQLiteRows.integer(limit)])
+                WHERE e.seq > ? AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT ?
+                """, [SQLiteRows.integer(afterSeq), SQLiteRows.integer(limit)])
         }
     }
 

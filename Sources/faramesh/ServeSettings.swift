@@ -87,6 +87,10 @@ enum ServeSettings {
             c.eventStream.maxClients = n
         }
         if let d = try source.duration(flag: nil, ["FARAMESH_SSE_HEARTBEAT"]) { c.eventStream.heartbeat = d }
+        if let n = try source.int(flag: nil, ["FARAMESH_SSE_CLIENT_BUFFER"]) {
+            guard n >= 1 else { throw SettingsError.invalid("FARAMESH_SSE_CLIENT_BUFFER", String(n), "a positive number") }
+            c.eventStream.clientBuffer = n
+        }
         c.runtimeVersion = runtimeVersion
 
         let allowRemote = try source.bool(flag: o.allowUnauthenticatedRemote ? true : nil, ["FARAMESH_ALLOW_UNAUTHENTICATED_REMOTE"]) ?? false

@@ -111,7 +111,8 @@ struct VerifiedCheckpoint: Sendable, Equatable {
 
     init(checkpoint: LedgerCheckpoint, verifiedAt: Date) {
         treeSize = checkpoint.treeSize; rootHash = checkpoint.rootHash; chainHash = checkpoint.chainHash
-        keyID = checkpoint.keyID; self.verifiedAt = verifiedAt
+        keyID = checkpoint.keyID
+        self.verifiedAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(verifiedAt))
     }
 
     static func load(_ path: String) throws -> VerifiedCheckpoint? {

@@ -59,7 +59,9 @@ private struct FlakySession: LedgerSealingSession {
     func candidates(afterSeq: Int64, holes: [Int64], limit: Int) async throws -> [LedgerCandidate] {
         try await base.candidates(afterSeq: afterSeq, holes: holes, limit: limit)
     }
-    func unsealedCandidates(limit: Int) async throws -> [LedgerCandidate] { try await base.unsealedCandidates(limit: limit) }
+    func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
+        try await base.unsealedCandidates(afterSeq: afterSeq, limit: limit)
+    }
     func registerKey(_ key: LedgerPublicKey, at date: Date) async throws { try await base.registerKey(key, at: date) }
 
     func append(_ rows: [LedgerRecord], checkpoint: LedgerCheckpoint?, expectedSize: Int64) async throws {

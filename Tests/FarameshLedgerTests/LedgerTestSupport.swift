@@ -137,6 +137,23 @@ final class LedgerDB: Sendable {
         }
     }
 
+    /// Runs one raw SQL statement as is.
+    func execute(_ statement: String) async throws {
+        switch backend {
+        case .postgres:
+            guard let store = store as? PostgresActionStore else { return }
+            try await store.client.withConnection { conn in
+                for try await _ in try await conn.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger) {}
+            }
+        case .sqlite:
+            guard let store = store as? SQLiteActionStore else { return }
+            try await store.write { conn -> (Void, Int64?) in
+                try await SQLiteRunner.execute(conn, statement)
+                return ((), nil)
+            }
+        }
+    }
+
     /// A single integer from raw SQL.
     func integer(_ sql: String) async throws -> Int64 {
         switch backend {
@@ -245,8 +262,11 @@ enum Sealing {
     static func waitUntilSealed(_ store: any ActionStore, timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
+            // Head, then unsealed events, then head again: a batch sealed in between shows up as a change.
+            let before = try await store.ledgerHead()
+            let unsealed = try await store.unsealedEvents(limit: 1)
             let head = try await store.ledgerHead()
-            if try await store.unsealedEvents(limit: 1).isEmpty, head.size > 0, head.latestCheckpoint?.treeSize == head.size {
+            if unsealed.isEmpty, head.size > 0, head.size == before.size, head.latestCheckpoint?.treeSize == head.size {
                 return
             }
             try await Task.sleep(for: .milliseconds(20))

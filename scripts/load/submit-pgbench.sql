@@ -1,5 +1,5 @@
--- The SQL of one durable POST /v1/actions, for pgbench: one action row + two event rows + the
--- live-update doorbell, in one transaction (what PostgresActionStore.submit sends).
+-- The SQL of one durable POST /v1/actions, for pgbench: one action row + two event rows in one
+-- transaction, then the live-update doorbell (what PostgresActionStore.submit sends).
 \set n random(1, 1000000000)
 BEGIN;
 INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision,
@@ -15,5 +15,6 @@ WITH ins AS (INSERT INTO action_events (id, action_id, event_type, meta_json, ac
 VALUES (gen_random_uuid(), :a_id, 'created', '{"decision":"allow","risk_level":"low"}', 'load-agent', now(), NULL, md5('c' || :n::text) || md5('d' || :n::text)),
        (gen_random_uuid(), :a_id, 'decision_made', '{"decision":"allow","outcome":"EXECUTE","reason":"Allow HTTP GET requests","reason_code":"POLICY_ALLOW","risk_level":"low"}', 'load-agent', now(), md5('c' || :n::text) || md5('d' || :n::text), md5('e' || :n::text) || md5('f' || :n::text))
 RETURNING seq) SELECT max(seq) AS seq FROM ins \gset s_
-SELECT pg_notify('faramesh_events', :s_seq::text);
 COMMIT;
+-- The doorbell is rung after the commit (see PostgresCommitDoorbell).
+SELECT pg_notify('faramesh_events', :s_seq::text);

@@ -215,7 +215,7 @@ class Nginx:
     def __init__(self, cluster, ports):
         self.cluster = cluster
         self.port = free_port()
-        self.dir = os.path.join(cluster.workdir, "nginx")
+        self.dir = os.path.join(cluster.workdir, f"nginx-{self.port}")
         os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
         self.conf = os.path.join(self.dir, "nginx.conf")
         self.write(ports)

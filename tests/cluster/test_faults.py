@@ -3,6 +3,7 @@ a replica started while PostgreSQL is down. Each checks that no acknowledged act
 lost, no chain breaks, and the cluster serves again afterwards."""
 import signal
 import socket
+import threading
 import time
 
 from cluster import (ADMIN_TOKEN, Cluster, EventStream, Replica, SubmitLoad, request, submit, wait_until)
@@ -12,10 +13,27 @@ def head(c):
     return int(c.pg.sql("SELECT coalesce(max(seq), 0) FROM action_events")[0])
 
 
+def settle(c, quiet=2.0, timeout=30):
+    """Waits until no event has been committed for `quiet` seconds. A request that answered 503
+    during an outage may still commit once the database is back (the client retried it under
+    the same Idempotency-Key, so it is never duplicated); checks must start after such stragglers."""
+    last = (head(c), time.monotonic())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = head(c)
+        if now != last[0]:
+            last = (now, time.monotonic())
+        elif time.monotonic() - last[1] >= quiet:
+            return
+    raise AssertionError("events kept being committed after the load stopped")
+
+
 def check_nothing_lost(c, acked, stream, start, failures=None):
     """Every acknowledged action is stored once under its key; the stream saw every committed
     event after `start` exactly once and in order; every chain verifies."""
     assert acked, "the load made no progress"
+    settle(c)
     print(f"\n  acknowledged {len(acked)} submits; retried failures {failures}; "
           f"stream connections {stream.connections}")
     rows = c.pg.sql("SELECT idempotency_key || ' ' || id FROM actions WHERE idempotency_key LIKE 'load-%'")
@@ -155,5 +173,50 @@ def test_replica_started_while_postgres_is_down_recovers_by_itself():
         assert stream.wait_for(2) == [start + 1, start + 2]
         stream.close()
         c.verify_log()
+    finally:
+        c.close()
+
+
+def test_stuck_client_is_disconnected_without_delaying_others():
+    c = Cluster(replicas=1, nginx=False, extra_env={"FARAMESH_SSE_CLIENT_BUFFER": "20"})
+    try:
+        port = c.replicas[0].port
+        start = head(c)
+        # A client that stops reading right after the response head, with a tiny receive buffer.
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect(("127.0.0.1", port))
+        stuck.sendall(f"GET /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n\r\n".encode())
+        assert stuck.recv(64).startswith(b"HTTP/1.1 200")
+        reader = EventStream(port, last_event_id=start)
+        reader.start()
+        assert reader.connected.wait(10)
+
+        def burst(n):
+            for _ in range(n):
+                assert submit(port).status == 200
+        threads = [threading.Thread(target=burst, args=(100,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        reader.wait_for(800, timeout=60)
+        assert reader.seqs() == [s for s in c.all_seqs() if s > start]
+        metrics = request(port, "GET", "/metrics").body.decode()
+        assert 'faramesh_sse_disconnects_total{reason="too_slow"} 1' in metrics, \
+            [m for m in metrics.splitlines() if "sse_" in m]
+        # The server closed the stuck connection: draining it ends in EOF (or a reset).
+        stuck.settimeout(10)
+        received = 0
+        try:
+            while True:
+                data = stuck.recv(65536)
+                if not data:
+                    break
+                received += len(data)
+        except ConnectionResetError:
+            pass
+        assert received < 800 * 600, "the stuck client was sent everything"
+        reader.close()
     finally:
         c.close()

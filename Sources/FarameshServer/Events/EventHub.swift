@@ -6,8 +6,11 @@ import Synchronization
 /// Limits and timings of the live event stream.
 public struct EventHubConfiguration: Sendable, Hashable {
     /// Heartbeat comment interval on idle streams (keeps proxies from closing them; also how
-    /// soon a vanished client is noticed at the latest). Also the hub's safety-net poll.
+    /// soon a vanished client is noticed at the latest).
     public var heartbeat: Duration
+    /// Safety-net read of the feed when no doorbell rang (a notification lost with a replica
+    /// that died right after its commit is caught up within this).
+    public var pollInterval: Duration
     /// Open streams per replica; more are refused with 503 (there is no per-address cap).
     public var maxClients: Int
     /// Frames queued for one client before it counts as too slow and is disconnected.
@@ -21,10 +24,11 @@ public struct EventHubConfiguration: Sendable, Hashable {
     /// How long a new stream waits for a starting hub before answering 503.
     public var startWait: Duration
 
-    public init(heartbeat: Duration = .seconds(15), maxClients: Int = 10_000, clientBuffer: Int = 1_000,
-                replayCapacity: Int = 10_000, readBatch: Int = 500, gapGrace: Duration = .milliseconds(50),
-                startWait: Duration = .seconds(5)) {
+    public init(heartbeat: Duration = .seconds(15), pollInterval: Duration = .seconds(1), maxClients: Int = 10_000,
+                clientBuffer: Int = 1_000, replayCapacity: Int = 10_000, readBatch: Int = 500,
+                gapGrace: Duration = .milliseconds(50), startWait: Duration = .seconds(5)) {
         self.heartbeat = heartbeat
+        self.pollInterval = pollInterval
         self.maxClients = maxClients
         self.clientBuffer = clientBuffer
         self.replayCapacity = replayCapacity
@@ -38,8 +42,8 @@ public struct EventHubConfiguration: Sendable, Hashable {
 ///
 /// One task follows the store's commit doorbell (PostgreSQL LISTEN on a dedicated connection,
 /// re-established with backoff); another reads the feed's stable prefix whenever the doorbell
-/// rings, on every heartbeat tick (a safety net for lost notifications), and at once after
-/// each (re)connect (catch-up). Frames are encoded once and offered to every subscriber
+/// rings, every `pollInterval` without one (a safety net for lost notifications), and at once
+/// after each (re)connect (catch-up). Frames are encoded once and offered to every subscriber
 /// without waiting for any. `/ready` is false until the hub has started and whenever the
 /// doorbell is disconnected.
 public final class EventHub: Service, Sendable {
@@ -166,7 +170,6 @@ public final class EventHub: Service, Sendable {
             }
             let subscribers = self.state.withLock { Array($0.subscribers.values) }
             for subscriber in subscribers { subscriber.heartbeat() }
-            self.wake.ring()
         }
     }
 
@@ -215,7 +218,7 @@ public final class EventHub: Service, Sendable {
                 failures = 0
                 self.metrics.setFeedHeld(next.hold != nil)
                 // While a gap is open nothing may ring when it resolves (a rollback): poll soon.
-                await self.wake.wait(upTo: next.hold != nil ? .milliseconds(20) : self.configuration.heartbeat)
+                await self.wake.wait(upTo: next.hold != nil ? .milliseconds(20) : self.configuration.pollInterval)
             } catch {
                 if Task.isCancelled { return }
                 failures += 1

@@ -81,16 +81,27 @@ public struct LedgerSealer: Service {
         var sealer = SealerState(state: state, now: ContinuousClock.now)
         let clock = ContinuousClock()
         var nextSweep = clock.now
+        /// While a sweep runs: the seq it has read up to (a sweep is a cursor, so reading a
+        /// large backlog stays linear).
+        var sweepCursor: Int64?
         while !Task.isCancelled {
             let shuttingDown = Task.isShuttingDownGracefully
             let started = clock.now
             let room = configuration.checkpointEvery - Int(sealer.builder.size - sealer.lastCheckpointSize)
             let limit = max(1, min(configuration.batchSize, room))
-            let sweeping = started >= nextSweep
-            let candidates = sweeping
-                ? try await session.unsealedCandidates(limit: limit)
-                : try await session.candidates(afterSeq: sealer.maxSeq, holes: sealer.holeSeqs(limit: 500), limit: limit)
-            if sweeping && candidates.count < limit { nextSweep = started + configuration.fullSweepInterval }
+            if sweepCursor == nil && started >= nextSweep { sweepCursor = 0 }
+            let candidates: [LedgerCandidate]
+            if let cursor = sweepCursor {
+                candidates = try await session.unsealedCandidates(afterSeq: cursor, limit: limit)
+                if candidates.count < limit {
+                    sweepCursor = nil
+                    nextSweep = started + configuration.fullSweepInterval
+                } else {
+                    sweepCursor = candidates.last?.seq ?? cursor
+                }
+            } else {
+                candidates = try await session.candidates(afterSeq: sealer.maxSeq, holes: sealer.holeSeqs(limit: 500), limit: limit)
+            }
 
             let sealedAt = Date()
             var next = sealer
