@@ -15,7 +15,9 @@ struct CLIStandaloneTests {
         for command in [["list"], ["get", "abcdef01"], ["approve", "abcdef01"], ["tail"], ["--json", "explain", "abcdef01"]] {
             let result = try await CLI.run(command + ["--port", String(port)], directory: directory)
             #expect(result.status == 1, "\(command): \(result)")
-            #expect(result.duration < .seconds(3), "\(command): \(result)")
+            // The CLI gives up after its 2 s connect timeout at most (refused: at once). The bound has
+            // slack for process start-up on a loaded CI machine; a hang would take far longer.
+            #expect(result.duration < .seconds(10), "\(command): \(result)")
             #expect(result.stdout.isEmpty || command == ["tail"])
             #expect(result.stderr.contains("Error: cannot reach faramesh at http://127.0.0.1:\(port) (connection refused)"), "\(result)")
             #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count == 1)

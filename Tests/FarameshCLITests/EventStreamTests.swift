@@ -172,6 +172,7 @@ struct EventStreamTests {
         }
         let message = String(describing: try #require(error))
         #expect(message == "cannot reach faramesh at http://127.0.0.1:\(port) (connection refused)")
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Refused connections fail at once; slack for a loaded CI machine (a retry loop would never end).
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }

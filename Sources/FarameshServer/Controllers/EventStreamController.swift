@@ -80,16 +80,17 @@ struct EventStreamController: Sendable {
                 }
             }
         } catch {
-            // Too slow (possibly stuck on a full socket) or gone: drop the connection.
-            hub.metrics.recordDisconnect(subscriber.closeReason == .tooSlow ? .tooSlow : .clientGone)
+            // Too slow (possibly stuck on a full socket; the hub counted it) or gone: drop the connection.
+            if subscriber.closeReason == nil { hub.metrics.recordDisconnect(.clientGone) }
             throw error
         }
-        hub.metrics.recordDisconnect(subscriber.closeReason == .tooSlow ? .tooSlow : .shutdown)
         if subscriber.closeReason == .tooSlow { throw StreamScope.Closed() }
+        hub.metrics.recordDisconnect(.shutdown)
         try await writer.finish(nil)
     }
 
-    /// The write loop: resume backlog (store, then memory), then live frames and heartbeats.
+    /// The write loop: the resume backlog older than the hub's buffer (from the store), then
+    /// everything from the buffer (recent and live frames) and heartbeats.
     static func pump(_ subscription: EventHub.Subscription, feed: any EventFeed,
                      to writer: inout any ResponseBodyWriter) async throws {
         let subscriber = subscription.subscriber
@@ -103,7 +104,6 @@ struct EventStreamController: Sendable {
                 after = last.event.seq
             }
         }
-        try await Self.write(subscription.replay, filter: subscriber.filter, to: &writer)
         while true {
             switch await subscriber.next() {
             case .frames(let buffer, _):

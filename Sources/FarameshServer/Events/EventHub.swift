@@ -13,9 +13,11 @@ public struct EventHubConfiguration: Sendable, Hashable {
     public var pollInterval: Duration
     /// Open streams per replica; more are refused with 503 (there is no per-address cap).
     public var maxClients: Int
-    /// Frames queued for one client before it counts as too slow and is disconnected.
+    /// How many frames a client may fall behind the newest one before it counts as too slow and
+    /// is disconnected (it resumes with Last-Event-ID). Bursts (a caught-up backlog) fit.
     public var clientBuffer: Int
-    /// Recent frames kept in memory so reconnecting clients resume without a database read.
+    /// Recent frames kept in memory, shared by every client: what clients read from, and what
+    /// reconnecting clients resume from without a database read.
     public var replayCapacity: Int
     /// Rows per feed read.
     public var readBatch: Int
@@ -25,7 +27,7 @@ public struct EventHubConfiguration: Sendable, Hashable {
     public var startWait: Duration
 
     public init(heartbeat: Duration = .seconds(15), pollInterval: Duration = .seconds(1), maxClients: Int = 10_000,
-                clientBuffer: Int = 1_000, replayCapacity: Int = 10_000, readBatch: Int = 500,
+                clientBuffer: Int = 10_000, replayCapacity: Int = 10_000, readBatch: Int = 500,
                 gapGrace: Duration = .milliseconds(50), startWait: Duration = .seconds(5)) {
         self.heartbeat = heartbeat
         self.pollInterval = pollInterval
@@ -49,11 +51,18 @@ public struct EventHubConfiguration: Sendable, Hashable {
 public final class EventHub: Service, Sendable {
     /// What `subscribe` hands a new stream.
     struct Subscription: Sendable {
+        /// Reads the buffer from the first frame the client has not seen that is still in memory.
         let subscriber: EventSubscriber
-        /// Read from the store first: events in (after, through], older than the replay buffer.
+        /// Read from the store first: events in (after, through], older than the buffer.
         let catchUp: (after: Int64, through: Int64)?
-        /// Then these recent frames (unfiltered; the writer filters).
-        let replay: [EventFrame]
+    }
+
+    /// A read of the frame buffer.
+    enum Read: Sendable {
+        /// The frames from the position on (possibly none) and the position after them.
+        case frames([EventFrame], next: Int)
+        /// The position is no longer in the buffer.
+        case evicted
     }
 
     enum SubscribeError: Error, Sendable {
@@ -67,10 +76,13 @@ public final class EventHub: Service, Sendable {
         var stopped = false
         var connected = false
         var cursor: Int64 = 0
-        /// Recent frames, oldest first; together they cover every seq in (replayFrom, cursor].
-        var replay: [EventFrame] = []
-        var replayHead = 0
-        var replayFrom: Int64 = 0
+        /// Recent frames, oldest first (live ones from `bufferHead` on); together they cover every
+        /// seq in (bufferFrom, cursor]. Frame `i` of the live part has position `bufferBase + i`.
+        var buffer: [EventFrame] = []
+        var bufferHead = 0
+        var bufferBase = 0
+        var bufferFrom: Int64 = 0
+        var bufferEnd: Int { self.bufferBase + self.buffer.count - self.bufferHead }
         var subscribers: [UInt64: EventSubscriber] = [:]
         var nextID: UInt64 = 0
         var startWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
@@ -237,7 +249,7 @@ public final class EventHub: Service, Sendable {
         let (waiters, connected) = self.state.withLock { state -> ([CheckedContinuation<Void, Never>], Bool) in
             state.started = true
             state.cursor = cursor
-            state.replayFrom = cursor
+            state.bufferFrom = cursor
             defer { state.startWaiters = [:] }
             return (Array(state.startWaiters.values), state.connected)
         }
@@ -246,41 +258,58 @@ public final class EventHub: Service, Sendable {
         self.logger.info("event hub started", metadata: ["cursor": "\(cursor)"])
     }
 
-    /// Encodes `entries` once, remembers them for replay and offers them to every subscriber.
+    /// Encodes `entries` once, appends them to the buffer, wakes the subscribers and drops the
+    /// ones that fell too far behind.
     func deliver(_ entries: [EventFeedEntry], cursor: Int64) {
         let frames = EventFrame.frames(for: entries)
-        let subscribers = self.state.withLock { state -> [EventSubscriber] in
-            if !frames.isEmpty { Self.remember(frames, in: &state, capacity: self.configuration.replayCapacity) }
+        let capacity = max(self.configuration.replayCapacity, self.configuration.clientBuffer)
+        let (subscribers, base, end) = self.state.withLock { state -> ([EventSubscriber], Int, Int) in
+            if !frames.isEmpty { Self.append(frames, to: &state, capacity: capacity) }
             state.cursor = max(state.cursor, cursor)
-            return frames.isEmpty ? [] : Array(state.subscribers.values)
+            return (frames.isEmpty ? [] : Array(state.subscribers.values), state.bufferBase, state.bufferEnd)
         }
         guard !frames.isEmpty else { return }
         self.metrics.recordDelivered(frames)
-        var dropped: [EventSubscriber] = []
-        for subscriber in subscribers where !subscriber.offer(frames) {
-            dropped.append(subscriber)
-        }
-        for subscriber in dropped {
-            self.remove(subscriber)
-            if subscriber.closeReason == .tooSlow {
+        let limit = self.configuration.clientBuffer
+        for subscriber in subscribers {
+            let position = subscriber.position
+            if position < base || end - position > limit {
+                // Also cancels a write stuck on a client that stopped reading.
+                subscriber.close(.tooSlow)
+                self.remove(subscriber)
                 self.metrics.recordDisconnect(.tooSlow)
                 self.logger.info("event stream client too slow; disconnected", metadata: ["subscriber": "\(subscriber.id)"])
+            } else {
+                subscriber.wake()
             }
         }
     }
 
-    private static func remember(_ frames: [EventFrame], in state: inout State, capacity: Int) {
-        state.replay.append(contentsOf: frames)
-        let live = state.replay.count - state.replayHead
+    private static func append(_ frames: [EventFrame], to state: inout State, capacity: Int) {
+        state.buffer.append(contentsOf: frames)
+        let live = state.buffer.count - state.bufferHead
         if live > capacity {
             let evict = live - capacity
-            state.replayFrom = state.replay[state.replayHead + evict - 1].seq
-            state.replayHead += evict
+            state.bufferFrom = state.buffer[state.bufferHead + evict - 1].seq
+            state.bufferHead += evict
+            state.bufferBase += evict
         }
         // Compact once the dead prefix dominates.
-        if state.replayHead > capacity {
-            state.replay.removeFirst(state.replayHead)
-            state.replayHead = 0
+        if state.bufferHead > capacity {
+            state.buffer.removeFirst(state.bufferHead)
+            state.bufferHead = 0
+        }
+    }
+
+    /// Frames from `position` on, at most `limit`.
+    func frames(from position: Int, limit: Int) -> Read {
+        self.state.withLock { state in
+            guard position >= state.bufferBase else { return .evicted }
+            let end = state.bufferEnd
+            guard position < end else { return .frames([], next: position) }
+            let upper = min(end, position + limit)
+            let start = state.bufferHead + (position - state.bufferBase)
+            return .frames(Array(state.buffer[start..<(start + upper - position)]), next: upper)
         }
     }
 
@@ -299,17 +328,20 @@ public final class EventHub: Service, Sendable {
             }
             state.nextID += 1
             let start = lastEventID ?? state.cursor
-            let subscriber = EventSubscriber(id: state.nextID, filter: filter, skipThrough: max(start, state.cursor),
-                                             capacity: self.configuration.clientBuffer)
             var catchUp: (after: Int64, through: Int64)?
-            var replay: [EventFrame] = []
-            if start < state.cursor {
-                if start < state.replayFrom { catchUp = (start, state.replayFrom) }
-                let from = max(start, state.replayFrom)
-                replay = state.replay[state.replayHead...].filter { $0.seq > from }
+            if start < state.bufferFrom { catchUp = (start, state.bufferFrom) }
+            // The first live frame with a seq above what the client has seen (seqs ascend).
+            let from = max(start, state.bufferFrom)
+            var low = state.bufferHead
+            var high = state.buffer.count
+            while low < high {
+                let mid = (low + high) / 2
+                if state.buffer[mid].seq <= from { low = mid + 1 } else { high = mid }
             }
+            let subscriber = EventSubscriber(id: state.nextID, hub: self, filter: filter, skipThrough: start,
+                                             position: state.bufferBase + (low - state.bufferHead))
             state.subscribers[subscriber.id] = subscriber
-            return .success(Subscription(subscriber: subscriber, catchUp: catchUp, replay: replay))
+            return .success(Subscription(subscriber: subscriber, catchUp: catchUp))
         }
         switch result {
         case .success(let subscription):
