@@ -436,7 +436,7 @@ paths:
           in: path
           required: true
           description: An event id, or a ledger position.
-          schema: {type: string, minLength: 1, maxLength: 64}
+          schema: {type: string, pattern: "^([0-9]{1,18}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"}
         - {name: tree_size, in: query, description: Prove against this checkpoint instead of the newest., schema: {$ref: "#/components/schemas/LedgerSize"}}
       responses:
         "200":

@@ -8,8 +8,8 @@ import Testing
 
 /// Sealing and verification figures. Small by default (a CI smoke run that still checks the
 /// result verifies); set `FARAMESH_LEDGER_FIGURES_EVENTS` (e.g. 1000000),
-/// `FARAMESH_LEDGER_FIGURES_RATE` (submits/s, default 2000) and `FARAMESH_LEDGER_FIGURES_SECONDS`
-/// for the real figures, preferably with `swift test -c release --filter LedgerFigures`.
+/// `FARAMESH_LEDGER_FIGURES_RATE` (submits/s, default 2000), `FARAMESH_LEDGER_FIGURES_SECONDS`
+/// and `FARAMESH_LEDGER_FIGURES_WRITERS` (concurrent submitters, default 16) for the real figures, preferably with `swift test -c release --filter LedgerFigures`.
 @Suite("Ledger figures", .serialized)
 struct LedgerFiguresTests {
     static func setting(_ name: String, _ fallback: Int) -> Int {
@@ -30,9 +30,9 @@ struct LedgerFiguresTests {
     func lagAtRate(_ backend: Backend) async throws {
         let rate = Self.setting("FARAMESH_LEDGER_FIGURES_RATE", 2000)
         let seconds = Self.setting("FARAMESH_LEDGER_FIGURES_SECONDS", 3)
-        try await LedgerDB.with(backend) { db in
+        let writers = Self.setting("FARAMESH_LEDGER_FIGURES_WRITERS", 16)
+        try await LedgerDB.with(backend, poolSize: writers + 2) { db in
             let key = LedgerSigningKey.generate()
-            let writers = 16
             let submitted = Counter()
             let sealer = LedgerSealer(store: db.store, key: key, configuration: LedgerConfiguration(), logger: Sealing.logger)
             let sealing = Task { try await sealer.run() }

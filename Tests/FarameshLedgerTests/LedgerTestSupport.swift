@@ -56,11 +56,11 @@ final class LedgerDB: Sendable {
     }
 
     /// Runs `body` with a migrated store, then removes the database.
-    static func with(_ backend: Backend, _ body: @Sendable (LedgerDB) async throws -> Void) async throws {
+    static func with(_ backend: Backend, poolSize: Int = 8, _ body: @Sendable (LedgerDB) async throws -> Void) async throws {
         switch backend {
         case .postgres:
             let schema = "faramesh_ledger_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            let store = PostgresActionStore(configuration: try postgresConfiguration(schema: schema), logger: logger)
+            let store = PostgresActionStore(configuration: try postgresConfiguration(schema: schema, poolSize: poolSize), logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.client.run() }
                 var failure: (any Error)?

@@ -167,7 +167,11 @@ def idle(c, count=5000, window=30):
 def main():
     which = sys.argv[1:] or ["fanout", "throughput", "idle"]
     scale = float(os.environ.get("FARAMESH_BENCH_SCALE", "1"))
-    c = Cluster(replicas=3, heartbeat="15s", extra_env={"FARAMESH_LOG_LEVEL": "warning"})
+    env = {"FARAMESH_LOG_LEVEL": "warning"}
+    if os.environ.get("FARAMESH_BENCH_POOL"):
+        env["FARAMESH_DB_POOL_SIZE"] = os.environ["FARAMESH_BENCH_POOL"]
+    print(f"load average before: {os.getloadavg()[0]:.2f}; replica pool size: {env.get('FARAMESH_DB_POOL_SIZE', 'default (16)')}")
+    c = Cluster(replicas=3, heartbeat="15s", extra_env=env)
     try:
         if "fanout" in which:
             fanout(c, per_replica=max(2, int(100 * scale)), seconds=max(3, int(20 * scale)))

@@ -23,12 +23,16 @@ public struct EventHubConfiguration: Sendable, Hashable {
     public var readBatch: Int
     /// How long a gap may stay open before the hub pays for a horizon to resolve it.
     public var gapGrace: Duration
+    /// Least time between two feed reads: under a high commit rate every replica reads batches
+    /// instead of one query per notification (costs at most this much latency).
+    public var minReadInterval: Duration
     /// How long a new stream waits for a starting hub before answering 503.
     public var startWait: Duration
 
     public init(heartbeat: Duration = .seconds(15), pollInterval: Duration = .seconds(1), maxClients: Int = 10_000,
                 clientBuffer: Int = 10_000, replayCapacity: Int = 10_000, readBatch: Int = 500,
-                gapGrace: Duration = .milliseconds(50), startWait: Duration = .seconds(5)) {
+                gapGrace: Duration = .milliseconds(50), minReadInterval: Duration = .milliseconds(2),
+                startWait: Duration = .seconds(5)) {
         self.heartbeat = heartbeat
         self.pollInterval = pollInterval
         self.maxClients = maxClients
@@ -36,6 +40,7 @@ public struct EventHubConfiguration: Sendable, Hashable {
         self.replayCapacity = replayCapacity
         self.readBatch = readBatch
         self.gapGrace = gapGrace
+        self.minReadInterval = minReadInterval
         self.startWait = startWait
     }
 }
@@ -45,9 +50,10 @@ public struct EventHubConfiguration: Sendable, Hashable {
 /// One task follows the store's commit doorbell (PostgreSQL LISTEN on a dedicated connection,
 /// re-established with backoff); another reads the feed's stable prefix whenever the doorbell
 /// rings, every `pollInterval` without one (a safety net for lost notifications), and at once
-/// after each (re)connect (catch-up). Frames are encoded once and offered to every subscriber
-/// without waiting for any. `/ready` is false until the hub has started and whenever the
-/// doorbell is disconnected.
+/// after each (re)connect (catch-up). Frames are encoded once into a shared buffer; each
+/// subscriber only holds a position in it, so the hub never waits for a client, a burst costs
+/// no per-client copies, and a client too far behind is disconnected. `/ready` is false until
+/// the hub has started and whenever the doorbell is disconnected.
 public final class EventHub: Service, Sendable {
     /// What `subscribe` hands a new stream.
     struct Subscription: Sendable {
@@ -188,6 +194,7 @@ public final class EventHub: Service, Sendable {
     private func readLoop() async {
         var position: EventFeedPosition?
         var holdSince: ContinuousClock.Instant?
+        var lastRead: ContinuousClock.Instant?
         var failures = 0
         while self.waitForMigrations && !self.readiness.migrationsKnownCurrent {
             do {
@@ -205,6 +212,10 @@ public final class EventHub: Service, Sendable {
                     failures = 0
                     continue
                 }
+                if let last = lastRead, ContinuousClock.now - last < self.configuration.minReadInterval {
+                    try await Task.sleep(until: last + self.configuration.minReadInterval)
+                }
+                lastRead = ContinuousClock.now
                 var next = current
                 while true {
                     let batch = try await self.feed.stableEvents(after: next, limit: self.configuration.readBatch)

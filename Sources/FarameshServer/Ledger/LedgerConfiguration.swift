@@ -32,7 +32,7 @@ public struct LedgerConfiguration: Sendable, Hashable {
     public var fullSweepInterval: Duration
 
     public init(sealerEnabled: Bool = true, keySource: KeySource = .ephemeral, checkpointEvery: Int = 1000,
-                checkpointInterval: Duration = .seconds(5), pollInterval: Duration = .milliseconds(200),
+                checkpointInterval: Duration = .seconds(5), pollInterval: Duration = .milliseconds(100),
                 batchSize: Int = 1000, roleRetryInterval: Duration = .seconds(1),
                 fullSweepInterval: Duration = .seconds(300)) {
         self.sealerEnabled = sealerEnabled

@@ -89,7 +89,8 @@ struct LedgerController: Sendable {
                 throw APIError(.notFound, .notFound, "No checkpoint has tree size \(size)")
             }
             guard found.treeSize > entry.record.position else {
-                throw APIError.validation(WireValidationError(field: "tree_size", message: "the checkpoint does not cover position \(entry.record.position)"))
+                // No such proof exists (the checkpoint predates the event): a missing resource.
+                throw APIError(.notFound, .notFound, "The checkpoint of tree size \(size) does not cover position \(entry.record.position)")
             }
             checkpoint = found
         } else {
@@ -122,9 +123,10 @@ struct LedgerController: Sendable {
             guard let latest = head.latestCheckpoint else { throw Self.notYetCheckpointed("The ledger") }
             to = latest.treeSize
         }
-        guard from <= to else { throw APIError.validation(WireValidationError(field: "from", message: "must not exceed to")) }
+        // Ranges the ledger does not have are missing resources (404), not malformed requests.
+        guard from <= to else { throw APIError(.notFound, .notFound, "No consistency proof from tree size \(from) to the smaller \(to)") }
         guard to <= head.size else {
-            throw APIError.validation(WireValidationError(field: "to", message: "the ledger has only \(head.size) positions"))
+            throw APIError(.notFound, .notFound, "The ledger has only \(head.size) positions", headers: [.retryAfter: "1"])
         }
         guard let ranges = MerkleTree.consistencyProofRanges(from: from, to: to),
               let proof = try await self.store.ledgerRangeHashes(ranges),
