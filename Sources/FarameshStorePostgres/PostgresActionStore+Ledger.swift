@@ -7,31 +7,48 @@ import PostgresNIO
 /// The audit ledger over PostgreSQL.
 ///
 /// The sealing role is a session-level advisory lock (`pg_try_advisory_lock`) held by one
-/// pooled connection that the sealer keeps for as long as it has the role. When the replica
+/// pooled connection that the sealer keeps for as long as it has the role. Its key is derived
+/// from the schema (`ledgerLockKey()`): advisory locks are database-wide, and installations in
+/// different schemas of one database each need a sealer of their own. When the replica
 /// dies its session dies, the server releases the lock, and another replica's next attempt gets
 /// it. Every batch is one transaction on that connection that first re-checks (in `pg_locks`)
 /// that this session still holds the lock and that the ledger still has the expected size: even
 /// two sealers by mistake could not write a gap or a duplicate (positions, seqs and event ids
 /// are also unique in the schema).
 extension PostgresActionStore {
-    /// Advisory lock key of the sealing role ("FRMSLEDG" in ASCII).
-    public static let ledgerLockKey: Int64 = 0x4652_4D53_4C45_4447
+    /// The advisory lock key of the sealing role in the current schema: the first 64 bits of
+    /// `md5('faramesh-ledger:' || current_schema())`.
+    static let lockKeyExpression = "('x' || substr(md5('faramesh-ledger:' || current_schema()), 1, 16))::bit(64)::bigint"
+
+    /// The advisory lock key the sealer of this store's schema holds (for monitoring: look it up
+    /// in `pg_locks`).
+    public func ledgerLockKey() async throws -> Int64 {
+        try await perform { [client, logger] in
+            var key: Int64 = 0
+            for try await value in try await client.query(PostgresQuery(unsafeSQL: "SELECT \(Self.lockKeyExpression)"),
+                                                          logger: logger).decode(Int64.self) {
+                key = value
+            }
+            return key
+        }
+    }
 
     public func withLedgerSealingRole<T: Sendable>(
         _ body: @escaping @Sendable (any LedgerSealingSession) async throws -> T
     ) async throws -> T? {
         try await client.withConnection { conn -> T? in
-            let acquired = try await self.perform { [logger] in
-                var got = false
-                for try await flag in try await conn.query(
-                    "SELECT pg_try_advisory_lock(\(Self.ledgerLockKey))", logger: logger
-                ).decode(Bool.self) {
-                    got = flag
+            let acquired = try await self.perform { [logger] () -> Int64? in
+                var key: Int64?
+                let query = PostgresQuery(unsafeSQL: """
+                    SELECT k, pg_try_advisory_lock(k) FROM (SELECT \(Self.lockKeyExpression) AS k) AS lock_key
+                    """)
+                for try await (value, got) in try await conn.query(query, logger: logger).decode((Int64, Bool).self) {
+                    key = got ? value : nil
                 }
-                return got
+                return key
             }
-            guard acquired else { return nil }
-            let session = PostgresLedgerSession(store: self, connection: conn)
+            guard let lockKey = acquired else { return nil }
+            let session = PostgresLedgerSession(store: self, connection: conn, lockKey: lockKey)
             let result: Result<T, any Error>
             do { result = .success(try await body(session)) } catch { result = .failure(error) }
             // Closing the session is the one release that cannot fail to happen: the server drops
@@ -306,9 +323,10 @@ extension PostgresConnection: PostgresQueryRunner {
 struct PostgresLedgerSession: LedgerSealingSession {
     let store: PostgresActionStore
     let connection: PostgresConnection
+    let lockKey: Int64
 
     private var lockHalves: (Int64, Int64) {
-        let key = UInt64(bitPattern: PostgresActionStore.ledgerLockKey)
+        let key = UInt64(bitPattern: lockKey)
         return (Int64(key >> 32), Int64(key & 0xFFFF_FFFF))
     }
 

@@ -115,10 +115,10 @@ struct LedgerSealerTests {
                     // 1. The holder's database session dies in the middle of its work (a crashed
                     //    replica's connection): the lock goes with it, a sealer takes over.
                     let sizeBefore = try await db.store.ledgerHead().size
-                    let low = PostgresActionStore.ledgerLockKey & 0xFFFF_FFFF
+                    let key = UInt64(bitPattern: try await (try #require(db.store as? PostgresActionStore)).ledgerLockKey())
                     let killed = try await db.integer("""
                         SELECT count(pg_terminate_backend(pid)) FROM pg_locks
-                        WHERE locktype = 'advisory' AND objid = \(low) AND granted
+                        WHERE locktype = 'advisory' AND classid = \(key >> 32) AND objid = \(key & 0xFFFF_FFFF) AND granted
                         """)
                     #expect(killed == 1)
                     try await Task.sleep(for: .milliseconds(300))
@@ -188,6 +188,13 @@ struct LedgerSealerTests {
             // Released afterwards.
             let again = try await db.replica { other in try await other.withLedgerSealingRole { _ in 7 } }
             #expect(again == 7)
+            // Another installation (another schema or file) has a role of its own at the same time.
+            try await LedgerDB.with(backend) { elsewhere in
+                let both = try await db.store.withLedgerSealingRole { _ in
+                    try await elsewhere.store.withLedgerSealingRole { _ in 9 }
+                }
+                #expect(both == .some(9))
+            }
         }
     }
 

@@ -61,7 +61,8 @@ import Yams
                 }
                 let list = try #require(response)
                 #expect(list.status == .serviceUnavailable)
-                #expect(listTime < .seconds(4))
+                // 3 s store deadline plus slack for a loaded CI machine; the driver alone waits ~60 s.
+                #expect(listTime < .seconds(10))
                 let error = try ErrorResponse(json: try JSONParser.parse(Array(buffer: list.body)))
                 #expect(error.code == "SERVICE_UNAVAILABLE")
                 #expect(!error.detail.contains("127.0.0.1"), "no internals in error bodies")
@@ -71,7 +72,8 @@ import Yams
                 }
                 let ready = try #require(response)
                 #expect(ready.status == .serviceUnavailable)
-                #expect(readyTime < .seconds(3))
+                // 1 s readiness deadline plus slack for a loaded CI machine.
+                #expect(readyTime < .seconds(8))
                 let checks = try JSONParser.parse(Array(buffer: ready.body))["checks"]
                 #expect(checks?["database"] == .bool(false))
 

@@ -115,20 +115,51 @@ def wrk(port, seconds):
             "errors": int(m.group(6)) + int(m.group(7))}
 
 
+def cpu_groups(c, nginx_procs):
+    """CPU seconds so far of: each replica, all PostgreSQL processes, nginx."""
+    replicas = [proc_stat(r.proc.pid)[0] for r in c.replicas]
+    with open(os.path.join(c.pg.data, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    pg = 0.0
+    for pid in [postmaster] + [int(p) for p in subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True,
+                                                               text=True).stdout.split()]:
+        try:
+            pg += proc_stat(pid)[0]
+        except (OSError, StopIteration):
+            pass
+    ng = 0.0
+    for proc in nginx_procs:
+        for pid in [proc.pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                                                 text=True).stdout.split()]:
+            try:
+                ng += proc_stat(pid)[0]
+            except (OSError, StopIteration):
+                pass
+    return replicas, pg, ng
+
+
 def throughput(c, seconds=15, rounds=2):
     single = Nginx(c, [c.replicas[0].port])
     results = {1: [], 3: []}
     try:
         for _ in range(rounds):
             for n, port in ((3, c.lb), (1, single.port)):
-                results[n].append(wrk(port, seconds))
+                before = cpu_groups(c, [c.nginx.proc, single.proc])
+                run = wrk(port, seconds)
+                after = cpu_groups(c, [c.nginx.proc, single.proc])
+                requests = max(1, run["rps"] * seconds)
+                run["cpu"] = "CPU ms/request: replicas " + "+".join(
+                    f"{(b - a) * 1000 / requests:.2f}" for a, b in zip(before[0], after[0])) + \
+                    f", postgres {(after[1] - before[1]) * 1000 / requests:.2f}, nginx {(after[2] - before[2]) * 1000 / requests:.2f}"
+                results[n].append(run)
     finally:
         single.stop()
     print(f"== submit throughput through nginx (wrk -t2 -c32, {seconds}s x {rounds} rounds each, alternating)")
     for n in (1, 3):
         runs = results[n]
-        print(f"   {n} replica(s): " + ", ".join(f"{r['rps']} req/s (p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
-                                                  f"errors {r['errors']})" for r in runs))
+        for r in runs:
+            print(f"   {n} replica(s): {r['rps']} req/s (p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+                  f"errors {r['errors']}); {r['cpu']}")
     one = sum(r["rps"] for r in results[1]) / rounds
     three = sum(r["rps"] for r in results[3]) / rounds
     print(f"   ratio 3 replicas / 1 replica: {three / one:.2f}")

@@ -31,7 +31,7 @@ public struct EventHubConfiguration: Sendable, Hashable {
 
     public init(heartbeat: Duration = .seconds(15), pollInterval: Duration = .seconds(1), maxClients: Int = 10_000,
                 clientBuffer: Int = 10_000, replayCapacity: Int = 10_000, readBatch: Int = 500,
-                gapGrace: Duration = .milliseconds(50), minReadInterval: Duration = .milliseconds(2),
+                gapGrace: Duration = .milliseconds(50), minReadInterval: Duration = .milliseconds(5),
                 startWait: Duration = .seconds(5)) {
         self.heartbeat = heartbeat
         self.pollInterval = pollInterval
