@@ -273,6 +273,11 @@ struct LedgerVerifier: Sendable {
                 }
             }
         }
+        // Rows that disagreed with the scanned events may have been written during the scan.
+        for id in auditor.actionsToRecheck {
+            guard let action = try await store.action(id: id) else { continue }
+            auditor.recheck(action: action, events: try await store.events(actionID: id))
+        }
         let findings = report.audit.findings
         report.audit = auditor.finish()
         report.audit.findings = findings + report.audit.findings

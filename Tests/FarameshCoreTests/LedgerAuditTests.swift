@@ -130,6 +130,38 @@ struct LedgerAuditTests {
         #expect(!other.publicKey.verifies(checkpoint))
     }
 
+    /// An action submitted (or changed) while verify-log scans: its row is read after its events
+    /// were, so it looks like "no events" or a chain ending elsewhere. Re-reading it clears that;
+    /// a real deletion or a timeline that really disagrees stays a failure.
+    @Test func writesRacingTheScanAreRecheckedNotReported() throws {
+        var (world, ids) = try Self.world()
+        let late = world.addAction()                          // committed after the event scan
+        let lateEvents = world.events.values.filter { $0.actionID == late }.sorted { $0.seq < $1.seq }
+        for event in lateEvents { world.events[event.seq] = nil }
+        var auditor = LedgerAuditor(checkpoints: world.checkpoints, trustedKeys: [world.key.publicKey])
+        let byID = Dictionary(uniqueKeysWithValues: world.events.values.map { ($0.id, $0) })
+        for record in world.records { auditor.add(record, event: byID[record.eventID], request: world.actions[byID[record.eventID]?.actionID ?? UUID()]?.request) }
+        for action in world.actions.values { auditor.check(action: action) }
+        #expect(auditor.actionsToRecheck == [late])
+
+        // Re-read now: the whole timeline is there and ends at the row.
+        var raced = auditor
+        raced.recheck(action: try #require(world.actions[late]), events: lateEvents)
+        let clean = raced.finish()
+        #expect(clean.ok, "\(clean.findings)")
+
+        // Re-read now: still nothing (the events really were deleted).
+        var deleted = auditor
+        deleted.recheck(action: try #require(world.actions[late]), events: [])
+        #expect(Self.failures(deleted.finish(), .deleted).map(\.actionID) == [late])
+
+        // A re-read timeline that does not end at the row keeps the finding.
+        var truncated = auditor
+        truncated.recheck(action: try #require(world.actions[late]), events: Array(lateEvents.dropLast()))
+        #expect(!truncated.finish().ok)
+        _ = ids
+    }
+
     static func failures(_ report: LedgerAuditor.Report, _ kind: LedgerFinding.Kind) -> [LedgerFinding] {
         report.failures.filter { $0.kind == kind }
     }

@@ -68,6 +68,9 @@ public struct LedgerAuditor: Sendable {
     private var tracker: ActionChainTracker
     private var missingByAction: [UUID: [Int64]] = [:]
     private var seenActionRows = Set<UUID>()
+    /// Row-level findings that a write racing the scan can also cause (the action row read after
+    /// its events, or updated in between). They count only if `recheck` does not clear them.
+    private var raceSuspects: [UUID: [LedgerFinding]] = [:]
     private var rootMismatches = 0
     /// When the rows right after each checkpoint (and the first row) were sealed: the start of
     /// an unsigned tail.
@@ -255,18 +258,42 @@ public struct LedgerAuditor: Sendable {
         func finding(_ kind: LedgerFinding.Kind, _ detail: String) {
             report.findings.append(LedgerFinding(kind, actionID: action.id, detail: detail))
         }
+        func suspect(_ kind: LedgerFinding.Kind, _ detail: String) {
+            raceSuspects[action.id, default: []].append(LedgerFinding(kind, actionID: action.id, detail: detail))
+        }
         guard let state = tracker.state(action.id) else {
-            if !tracker.partial { finding(.deleted, "the action has no events (its events were deleted)") }
+            if !tracker.partial { suspect(.deleted, "the action has no events (its events were deleted)") }
             return
         }
         if missingByAction[action.id] == nil, state.lastHash != action.lastEventHash {
-            finding(.chain, "the newest event's record_hash does not match the action row's last_event_hash (events deleted at the end, or appended)")
+            suspect(.chain, "the newest event's record_hash does not match the action row's last_event_hash (events deleted at the end, or appended)")
         }
         if RequestHash.compute(action.request) != action.requestHash {
             finding(.edited, "the action row's agent, tool, operation, params or context no longer match its request_hash")
         } else if let sealed = state.requestHash, sealed != action.requestHash {
             finding(.edited, "the action row's request_hash differs from the one recorded in its decision_made event")
         }
+    }
+
+    /// Actions whose row disagreed with the events scanned before it. An action submitted or
+    /// changed while the scan ran looks like that too, so the caller re-reads each one (its row
+    /// and its whole timeline, now) and passes them to `recheck`.
+    public var actionsToRecheck: [UUID] { raceSuspects.keys.sorted { $0.uuidString < $1.uuidString } }
+
+    /// Clears the suspected findings of `action` when its timeline, read after the scan, is an
+    /// intact chain that starts with `created` and ends at the row's `last_event_hash`: the
+    /// disagreement was a concurrent write. Otherwise they stand. Ledger findings are not touched.
+    public mutating func recheck(action: Action, events: [ActionEvent]) {
+        guard raceSuspects[action.id] != nil else { return }
+        if Self.consistent(action: action, events: events) { raceSuspects[action.id] = nil }
+    }
+
+    static func consistent(action: Action, events: [ActionEvent]) -> Bool {
+        guard let first = events.first, first.type == .created,
+              events.allSatisfy({ $0.actionID == action.id }),
+              case .valid = EventChain.verify(events)
+        else { return false }
+        return events.last?.recordHash == action.lastEventHash
     }
 
     /// Actions with sealed events whose row is gone entirely.
@@ -288,6 +315,8 @@ public struct LedgerAuditor: Sendable {
     /// Ends the check. `ledgerSize` is the size the store reports (rows past the last one
     /// read, if any, were not checked).
     public mutating func finish() -> Report {
+        for id in actionsToRecheck { report.findings.append(contentsOf: raceSuspects[id] ?? []) }
+        raceSuspects = [:]
         let size = nextPosition
         report.size = size
         for treeSize in sortedSizes where treeSize > size {
