@@ -10,7 +10,7 @@ bin="$1"
 venv="${FARAMESH_E2E_VENV:-.venv-e2e}"
 if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c 'import faramesh, schemathesis' 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check faramesh-sdk==0.3.3 pytest requests schemathesis
+  "$venv/bin/pip" install -q --disable-pip-version-check faramesh-sdk==0.3.3 pytest requests schemathesis==4.32.5
 fi
 
 # A fresh database for this run.
@@ -65,6 +65,7 @@ echo "--> schemathesis against /openapi.yaml"
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
   --url "http://127.0.0.1:$port" \
   -H "Authorization: Bearer $admin_token" \
+  --exclude-path /v1/events \
   --checks all --max-examples "${FARAMESH_SCHEMATHESIS_EXAMPLES:-25}" \
   --request-timeout 10 --suppress-health-check all
 

@@ -70,6 +70,7 @@ tags:
   - name: actions
   - name: gate
   - name: policy
+  - name: events
   - name: ledger
     description: |
       The tamper-evident audit ledger: every event gets a gap-free position in an RFC 6962 Merkle
@@ -351,6 +352,38 @@ paths:
         "404": {$ref: "#/components/responses/NotFound"}
         "409": {$ref: "#/components/responses/Conflict"}
         "413": {$ref: "#/components/responses/TooLarge"}
+        "422": {$ref: "#/components/responses/Invalid"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/events:
+    get:
+      tags: [events]
+      operationId: streamEvents
+      summary: Live updates as Server-Sent Events (every event type, on any replica).
+      description: |
+        A `text/event-stream` that stays open. Each frame is `id: <event seq>` plus one `data:`
+        line holding `{"type": "action.<event_type>", "data": {...}, "timestamp": "..."}`, where
+        `data` has `id, status, decision, agent_id, tool, operation, reason, risk_level` and the
+        event's `seq`, `event_type`, `event_id`, `actor`, `meta` and `created_at`. Heartbeat comments (`: ping`) keep
+        proxies from closing an idle stream. Resume after a disconnect with the `Last-Event-ID`
+        header (or `last_event_id`): every event after that id is sent, none twice, on any
+        replica. A client that falls too far behind is disconnected and should resume. Filters
+        take comma-separated lists (up to 50 values each) and match any of their values.
+      parameters:
+        - {name: agent_id, in: query, schema: {type: string}, description: "Agent ids (comma-separated)."}
+        - {name: tool, in: query, schema: {type: string}, description: "Tools (comma-separated)."}
+        - {name: status, in: query, schema: {type: string}, description: "Action statuses right after the event (comma-separated)."}
+        - {name: event_type, in: query, schema: {type: string}, description: "Event types (comma-separated)."}
+        - {name: action_id, in: query, schema: {type: string}, description: "Full action ids (comma-separated)."}
+        - {name: last_event_id, in: query, schema: {type: string, pattern: "^[0-9]{1,19}$"}, description: "Resume after this event id (the header wins)."}
+        - {name: Last-Event-ID, in: header, schema: {type: string, pattern: "^[0-9]{1,19}$"}, description: "Resume after this event id."}
+      responses:
+        "200":
+          description: The stream (ends when the client leaves, falls behind, or the replica shuts down).
+          content:
+            text/event-stream:
+              schema: {type: string}
+        "401": {$ref: "#/components/responses/Unauthorized"}
         "422": {$ref: "#/components/responses/Invalid"}
         "500": {$ref: "#/components/responses/Internal"}
         "503": {$ref: "#/components/responses/Unavailable"}

@@ -1,4 +1,5 @@
 import FarameshCore
+import FarameshStore
 public import Prometheus
 import Synchronization
 
@@ -6,8 +7,8 @@ import Synchronization
 /// has its own). Label sets are bounded: routes are the router's templates, reason codes a
 /// closed enum.
 ///
-/// Not exported: database pool usage. `ActionStore` does not expose pool statistics, so there is
-/// nothing honest to report.
+/// Database pool use is what the store counts itself (`DatabaseUsage`): PostgresNIO's pool
+/// exposes no statistics, but every store call holds or waits for exactly one connection.
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
 
@@ -39,6 +40,8 @@ public final class ServerMetrics: Sendable {
     private let expiredApprovals: Counter
     /// Actions currently waiting for a human (refreshed by the expiry sweeper).
     public let pendingApprovals: Gauge
+    private let databaseOperations: Gauge
+    private let databaseConnectionLimit: Gauge
     private let submissions: [ActionStatus: Counter]
 
     static let httpBuckets: [Duration] = [
@@ -95,6 +98,11 @@ public final class ServerMetrics: Sendable {
                 help: "Pending approvals that passed their deadline and were expired by the sweeper."))
         self.pendingApprovals = registry.makeGauge(descriptor: Self.descriptor(
             "pending_approvals", unit: "", help: "Actions waiting for a human decision (refreshed by the expiry sweeper)."))
+        self.databaseOperations = registry.makeGauge(descriptor: Self.descriptor(
+            "db_operations_in_flight", unit: "",
+            help: "Database calls holding or waiting for a pooled connection; above faramesh_db_pool_connections_max means callers queue."))
+        self.databaseConnectionLimit = registry.makeGauge(descriptor: Self.descriptor(
+            "db_pool_connections_max", unit: "", help: "Most connections the store opens for calls (pool size)."))
         var submissions: [ActionStatus: Counter] = [:]
         for status in [ActionStatus.allowed, .denied, .pendingApproval] {
             submissions[status] = registry.makeCounter(
@@ -157,6 +165,12 @@ public final class ServerMetrics: Sendable {
 
     public func recordExpired(count: Int) {
         if count > 0 { self.expiredApprovals.increment(by: Int64(count)) }
+    }
+
+    /// Refreshed on every scrape.
+    public func recordDatabaseUsage(_ usage: DatabaseUsage) {
+        self.databaseOperations.set(Double(usage.operationsInFlight))
+        self.databaseConnectionLimit.set(Double(usage.connectionLimit))
     }
 
     /// Prometheus text exposition (format 0.0.4).

@@ -14,6 +14,8 @@ public protocol ActionStore: LedgerStore {
     func migrationsCurrent() async throws -> Bool
     /// Cheap round trip for readiness.
     func ping() async throws
+    /// Calls in flight against the connection limit (no I/O).
+    var databaseUsage: DatabaseUsage { get }
 
     /// Inserts a new action with its first events (already chained by `EventChain`).
     /// With an idempotency key: the same key and request hash returns the stored action

@@ -25,12 +25,17 @@ public final class PostgresActionStore: ActionStore {
     let logger: Logger
     private let migrator: PostgresMigrator?
     private let isShutDown = Atomic<Bool>(false)
+    private let inFlight = Atomic<Int>(0)
+    /// The client's `maximumConnections`.
+    public let connectionLimit: Int
 
-    /// Uses a client created and run by the caller.
-    public init(client: PostgresClient, timeouts: PostgresTimeouts = PostgresTimeouts(),
+    /// Uses a client created and run by the caller, configured with at most `connectionLimit`
+    /// connections.
+    public init(client: PostgresClient, connectionLimit: Int, timeouts: PostgresTimeouts = PostgresTimeouts(),
                 notificationChannel: String = PostgresActionStore.defaultNotificationChannel,
                 logger: Logger = Logger(label: "faramesh.store.postgres")) {
         self.client = client
+        self.connectionLimit = connectionLimit
         self.timeouts = timeouts
         self.notificationChannel = notificationChannel
         self.logger = logger
@@ -42,7 +47,8 @@ public final class PostgresActionStore: ActionStore {
                             notificationChannel: String = PostgresActionStore.defaultNotificationChannel,
                             logger: Logger = Logger(label: "faramesh.store.postgres")) {
         let client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
-        self.init(client: client, timeouts: configuration.timeouts, notificationChannel: notificationChannel, logger: logger)
+        self.init(client: client, connectionLimit: configuration.poolSize, timeouts: configuration.timeouts,
+                  notificationChannel: notificationChannel, logger: logger)
     }
 
     // MARK: migrations and health
@@ -484,10 +490,19 @@ public final class PostgresActionStore: ActionStore {
         guard !isShutDown.load(ordering: .relaxed) else { throw StoreError.unavailable("the store is shut down") }
         let limit = timeout ?? timeouts.operation
         do {
-            return try await Deadline.run(limit, operation)
+            // Counted until the operation really ends (it may outlive a missed deadline).
+            return try await Deadline.run(limit) { [self] in
+                inFlight.wrappingAdd(1, ordering: .relaxed)
+                defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
+                return try await operation()
+            }
         } catch {
             throw mapError(error, limit: limit)
         }
+    }
+
+    public var databaseUsage: DatabaseUsage {
+        DatabaseUsage(operationsInFlight: inFlight.load(ordering: .relaxed), connectionLimit: connectionLimit)
     }
 
     private func mapError(_ error: any Error, limit: Duration) -> any Error {

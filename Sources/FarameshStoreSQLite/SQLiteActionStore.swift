@@ -41,6 +41,7 @@ public final class SQLiteActionStore: ActionStore {
     private let migrator: SQLiteMigrator?
     private let doorbell = EventDoorbell()
     private let isShutDown = Atomic<Bool>(false)
+    private let inFlight = Atomic<Int>(0)
     /// The one shutdown every `shutdown()` call waits for.
     private let closing = Mutex<Task<Void, any Error>?>(nil)
 
@@ -641,10 +642,21 @@ public final class SQLiteActionStore: ActionStore {
         }
         let limit = timeout ?? timeouts.operation
         do {
-            return try await Deadline.run(limit, operation)
+            // Counted until the operation really ends (it may outlive a missed deadline).
+            return try await Deadline.run(limit) { [self] in
+                inFlight.wrappingAdd(1, ordering: .relaxed)
+                defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
+                return try await operation()
+            }
         } catch {
             throw mapError(error, limit: limit)
         }
+    }
+
+    /// The writer plus the read connections (one shared connection in memory).
+    public var databaseUsage: DatabaseUsage {
+        DatabaseUsage(operationsInFlight: inFlight.load(ordering: .relaxed),
+                      connectionLimit: readers === writer ? writer.size : writer.size + readers.size)
     }
 
     private func mapError(_ error: any Error, limit: Duration) -> any Error {

@@ -34,6 +34,8 @@ final class SQLiteConnectionPool: Sendable {
     private let connections: [SQLiteConnection]
     private let state: Mutex<State>
 
+    var size: Int { connections.count }
+
     init(_ connections: [SQLiteConnection]) {
         self.connections = connections
         self.state = Mutex(State(idle: connections.reversed()))

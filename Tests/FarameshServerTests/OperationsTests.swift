@@ -115,6 +115,8 @@ import Yams
             #expect(text.contains("# TYPE faramesh_approval_wait_seconds histogram"))
             #expect(text.contains(#"faramesh_policy_reloads_total{result="failure"} 0"#))
             #expect(text.contains(#"faramesh_actions_submitted_total{status="allowed"} 1"#))
+            #expect(text.contains("faramesh_db_pool_connections_max \(Double(h.store.databaseUsage.connectionLimit))\n"))
+            #expect(text.contains("# TYPE faramesh_db_operations_in_flight gauge"))
             // Every sample family has help text (promtool lints for it).
             for line in text.split(separator: "\n") where line.hasPrefix("# TYPE ") {
                 let name = line.split(separator: " ")[2]

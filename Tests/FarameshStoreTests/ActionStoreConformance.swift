@@ -388,6 +388,10 @@ struct ActionStoreConformance: Sendable {
             #expect(timeline.filter { $0.type == .approved || $0.type == .denied }.count == 1)
             #expect(timeline.count == 3)
             #expect(EventChain.verify(timeline) == .valid(count: 3))
+            // Every call of the race has ended: the pool-use gauge is back at zero.
+            let usage = store.databaseUsage
+            #expect(usage.operationsInFlight == 0)
+            #expect(usage.connectionLimit >= 1)
         }
     }
 

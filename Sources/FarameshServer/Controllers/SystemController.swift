@@ -68,6 +68,7 @@ struct SystemController: Sendable {
     }
 
     @Sendable func metricsText(_ request: Request, context: Context) async throws -> Response {
+        self.metrics.recordDatabaseUsage(self.store.databaseUsage)
         let bytes = self.metrics.exposition()
         return Response(status: .ok,
                         headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .contentLength: String(bytes.count)],

@@ -107,6 +107,7 @@ enum RouteTable {
         (["v1", "actions", ":id", "approval"], ["POST"]),
         (["v1", "actions", ":id", "start"], ["POST"]),
         (["v1", "actions", ":id", "result"], ["POST"]),
+        (["v1", "events"], ["GET"]),
         (["v1", "gate", "decide"], ["POST"]),
         (["v1", "policy", "info"], ["GET"]),
         (["v1", "ledger", "public-key"], ["GET"]),
