@@ -84,6 +84,19 @@ public final class PostgresActionStore: ActionStore {
         var stored = Self.normalized(action)
         if let last = events.last { stored.lastEventHash = last.recordHash }
         let row = stored
+        if idempotencyKey == nil, !events.isEmpty {
+            // The common case in one round trip (an implicit transaction).
+            let statement = Self.submitStatement(row, events: events)
+            let seq = try await perform { [client, logger] in
+                var maxSeq: Int64?
+                for try await seq in try await client.query(statement, logger: logger).decode(Int64.self) {
+                    maxSeq = max(maxSeq ?? seq, seq)
+                }
+                return maxSeq
+            }
+            if let seq { ringDoorbell(seq) }
+            return SubmitResult(action: row, created: true)
+        }
         let (result, seq) = try await perform { [client, logger] in
             try await client.withTransaction(logger: logger) { conn -> (SubmitResult, Int64?) in
                 if let key = idempotencyKey,
@@ -111,6 +124,69 @@ public final class PostgresActionStore: ActionStore {
         }
         if let seq { ringDoorbell(seq) }
         return result
+    }
+
+    /// Submit without an idempotency key as one statement: the action row, then its events. The
+    /// events take their action_id from the inserted row, so the row is written (and the
+    /// transaction has its id) before any event seq is drawn, as the event feed's gap resolution
+    /// requires (see `PostgresActionStore+EventFeed`). Returns the events' seqs.
+    static func submitStatement(_ row: Action, events: [ActionEvent]) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 27 + events.count * 7)
+        binds.append(row.id)
+        binds.append(row.request.agentID)
+        binds.append(row.request.tool)
+        binds.append(row.request.operation)
+        binds.append(StoredJSON.string(row.request.params))
+        binds.append(StoredJSON.string(row.request.context))
+        binds.append(row.status.rawValue)
+        binds.append(row.decision.rawValue)
+        binds.append(row.outcome.rawValue)
+        binds.append(row.reason)
+        binds.append(row.reasonCode.rawValue)
+        binds.append(row.riskLevel.rawValue)
+        binds.append(row.requestHash)
+        binds.append(row.policyHash)
+        binds.append(row.policyVersion)
+        binds.append(row.profileID)
+        binds.append(row.profileVersion)
+        binds.append(row.profileHash)
+        binds.append(row.runtimeVersion)
+        binds.append(row.provenanceID)
+        binds.append(row.approvalToken)
+        binds.append(row.approvalExpiresAt.map(PostgresTimestamp.init))
+        binds.append(String?.none)  // idempotency_key
+        binds.append(PostgresTimestamp(row.createdAt))
+        binds.append(PostgresTimestamp(row.updatedAt))
+        binds.append(row.version)
+        binds.append(row.lastEventHash)
+        let actionColumns = binds.count
+        var rows: [String] = []
+        for event in events {
+            let base = binds.count
+            binds.append(event.id)
+            binds.append(event.type.rawValue)
+            binds.append(StoredJSON.string(event.meta))
+            binds.append(event.actor)
+            binds.append(PostgresTimestamp(event.createdAt))
+            binds.append(event.prevHash)
+            binds.append(event.recordHash)
+            rows.append("(" + (1...7).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+        }
+        let sql = """
+            WITH inserted AS (
+                INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision,
+                    outcome, reason, reason_code, risk_level, request_hash, policy_hash, policy_version, profile_id,
+                    profile_version, profile_hash, runtime_version, provenance_id, approval_token,
+                    approval_expires_at, idempotency_key, created_at, updated_at, version, last_event_hash)
+                VALUES (\((1...actionColumns).map { "$\($0)" }.joined(separator: ", ")))
+                RETURNING id)
+            INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
+            SELECT e.id, inserted.id, e.event_type, e.meta_json, e.actor, e.created_at, e.prev_hash, e.record_hash
+            FROM inserted,
+                (VALUES \(rows.joined(separator: ", "))) AS e (id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
+            RETURNING seq
+            """
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     /// Claims an idempotency key for `action`. Returns nil when the key is new (claimed now), the
