@@ -72,6 +72,32 @@ public enum FarameshApplication {
         metrics: ServerMetrics = ServerMetrics(),
         logger: Logger
     ) async throws {
+        let group: ServiceGroup
+        do {
+            group = try self.serviceGroup(configuration: configuration, store: store, storeServices: storeServices,
+                                          metrics: metrics, logger: logger)
+        } catch {
+            // A bad policy, executors or key file: close the store (SQLite must) before reporting it.
+            try? await store.shutdown()
+            throw error
+        }
+        do {
+            try await group.run()
+        } catch {
+            try? await store.shutdown()
+            throw error
+        }
+        try await store.shutdown()
+    }
+
+    /// Loads the policy, executors and ledger key, builds the app and orders the services.
+    private static func serviceGroup(
+        configuration: ServerConfiguration,
+        store: some ActionStore,
+        storeServices: [any Service],
+        metrics: ServerMetrics,
+        logger: Logger
+    ) throws -> ServiceGroup {
         let policy = try PolicyRuntime(configuration: configuration, metrics: metrics, logger: logger)
         let readiness = Readiness()
         // Live updates: every replica follows the store's commit doorbell and fans out to its SSE clients.
@@ -124,14 +150,7 @@ public enum FarameshApplication {
         let cancellation = min(.seconds(1), grace / 2)
         groupConfiguration.maximumGracefulShutdownDuration = grace - cancellation
         groupConfiguration.maximumCancellationDuration = cancellation
-        let group = ServiceGroup(configuration: groupConfiguration)
-        do {
-            try await group.run()
-        } catch {
-            try? await store.shutdown()
-            throw error
-        }
-        try await store.shutdown()
+        return ServiceGroup(configuration: groupConfiguration)
     }
 
     static func buildRouter(

@@ -116,6 +116,7 @@ import Testing
             #expect(metrics.contains("# TYPE faramesh_executions_total counter"))
             #expect(metrics.contains("# TYPE faramesh_executions_running gauge"))
             #expect(metrics.contains("# TYPE faramesh_execution_duration_seconds histogram"))
+            try OperationsTests.promtoolCheck(metrics)
         }
     }
 

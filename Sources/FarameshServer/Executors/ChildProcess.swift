@@ -83,10 +83,10 @@ final class ChildProcess {
     /// closed, enforcing the timeout and `cancellation` with SIGTERM then SIGKILL to the group.
     /// When the command exits, whatever it left running in its process group is killed; output
     /// still held open by something that escaped the group is read for `killGrace` at most.
-    func supervise(timeout: Duration, killGrace: Duration, maxOutputBytes: Int,
+    /// `started`: just before the spawn, so spawn time counts towards the timeout and duration.
+    func supervise(started: ContinuousClock.Instant, timeout: Duration, killGrace: Duration, maxOutputBytes: Int,
                    cancellation: RunCancellation) -> ProcessOutcome {
         let clock = ContinuousClock()
-        let started = clock.now
         let deadline = started.advanced(by: timeout)
         var stdout = BoundedOutput(limit: maxOutputBytes)
         var stderr = BoundedOutput(limit: maxOutputBytes)

@@ -109,25 +109,25 @@ public final class ExecutorService: Service, Sendable {
             do {
                 _ = try await Deadline.run(self.callTimeout) { try await store.transition(actionID, change) }
                 self.logger.info("Execution recorded", metadata: [
-                    "action_id": "\(actionID)", "result": "\(report.result.rawValue)", "reason": "\(report.reason)",
+                    "action_id": "\(actionID.uuidString.lowercased())", "result": "\(report.result.rawValue)", "reason": "\(report.reason)",
                 ])
                 return
             } catch StoreError.illegalTransition(let current) {
                 self.logger.notice("Execution result not recorded: the action was already ended", metadata: [
-                    "action_id": "\(actionID)", "status": "\(current.status.rawValue)", "result": "\(report.result.rawValue)",
+                    "action_id": "\(actionID.uuidString.lowercased())", "status": "\(current.status.rawValue)", "result": "\(report.result.rawValue)",
                 ])
                 return
             } catch StoreError.notFound {
                 return
             } catch {
                 self.logger.warning("Recording an execution result failed; retrying", metadata: [
-                    "action_id": "\(actionID)", "attempt": "\(attempt)", "error.type": "\(type(of: error))",
+                    "action_id": "\(actionID.uuidString.lowercased())", "attempt": "\(attempt)", "error.type": "\(type(of: error))",
                 ])
                 try? await ContinuousClock().sleep(for: .milliseconds(min(500 * attempt, 5_000)))
             }
         }
         self.logger.error("Execution result could not be recorded; the lost-run sweeper will time the action out",
-                          metadata: ["action_id": "\(actionID)", "result": "\(report.result.rawValue)"])
+                          metadata: ["action_id": "\(actionID.uuidString.lowercased())", "result": "\(report.result.rawValue)"])
     }
 
     /// Stops every run (SIGTERM, then SIGKILL to its process group) and waits until each has
@@ -197,13 +197,13 @@ public final class ExecutorService: Service, Sendable {
             return false
         }  catch {
             self.logger.warning("Recording a lost execution failed; will retry", metadata: [
-                "action_id": "\(action.id)", "error.type": "\(type(of: error))",
+                "action_id": "\(action.id.uuidString.lowercased())", "error.type": "\(type(of: error))",
             ])
             return false
         }
         self.metrics.recordExecution(result: .lost)
         self.logger.warning("Executor-run action was left executing by a stopped replica; recorded as timed out",
-                            metadata: ["action_id": "\(action.id)", "executor": "\(spec.name)"])
+                            metadata: ["action_id": "\(action.id.uuidString.lowercased())", "executor": "\(spec.name)"])
         return true
     }
 }

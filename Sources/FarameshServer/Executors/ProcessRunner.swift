@@ -42,9 +42,10 @@ public struct ProcessRunner: Sendable {
             directory = created
         }
         do throws(ProcessSpawnError) {
+            let started = ContinuousClock.now
             let child = try ChildProcess.spawn(executable: request.executable, arguments: request.arguments,
                                                environment: request.environment, workingDirectory: directory)
-            return .success(child.supervise(timeout: request.timeout, killGrace: request.killGrace,
+            return .success(child.supervise(started: started, timeout: request.timeout, killGrace: request.killGrace,
                                             maxOutputBytes: request.maxOutputBytes, cancellation: cancellation))
         } catch {
             return .failure(error)
