@@ -143,11 +143,10 @@ public struct ExecutorCatalog: Sendable {
 
     private static func compileEnvironment(_ entry: PolicyYAMLReader.Entry,
                                            reader: PolicyYAMLReader) throws(PolicyLoadError) -> [String: String] {
-        var environment: [String: String] = [:]
-        guard case .mapping = entry.value else {
+        guard case .mapping(let mapping) = entry.value else {
             throw reader.error("expected a mapping of variable names to values", at: entry.value, entry.location)
         }
-        guard case .mapping(let mapping) = entry.value else { return environment }
+        var environment: [String: String] = [:]
         for (keyNode, value) in mapping {
             guard case .scalar(let key) = keyNode, isVariableName(key.string) else {
                 throw reader.error("variable names must match [A-Za-z_][A-Za-z0-9_]*", at: keyNode, entry.location)
