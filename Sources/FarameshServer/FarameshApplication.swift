@@ -27,6 +27,7 @@ public enum FarameshApplication {
         readiness: Readiness = Readiness(),
         eventHub: EventHub? = nil,
         ledgerKey: LedgerPublicKey? = nil,
+        executors: ExecutorService? = nil,
         logger: Logger
     ) throws -> some ApplicationProtocol {
         for token in configuration.bootstrapTokens where !token.isEmpty && Authenticator.bearerToken("Bearer " + token) != token {
@@ -35,7 +36,7 @@ public enum FarameshApplication {
         let authenticator = Authenticator(configuration: configuration, store: store)
         let router = self.buildRouter(configuration: configuration, store: store, policy: policy,
                                       metrics: metrics, readiness: readiness, authenticator: authenticator,
-                                      eventHub: eventHub, ledgerKey: ledgerKey)
+                                      eventHub: eventHub, ledgerKey: ledgerKey, executors: executors)
         var app = Application(
             router: router,
             server: try self.serverBuilder(configuration),
@@ -59,7 +60,8 @@ public enum FarameshApplication {
     }
 
     /// Runs the whole service until SIGTERM/SIGINT. Service order (start order; shutdown is the
-    /// reverse): the store's services, the expiry sweeper, the policy watcher (hot reload only),
+    /// reverse): the store's services, the expiry sweeper, the executors (when configured; stopped
+    /// after the HTTP server, so no run starts after they were told to stop), the policy watcher (hot reload only),
     /// the event hub, the HTTP server, and last the readiness flipper, so `/ready` turns false
     /// before draining. Shutdown takes at most `shutdownGracePeriod`.
     /// - Throws: `PolicyRuntimeError` / `ServerStartupError` for bad configuration.
@@ -70,6 +72,32 @@ public enum FarameshApplication {
         metrics: ServerMetrics = ServerMetrics(),
         logger: Logger
     ) async throws {
+        let group: ServiceGroup
+        do {
+            group = try self.serviceGroup(configuration: configuration, store: store, storeServices: storeServices,
+                                          metrics: metrics, logger: logger)
+        } catch {
+            // A bad policy, executors or key file: close the store (SQLite must) before reporting it.
+            try? await store.shutdown()
+            throw error
+        }
+        do {
+            try await group.run()
+        } catch {
+            try? await store.shutdown()
+            throw error
+        }
+        try await store.shutdown()
+    }
+
+    /// Loads the policy, executors and ledger key, builds the app and orders the services.
+    private static func serviceGroup(
+        configuration: ServerConfiguration,
+        store: some ActionStore,
+        storeServices: [any Service],
+        metrics: ServerMetrics,
+        logger: Logger
+    ) throws -> ServiceGroup {
         let policy = try PolicyRuntime(configuration: configuration, metrics: metrics, logger: logger)
         let readiness = Readiness()
         // Live updates: every replica follows the store's commit doorbell and fans out to its SSE clients.
@@ -79,8 +107,17 @@ public enum FarameshApplication {
         }
         let ledgerKey = configuration.ledger.sealerEnabled
             ? try LedgerKeyLoader.load(configuration.ledger.keySource, logger: logger) : nil
+        let executors = try configuration.executors.file.map { file in
+            let catalog = try ExecutorLoader.load(file: file)
+            logger.notice("Server-side executors enabled", metadata: [
+                "file": "\(file)", "executors": "\(catalog.executors.map(\.name).joined(separator: ", "))",
+            ])
+            return ExecutorService(catalog: catalog, store: store, metrics: metrics, configuration: configuration.executors,
+                                   callTimeout: configuration.requestTimeout, logger: logger)
+        }
         let app = try self.make(configuration: configuration, store: store, policy: policy, metrics: metrics,
-                                readiness: readiness, eventHub: eventHub, ledgerKey: ledgerKey?.publicKey, logger: logger)
+                                readiness: readiness, eventHub: eventHub, ledgerKey: ledgerKey?.publicKey,
+                                executors: executors, logger: logger)
         var services: [any Service] = storeServices
         if let ledgerKey {
             // Right after the store: stopped after everything that writes events, so its final
@@ -90,6 +127,9 @@ public enum FarameshApplication {
         }
         services.append(ApprovalExpirySweeper(store: store, interval: configuration.expirySweepInterval,
                                               callTimeout: configuration.requestTimeout, metrics: metrics, logger: logger))
+        if let executors {
+            services.append(executors)
+        }
         if configuration.hotReload {
             services.append(PolicyWatcher(runtime: policy))
         }
@@ -110,14 +150,7 @@ public enum FarameshApplication {
         let cancellation = min(.seconds(1), grace / 2)
         groupConfiguration.maximumGracefulShutdownDuration = grace - cancellation
         groupConfiguration.maximumCancellationDuration = cancellation
-        let group = ServiceGroup(configuration: groupConfiguration)
-        do {
-            try await group.run()
-        } catch {
-            try? await store.shutdown()
-            throw error
-        }
-        try await store.shutdown()
+        return ServiceGroup(configuration: groupConfiguration)
     }
 
     static func buildRouter(
@@ -128,7 +161,8 @@ public enum FarameshApplication {
         readiness: Readiness,
         authenticator: Authenticator,
         eventHub: EventHub? = nil,
-        ledgerKey: LedgerPublicKey? = nil
+        ledgerKey: LedgerPublicKey? = nil,
+        executors: ExecutorService? = nil
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Outermost first: metrics see the final status, errors are JSON everywhere.
@@ -151,7 +185,7 @@ public enum FarameshApplication {
         let v1 = router.group("v1").add(middleware: auth)
         ActionController(store: store, policy: policy, metrics: metrics,
                          defaultApprovalTimeout: configuration.defaultApprovalTimeout,
-                         requestTimeout: configuration.requestTimeout)
+                         requestTimeout: configuration.requestTimeout, executors: executors)
             .addRoutes(to: v1.group("actions"))
         GateController(policy: policy, metrics: metrics).addRoutes(to: v1.group("gate"))
         PolicyController(policy: policy).addRoutes(to: v1.group("policy"))

@@ -306,7 +306,15 @@ paths:
       tags: [actions]
       operationId: startAction
       summary: Mark an allowed or approved action as executing.
-      description: The gatekeeper does not run the action; the agent does and reports `/result`.
+      description: >-
+        By default the gatekeeper does not run the action; the agent does and reports `/result`.
+        When the server is configured with an executor for the action's tool (and operation), the
+        answer is still the `executing` action at once; the server then runs the configured
+        command (no shell, clean environment, bounded output, timeout) and records `succeeded`,
+        `failed` or `timeout` itself with actor `executor`. The `started` event's meta names the
+        executor (`executor`, `timeout_ms`); the final event's meta carries `exit_code`, `signal`
+        (when killed by one), `stdout`, `stderr`, `stdout_truncated`, `stderr_truncated` and
+        `duration_ms`. Poll the action or follow `/v1/events` for the end.
       parameters:
         - $ref: "#/components/parameters/ActionID"
       requestBody:
@@ -333,7 +341,11 @@ paths:
       tags: [actions]
       operationId: reportResult
       summary: Report the outcome of an executing, allowed or approved action.
-      description: Accepted from `executing`, `allowed` and `approved` only (never from `pending_approval`).
+      description: >-
+        Accepted from `executing`, `allowed` and `approved` only (never from `pending_approval`).
+        For a tool run by a server-side executor the result is recorded by the executor: a
+        `/result` while it is `executing` is refused with 409 `ILLEGAL_TRANSITION`
+        (`current_status: executing`).
       parameters:
         - $ref: "#/components/parameters/ActionID"
       requestBody:

@@ -111,6 +111,8 @@ public struct ServerConfiguration: Sendable {
     public var eventStream = EventHubConfiguration()
     /// The audit ledger's sealer and signing key.
     public var ledger = LedgerConfiguration()
+    /// Opt-in server-side executors (none unless a file is configured).
+    public var executors = ExecutorsConfiguration()
 
     /// Require bearer tokens even without a bootstrap token (only database tokens are accepted).
     /// The server also turns this on by itself at start when the database holds active tokens.

@@ -43,6 +43,11 @@ public final class ServerMetrics: Sendable {
     private let databaseOperations: Gauge
     private let databaseConnectionLimit: Gauge
     private let submissions: [ActionStatus: Counter]
+    /// Server-side executions by how they ended (closed set, created up front).
+    private let executions: [ExecutionResult: Counter]
+    private let executionDuration: DurationHistogram
+    /// Executor commands running on this replica.
+    public let executionsRunning: Gauge
 
     static let httpBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -56,6 +61,12 @@ public final class ServerMetrics: Sendable {
     static let approvalWaitBuckets: [Duration] = [
         .seconds(1), .seconds(5), .seconds(15), .seconds(30), .seconds(60), .seconds(120), .seconds(300),
         .seconds(600), .seconds(1800), .seconds(3600), .seconds(7200), .seconds(21600), .seconds(86400),
+    ]
+
+    static let executionBuckets: [Duration] = [
+        .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
+        .seconds(900), .seconds(3600),
     ]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -111,6 +122,21 @@ public final class ServerMetrics: Sendable {
                 labels: [("status", status.rawValue)])
         }
         self.submissions = submissions
+        var executions: [ExecutionResult: Counter] = [:]
+        for result in ExecutionResult.allCases {
+            executions[result] = registry.makeCounter(
+                descriptor: Self.descriptor("executions", unit: "total",
+                    help: "Server-side executor runs by result (succeeded, failed, timeout, start_failed, invalid_params, shutdown, lost)."),
+                labels: [("result", result.rawValue)])
+        }
+        self.executions = executions
+        self.executionDuration = registry.makeDurationHistogram(
+            descriptor: Self.descriptor("execution_duration", unit: "seconds",
+                help: "Wall time of server-side executor commands, from spawn to exit."),
+            labels: [],
+            buckets: Self.executionBuckets)
+        self.executionsRunning = registry.makeGauge(descriptor: Self.descriptor(
+            "executions_running", unit: "", help: "Server-side executor commands running on this replica."))
     }
 
     private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
@@ -171,6 +197,14 @@ public final class ServerMetrics: Sendable {
     public func recordDatabaseUsage(_ usage: DatabaseUsage) {
         self.databaseOperations.set(Double(usage.operationsInFlight))
         self.databaseConnectionLimit.set(Double(usage.connectionLimit))
+    }
+
+    public func recordExecution(result: ExecutionResult) {
+        self.executions[result]?.increment()
+    }
+
+    public func recordExecutionDuration(_ duration: Duration) {
+        self.executionDuration.record(max(duration, .zero))
     }
 
     /// Prometheus text exposition (format 0.0.4).

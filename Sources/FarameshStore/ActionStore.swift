@@ -74,9 +74,20 @@ public struct TransitionRequest: Sendable {
     /// Extra event meta (object). The store adds nothing else.
     public var meta: JSONValue
     public var now: Date
+    /// When set, the transition also requires the current status to be one of these (checked
+    /// under the row lock), e.g. a result for an executor-run tool only before it started.
+    public var allowedFrom: Set<ActionStatus>?
 
-    public init(transition: ActionTransition, actor: String, reason: String?, meta: JSONValue = .object([:]), now: Date) {
+    public init(transition: ActionTransition, actor: String, reason: String?, meta: JSONValue = .object([:]), now: Date,
+                allowedFrom: Set<ActionStatus>? = nil) {
         self.transition = transition; self.actor = actor; self.reason = reason; self.meta = meta; self.now = now
+        self.allowedFrom = allowedFrom
+    }
+
+    /// The status the transition leads to from `status`, or nil when it is not allowed.
+    public func target(from status: ActionStatus) -> ActionStatus? {
+        if let allowedFrom, !allowedFrom.contains(status) { return nil }
+        return transition.target(from: status)
     }
 }
 

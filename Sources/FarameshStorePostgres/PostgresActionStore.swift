@@ -270,7 +270,7 @@ public final class PostgresActionStore: ActionStore {
                                                        meta: .object([:]), now: change.now, conn: conn, logger: logger)
                     return .expired(expired.action, seq: expired.seq)
                 }
-                guard let target = change.transition.target(from: current.status) else {
+                guard let target = change.target(from: current.status) else {
                     throw StoreError.illegalTransition(current: current)
                 }
                 let applied = try await Self.apply(change.transition, to: current, target: target, actor: change.actor,

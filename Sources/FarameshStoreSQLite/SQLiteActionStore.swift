@@ -267,7 +267,7 @@ public final class SQLiteActionStore: ActionStore {
                                                    meta: .object([:]), now: change.now, conn: conn)
                 return (.expired(expired.action), expired.seq)
             }
-            guard let target = change.transition.target(from: current.status) else {
+            guard let target = change.target(from: current.status) else {
                 throw StoreError.illegalTransition(current: current)
             }
             let applied = try await Self.apply(change.transition, to: current, target: target, actor: change.actor,

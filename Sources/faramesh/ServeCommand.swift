@@ -26,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
             "version": "\(ServeSettings.runtimeVersion)", "store": "\(opened.description)",
             "address": "\(configuration.host):\(configuration.port)",
             "tls": "\(configuration.tlsCertificatePath != nil)", "auth": "\(configuration.authMode.rawValue)",
+            "executors": "\(configuration.executors.file ?? "none")",
         ])
         do {
             try await FarameshApplication.run(configuration: configuration, store: opened.store,

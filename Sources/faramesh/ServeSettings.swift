@@ -15,6 +15,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("profile"), help: "Execution profile YAML (env FARAMESH_PROFILE_FILE).")
     var profileFile: String?
 
+    @Option(name: .customLong("executors"), help: "Server-side executors YAML: tools the server runs itself on /start (env FARAMESH_EXECUTORS_FILE; default none: agents run actions and report /result). See docs/executors.md.")
+    var executorsFile: String?
+
     @Flag(name: [.customLong("hot-reload"), .customLong("watch")], help: "Reload the policy when its file changes; a bad file keeps the last good policy (env FARAMESH_HOT_RELOAD=1).")
     var hotReload = false
 
@@ -64,6 +67,7 @@ enum ServeSettings {
         c.policyFile = source.string(flag: o.policyFile, ["FARAMESH_POLICY_FILE", "FARA_POLICY_FILE"])
         c.policyVersion = source.string(flag: nil, ["FARAMESH_POLICY_VERSION"])
         c.profileFile = source.string(flag: o.profileFile, ["FARAMESH_PROFILE_FILE"])
+        c.executors.file = source.string(flag: o.executorsFile, ["FARAMESH_EXECUTORS_FILE"])
         c.hotReload = try source.bool(flag: o.hotReload ? true : nil, ["FARAMESH_HOT_RELOAD"]) ?? false
         c.tlsCertificatePath = source.string(flag: o.tlsCertificate, ["FARAMESH_TLS_CERT"])
         c.tlsKeyPath = source.string(flag: o.tlsKey, ["FARAMESH_TLS_KEY"])

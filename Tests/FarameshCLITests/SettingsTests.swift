@@ -33,6 +33,14 @@ struct SettingsTests {
         #expect(try serve(["--policy", "flag.yaml"], env: ["FARAMESH_POLICY_FILE": "new.yaml"]).policyFile == "flag.yaml")
     }
 
+    @Test func executorsFileFlagBeatsEnvironmentBeatsDotEnv() throws {
+        #expect(try serve([]).executors.file == nil)
+        let dot = "FARAMESH_EXECUTORS_FILE=dot.yaml\n"
+        #expect(try serve([], dotEnv: dot).executors.file == "dot.yaml")
+        #expect(try serve([], env: ["FARAMESH_EXECUTORS_FILE": "env.yaml"], dotEnv: dot).executors.file == "env.yaml")
+        #expect(try serve(["--executors", "flag.yaml"], env: ["FARAMESH_EXECUTORS_FILE": "env.yaml"]).executors.file == "flag.yaml")
+    }
+
     @Test func tokensFromFarameshTokenThenLegacy() throws {
         #expect(try serve([], env: ["FARA_AUTH_TOKEN": "a, b"]).bootstrapTokens == ["a", "b"])
         #expect(try serve([], env: ["FARA_AUTH_TOKEN": "a", "FARAMESH_TOKEN": "c"]).bootstrapTokens == ["c"])

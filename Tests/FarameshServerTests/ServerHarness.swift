@@ -99,6 +99,8 @@ struct ServerHarness: Sendable {
     let policy: PolicyRuntime
     let readiness: Readiness
     let configuration: ServerConfiguration
+    /// Set when the run was given an executor catalog.
+    var executors: ExecutorService? = nil
 
     static func dsn() throws -> String {
         guard let dsn = ProcessInfo.processInfo.environment["FARAMESH_TEST_POSTGRES_DSN"], !dsn.isEmpty else {
@@ -127,6 +129,7 @@ struct ServerHarness: Sendable {
     static func run(
         policyYAML: String = testPolicy,
         withTokens: Bool = true,
+        executors catalog: ExecutorCatalog? = nil,
         configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (ServerHarness) async throws -> Void
     ) async throws {
@@ -148,12 +151,23 @@ struct ServerHarness: Sendable {
             let metrics = ServerMetrics()
             let policy = try PolicyRuntime(configuration: serverConfiguration, metrics: metrics, logger: logger)
             let readiness = Readiness()
-            let app = try FarameshApplication.make(configuration: serverConfiguration, store: store, policy: policy,
-                                                   metrics: metrics, readiness: readiness, logger: logger)
-            try await app.test(.router) { client in
-                try await body(ServerHarness(client: client, store: store, metrics: metrics, policy: policy,
-                                             readiness: readiness, configuration: serverConfiguration))
+            let executors = catalog.map {
+                ExecutorService(catalog: $0, store: store, metrics: metrics, configuration: serverConfiguration.executors,
+                                callTimeout: serverConfiguration.requestTimeout, logger: logger)
             }
+            let app = try FarameshApplication.make(configuration: serverConfiguration, store: store, policy: policy,
+                                                   metrics: metrics, readiness: readiness, executors: executors, logger: logger)
+            do {
+                try await app.test(.router) { client in
+                    try await body(ServerHarness(client: client, store: store, metrics: metrics, policy: policy,
+                                                 readiness: readiness, configuration: serverConfiguration, executors: executors))
+                }
+            } catch {
+                await executors?.stopAll()
+                throw error
+            }
+            // No run may outlive its schema.
+            await executors?.stopAll()
         }
     }
 

@@ -23,6 +23,8 @@ struct ActionController: Sendable {
     let metrics: ServerMetrics
     let defaultApprovalTimeout: Duration
     let requestTimeout: Duration
+    /// Server-side executors; nil (none configured): `/start` only records the state change.
+    var executors: ExecutorService? = nil
 
     var resolver: ActionIDResolver { ActionIDResolver(store: self.store) }
 
@@ -157,9 +159,21 @@ struct ActionController: Sendable {
                 throw APIError.validation(error)
             }
         }
-        let id = try await self.resolver.id(try Self.idParameter(context))
-        let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: WireTimestamp.now())
-        let updated = try await self.transition(id, change, verb: "start")
+        guard let executors = self.executors, !executors.catalog.isEmpty else {
+            let id = try await self.resolver.id(try Self.idParameter(context))
+            let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: WireTimestamp.now())
+            let updated = try await self.transition(id, change, verb: "start")
+            return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
+        }
+        // Tool and operation never change, so the executor chosen here is the one for the stored action.
+        let action = try await self.resolver.action(try Self.idParameter(context))
+        let spec = executors.executor(for: action)
+        let meta: JSONValue = spec.map {
+            .object(["executor": .string($0.name), "timeout_ms": .int(ExecutionReport.milliseconds($0.timeout))])
+        } ?? .object([:])
+        let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, meta: meta, now: WireTimestamp.now())
+        let updated = try await self.transition(action.id, change, verb: "start")
+        if let spec { executors.launch(updated, spec: spec) }
         return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
     }
 
@@ -167,7 +181,18 @@ struct ActionController: Sendable {
         let identity = try context.requireIdentity()
         var request = request
         let body = try await RequestBody.decode(&request, ResultRequest.init(json:))
-        let id = try await self.resolver.id(try Self.idParameter(context))
+        let id: UUID
+        var executorName: String?
+        if let executors = self.executors, !executors.catalog.isEmpty {
+            let action = try await self.resolver.action(try Self.idParameter(context))
+            id = action.id
+            executorName = executors.executor(for: action)?.name
+            if let executorName, action.status == .executing {
+                throw APIError.executorRun(action, executor: executorName)
+            }
+        } else {
+            id = try await self.resolver.id(try Self.idParameter(context))
+        }
         let error = body.error.map { WireText.truncated($0, maxLength: Self.maxResultErrorLength) }
         let reason = body.success
             ? "Execution completed"
@@ -175,8 +200,18 @@ struct ActionController: Sendable {
         let change = TransitionRequest(
             transition: body.success ? .succeed : .fail, actor: identity.name, reason: reason,
             meta: .object(["reason": .string(reason), "error": error.map(JSONValue.string) ?? .null]),
-            now: WireTimestamp.now())
-        let updated = try await self.transition(id, change, verb: "record a result for")
+            now: WireTimestamp.now(),
+            // Executor-run: only before /start (the agent ran it itself), never while the executor runs it.
+            allowedFrom: executorName == nil ? nil : [.allowed, .approved])
+        let updated: Action
+        do {
+            updated = try await self.store.transition(id, change)
+        } catch StoreError.illegalTransition(let current) {
+            if let executorName, current.status == .executing { throw APIError.executorRun(current, executor: executorName) }
+            throw APIError.illegalTransition(current, attempted: "record a result for")
+        } catch StoreError.notFound {
+            throw APIError.actionNotFound(ActionIDResolver.displayReference(id.uuidString))
+        }
         return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
     }
 

@@ -58,6 +58,13 @@ struct APIError: Error, HTTPResponseError, Sendable {
                  currentStatus: action.status)
     }
 
+    /// `/result` for an action a server-side executor is running: only the executor records its end.
+    static func executorRun(_ action: Action, executor: String) -> APIError {
+        APIError(.conflict, .illegalTransition,
+                 "Cannot record a result for action \(action.id.uuidString.lowercased()): it is being run by the server-side executor '\(executor)', which records the result when the command ends",
+                 currentStatus: action.status)
+    }
+
     static func unavailable(_ detail: String = "The database is unavailable; try again later") -> APIError {
         APIError(.serviceUnavailable, .serviceUnavailable, detail, headers: [.retryAfter: "1"])
     }
