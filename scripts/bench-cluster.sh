@@ -5,7 +5,7 @@
 #   3. 5,000 idle SSE clients on one replica: RSS and CPU
 # Usage: scripts/bench-cluster.sh [fanout] [throughput] [idle]   (default: all three; FARAMESH_BENCH_SCALE=0.1 for a quick try)
 # Needs nginx and wrk (apt-get install nginx-light wrk) and its own throwaway PostgreSQL.
-# FARAMESH_BENCH_POOL=N sets every replica's database pool size (default 16).
+# FARAMESH_BENCH_POOL=N sets every replica's database pool size (default 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }

@@ -75,6 +75,11 @@ struct SettingsTests {
         #expect(try db(["--dsn", "postgres://u@h/db"]).postgresDSN == "postgres://u@h/db")
         #expect(throws: SettingsError.self) { try db([], env: ["FARA_DB_BACKEND": "postgres"]) }
         #expect(throws: SettingsError.self) { try db([], env: ["FARA_DB_BACKEND": "mysql"]) }
+        // Pool: small default; below 3 the listener and the sealer would starve every request.
+        #expect(try db([]).poolSize == 4)
+        #expect(try db(["--db-pool-size", "12"], env: ["FARAMESH_DB_POOL_SIZE": "6"]).poolSize == 12)
+        #expect(try db([], env: ["FARAMESH_DB_POOL_SIZE": "3"]).poolSize == 3)
+        #expect(throws: SettingsError.self) { try db([], env: ["FARAMESH_DB_POOL_SIZE": "2"]) }
     }
 
     @Test func dotEnvParsing() throws {

@@ -201,7 +201,7 @@ def main():
     env = {"FARAMESH_LOG_LEVEL": "warning"}
     if os.environ.get("FARAMESH_BENCH_POOL"):
         env["FARAMESH_DB_POOL_SIZE"] = os.environ["FARAMESH_BENCH_POOL"]
-    print(f"load average before: {os.getloadavg()[0]:.2f}; replica pool size: {env.get('FARAMESH_DB_POOL_SIZE', 'default (16)')}")
+    print(f"load average before: {os.getloadavg()[0]:.2f}; replica pool size: {env.get('FARAMESH_DB_POOL_SIZE', 'default (4)')}")
     c = Cluster(replicas=3, heartbeat="15s", extra_env=env)
     try:
         if "fanout" in which:
