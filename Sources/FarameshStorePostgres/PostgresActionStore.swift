@@ -84,9 +84,9 @@ public final class PostgresActionStore: ActionStore {
         var stored = Self.normalized(action)
         if let last = events.last { stored.lastEventHash = last.recordHash }
         let row = stored
-        if idempotencyKey == nil, !events.isEmpty {
+        if idempotencyKey == nil {
             // The common case in one round trip (an implicit transaction).
-            let statement = Self.submitStatement(row, events: events)
+            let statement = Self.submitStatement(row, events: events, idempotencyKey: nil)
             let seq = try await perform { [client, logger] in
                 var maxSeq: Int64?
                 for try await seq in try await client.query(statement, logger: logger).decode(Int64.self) {
@@ -103,22 +103,11 @@ public final class PostgresActionStore: ActionStore {
                    let existing = try await Self.claim(key: key, for: row, conn: conn, logger: logger) {
                     return (SubmitResult(action: existing, created: false), nil)
                 }
-                try await conn.query("""
-                    INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision,
-                        outcome, reason, reason_code, risk_level, request_hash, policy_hash, policy_version, profile_id,
-                        profile_version, profile_hash, runtime_version, provenance_id, approval_token,
-                        approval_expires_at, idempotency_key, created_at, updated_at, version, last_event_hash)
-                    VALUES (\(row.id), \(row.request.agentID), \(row.request.tool), \(row.request.operation),
-                        \(StoredJSON.string(row.request.params)), \(StoredJSON.string(row.request.context)),
-                        \(row.status.rawValue), \(row.decision.rawValue), \(row.outcome.rawValue), \(row.reason),
-                        \(row.reasonCode.rawValue), \(row.riskLevel.rawValue), \(row.requestHash), \(row.policyHash),
-                        \(row.policyVersion), \(row.profileID), \(row.profileVersion), \(row.profileHash),
-                        \(row.runtimeVersion), \(row.provenanceID), \(row.approvalToken),
-                        \(row.approvalExpiresAt.map(PostgresTimestamp.init)), \(idempotencyKey),
-                        \(PostgresTimestamp(row.createdAt)), \(PostgresTimestamp(row.updatedAt)), \(row.version),
-                        \(row.lastEventHash))
-                    """, logger: logger).drain()
-                let seq = try await Self.insert(events, conn: conn, logger: logger)
+                var seq: Int64?
+                let statement = Self.submitStatement(row, events: events, idempotencyKey: idempotencyKey)
+                for try await value in try await conn.query(statement, logger: logger).decode(Int64.self) {
+                    seq = max(seq ?? value, value)
+                }
                 return (SubmitResult(action: row, created: true), seq)
             }
         }
@@ -126,11 +115,11 @@ public final class PostgresActionStore: ActionStore {
         return result
     }
 
-    /// Submit without an idempotency key as one statement: the action row, then its events. The
-    /// events take their action_id from the inserted row, so the row is written (and the
-    /// transaction has its id) before any event seq is drawn, as the event feed's gap resolution
-    /// requires (see `PostgresActionStore+EventFeed`). Returns the events' seqs.
-    static func submitStatement(_ row: Action, events: [ActionEvent]) -> PostgresQuery {
+    /// A submit as one statement: the action row, then its events. The events take their
+    /// action_id from the inserted row, so the row is written (and the transaction has its id)
+    /// before any event seq is drawn, as the event feed's gap resolution requires (see
+    /// `PostgresActionStore+EventFeed`). Returns the events' seqs.
+    static func submitStatement(_ row: Action, events: [ActionEvent], idempotencyKey: String?) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 27 + events.count * 7)
         binds.append(row.id)
         binds.append(row.request.agentID)
@@ -154,32 +143,23 @@ public final class PostgresActionStore: ActionStore {
         binds.append(row.provenanceID)
         binds.append(row.approvalToken)
         binds.append(row.approvalExpiresAt.map(PostgresTimestamp.init))
-        binds.append(String?.none)  // idempotency_key
+        binds.append(idempotencyKey)
         binds.append(PostgresTimestamp(row.createdAt))
         binds.append(PostgresTimestamp(row.updatedAt))
         binds.append(row.version)
         binds.append(row.lastEventHash)
         let actionColumns = binds.count
-        var rows: [String] = []
-        for event in events {
-            let base = binds.count
-            binds.append(event.id)
-            binds.append(event.type.rawValue)
-            binds.append(StoredJSON.string(event.meta))
-            binds.append(event.actor)
-            binds.append(PostgresTimestamp(event.createdAt))
-            binds.append(event.prevHash)
-            binds.append(event.recordHash)
-            rows.append("(" + (1...7).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
-        }
+        let rows = Self.bindEventRows(events, includingActionID: false, to: &binds)
+        let insertAction = """
+            INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision,
+                outcome, reason, reason_code, risk_level, request_hash, policy_hash, policy_version, profile_id,
+                profile_version, profile_hash, runtime_version, provenance_id, approval_token,
+                approval_expires_at, idempotency_key, created_at, updated_at, version, last_event_hash)
+            VALUES (\((1...actionColumns).map { "$\($0)" }.joined(separator: ", ")))
+            """
+        guard !rows.isEmpty else { return PostgresQuery(unsafeSQL: insertAction, binds: binds) }
         let sql = """
-            WITH inserted AS (
-                INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision,
-                    outcome, reason, reason_code, risk_level, request_hash, policy_hash, policy_version, profile_id,
-                    profile_version, profile_hash, runtime_version, provenance_id, approval_token,
-                    approval_expires_at, idempotency_key, created_at, updated_at, version, last_event_hash)
-                VALUES (\((1...actionColumns).map { "$\($0)" }.joined(separator: ", ")))
-                RETURNING id)
+            WITH inserted AS (\(insertAction) RETURNING id)
             INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
             SELECT e.id, inserted.id, e.event_type, e.meta_json, e.actor, e.created_at, e.prev_hash, e.record_hash
             FROM inserted,
@@ -187,6 +167,24 @@ public final class PostgresActionStore: ActionStore {
             RETURNING seq
             """
         return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// Appends each event's values (id, [action_id,] event_type, meta_json, actor, created_at,
+    /// prev_hash, record_hash) to `binds`; returns one `($n, …)` VALUES row per event.
+    private static func bindEventRows(_ events: [ActionEvent], includingActionID: Bool,
+                                      to binds: inout PostgresBindings) -> [String] {
+        events.map { event in
+            let base = binds.count
+            binds.append(event.id)
+            if includingActionID { binds.append(event.actionID) }
+            binds.append(event.type.rawValue)
+            binds.append(StoredJSON.string(event.meta))
+            binds.append(event.actor)
+            binds.append(PostgresTimestamp(event.createdAt))
+            binds.append(event.prevHash)
+            binds.append(event.recordHash)
+            return "(" + ((base + 1)...binds.count).map { "$\($0)" }.joined(separator: ", ") + ")"
+        }
     }
 
     /// Claims an idempotency key for `action`. Returns nil when the key is new (claimed now), the
@@ -226,19 +224,7 @@ public final class PostgresActionStore: ActionStore {
     private static func insert(_ events: [ActionEvent], conn: PostgresConnection, logger: Logger) async throws -> Int64? {
         guard !events.isEmpty else { return nil }
         var binds = PostgresBindings(capacity: events.count * 8)
-        var rows: [String] = []
-        for event in events {
-            let base = binds.count
-            binds.append(event.id)
-            binds.append(event.actionID)
-            binds.append(event.type.rawValue)
-            binds.append(StoredJSON.string(event.meta))
-            binds.append(event.actor)
-            binds.append(PostgresTimestamp(event.createdAt))
-            binds.append(event.prevHash)
-            binds.append(event.recordHash)
-            rows.append("(" + (1...8).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
-        }
+        let rows = Self.bindEventRows(events, includingActionID: true, to: &binds)
         let sql = """
             INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
             VALUES \(rows.joined(separator: ", ")) RETURNING seq
