@@ -13,8 +13,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { echo "nginx is r
 
 bin="${FARAMESH_BENCH_BIN:-}"   # another build (e.g. debug) only for trying the script out
 if [ -z "$bin" ]; then
-  swift build -c release --product faramesh >/dev/null
-  bin="$(swift build -c release --show-bin-path)/faramesh"
+  bin="$(bash scripts/build-release.sh 2>.build-release.log)" || { tail -30 .build-release.log; exit 1; }
 fi
 
 work="$(mktemp -d /tmp/faramesh-bench.XXXXXX)"

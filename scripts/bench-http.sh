@@ -9,8 +9,7 @@ cd "$(dirname "$0")/.."
 dur="${1:-15}"
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
 
-swift build -c release --product faramesh >/dev/null
-bin="$(swift build -c release --show-bin-path)/faramesh"
+bin="$(bash scripts/build-release.sh 2>.build-release.log)" || { tail -30 .build-release.log; exit 1; }
 
 eval "$(bash scripts/start-postgres.sh)"
 db="faramesh_bench_$$"
