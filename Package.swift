@@ -67,6 +67,15 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
+        ], linkerSettings: [
+            // Release binaries link with the toolchain's lld: compact relative relocations, identical
+            // code folded, no exported symbol table (nothing dlopens into this executable). Less of
+            // the binary is read and touched at start: idle RSS of `serve` 39.1 → 34.2 MB (notes of
+            // issue 3).
+            .unsafeFlags(["-Xclang-linker", "-fuse-ld=lld",
+                          "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                          "-Xlinker", "--icf=all", "-Xlinker", "--no-export-dynamic"],
+                         .when(configuration: .release)),
         ]),
         .testTarget(name: "FarameshCoreTests", dependencies: ["FarameshCore"],
                     resources: [.copy("Fixtures")]),
