@@ -80,7 +80,14 @@ let package = Package(
         .testTarget(name: "FarameshCoreTests", dependencies: ["FarameshCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FarameshPolicyToolsTests", dependencies: ["FarameshPolicyTools", "FarameshCore"]),
-        .testTarget(name: "FarameshStoreTests", dependencies: ["FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite"]),
+        // Helpers shared by test targets (PostgreSQL test writers).
+        .target(name: "FarameshTestSupport", dependencies: [
+            "FarameshCore", "FarameshStorePostgres",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/FarameshTestSupport"),
+        .testTarget(name: "FarameshStoreTests", dependencies: ["FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
+                                                               "FarameshTestSupport"]),
         .testTarget(name: "FarameshCLITests", dependencies: ["faramesh", "FarameshServer", "FarameshClient"]),
         // Audit ledger against real databases: sealer, tamper detection, failover, API, export.
         .testTarget(name: "FarameshLedgerTests", dependencies: [
@@ -93,6 +100,7 @@ let package = Package(
         ]),
         .testTarget(name: "FarameshServerTests", dependencies: [
             "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore", "FarameshStorePostgres",
+            "FarameshTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),

@@ -215,16 +215,7 @@ extension SQLiteActionStore {
                 rows[try SQLiteRows.integer(row, "position")] = (leaf, stored)
             }
         }
-        var out: [MerkleNode: LedgerHash] = [:]
-        for node in nodes {
-            guard let row = rows[node.lastLeaf] else { continue }
-            if node.level == 0 {
-                out[node] = row.leaf
-            } else if node.level - 1 < row.nodes.count {
-                out[node] = row.nodes[node.level - 1]
-            }
-        }
-        return out
+        return MerkleNode.stored(nodes, rows: rows)
     }
 
     static func checkpoints(_ conn: SQLiteConnection, _ tail: String, _ binds: [SQLiteData] = []) async throws -> [LedgerCheckpoint] {

@@ -1,19 +1,13 @@
 import ArgumentParser
 
 /// `faramesh init-docker`: Dockerfile, docker-compose.yaml (server + PostgreSQL), .env.example.
+/// The directory is the image's build context: the faramesh source tree.
 struct InitDockerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init-docker",
         abstract: "Write a Dockerfile, docker-compose.yaml (gatekeeper + PostgreSQL), .dockerignore and .env.example.")
 
-    @Flag(help: "Overwrite existing files.")
-    var force = false
-
-    @Option(help: "Directory to write into (the faramesh source tree is the image's build context).")
-    var directory = "."
-
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var options: ScaffoldOptions
 
     static let files: [(path: String, contents: String)] = [
         ("Dockerfile", ProjectTemplates.dockerfile),
@@ -23,16 +17,9 @@ struct InitDockerCommand: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        let written = try ProjectFiles(files: Self.files).write(into: directory, force: force)
-        if json {
-            print(ProjectFiles.json(written, directory: directory))
-            return
-        }
-        print(written.isEmpty ? "The Docker files in \(directory) are up to date." : "Created Docker files in \(directory):")
-        for path in written { print("  \(path)") }
-        print("")
-        print("Next steps:")
-        print("  1. cp .env.example .env, then set FARAMESH_TOKEN and POSTGRES_PASSWORD")
-        print("  2. docker compose up --build")
+        try ProjectFiles(files: Self.files).scaffold(options, kind: "Docker", nextSteps: [
+            "cp .env.example .env, then set FARAMESH_TOKEN and POSTGRES_PASSWORD",
+            "docker compose up --build",
+        ])
     }
 }

@@ -45,4 +45,32 @@ extension ProjectFiles {
     static func json(_ written: [String], directory: String) -> String {
         CanonicalJSON.string(.object(["directory": .string(directory), "written": .array(written.map(JSONValue.string))]))
     }
+
+    /// Writes the files as `options` say and reports what was written: JSON, or a list and the
+    /// numbered next steps. `kind` names the set ("starter", "Docker").
+    func scaffold(_ options: ScaffoldOptions, kind: String, nextSteps: [String]) throws {
+        let written = try write(into: options.directory, force: options.force)
+        if options.json {
+            print(Self.json(written, directory: options.directory))
+            return
+        }
+        print(written.isEmpty ? "The \(kind) files in \(options.directory) are up to date."
+                              : "Created \(kind) files in \(options.directory):")
+        for path in written { print("  \(path)") }
+        print("")
+        print("Next steps:")
+        for (index, step) in nextSteps.enumerated() { print("  \(index + 1). \(step)") }
+    }
+}
+
+/// Options shared by `init` and `init-docker`.
+struct ScaffoldOptions: ParsableArguments {
+    @Flag(help: "Overwrite existing files.")
+    var force = false
+
+    @Option(help: "Directory to write into.")
+    var directory = "."
+
+    @Flag(help: "Print JSON.")
+    var json = false
 }

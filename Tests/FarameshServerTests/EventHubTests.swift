@@ -3,6 +3,7 @@ import FarameshCore
 import FarameshStore
 import FarameshStorePostgres
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import NIOCore
 import PostgresNIO
@@ -150,63 +151,6 @@ struct EventHubTests {
         }
     }
 
-    /// Keeps a transaction open that has taken a seq (an event inserted, not committed).
-    final class OpenWriter: Sendable {
-        let seq: Int64
-        private let release: AsyncStream<Bool>.Continuation
-        private let task: Task<Void, any Error>
-
-        struct RolledBack: Error {}
-
-        static func start(_ store: PostgresActionStore, actionID: UUID) async throws -> OpenWriter {
-            let (released, release) = AsyncStream<Bool>.makeStream()
-            let (inserted, insertedContinuation) = AsyncStream<Int64>.makeStream()
-            let logger = ServerHarness.logger
-            let task = Task {
-                do {
-                    try await store.client.withTransaction(logger: logger) { conn in
-                        try await conn.query("SELECT id FROM actions WHERE id = \(actionID) FOR UPDATE", logger: logger)
-                            .decode(UUID.self).reduce(into: 0) { n, _ in n += 1 }
-                        let event = EventChain.makeEvent(actionID: actionID, type: .started, meta: .object([:]),
-                                                         actor: "slow-writer", at: WireTimestamp.now(), prevHash: nil)
-                        let rows = try await conn.query("""
-                            INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
-                            VALUES (\(event.id), \(actionID), 'started', '{}', 'slow-writer', now(), NULL, \(event.recordHash))
-                            RETURNING seq
-                            """, logger: logger)
-                        for try await seq in rows.decode(Int64.self) { insertedContinuation.yield(seq) }
-                        var commit = false
-                        for await decision in released {
-                            commit = decision
-                            break
-                        }
-                        if !commit { throw RolledBack() }
-                        _ = try await conn.query("SELECT pg_notify(\(store.notificationChannel), 'late')", logger: logger)
-                            .decode(String.self).reduce(into: 0) { n, _ in n += 1 }
-                    }
-                } catch let error as PostgresTransactionError where error.closureError is RolledBack {
-                    return
-                }
-            }
-            var seq: Int64 = 0
-            for await value in inserted {
-                seq = value
-                break
-            }
-            return OpenWriter(seq: seq, release: release, task: task)
-        }
-
-        private init(seq: Int64, release: AsyncStream<Bool>.Continuation, task: Task<Void, any Error>) {
-            self.seq = seq
-            self.release = release
-            self.task = task
-        }
-
-        func finish(commit: Bool) async throws {
-            self.release.yield(commit)
-            try await self.task.value
-        }
-    }
 
     // MARK: out-of-order commits
 
@@ -219,7 +163,7 @@ struct EventHubTests {
             let subscriber = subscription.subscriber
             #expect(f.hub.cursor == 4)
 
-            let writer = try await OpenWriter.start(f.store, actionID: a.id)   // seq 5, uncommitted
+            let writer = try await OpenEventWriter.start(f.store, actionID: a.id, logger: ServerHarness.logger)   // seq 5, uncommitted
             #expect(writer.seq == 5)
             _ = try await f.transition(b.id, .start)                       // seq 6, committed (and notified)
             // The hub sees 6 but not 5: it must hold 6 back.
@@ -247,7 +191,7 @@ struct EventHubTests {
             let b = try await f.submit()
             try await f.settled(4)
             let subscriber = try await f.hub.subscribe(filter: EventStreamFilter(), lastEventID: nil).subscriber
-            let writer = try await OpenWriter.start(f.store, actionID: a.id)
+            let writer = try await OpenEventWriter.start(f.store, actionID: a.id, logger: ServerHarness.logger)
             _ = try await f.transition(b.id, .start)                       // seq 6
             try await Self.expectNoFrames(subscriber, for: .milliseconds(300))
             let rolledBack = ContinuousClock.now

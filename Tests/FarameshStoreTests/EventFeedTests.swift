@@ -2,6 +2,7 @@ import FarameshCore
 import FarameshStore
 @testable import FarameshStorePostgres
 import FarameshStoreSQLite
+import FarameshTestSupport
 import Foundation
 import PostgresNIO
 import Synchronization
@@ -72,63 +73,6 @@ struct EventFeedTests {
 
     // MARK: PostgreSQL
 
-    /// Holds a transaction that has inserted one event (a seq not yet visible) until released.
-    final class OpenWriter: Sendable {
-        let seq: Int64
-        private let release: AsyncStream<Bool>.Continuation
-        private let task: Task<Void, any Error>
-
-        /// - Parameter commit: what `finish` does: commit (true) or roll back (false).
-        static func start(_ store: PostgresActionStore, actionID: UUID) async throws -> OpenWriter {
-            let (released, release) = AsyncStream<Bool>.makeStream()
-            let (inserted, insertedContinuation) = AsyncStream<Int64>.makeStream()
-            let task = Task {
-                struct RolledBack: Error {}
-                do {
-                    try await store.client.withTransaction(logger: PostgresTestDatabase.logger) { conn in
-                        // Like the store's writers: lock the row (a transaction id) before taking a seq.
-                        try await conn.query("SELECT id FROM actions WHERE id = \(actionID) FOR UPDATE",
-                                             logger: PostgresTestDatabase.logger).drain()
-                        let event = EventChain.makeEvent(actionID: actionID, type: .started, meta: .object([:]),
-                                                         actor: "slow-writer", at: WireTimestamp.now(), prevHash: nil)
-                        let rows = try await conn.query("""
-                            INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
-                            VALUES (\(event.id), \(actionID), 'started', '{}', 'slow-writer', now(), NULL, \(event.recordHash))
-                            RETURNING seq
-                            """, logger: PostgresTestDatabase.logger)
-                        for try await seq in rows.decode(Int64.self) { insertedContinuation.yield(seq) }
-                        var commit = false
-                        for await decision in released {
-                            commit = decision
-                            break
-                        }
-                        if !commit { throw RolledBack() }
-                        try await conn.query("SELECT pg_notify(\(store.notificationChannel), 'late')",
-                                             logger: PostgresTestDatabase.logger).drain()
-                    }
-                } catch let error as PostgresTransactionError where error.closureError is RolledBack {
-                    return
-                }
-            }
-            var seq: Int64 = 0
-            for await value in inserted {
-                seq = value
-                break
-            }
-            return OpenWriter(seq: seq, release: release, task: task)
-        }
-
-        private init(seq: Int64, release: AsyncStream<Bool>.Continuation, task: Task<Void, any Error>) {
-            self.seq = seq
-            self.release = release
-            self.task = task
-        }
-
-        func finish(commit: Bool) async throws {
-            self.release.yield(commit)
-            try await self.task.value
-        }
-    }
 
     static func submit(_ store: some ActionStore, status: ActionStatus = .allowed) async throws -> Action {
         let made = StoreFixtures.action(status: status)
@@ -142,7 +86,7 @@ struct EventFeedTests {
             let start = try await store.headPosition()
             #expect(start.cursor == 4)
 
-            let writer = try await OpenWriter.start(store, actionID: a.id)
+            let writer = try await OpenEventWriter.start(store, actionID: a.id, logger: PostgresTestDatabase.logger)
             #expect(writer.seq == 5)
             _ = try await store.transition(b.id, StoreFixtures.request(.start))   // seq 6, committed first
 
@@ -174,7 +118,7 @@ struct EventFeedTests {
             let a = try await Self.submit(store)
             let b = try await Self.submit(store)
             let start = try await store.headPosition()
-            let writer = try await OpenWriter.start(store, actionID: a.id)
+            let writer = try await OpenEventWriter.start(store, actionID: a.id, logger: PostgresTestDatabase.logger)
             _ = try await store.transition(b.id, StoreFixtures.request(.start))
 
             let held = try await store.stableEvents(after: start, limit: 100)
@@ -202,7 +146,7 @@ struct EventFeedTests {
         try await PostgresTestDatabase.withStore(privateChannel: true) { store, _ in
             let a = try await Self.submit(store)
             let b = try await Self.submit(store)
-            let writer = try await OpenWriter.start(store, actionID: a.id)
+            let writer = try await OpenEventWriter.start(store, actionID: a.id, logger: PostgresTestDatabase.logger)
             _ = try await store.transition(b.id, StoreFixtures.request(.start))
             let head = Task { try await store.headPosition() }
             try await Task.sleep(for: .milliseconds(300))

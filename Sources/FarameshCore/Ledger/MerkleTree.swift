@@ -17,6 +17,23 @@ public struct MerkleNode: Sendable, Hashable, CustomStringConvertible {
     /// The position of the subtree's last leaf: the ledger row that completed it (and stores it).
     public var lastLeaf: Int64 { ((index + 1) << level) - 1 }
 
+    /// The hashes of `nodes` as the ledger stores them, from the rows (by position) that
+    /// completed them: a leaf is its row's leaf hash, a higher node the row's node of that level.
+    /// Nodes whose row is missing or too short are left out.
+    public static func stored(_ nodes: some Sequence<MerkleNode>,
+                              rows: [Int64: (leaf: LedgerHash, nodes: [LedgerHash])]) -> [MerkleNode: LedgerHash] {
+        var out: [MerkleNode: LedgerHash] = [:]
+        for node in nodes {
+            guard let row = rows[node.lastLeaf] else { continue }
+            if node.level == 0 {
+                out[node] = row.leaf
+            } else if node.level - 1 < row.nodes.count {
+                out[node] = row.nodes[node.level - 1]
+            }
+        }
+        return out
+    }
+
     public var description: String { "node(level \(level), index \(index))" }
 }
 

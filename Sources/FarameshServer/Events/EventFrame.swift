@@ -53,32 +53,18 @@ struct EventFrame: Sendable {
         let metaDecision = meta["decision"]?.stringValue.flatMap(PolicyEffect.init(rawValue:))
         let status: ActionStatus
         let decision: PolicyEffect
-        switch event.type {
-        case .created, .decisionMade:
+        if let transition = ActionTransition(recording: event.type) {
+            status = transition.resultingStatus
+            switch transition {
+            case .approve: decision = .allow
+            case .deny: decision = .deny
+            default: decision = entry.actionDecision
+            }
+        } else {
+            // created, decision_made: the submit's decision.
             let outcome = meta["outcome"]?.stringValue.flatMap(DecisionOutcome.init(rawValue:))
             status = outcome.map(Self.status(after:)) ?? metaDecision.map(Self.status(after:)) ?? entry.actionStatus
             decision = metaDecision ?? entry.actionDecision
-        case .approved:
-            status = .approved
-            decision = .allow
-        case .denied:
-            status = .denied
-            decision = .deny
-        case .expired:
-            status = .expired
-            decision = entry.actionDecision
-        case .started:
-            status = .executing
-            decision = entry.actionDecision
-        case .succeeded:
-            status = .succeeded
-            decision = entry.actionDecision
-        case .failed:
-            status = .failed
-            decision = entry.actionDecision
-        case .timeout:
-            status = .timeout
-            decision = entry.actionDecision
         }
         let reason: String
         if let own = meta["reason"]?.stringValue {
