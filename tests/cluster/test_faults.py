@@ -49,6 +49,18 @@ def check_nothing_lost(c, acked, stream, start, failures=None):
     c.verify_log()
 
 
+def stream_under_load(c):
+    """A resuming live-update client through the balancer and a steady submit load, running for 2 s."""
+    start = head(c)
+    stream = EventStream([c.lb], reconnect=True, last_event_id=start)
+    stream.start()
+    assert stream.connected.wait(10)
+    load = SubmitLoad(c.lb, threads=4)
+    load.start()
+    time.sleep(2)
+    return start, stream, load
+
+
 def all_ready(c):
     return all(r.ready() for r in c.replicas)
 
@@ -101,13 +113,7 @@ def test_sigterm_flips_readiness_finishes_in_flight_and_moves_streams():
 def test_kill_9_of_a_replica_under_load_loses_nothing():
     c = Cluster(replicas=3)
     try:
-        start = head(c)
-        stream = EventStream([c.lb], reconnect=True, last_event_id=start)
-        stream.start()
-        assert stream.connected.wait(10)
-        load = SubmitLoad(c.lb, threads=4)
-        load.start()
-        time.sleep(2)
+        start, stream, load = stream_under_load(c)
         victim = c.replicas[1]
         victim.kill9()
         time.sleep(2)
@@ -125,13 +131,7 @@ def test_kill_9_of_a_replica_under_load_loses_nothing():
 def test_postgres_restart_under_load_answers_503_then_recovers():
     c = Cluster(replicas=3)
     try:
-        start = head(c)
-        stream = EventStream([c.lb], reconnect=True, last_event_id=start)
-        stream.start()
-        assert stream.connected.wait(10)
-        load = SubmitLoad(c.lb, threads=4)
-        load.start()
-        time.sleep(2)
+        start, stream, load = stream_under_load(c)
         c.pg.stop()
         # While the database is down: readiness false and submits answer 503 (not hang, not 500).
         wait_until(lambda: not any(r.ready() for r in c.replicas), 10, what="replicas not ready")
