@@ -1,0 +1,22 @@
+// Type-checked by `tsc --noEmit --strict` (scripts/test-node-sdk.sh): the CommonJS view.
+import sdk = require('@faramesh/sdk');
+
+async function main(): Promise<void> {
+  const client = new sdk.ExecutionGovernorClient('http://127.0.0.1:8000', { token: 't', timeoutMs: 5000, retries: 2, failOpen: false });
+  const action = await client.submitAction({ tool: 'shell', operation: 'run', params: { cmd: 'echo' }, context: { agent_id: 'a' } });
+  const status: string = action.status;
+  if (action.id !== null) {
+    const events: sdk.ActionEvent[] = await client.getEvents(action.id);
+    const seq: number = events[0].seq;
+    void seq;
+  }
+  void status;
+  const hash: string = sdk.computeRequestHash({ agent_id: 'a', tool: 't', operation: 'o', params: { n: 2n ** 64n } });
+  void hash;
+  try {
+    await client.getAction('x');
+  } catch (e) {
+    if (e instanceof sdk.NotFound) { const s: number | null = e.status; void s; }
+  }
+}
+void main;
