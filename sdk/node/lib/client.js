@@ -577,7 +577,7 @@ class ExecutionGovernorClient {
         throw new ActionPending(`Action ${action ? action.id : id} did not ${what} within ${timeoutMs} ms (status ${status})`,
           { action, currentStatus: action ? action.status : null });
       }
-      if (options.signal && options.signal.aborted && error === options.signal.reason) throw error;
+      if (options.signal && options.signal.aborted) throw options.signal.reason;
       throw error;
     } finally {
       link.done();

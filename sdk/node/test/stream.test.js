@@ -32,27 +32,28 @@ test.after(async () => {
 
 const shell = (cmd, agentId = 'agent-1') => ({ tool: 'shell', operation: 'run', params: { cmd }, agentId });
 
-/** Collects events from an iterator until `count` arrived (or the test's deadline). */
-async function take(iterator, count, deadlineMs = 10_000) {
+/** Opens a stream and collects `count` events (the stream is aborted after `deadlineMs` at the latest). */
+async function take(client, options, count, deadlineMs = 10_000) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), deadlineMs);
   const out = [];
-  const timer = setTimeout(() => iterator.return(), deadlineMs);
-  for await (const event of iterator) {
-    out.push(event);
-    if (out.length >= count) break;
+  try {
+    for await (const event of client.streamEvents({ ...options, signal: controller.signal })) {
+      out.push(event);
+      if (out.length >= count) break;
+    }
+  } finally {
+    clearTimeout(timer);
   }
-  clearTimeout(timer);
   return out;
 }
 
 test('streamEvents: one action, every event in order with seq ids', async () => {
   const action = await agent.submitAction(shell('echo 1'));
-  const controller = new AbortController();
-  const stream = agent.streamEvents({ actionId: action.id, lastEventId: 0, signal: controller.signal });
-  const pending = take(stream, 4);
+  const pending = take(agent, { actionId: action.id, lastEventId: 0 }, 4);
   await approver.approveAction(action.id);
   await agent.startAction(action.id);
   const events = await pending;
-  controller.abort();
   assert.deepEqual(events.map((e) => e.data.event_type), ['created', 'decision_made', 'approved', 'started']);
   assert.deepEqual(events.map((e) => e.type), ['action.created', 'action.decision_made', 'action.approved', 'action.started']);
   assert.ok(events.every((e) => e.data.id === action.id));
@@ -65,27 +66,24 @@ test('streamEvents: one action, every event in order with seq ids', async () => 
 });
 
 test('streamEvents: filters by agent, tool and event type (arrays allowed)', async () => {
-  const controller = new AbortController();
-  const stream = agent.streamEvents({ agentId: ['agent-2'], tool: 'http', eventType: ['decision_made', 'succeeded'], signal: controller.signal });
-  const pending = take(stream, 2);
+  const pending = take(agent, { agentId: ['agent-2'], tool: 'http', eventType: ['decision_made', 'succeeded'] }, 2);
   const other = new ExecutionGovernorClient(server.baseUrl, { token: server.tokens['agent-2'] });
   await new Promise((r) => setTimeout(r, 200));
   await agent.submitAction({ tool: 'http', operation: 'get', agentId: 'agent-1' });
   const a = await other.submitAction({ tool: 'http', operation: 'get', agentId: 'agent-2' });
   await other.reportResult(a.id, { success: true });
   const events = await pending;
-  controller.abort();
   assert.deepEqual(events.map((e) => [e.data.agent_id, e.data.tool, e.data.event_type]),
     [['agent-2', 'http', 'decision_made'], ['agent-2', 'http', 'succeeded']]);
-  await assert.rejects(take(agent.streamEvents({ status: 'nonsense', reconnect: false }), 1), (e) => e instanceof sdk.ValidationError && e.status === 422);
+  await assert.rejects(take(agent, { status: 'nonsense', reconnect: false }, 1), (e) => e instanceof sdk.ValidationError && e.status === 422);
   await assert.rejects(agent.streamEvents({ tool: 'a,b' }).next(), sdk.ValidationError);
 });
 
 test('streamEvents: resume from lastEventId gets exactly the events after it', async () => {
   const a = await agent.submitAction(shell('echo resume'));
-  const first = await take(agent.streamEvents({ actionId: a.id, lastEventId: 0 }), 2);
+  const first = await take(agent, { actionId: a.id, lastEventId: 0 }, 2);
   await approver.denyAction(a.id, { reason: 'no' });
-  const rest = await take(agent.streamEvents({ actionId: a.id, lastEventId: first[1].id }), 1);
+  const rest = await take(agent, { actionId: a.id, lastEventId: first[1].id }, 1);
   assert.deepEqual(rest.map((e) => e.data.event_type), ['denied']);
   assert.ok(Number(rest[0].id) > Number(first[1].id));
 });
@@ -95,7 +93,7 @@ test('streamEvents: a dropped connection reconnects with Last-Event-ID, no event
   const a = await client.submitAction(shell('echo drop'));
   proxy.add({ method: 'GET', path: '/v1/events', cutAfterFrames: 1, times: 1 });
   const before = proxy.count('GET', '/v1/events');
-  const pending = take(client.streamEvents({ actionId: a.id, lastEventId: 0 }), 3);
+  const pending = take(client, { actionId: a.id, lastEventId: 0 }, 3);
   await new Promise((r) => setTimeout(r, 300));
   await approver.approveAction(a.id);
   const events = await pending;
