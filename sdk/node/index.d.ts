@@ -229,8 +229,11 @@ export interface RunContext {
   signal?: AbortSignal;
 }
 
-export interface GovernOptions<T> extends SubmitOptions {
-  run: (action: Action | FailOpenAction, context: RunContext) => T | Promise<T>;
+/** What a submit can return: a stored action, or (only with `failOpen: true`) a synthetic allow. */
+export type Submitted<F extends boolean> = F extends true ? Action | FailOpenAction : Action;
+
+export interface GovernOptions<T, A = Action> extends SubmitOptions {
+  run: (action: A, context: RunContext) => T | Promise<T>;
   /** Bound on the wait for a human decision (default 300000). */
   waitTimeoutMs?: number;
 }
@@ -251,16 +254,17 @@ export interface GovernedCallOptions extends CallOptions {
 
 export type GovernedFunction<P, T> = (params?: P, options?: GovernedCallOptions) => Promise<T>;
 
-export declare class ExecutionGovernorClient {
-  constructor(baseUrl?: string | URL | null, options?: ClientOptions);
-  constructor(options: ClientOptions);
+/** `F` is true when the client was built with `failOpen: true` (then submits may return a FailOpenAction). */
+export declare class ExecutionGovernorClient<F extends boolean = false> {
+  constructor(baseUrl?: string | URL | null, options?: ClientOptions & { failOpen?: F });
+  constructor(options: ClientOptions & { failOpen?: F });
   readonly baseUrl: string;
   readonly timeoutMs: number;
   readonly retries: number;
   readonly failOpen: boolean;
   readonly agentId: string | null;
 
-  submitAction(request: SubmitOptions): Promise<Action | FailOpenAction>;
+  submitAction(request: SubmitOptions): Promise<Submitted<F>>;
   getAction(id: string, options?: CallOptions): Promise<Action>;
   listActions(filters?: ListFilters): Promise<ActionPage>;
   iterateActions(filters?: ListFilters): AsyncGenerator<Action, void, undefined>;
@@ -274,10 +278,10 @@ export declare class ExecutionGovernorClient {
   waitForDecision(id: string, options?: WaitOptions): Promise<Action>;
   waitForCompletion(id: string, options?: WaitOptions): Promise<Action>;
   streamEvents(options?: StreamOptions): AsyncGenerator<StreamEvent, void, undefined>;
-  govern<T>(options: GovernOptions<T>): Promise<T>;
+  govern<T>(options: GovernOptions<T, Submitted<F>>): Promise<T>;
   governed<P extends { [key: string]: unknown }, T>(
     spec: string | GovernedSpec,
-    fn: (params: P, context: { action: Action | FailOpenAction; signal?: AbortSignal }) => T | Promise<T>,
+    fn: (params: P, context: { action: Submitted<F>; signal?: AbortSignal }) => T | Promise<T>,
   ): GovernedFunction<P, T>;
 }
 
