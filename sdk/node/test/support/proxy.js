@@ -80,13 +80,18 @@ class FaultProxy {
       res.writeHead(answer.statusCode, answer.headers);
       if (rule && rule.cutAfterFrames) {
         let frames = 0;
+        let cut = false;
         answer.on('data', (chunk) => {
-          res.write(chunk);
-          frames += (chunk.toString().match(/\ndata: /g) || []).length + (chunk.toString().startsWith('data: ') ? 1 : 0);
-          if (frames >= rule.cutAfterFrames) {
-            answer.destroy();
-            req.socket.destroy();
+          if (cut) return;
+          frames += (chunk.toString().match(/(^|\n)data: /g) || []).length;
+          if (frames < rule.cutAfterFrames) {
+            res.write(chunk);
+            return;
           }
+          // Deliver what was sent so far, then drop the connection mid-stream.
+          cut = true;
+          answer.destroy();
+          res.write(chunk, () => setTimeout(() => req.socket.destroy(), 50));
         });
         return;
       }
