@@ -8,12 +8,15 @@
 //    the same with polling only.
 
 const { performance } = require('node:perf_hooks');
+const { fork } = require('node:child_process');
+const path = require('node:path');
 const { startServer } = require('../test/support/server');
 const { ExecutionGovernorClient } = require('..');
 
 const PORT = Number(process.env.FARAMESH_BENCH_PORT || 18831);
 const CALLS = Number(process.env.FARAMESH_BENCH_CALLS || 1000);
 const APPROVALS = Number(process.env.FARAMESH_BENCH_APPROVALS || 50);
+const CANNED_PORT = PORT + 1;
 
 function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);
@@ -37,51 +40,63 @@ async function measure(n, fn) {
   return stats(samples);
 }
 
+async function allowPath(label, baseUrl, token) {
+  const agent = new ExecutionGovernorClient(baseUrl, { token, agentId: 'bench-agent' });
+  const request = { tool: 'http', operation: 'get', params: { url: 'https://example.com/bench', n: 1 } };
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' };
+  const body = JSON.stringify({ agent_id: 'bench-agent', ...request });
+  const bare = async () => {
+    const submit = await fetch(`${baseUrl}/v1/actions`, { method: 'POST', headers: { ...headers, 'idempotency-key': crypto.randomUUID() }, body });
+    const { id } = await submit.json();
+    await (await fetch(`${baseUrl}/v1/actions/${id}/start`, { method: 'POST', headers, body: '{}' })).json();
+    const done = await (await fetch(`${baseUrl}/v1/actions/${id}/result`, { method: 'POST', headers, body: '{"success":true}' })).json();
+    if (done.status !== 'succeeded') throw new Error(`bare: ${done.status}`);
+  };
+  const sdkCalls = async () => {
+    const action = await agent.submitAction(request);
+    await agent.startAction(action.id);
+    const done = await agent.reportResult(action.id, { success: true });
+    if (done.status !== 'succeeded') throw new Error(`sdk: ${done.status}`);
+  };
+  const noop = agent.governed({ tool: 'http', operation: 'get' }, () => 'ok');
+  const governed = async () => {
+    if ((await noop(request.params)) !== 'ok') throw new Error('governed');
+  };
+  // Warm-up: connections, JIT, the server's caches.
+  for (let i = 0; i < 100; i++) { await bare(); await sdkCalls(); await governed(); }
+  // Interleaved rounds so drift in the server (database growth) hits all three alike.
+  const samples = { bare: [], sdk: [], governed: [] };
+  for (let i = 0; i < CALLS; i++) {
+    for (const [name, fn] of [['bare', bare], ['sdk', sdkCalls], ['governed', governed]]) {
+      const t0 = performance.now();
+      await fn();
+      samples[name].push(performance.now() - t0);
+    }
+  }
+  const b = stats(samples.bare);
+  const s = stats(samples.sdk);
+  const g = stats(samples.governed);
+  console.log(`allow path, submit + start + result, ${CALLS} sequential calls each, ${label}:`);
+  console.log(line('bare fetch (3 requests, the floor)', b));
+  console.log(line('SDK submitAction+startAction+reportResult', s));
+  console.log(line('SDK governed(tool, fn)', g));
+  console.log(`SDK overhead per call vs bare fetch: p50 ${(s.p50 - b.p50).toFixed(3)} ms, p99 ${(s.p99 - b.p99).toFixed(3)} ms (governed: p50 ${(g.p50 - b.p50).toFixed(3)} ms, p99 ${(g.p99 - b.p99).toFixed(3)} ms)`);
+}
+
 async function main() {
   const server = await startServer({ port: PORT, tokens: { 'bench-agent': 'agent', 'bench-approver': 'approver' } });
   try {
+    await allowPath(`real server (${process.env.FARAMESH_BIN})`, server.baseUrl, server.tokens['bench-agent']);
+    const canned = fork(path.join(__dirname, 'canned-server.js'), [String(CANNED_PORT)]);
+    await new Promise((resolve) => canned.once('message', resolve));
+    try {
+      await allowPath('canned-answer loopback server (client side alone)', `http://127.0.0.1:${CANNED_PORT}`, 'canned-token');
+    } finally {
+      canned.kill();
+    }
     const agent = new ExecutionGovernorClient(server.baseUrl, { token: server.tokens['bench-agent'], agentId: 'bench-agent' });
     const approver = new ExecutionGovernorClient(server.baseUrl, { token: server.tokens['bench-approver'] });
     const admin = new ExecutionGovernorClient(server.baseUrl, { token: server.adminToken });
-    const request = { tool: 'http', operation: 'get', params: { url: 'https://example.com/bench', n: 1 } };
-    const headers = { authorization: `Bearer ${server.tokens['bench-agent']}`, 'content-type': 'application/json', accept: 'application/json' };
-    const body = JSON.stringify({ agent_id: 'bench-agent', ...request });
-    const bare = async () => {
-      const submit = await fetch(`${server.baseUrl}/v1/actions`, { method: 'POST', headers: { ...headers, 'idempotency-key': crypto.randomUUID() }, body });
-      const { id } = await submit.json();
-      await (await fetch(`${server.baseUrl}/v1/actions/${id}/start`, { method: 'POST', headers, body: '{}' })).json();
-      const done = await (await fetch(`${server.baseUrl}/v1/actions/${id}/result`, { method: 'POST', headers, body: '{"success":true}' })).json();
-      if (done.status !== 'succeeded') throw new Error(`bare: ${done.status}`);
-    };
-    const sdkCalls = async () => {
-      const action = await agent.submitAction(request);
-      await agent.startAction(action.id);
-      const done = await agent.reportResult(action.id, { success: true });
-      if (done.status !== 'succeeded') throw new Error(`sdk: ${done.status}`);
-    };
-    const noop = agent.governed({ tool: 'http', operation: 'get' }, () => 'ok');
-    const governed = async () => {
-      if ((await noop(request.params)) !== 'ok') throw new Error('governed');
-    };
-    // Warm-up: connections, JIT, the server's caches.
-    for (let i = 0; i < 100; i++) { await bare(); await sdkCalls(); await governed(); }
-    // Interleaved rounds so drift in the server (database growth) hits all three alike.
-    const samples = { bare: [], sdk: [], governed: [] };
-    for (let i = 0; i < CALLS; i++) {
-      for (const [name, fn] of [['bare', bare], ['sdk', sdkCalls], ['governed', governed]]) {
-        const t0 = performance.now();
-        await fn();
-        samples[name].push(performance.now() - t0);
-      }
-    }
-    const b = stats(samples.bare);
-    const s = stats(samples.sdk);
-    const g = stats(samples.governed);
-    console.log(`allow path, submit + start + result, ${CALLS} sequential calls each (SQLite, debug or release server as given):`);
-    console.log(line('bare fetch (3 requests, the floor)', b));
-    console.log(line('SDK submitAction+startAction+reportResult', s));
-    console.log(line('SDK governed(tool, fn)', g));
-    console.log(`SDK overhead per call vs bare fetch: p50 ${(s.p50 - b.p50).toFixed(3)} ms, p99 ${(s.p99 - b.p99).toFixed(3)} ms (governed: p50 ${(g.p50 - b.p50).toFixed(3)} ms, p99 ${(g.p99 - b.p99).toFixed(3)} ms)`);
 
     // Approval unblock latency.
     const unblock = async (sse) => {

@@ -66,7 +66,8 @@ test('streamEvents: one action, every event in order with seq ids', async () => 
 });
 
 test('streamEvents: filters by agent, tool and event type (arrays allowed)', async () => {
-  const pending = take(agent, { agentId: ['agent-2'], tool: 'http', eventType: ['decision_made', 'succeeded'] }, 2);
+  // An approver sees every agent's events; the filters keep agent-2's http decisions and successes.
+  const pending = take(approver, { agentId: ['agent-2'], tool: 'http', eventType: ['decision_made', 'succeeded'] }, 2);
   const other = new ExecutionGovernorClient(server.baseUrl, { token: server.tokens['agent-2'] });
   await new Promise((r) => setTimeout(r, 200));
   await agent.submitAction({ tool: 'http', operation: 'get', agentId: 'agent-1' });
