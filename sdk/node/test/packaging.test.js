@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync, spawnSync } = require('node:child_process');
+const { execFileSync, spawnSync, spawn } = require('node:child_process');
 const { startServer, portFree } = require('./support/server');
 
 const PKG = path.resolve(__dirname, '..');
@@ -116,6 +116,28 @@ test('the README Node.js snippet runs as written against a local-mode server on 
     const result = spawnSync(process.execPath, ['-r', './require-global.cjs', 'readme-snippet.mjs'], { cwd: app, env, encoding: 'utf8', timeout: 30_000 });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'Status: pending_approval\nRisk Level: medium\nEvent count: 2\n');
+
+    // examples/node/governed.mjs: pending until approved over the API, then it runs and reports.
+    fs.copyFileSync(path.join(EXAMPLES, 'governed.mjs'), path.join(app, 'governed.mjs'));
+    const { ExecutionGovernorClient } = require('..');
+    const local = new ExecutionGovernorClient(server.baseUrl, { token: null, env: {} });
+    const earlier = new Set((await local.listActions({ limit: 1000 })).map((a) => a.id));
+    const child = spawn(process.execPath, ['governed.mjs'], { cwd: app, env: { ...env, FARAMESH_BASE_URL: server.baseUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let approved = null;
+    for (let i = 0; i < 200 && !approved; i++) {
+      const fresh = (await local.listActions({ tool: 'shell', status: 'pending_approval', limit: 10 })).find((a) => !earlier.has(a.id));
+      if (fresh) approved = await local.approveAction(fresh.id, { reason: 'example run' });
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(approved, 'the example submitted a pending shell action');
+    assert.equal(await exited, 0, stderr);
+    assert.equal(stdout, 'Hello World\n\n');
+    assert.equal((await local.getAction(approved.id)).status, 'succeeded');
   } finally {
     await server.stop();
   }
