@@ -104,6 +104,20 @@ function filterValue(value, name) {
   return list.join(',');
 }
 
+/** The next-page cursor: `X-Next-Cursor`, else the `cursor` of the `Link: <...>; rel="next"` target. */
+function nextCursor(headers) {
+  const direct = headers.get('x-next-cursor');
+  if (direct) return direct;
+  const link = headers.get('link');
+  const match = link && /<([^>]*)>\s*;\s*rel="?next"?/.exec(link);
+  if (!match) return null;
+  try {
+    return new URL(match[1], 'http://x').searchParams.get('cursor');
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Client of one Faramesh gatekeeper.
  *
@@ -301,7 +315,7 @@ class ExecutionGovernorClient {
   async listActions(filters = {}) {
     const { body, headers } = await this._request('GET', '/v1/actions', { query: this._listQuery(filters), signal: filters.signal });
     const page = Array.isArray(body) ? body : [];
-    Object.defineProperty(page, 'nextCursor', { value: headers.get('x-next-cursor') || null, enumerable: false });
+    Object.defineProperty(page, 'nextCursor', { value: nextCursor(headers), enumerable: false });
     return page;
   }
 

@@ -158,6 +158,11 @@ test('listActions: filters, one page with nextCursor; iterateActions walks every
   assert.equal(page.length, 3);
   assert.equal(typeof page.nextCursor, 'string');
   assert.ok(page.every((a) => a.agent_id === 'pager' && a.status === 'allowed'));
+  // Without X-Next-Cursor the cursor is taken from the Link header.
+  proxy.add({ method: 'GET', path: '/v1/actions', stripResponseHeaders: ['x-next-cursor'] });
+  const viaLink = await new ExecutionGovernorClient(proxy.baseUrl, { token: server.adminToken }).listActions({ agentId: 'pager', tool: 'http', status: 'allowed', limit: 3 });
+  assert.equal(viaLink.nextCursor, page.nextCursor);
+  assert.equal(proxy.rules.at(-1).times, 0);
   const second = await admin.listActions({ agentId: 'pager', tool: 'http', status: 'allowed', limit: 3, cursor: page.nextCursor });
   assert.equal(new Set([...page, ...second].map((a) => a.id)).size, 6);
   const all = [];

@@ -33,7 +33,7 @@ class FaultProxy {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  /** `rule`: {method?, path? (prefix), times (default 1), status?, body?, headers?, delayMs?, dropAfterForward?, cutAfterFrames?} */
+  /** `rule`: {method?, path? (prefix), times (default 1), status?, body?, headers?, delayMs?, dropAfterForward?, cutAfterFrames?, stripResponseHeaders?} */
   add(rule) {
     this.rules.push({ times: 1, ...rule });
   }
@@ -77,7 +77,9 @@ class FaultProxy {
         answer.on('end', () => req.socket.destroy());
         return;
       }
-      res.writeHead(answer.statusCode, answer.headers);
+      const answerHeaders = { ...answer.headers };
+      for (const name of (rule && rule.stripResponseHeaders) || []) delete answerHeaders[name];
+      res.writeHead(answer.statusCode, answerHeaders);
       if (rule && rule.cutAfterFrames) {
         let frames = 0;
         let cut = false;
