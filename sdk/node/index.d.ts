@@ -273,6 +273,8 @@ export declare class ExecutionGovernorClient<F extends boolean = false> {
   denyAction(id: string, options?: ApprovalOptions): Promise<Action>;
   startAction(id: string, options?: CallOptions): Promise<Action>;
   reportResult(id: string, result: ResultOptions): Promise<Action>;
+  /** Submits an allowed/approved/succeeded action's payload again (context.replayed_from = its id). */
+  replayAction(id: string, options?: CallOptions & { idempotencyKey?: string }): Promise<Submitted<F>>;
   gateDecide(request: ActionRequest): Promise<GateDecision>;
   replayDecision(action: string | Action, options?: CallOptions): Promise<ReplayResult>;
   waitForDecision(id: string, options?: WaitOptions): Promise<Action>;

@@ -389,6 +389,22 @@ class ExecutionGovernorClient {
     })).body;
   }
 
+  /**
+   * Submits a stored action's payload again as a new action (context gains `replayed_from` and
+   * `replay: true`), as the original's `replay`; only for allowed, approved or succeeded actions.
+   */
+  async replayAction(id, { signal, idempotencyKey } = {}) {
+    const original = await this.getAction(id, { signal });
+    if (!['allowed', 'approved', 'succeeded'].includes(original.status)) {
+      throw new Conflict(`Cannot replay action ${original.id}: its status is ${original.status}`,
+        { status: 409, code: 'ILLEGAL_TRANSITION', currentStatus: original.status, action: original });
+    }
+    return this.submitAction({
+      agentId: original.agent_id, tool: original.tool, operation: original.operation, params: original.params ?? {},
+      context: { ...(original.context ?? {}), replayed_from: original.id, replay: true }, signal, idempotencyKey,
+    });
+  }
+
   // MARK: decisions
 
   /** Decides without recording anything (`POST /v1/gate/decide`). */

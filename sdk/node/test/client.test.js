@@ -286,6 +286,17 @@ test('replayDecision: the stored decision replays identically (by id and by obje
   await assert.rejects(agent.replayDecision('00000000-0000-4000-8000-000000000000'), sdk.NotFound);
 });
 
+test('replayAction: a new action with the same payload and context.replayed_from; only from allowed/approved/succeeded', async () => {
+  const original = await agent.submitAction(http({ params: { url: 'https://again.example' }, context: { run: 1 } }));
+  const replay = await agent.replayAction(original.id);
+  assert.notEqual(replay.id, original.id);
+  assert.deepEqual(replay.params, original.params);
+  assert.deepEqual(replay.context, { run: 1, replayed_from: original.id, replay: true });
+  assert.equal(replay.status, 'allowed');
+  const pending = await agent.submitAction(shell());
+  await assert.rejects(agent.replayAction(pending.id), (e) => e instanceof sdk.Conflict && e.currentStatus === 'pending_approval');
+});
+
 test('ESM and CommonJS entries are the same objects', async () => {
   const esm = await import('../index.mjs');
   assert.equal(esm.ExecutionGovernorClient, ExecutionGovernorClient);
