@@ -221,7 +221,14 @@ class ExecutionGovernorClient {
       }
       link.done();
       if (response.ok) {
-        return { status: response.status, headers: response.headers, body: text ? this._parse(text) : null };
+        let parsed = null;
+        try {
+          parsed = text ? this._parse(text) : null;
+        } catch (cause) {
+          throw new FarameshError(`${method} ${path}: the answer (${response.status}, ${response.headers.get('content-type') || 'no content type'}) is not JSON; is ${this.baseUrl} a Faramesh gatekeeper?`,
+            { status: response.status, cause });
+        }
+        return { status: response.status, headers: response.headers, body: parsed };
       }
       let errorBody = null;
       try {

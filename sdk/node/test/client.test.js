@@ -126,6 +126,16 @@ test('retries with backoff on 503 (Retry-After honoured), then GatekeeperUnreach
   assert.ok(Date.now() - t0 >= 1900, 'waited Retry-After between attempts');
 });
 
+test('an answer that is not JSON (not a gatekeeper) is a FarameshError, not a crash', async () => {
+  const action = await admin.submitAction(http());
+  const client = new ExecutionGovernorClient(proxy.baseUrl, { token: server.adminToken });
+  proxy.add({ method: 'GET', path: `/v1/actions/${action.id}`, status: 200, body: '<html>login</html>' });
+  await assert.rejects(client.getAction(action.id), (e) => e instanceof sdk.FarameshError && /not JSON/.test(e.message) && e.status === 200);
+  proxy.add({ method: 'GET', path: `/v1/actions/${action.id}`, status: 502, body: '<html>bad gateway</html>', times: 4 });
+  await assert.rejects(new ExecutionGovernorClient(proxy.baseUrl, { token: server.adminToken, retryDelayMs: 5 }).getAction(action.id),
+    (e) => e instanceof sdk.GatekeeperUnreachable && e.status === 502);
+});
+
 test('timeouts: a slow answer aborts after timeoutMs; a caller signal cancels at once', async () => {
   const action = await admin.submitAction(http());
   const client = new ExecutionGovernorClient(proxy.baseUrl, { token: server.adminToken, timeoutMs: 200, retries: 1, retryDelayMs: 10 });

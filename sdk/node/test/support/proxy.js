@@ -58,7 +58,7 @@ class FaultProxy {
       const rule = this._rule(req);
       if (rule && rule.delayMs) await new Promise((r) => setTimeout(r, rule.delayMs));
       if (rule && rule.status) {
-        const payload = JSON.stringify(rule.body ?? { detail: 'injected by the test proxy', code: 'SERVICE_UNAVAILABLE' });
+        const payload = typeof rule.body === 'string' ? rule.body : JSON.stringify(rule.body ?? { detail: 'injected by the test proxy', code: 'SERVICE_UNAVAILABLE' });
         res.writeHead(rule.status, { 'content-type': 'application/json', ...(rule.headers ?? {}) });
         res.end(payload);
         return;
