@@ -66,10 +66,12 @@ test('streamEvents: one action, every event in order with seq ids', async () => 
 });
 
 test('streamEvents: filters by agent, tool and event type (arrays allowed)', async () => {
+  // Start after the newest event so far (whenever the stream connects, it catches up from there).
+  const marker = await agent.submitAction({ tool: 'http', operation: 'get', agentId: 'agent-1' });
+  const after = (await agent.getEvents(marker.id)).at(-1).seq;
   // An approver sees every agent's events; the filters keep agent-2's http decisions and successes.
-  const pending = take(approver, { agentId: ['agent-2'], tool: 'http', eventType: ['decision_made', 'succeeded'] }, 2);
+  const pending = take(approver, { agentId: ['agent-2'], tool: 'http', eventType: ['decision_made', 'succeeded'], lastEventId: after }, 2);
   const other = new ExecutionGovernorClient(server.baseUrl, { token: server.tokens['agent-2'] });
-  await new Promise((r) => setTimeout(r, 200));
   await agent.submitAction({ tool: 'http', operation: 'get', agentId: 'agent-1' });
   const a = await other.submitAction({ tool: 'http', operation: 'get', agentId: 'agent-2' });
   await other.reportResult(a.id, { success: true });
