@@ -604,6 +604,7 @@ class ExecutionGovernorClient {
           } finally {
             stream.release();
           }
+          await sleep(this._delay(0), signal);
         } else {
           await sleep(pollIntervalMs, signal);
         }
