@@ -124,6 +124,18 @@ test('waitForDecision over SSE is unblocked by an approval made over the API', a
   assert.ok(Date.now() >= approvedAt);
 });
 
+test('waitForDecision survives a dropped event stream: it reconnects and still wakes on the approval', async () => {
+  const client = new ExecutionGovernorClient(proxy.baseUrl, { token: server.tokens['agent-1'], retryDelayMs: 10 });
+  const a = await client.submitAction(shell('echo reconnect'));
+  const before = proxy.count('GET', '/v1/events');
+  proxy.add({ method: 'GET', path: '/v1/events', cutAfterMs: 150, times: 1 });
+  const waiting = client.waitForDecision(a.id, { timeoutMs: 20_000, pollIntervalMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 800));
+  await approver.approveAction(a.id);
+  assert.equal((await waiting).status, 'approved');
+  assert.ok(proxy.count('GET', '/v1/events') - before >= 2, 'opened a second stream after the first was cut');
+});
+
 test('waitForCompletion over SSE: unblocked by a denial, and by a reported result', async () => {
   const a = await agent.submitAction(shell('echo complete'));
   const waiting = agent.waitForCompletion(a.id, { timeoutMs: 20_000, pollIntervalMs: 60_000 });

@@ -33,7 +33,7 @@ class FaultProxy {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  /** `rule`: {method?, path? (prefix), times (default 1), status?, body?, headers?, delayMs?, dropAfterForward?, cutAfterFrames?, stripResponseHeaders?} */
+  /** `rule`: {method?, path? (prefix), times (default 1), status?, body?, headers?, delayMs?, dropAfterForward?, cutAfterFrames?, cutAfterMs?, stripResponseHeaders?} */
   add(rule) {
     this.rules.push({ times: 1, ...rule });
   }
@@ -80,6 +80,14 @@ class FaultProxy {
       const answerHeaders = { ...answer.headers };
       for (const name of (rule && rule.stripResponseHeaders) || []) delete answerHeaders[name];
       res.writeHead(answer.statusCode, answerHeaders);
+      if (rule && rule.cutAfterMs) {
+        answer.pipe(res);
+        setTimeout(() => {
+          answer.destroy();
+          req.socket.destroy();
+        }, rule.cutAfterMs);
+        return;
+      }
       if (rule && rule.cutAfterFrames) {
         let frames = 0;
         let cut = false;
