@@ -194,7 +194,9 @@ class ExecutionGovernorClient {
       const text = qs.toString();
       if (text) url += '?' + text;
     }
-    const init = { method, headers: this._headers(headers) };
+    // Never follow redirects: the bearer token must not travel to another origin, and a
+    // gatekeeper API does not redirect (a 3xx is an error).
+    const init = { method, headers: this._headers(headers), redirect: 'manual' };
     if (body !== undefined) {
       init.body = canonicalize(body);
       init.headers['content-type'] = 'application/json';
@@ -482,7 +484,7 @@ class ExecutionGovernorClient {
     const link = linkedController(signal, this.timeoutMs, timeoutReason);
     let response;
     try {
-      response = await this.fetch(url, { method: 'GET', headers, signal: link.signal });
+      response = await this.fetch(url, { method: 'GET', headers, signal: link.signal, redirect: 'manual' });
     } catch (cause) {
       link.done();
       if (signal && signal.aborted) throw signal.reason;

@@ -136,6 +136,32 @@ test('an answer that is not JSON (not a gatekeeper) is a FarameshError, not a cr
     (e) => e instanceof sdk.GatekeeperUnreachable && e.status === 502);
 });
 
+test('redirects are not followed: the token never leaves for another origin', async () => {
+  const elsewhere = new FaultProxy(server.baseUrl);
+  await elsewhere.listen(PROXY_PORT + 1);
+  try {
+    const action = await admin.submitAction(http());
+    const client = new ExecutionGovernorClient(proxy.baseUrl, { token: server.adminToken });
+    proxy.add({ method: 'GET', path: `/v1/actions/${action.id}`, status: 307, headers: { location: `${elsewhere.baseUrl}/v1/actions/${action.id}` }, body: {} });
+    await assert.rejects(client.getAction(action.id), (e) => e instanceof sdk.FarameshError && e.status === 307);
+    proxy.add({ method: 'GET', path: '/v1/events', status: 302, headers: { location: `${elsewhere.baseUrl}/v1/events` }, body: {} });
+    await assert.rejects(client.streamEvents({ reconnect: false }).next(), (e) => e instanceof sdk.FarameshError && e.status === 302);
+    assert.equal(elsewhere.hits.length, 0);
+  } finally {
+    await elsewhere.close();
+  }
+});
+
+test('FARAMESH_BASE_URL and FARAMESH_TOKEN from the real environment of a process', () => {
+  const { execFileSync } = require('node:child_process');
+  const out = execFileSync(process.execPath, ['-e', `
+    const { ExecutionGovernorClient } = require(${JSON.stringify(require.resolve('..'))});
+    new ExecutionGovernorClient().submitAction({ tool: 'http', operation: 'get', agentId: 'agent-1' })
+      .then((a) => console.log(a.status, a.agent_id), (e) => { console.error(e); process.exit(1); });`],
+  { env: { ...process.env, FARAMESH_BASE_URL: server.baseUrl, FARAMESH_TOKEN: server.tokens['agent-1'] }, encoding: 'utf8' });
+  assert.equal(out.trim(), 'allowed agent-1');
+});
+
 test('timeouts: a slow answer aborts after timeoutMs; a caller signal cancels at once', async () => {
   const action = await admin.submitAction(http());
   const client = new ExecutionGovernorClient(proxy.baseUrl, { token: server.adminToken, timeoutMs: 200, retries: 1, retryDelayMs: 10 });
