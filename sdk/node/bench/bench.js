@@ -77,8 +77,8 @@ async function allowPath(label, baseUrl, token) {
   const s = stats(samples.sdk);
   const g = stats(samples.governed);
   console.log(`allow path, submit + start + result, ${CALLS} sequential calls each, ${label}:`);
-  console.log(line('bare fetch (3 requests, the floor)', b));
-  console.log(line('SDK submitAction+startAction+reportResult', s));
+  console.log(line('bare fetch, same 3 requests (floor)', b));
+  console.log(line('SDK submit + start + result calls', s));
   console.log(line('SDK governed(tool, fn)', g));
   console.log(`SDK overhead per call vs bare fetch: p50 ${(s.p50 - b.p50).toFixed(3)} ms, p99 ${(s.p99 - b.p99).toFixed(3)} ms (governed: p50 ${(g.p50 - b.p50).toFixed(3)} ms, p99 ${(g.p99 - b.p99).toFixed(3)} ms)`);
 }
