@@ -59,6 +59,10 @@ test('submitAction: allowed, with the server request_hash equal to computeReques
   assert.equal(action.request_hash, computeRequestHash({ ...request, agent_id: 'agent-1' }));
   assert.equal(action.params.big, 2n ** 64n, 'integers beyond 2^53 come back exact');
   assert.equal(verifyRequestHash(action), true);
+  // With exactIntegers off, responses go through JSON.parse: the big integer is rounded.
+  const rounded = await new ExecutionGovernorClient(server.baseUrl, { token: server.adminToken, exactIntegers: false }).getAction(action.id);
+  assert.equal(rounded.params.big, 18446744073709552000);
+  assert.equal(verifyRequestHash(rounded), false);
 });
 
 test('submitAction: agent id from context.agent_id (the README example), pending for shell', async () => {
