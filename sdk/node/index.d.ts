@@ -139,6 +139,21 @@ export interface Logger {
   warn(message: string): void;
 }
 
+/** The part of `fetch` the client uses (the global `fetch` of Node 18+ fits). */
+export type FetchLike = (url: string, init: {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  redirect: 'manual';
+}) => Promise<{
+  ok: boolean;
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  body: unknown;
+}>;
+
 export interface ClientOptions {
   /** Used when the first constructor argument is this options object. */
   baseUrl?: string;
@@ -157,7 +172,7 @@ export interface ClientOptions {
   /** Parse integers beyond 2^53 in responses as BigInt (default true). */
   exactIntegers?: boolean;
   logger?: Logger;
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
   /** Environment to read defaults from (default process.env). */
   env?: Record<string, string | undefined>;
 }

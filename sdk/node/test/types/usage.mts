@@ -2,7 +2,7 @@
 import { ExecutionGovernorClient, ActionDenied, GatekeeperUnreachable, type Action, type StreamEvent } from '@faramesh/sdk';
 import sdkDefault from '@faramesh/sdk';
 
-const client = new ExecutionGovernorClient({ baseUrl: 'http://127.0.0.1:8000', failOpen: true, logger: { warn: () => {} } });
+const client = new ExecutionGovernorClient({ baseUrl: 'http://127.0.0.1:8000', failOpen: true, logger: { warn: () => {} }, fetch });
 const page = await client.listActions({ status: 'pending_approval', limit: 10 });
 const next: string | null = page.nextCursor;
 for await (const a of client.iterateActions({ agentId: 'x', limit: 100 })) {
