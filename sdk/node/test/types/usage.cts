@@ -9,6 +9,11 @@ async function main(): Promise<void> {
   const events: sdk.ActionEvent[] = await client.getEvents(action.id);
   const seq: number = events[0].seq;
   void seq;
+  const plain = new sdk.ExecutionGovernorClient('http://127.0.0.1:8000', { token: 't' });
+  const stored: string = (await plain.submitAction({ tool: 't', operation: 'o', agentId: 'a' })).id;
+  const bare = new sdk.ExecutionGovernorClient();
+  const storedToo: string = (await bare.submitAction({ tool: 't', operation: 'o', agentId: 'a' })).id;
+  void stored; void storedToo;
   const open = new sdk.ExecutionGovernorClient('http://127.0.0.1:8000', { failOpen: true });
   const maybe = await open.submitAction({ tool: 't', operation: 'o', agentId: 'a' });
   if (maybe.id === null) { const f: true = maybe.fail_open; void f; } else { const id: string = maybe.id; void id; }
