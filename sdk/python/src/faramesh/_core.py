@@ -321,6 +321,25 @@ def frame_status(frame: Any, action_id: str) -> Optional[str]:
     return status if isinstance(status, str) else None
 
 
+def as_object(body: Any, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise errors.FarameshError(f"unexpected response to {what}: {str(body)[:200]!r}")
+    return body
+
+
+def as_list(body: Any, what: str) -> list[dict[str, Any]]:
+    if isinstance(body, dict) and isinstance(body.get("actions"), list):
+        body = body["actions"]
+    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+        raise errors.FarameshError(f"unexpected response to {what}: {str(body)[:200]!r}")
+    return body
+
+
+def max_seq(events: list[dict[str, Any]]) -> Optional[str]:
+    seqs = [e["seq"] for e in events if isinstance(e.get("seq"), int)]
+    return str(max(seqs)) if seqs else None
+
+
 def check_submitted(action: Any) -> dict[str, Any]:
     if not isinstance(action, dict) or "id" not in action or "status" not in action:
         raise errors.FarameshError(f"unexpected submit response: {action!r}")
