@@ -49,7 +49,7 @@ echo "--> Python SDK tests (sdk/python/tests)"
 pytest_run -q sdk/python/tests || status=1
 
 echo "--> faramesh-sdk 0.3.3 compatibility suite against our package (tests/python)"
-"$venv/bin/python" sdk/python/tests/compat_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/python \
+"$venv/bin/python" sdk/python/tests/with_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/python \
   || status=1  # (both helpers turn pytest's exit 5, nothing collected, into a failure)
 
 echo "--> README snippets (examples/python) against 127.0.0.1:8000"
