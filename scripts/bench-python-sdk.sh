@@ -19,11 +19,7 @@ ours="${FARAMESH_PYSDK_VENV:-.venv-pysdk}"
 ref="${FARAMESH_PYSDK_REF_VENV:-.venv-pysdk-ref}"
 [ -x "$ours/bin/python" ] || python3 -m venv "$ours"
 [ -x "$ref/bin/python" ] || python3 -m venv "$ref"
-if ! "$ours/bin/python" -c 'import setuptools, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 61)' 2>/dev/null; then
-  "$ours/bin/python" -m pip -q --disable-pip-version-check install setuptools==75.8.0
-fi
-"$ours/bin/python" -m pip -q --disable-pip-version-check install --no-build-isolation --no-deps --force-reinstall ./sdk/python
-rm -rf sdk/python/build sdk/python/src/*.egg-info
+"$ours/bin/python" -m pip -q --disable-pip-version-check install --no-deps --force-reinstall ./sdk/python  # in-tree backend: no index needed
 if ! "$ref/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("faramesh-sdk") != "0.3.3")' 2>/dev/null; then
   "$ref/bin/python" -m pip -q --disable-pip-version-check install faramesh-sdk==0.3.3 requests==2.32.3
 fi

@@ -29,13 +29,7 @@ pip=("$venv/bin/python" -m pip -q --disable-pip-version-check)
 if ! "$venv/bin/python" -c 'import pytest, requests, sys; sys.exit(pytest.__version__ != "8.3.4")' 2>/dev/null; then
   "${pip[@]}" install pytest==8.3.4 requests==2.32.3
 fi
-# Build backend: the venv's own setuptools when it is new enough (Python 3.11 venvs ship 65.x), so the
-# package builds without an index; else a pinned one.
-if ! "$venv/bin/python" -c 'import setuptools, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 61)' 2>/dev/null; then
-  "${pip[@]}" install setuptools==75.8.0
-fi
-"${pip[@]}" install --no-build-isolation --no-deps --force-reinstall ./sdk/python
-rm -rf sdk/python/build sdk/python/src/*.egg-info
+"${pip[@]}" install --no-deps --force-reinstall ./sdk/python  # in-tree backend: no index needed
 
 pytest_run() {  # pytest exit 5 (nothing collected) is a failure too
   local rc=0

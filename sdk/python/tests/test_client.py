@@ -138,6 +138,12 @@ def test_validation_errors(agent: ExecutionGovernorClient) -> None:
     with pytest.raises(errors.ValidationError) as err:
         agent.submit_action("", "get", {})
     assert err.value.field == "tool"
+    with pytest.raises(errors.ValidationError) as err:
+        agent.submit_action("http", "get\n", {})
+    assert err.value.field == "operation"
+    with pytest.raises(errors.ValidationError):
+        agent.submit_action("x" * 257, "get", {})
+    assert agent.submit_action("  http ", "get", {"u": 1})["tool"] == "http"  # trimmed like the server
     with pytest.raises(errors.ValidationError):
         agent.submit_action("http", "get", {"x": float("nan")})
     with pytest.raises(errors.ValidationError):
