@@ -200,7 +200,8 @@ def _read_request(conn: socket.socket) -> Optional[ProxyRequest]:
 
 class Proxy:
     """Forwards to ``upstream``; ``rule(request, index)`` may instead answer ``"503"``,
-    ``"404"``, ``"hang"`` (never answer) or ``"drop"`` (forward, then close without answering)."""
+    ``"404"``, ``"hang"`` (never answer), ``"drop"`` (forward, then close without answering) or
+    ``"cut-after-frame"`` (forward an event stream's first frame, then close)."""
 
     def __init__(self, upstream: str, rule: Optional[Rule] = None) -> None:
         host_port = upstream.split("//", 1)[1]
@@ -264,14 +265,30 @@ class Proxy:
             head = f"{req.method} {req.path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
             up.sendall(head.encode("latin-1") + b"\r\n" + req.body)
             if action == "drop":
-                while up.recv(65536):
-                    pass
+                # Let the server finish (a submit or transition is committed), then close without
+                # answering. For an event stream stop at its response head: it never ends.
+                received = b""
+                while True:
+                    chunk = up.recv(65536)
+                    if not chunk:
+                        break
+                    received += chunk
+                    if b"\r\n\r\n" in received and b"text/event-stream" in received.split(b"\r\n\r\n")[0]:
+                        break
                 return
+            forwarded = b""
             while True:
                 chunk = up.recv(65536)
                 if not chunk:
                     return
                 conn.sendall(chunk)
+                if action == "cut-after-frame":
+                    # Forward the stream's head and its first event frame, then cut the connection.
+                    forwarded += chunk
+                    body = forwarded.partition(b"\r\n\r\n")[2]
+                    data_at = body.find(b"data:")
+                    if data_at >= 0 and body.find(b"\n\n", data_at) >= 0:
+                        return
         except OSError:
             return
         finally:

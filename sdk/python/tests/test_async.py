@@ -178,3 +178,49 @@ def test_async_stream_events(server: Server) -> None:
                 await client.stream_events(got.append, action_id=action["id"], timeout=0.3)
 
     run(main())
+
+
+def test_async_wait_falls_back_to_polling_without_a_stream(server: Server) -> None:
+    async def main() -> None:
+        proxy = Proxy(server.url, lambda req, i: "404" if req.path.startswith("/v1/events") else "forward")
+        try:
+            async with _client(proxy.url, server) as client:
+                action = await client.submit_action("shell", "run", {"cmd": "echo async-poll"})
+                decider = threading.Thread(target=lambda: (time.sleep(0.5), approve_over_api(server, action["id"])))
+                decider.start()
+                decided = await client.wait_for_decision(action["id"], timeout=30, poll_interval=0.2)
+                decider.join()
+                assert decided["status"] == "approved"
+                assert proxy.count("GET", "/v1/events") == 1
+                assert proxy.count("GET", f"/v1/actions/{action['id']}") >= 3
+        finally:
+            proxy.close()
+
+    run(main())
+
+
+def test_async_broken_stream_is_resumed(server: Server) -> None:
+    async def main() -> None:
+        streams = {"n": 0}
+
+        def rule(req, i):
+            if req.path.startswith("/v1/events"):
+                streams["n"] += 1
+                return "drop" if streams["n"] == 1 else "forward"
+            return "forward"
+
+        proxy = Proxy(server.url, rule)
+        try:
+            async with _client(proxy.url, server) as client:
+                action = await client.submit_action("shell", "run", {"cmd": "echo async-resume"})
+                decider = threading.Thread(target=lambda: (time.sleep(0.5), approve_over_api(server, action["id"])))
+                decider.start()
+                assert (await client.wait_for_decision(action["id"], timeout=30))["status"] == "approved"
+                decider.join()
+                requests = [r for r in proxy.requests if r.path.startswith("/v1/events")]
+                assert len(requests) >= 2
+                assert requests[0].headers["last-event-id"] == requests[1].headers["last-event-id"]
+        finally:
+            proxy.close()
+
+    run(main())

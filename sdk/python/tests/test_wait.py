@@ -192,3 +192,39 @@ def test_stream_events_stop_after(server: Server, agent) -> None:
     assert [f["type"] for f in got] == ["action.approved"]
     assert got[0]["data"]["id"] == pending["id"]
     assert "approval_token" not in str(got[0])
+
+
+def test_stream_cut_mid_way_resumes_after_the_last_frame(server: Server, agent) -> None:
+    streams = {"n": 0}
+
+    def rule(req, i):
+        if req.path.startswith("/v1/events"):
+            streams["n"] += 1
+            return "cut-after-frame" if streams["n"] == 1 else "forward"
+        return "forward"
+
+    proxy = Proxy(server.url, rule)
+    try:
+        client = _agent(proxy.url, server)
+        action = agent.submit_action("http", "get", {"url": "https://cut.example"})
+
+        def run_then_finish() -> None:
+            time.sleep(0.4)
+            agent_two = _agent(server.url, server)
+            agent_two.start_action(action["id"])  # frame 1 (executing): delivered, then the stream is cut
+            time.sleep(0.4)
+            agent_two.report_result(action["id"], True)  # frame 2: only on the resumed stream
+            agent_two.close()
+
+        worker = threading.Thread(target=run_then_finish)
+        worker.start()
+        final = client.wait_for_completion(action["id"], timeout=30)
+        worker.join()
+        assert final["status"] == "succeeded"
+        events = agent.get_events(action["id"])
+        started_seq = next(e["seq"] for e in events if e["event_type"] == "started")
+        requests = [r for r in proxy.requests if r.path.startswith("/v1/events")]
+        assert len(requests) == 2
+        assert int(requests[1].headers["last-event-id"]) == started_seq
+    finally:
+        proxy.close()
