@@ -175,7 +175,8 @@ class AsyncExecutionGovernorClient:
     async def gate_decide_dict(self, agent_id: str, tool: str, operation: str,
                                params: Optional[Mapping[str, Any]] = None,
                                context: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-        return as_object(await self._call("POST", "/v1/gate/decide", submit_payload(agent_id, tool, operation, params, context)), "gate decide")
+        payload = submit_payload(agent_id, tool, operation, params, context)
+        return as_object(await self._call("POST", "/v1/gate/decide", payload), "gate decide")
 
     async def gate_decide(self, agent_id: str, tool: str, operation: str, params: Optional[Mapping[str, Any]] = None,
                           context: Optional[Mapping[str, Any]] = None) -> GateDecision:
