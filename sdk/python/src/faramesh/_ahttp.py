@@ -23,6 +23,7 @@ from ._core import (
 )
 
 _MAX_IDLE = 8
+_MAX_LINE = 1 << 20
 _MAX_HEADER_LINES = 200
 
 
@@ -274,6 +275,8 @@ class AsyncEventStream:
             if newline >= 0:
                 line, self._buffer = self._buffer[:newline + 1], self._buffer[newline + 1:]
                 return line.decode("utf-8", errors="replace")
+            if len(self._buffer) > _MAX_LINE:
+                raise ValueError("event stream line too long")
             if not await self._more():
                 return None
 

@@ -24,6 +24,7 @@ from ._core import (
     parse_retry_after,
 )
 
+_MAX_LINE = 1 << 20
 # Errors that mean "no (usable) answer on this connection".
 _CONNECTION_ERRORS = (ConnectionError, http.client.HTTPException, OSError)
 
@@ -239,9 +240,11 @@ class SyncEventStream:
 
     def __iter__(self) -> Iterator[SSEEvent]:
         while True:
-            line = self._resp.readline()
+            line = self._resp.readline(_MAX_LINE)
             if not line:
                 return
+            if len(line) >= _MAX_LINE and not line.endswith(b"\n"):
+                raise ValueError("event stream line too long")
             event = self.parser.feed_line(line.decode("utf-8", errors="replace"))
             if event is not None:
                 yield event

@@ -40,6 +40,7 @@ from ._core import (
     resolve_token,
     result_body,
     submit_payload,
+    warn_plain_http,
 )
 from ._ahttp import AsyncTransport
 from ._models import GateDecision, ReplayResult, replay_result
@@ -71,6 +72,7 @@ class AsyncExecutionGovernorClient:
         if resolved is not None and any(ord(c) < 0x21 or ord(c) == 0x7F for c in resolved):
             raise errors.ValidationError("token contains whitespace or control characters")
         self.base_url = resolve_base_url(base_url)
+        warn_plain_http(self.base_url, resolved)
         self.fail_open = bool(fail_open)
         self.agent_id = agent_id
         self.sse = sse
