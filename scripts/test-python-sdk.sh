@@ -4,7 +4,8 @@
 #                                  request hashes (server with tokens on 127.0.0.1:18601.., SQLite, or a
 #                                  fresh PostgreSQL database when FARAMESH_TEST_POSTGRES_DSN is set)
 #   2. tests/python/test_sdk_compat.py — the faramesh-sdk 0.3.3 compatibility suite, run against OUR package
-#   3. sdk/python/examples_tests  — the README's snippets in examples/python, unchanged, against a server
+#   3. faramesh-sdk 0.3.3 wheel tests/test_canonicalization.py, test_govern.py — its own unit tests, on OUR package
+#   4. sdk/python/examples_tests  — the README's snippets in examples/python, unchanged, against a server
 #                                   on 127.0.0.1:8000 inside a private network namespace (unshare -rn)
 # Usage: scripts/test-python-sdk.sh PATH_TO_FARAMESH_BINARY
 # Env: FARAMESH_PYSDK_VENV (default .venv-pysdk), FARAMESH_TEST_PORT_BASE (default 18600, uses 100 ports),
@@ -19,6 +20,7 @@ export FARAMESH_BIN="$bin"
 export FARAMESH_TEST_PORT_BASE="${FARAMESH_TEST_PORT_BASE:-18600}"
 
 venv="${FARAMESH_PYSDK_VENV:-.venv-pysdk}"
+case "$venv" in /*) ;; *) venv="$root/$venv" ;; esac
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   if command -v apt-get >/dev/null 2>&1; then apt-get install -y python3-venv >/dev/null; fi
 fi
@@ -45,6 +47,17 @@ pytest_run -q sdk/python/tests || status=1
 echo "--> faramesh-sdk 0.3.3 compatibility suite against our package (tests/python/test_sdk_compat.py)"
 "$venv/bin/python" sdk/python/tests/with_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/python/test_sdk_compat.py \
   || status=1  # (both helpers turn pytest's exit 5, nothing collected, into a failure)
+
+echo "--> faramesh-sdk 0.3.3's own unit tests (canonicalization, govern) against our package"
+ref="$venv/faramesh-sdk-0.3.3"
+if [ ! -f "$ref/tests/test_canonicalization.py" ]; then
+  "${pip[@]}" download --no-deps faramesh-sdk==0.3.3 -d "$ref" >/dev/null
+  # Only its tests/ directory: the 0.3.3 package itself must not be importable here.
+  "$venv/bin/python" -c 'import sys, zipfile, glob
+z = zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0])
+z.extractall(sys.argv[1], [n for n in z.namelist() if n.startswith("tests/")])' "$ref"
+fi
+(cd "$ref/tests" && pytest_run -q test_canonicalization.py test_govern.py) || status=1
 
 echo "--> README snippets (examples/python) against 127.0.0.1:8000"
 netns="${FARAMESH_EXAMPLES_NETNS:-1}"
