@@ -28,14 +28,14 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 pip=("$venv/bin/python" -m pip -q --disable-pip-version-check)
-if ! "$venv/bin/python" -c 'import pytest, requests, sys; sys.exit(pytest.__version__ != "8.3.4")' 2>/dev/null; then
-  "${pip[@]}" install pytest==8.3.4 requests==2.32.3
+if ! "$venv/bin/python" -c 'import pytest, pytest_timeout, requests, sys; sys.exit(pytest.__version__ != "8.3.4")' 2>/dev/null; then
+  "${pip[@]}" install pytest==8.3.4 pytest-timeout==2.3.1 requests==2.32.3
 fi
 "${pip[@]}" install --no-deps --force-reinstall ./sdk/python  # in-tree backend: no index needed
 
 pytest_run() {  # pytest exit 5 (nothing collected) is a failure too
   local rc=0
-  "$venv/bin/python" -m pytest -p no:cacheprovider "$@" || rc=$?
+  "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=180 "$@" || rc=$?
   if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: $*" >&2; return 1; fi
   return "$rc"
 }
@@ -45,7 +45,7 @@ echo "--> Python SDK tests (sdk/python/tests)"
 pytest_run -q sdk/python/tests || status=1
 
 echo "--> faramesh-sdk 0.3.3 compatibility suite against our package (tests/python/test_sdk_compat.py)"
-"$venv/bin/python" sdk/python/tests/with_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/python/test_sdk_compat.py \
+"$venv/bin/python" sdk/python/tests/with_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=180 -q tests/python/test_sdk_compat.py \
   || status=1  # (both helpers turn pytest's exit 5, nothing collected, into a failure)
 
 echo "--> faramesh-sdk 0.3.3's own unit tests (canonicalization, govern) against our package"
@@ -70,10 +70,10 @@ if [ "$netns" = "0" ] && ! python3 -c 'import socket; s=socket.socket(); s.bind(
   status=1
 elif [ "$netns" = "1" ]; then
   unshare -rn env -u FARAMESH_TEST_POSTGRES_DSN "$venv/bin/python" sdk/python/tests/netns.py -- \
-    "$venv/bin/python" -m pytest -p no:cacheprovider -q sdk/python/examples_tests || status=1
+    "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=180 -q sdk/python/examples_tests || status=1
 else
   env -u FARAMESH_TEST_POSTGRES_DSN "$venv/bin/python" sdk/python/tests/netns.py --no-netns -- \
-    "$venv/bin/python" -m pytest -p no:cacheprovider -q sdk/python/examples_tests || status=1
+    "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=180 -q sdk/python/examples_tests || status=1
 fi
 
 if [ "$status" -ne 0 ]; then echo "--> Python SDK tests FAILED"; exit 1; fi

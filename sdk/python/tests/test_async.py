@@ -238,7 +238,7 @@ def test_async_concurrent_calls_on_one_client(server: Server) -> None:
             statuses = await asyncio.gather(*(one(i) for i in range(60)))
             assert statuses == ["succeeded"] * 60
             listed = [a for a in await client.list_actions(limit=1000, agent_id="sdk-agent")
-                      if a["params"].get("url", "").startswith(f"https://{marker}/")]
+                      if str(a["params"].get("url", "")).startswith(f"https://{marker}/")]
             assert len(listed) == 60
 
     run(main())
