@@ -38,7 +38,7 @@ public enum FarameshApplication {
                                       metrics: metrics, readiness: readiness, authenticator: authenticator,
                                       eventHub: eventHub, ledgerKey: ledgerKey, executors: executors)
         var app = Application(
-            router: router,
+            responder: HeadAsGetResponder(inner: router.buildResponder()),
             server: try self.serverBuilder(configuration, metrics: metrics),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             logger: logger)
@@ -166,10 +166,9 @@ public enum FarameshApplication {
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Outermost first: transport headers on every answer, metrics see the final status,
-        // HEAD is routed as GET, errors are JSON everywhere.
+        // errors are JSON everywhere. (HEAD is routed as GET around the router: `HeadAsGetResponder`.)
         router.add(middleware: TransportHeadersMiddleware(servesTLS: configuration.tlsCertificatePath != nil))
         router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
-        router.add(middleware: HeadRequestMiddleware())
         if configuration.enableCORS {
             router.add(middleware: CORSHeadersMiddleware())
         }

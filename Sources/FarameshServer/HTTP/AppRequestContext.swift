@@ -23,7 +23,7 @@ struct AppRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware` on every authenticated route.
     var identity: Identity?
-    /// Set by `HeadRequestMiddleware`: a `HEAD` routed as `GET`, whose body is dropped.
+    /// Set by `HeadAsGetResponder`: a `HEAD` routed as `GET`, whose body is dropped.
     var isHeadRequest = false
 
     init(source: ApplicationRequestContextSource) {

@@ -75,8 +75,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        self.admit(context: context)
-        context.fireChannelActive()
+        // A refused connection is closed here; the handlers after this one never see it active.
+        if self.admit(context: context) { context.fireChannelActive() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -85,8 +85,10 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.fireChannelInactive()
     }
 
-    private func admit(context: ChannelHandlerContext) {
-        guard !self.admitted else { return }
+    /// Registers the connection with the cap; false (and closed) when it is refused.
+    @discardableResult
+    private func admit(context: ChannelHandlerContext) -> Bool {
+        guard !self.admitted else { return true }
         self.admitted = true
         let channel = context.channel
         let registry = self.registry
@@ -94,9 +96,10 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         self.idleSince = .now()
         guard registry.opened(channel) else {
             context.close(promise: nil)
-            return
+            return false
         }
         self.evaluate(context: context)
+        return true
     }
 
     // MARK: inbound

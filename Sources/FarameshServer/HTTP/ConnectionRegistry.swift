@@ -4,11 +4,12 @@ import Synchronization
 
 /// The open HTTP connections of this replica and what each is doing, shared by every event
 /// loop. Enforces `ConnectionLimits.maxConnections` on connections that are not event streams:
-/// at the cap a new connection sheds the oldest connection that has not delivered a complete
-/// request yet (idle first, then slow heads, then slow bodies), so idle or slowloris sockets can
-/// never lock out `/health` or real callers. Connections busy being answered are never shed.
+/// at the cap a new connection sheds the oldest connection that is not being answered (idle,
+/// or still sending its head or body), so idle or slowloris sockets can never lock out
+/// `/health` or real callers: a real caller sends its request at once, an attacker has to keep
+/// reconnecting to stay among the newest. Connections busy being answered are never shed.
 final class ConnectionRegistry: Sendable {
-    /// What a connection is doing, in shedding order (lower is shed first).
+    /// What a connection is doing.
     enum Phase: Int, Sendable, Comparable {
         /// Waiting for the next request.
         case idle = 0
@@ -43,7 +44,8 @@ final class ConnectionRegistry: Sendable {
     private struct Entry {
         var channel: any Channel
         var phase: Phase
-        var since: NIODeadline
+        /// When the connection was accepted: the oldest sheddable connection goes first.
+        var opened: NIODeadline
     }
 
     private struct State {
@@ -62,12 +64,15 @@ final class ConnectionRegistry: Sendable {
         var closed: [CloseReason: Counter] = [:]
         for reason in CloseReason.allCases {
             closed[reason] = metrics.registry.makeCounter(
-                name: "faramesh_http_connections_closed_total", labels: [("reason", reason.rawValue)],
-                help: "HTTP connections the server closed itself: deadlines (idle, head, body) and the connection cap (shed, refused).")
+                descriptor: MetricNameDescriptor(namespace: "faramesh", subsystem: "http", metricName: "connections_closed",
+                    unitName: "total",
+                    helpText: "HTTP connections the server closed itself: deadlines (idle, head, body) and the connection cap (shed, refused)."),
+                labels: [("reason", reason.rawValue)])
         }
         self.closed = closed
-        self.open = metrics.registry.makeGauge(
-            name: "faramesh_http_connections_open", help: "Open HTTP connections, event streams included.")
+        self.open = metrics.registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "faramesh", subsystem: "http", metricName: "connections_open", unitName: "",
+            helpText: "Open HTTP connections, event streams included."))
     }
 
     /// Registers a new connection (phase `.idle`). At the cap, sheds the oldest sheddable
@@ -78,17 +83,17 @@ final class ConnectionRegistry: Sendable {
         let (admitted, victim, total): (Bool, (any Channel)?, Int) = self.state.withLock { state in
             var victim: (any Channel)?
             if state.counted >= self.maxConnections {
-                var best: (id: ObjectIdentifier, phase: Phase, since: NIODeadline)?
+                var best: (id: ObjectIdentifier, opened: NIODeadline)?
                 for (key, entry) in state.entries where entry.phase.isSheddable {
-                    if let current = best, (current.phase, current.since) <= (entry.phase, entry.since) { continue }
-                    best = (key, entry.phase, entry.since)
+                    if let current = best, current.opened <= entry.opened { continue }
+                    best = (key, entry.opened)
                 }
                 guard let best else { return (false, nil, state.entries.count) }
                 victim = state.entries[best.id]?.channel
                 state.entries[best.id]?.phase = .shedding
                 state.counted -= 1
             }
-            state.entries[id] = Entry(channel: channel, phase: .idle, since: now)
+            state.entries[id] = Entry(channel: channel, phase: .idle, opened: now)
             state.counted += 1
             return (true, victim, state.entries.count)
         }
@@ -104,11 +109,10 @@ final class ConnectionRegistry: Sendable {
     /// Records what the connection does now. A connection already chosen for shedding stays so.
     func update(_ channel: any Channel, phase: Phase) {
         let id = ObjectIdentifier(channel)
-        let now = NIODeadline.now()
         self.state.withLock { state in
             guard let entry = state.entries[id], entry.phase != .shedding, entry.phase != phase else { return }
             state.counted += (phase.countsAgainstCap ? 1 : 0) - (entry.phase.countsAgainstCap ? 1 : 0)
-            state.entries[id] = Entry(channel: channel, phase: phase, since: now)
+            state.entries[id]?.phase = phase
         }
     }
 

@@ -121,7 +121,7 @@ enum RouteTable {
         (["v1", "ledger", "consistency"], ["GET"]),
     ]
 
-    /// The methods of the route at `path`; `HEAD` wherever `GET` is (`HeadRequestMiddleware`).
+    /// The methods of the route at `path`; `HEAD` wherever `GET` is (`HeadAsGetResponder`).
     static func allowedMethods(path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         for route in self.routes where route.segments.count == segments.count {

@@ -10,8 +10,4 @@ extension HTTPField.Name {
     static let nextCursor = HTTPField.Name("X-Next-Cursor")!
     /// RFC 8288 link to the next page.
     static let link = HTTPField.Name("Link")!
-    /// `nosniff` on every response: browsers never guess a type other than the declared one.
-    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
-    /// HSTS, sent when the server itself serves TLS.
-    static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
 }
