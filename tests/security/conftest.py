@@ -7,6 +7,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -41,6 +42,10 @@ class Server:
     log_path: Path
     scheme: str = "http"
     workdir: Path = field(default_factory=Path)
+    #: Database tokens: an agent whose name is its agent id, and an approver.
+    agent: str = ""
+    agent_token: str = ""
+    approver_token: str = ""
 
     @property
     def pid(self) -> int:
@@ -89,11 +94,18 @@ def start_server(args: list[str], env: dict[str, str] | None = None, prefix: lis
     else:
         database = ["--db-backend", "postgres", "--dsn", os.environ["SECURITY_POSTGRES_DSN"]]
     environment.update(env or {})
+    suffix = uuid.uuid4().hex[:8]
+    tokens = {}
+    for role in ("agent", "approver"):
+        created = subprocess.run([binary, "token", "create", "--name", f"sec-{role}-{suffix}", "--role", role, "--json"]
+                                 + database, env=environment, cwd=workdir, capture_output=True, text=True, check=True)
+        tokens[role] = json.loads(created.stdout)["token"]
     command = (prefix or []) + [binary, "serve", "--host", "127.0.0.1", "--port", str(port),
                                 "--policy", str(ROOT / "policies" / "default.yaml")] + database + args
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment, cwd=workdir)
-    server = Server(port=port, process=process, log_path=log_path, scheme="https" if tls else "http", workdir=workdir)
+    server = Server(port=port, process=process, log_path=log_path, scheme="https" if tls else "http", workdir=workdir,
+                    agent=f"sec-agent-{suffix}", agent_token=tokens["agent"], approver_token=tokens["approver"])
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

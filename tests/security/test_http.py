@@ -45,20 +45,27 @@ def test_parser_errors_have_a_json_body(launch, request_bytes: bytes) -> None:
 @pytest.mark.parametrize("backend", backends())
 def test_nul_in_reason_and_error_is_422_and_in_json_strings_is_stored(launch, backend: str) -> None:
     server: Server = launch(backend=backend)
-    status, pending = server.json("POST", "/v1/actions", {"agent_id": "a", "tool": "shell", "operation": "run",
-                                                          "params": {"cmd": "ls"}})
+    agent, approver = server.agent_token, server.approver_token
+    status, pending = server.json("POST", "/v1/actions", {"agent_id": server.agent, "tool": "shell", "operation": "run",
+                                                          "params": {"cmd": "ls"}}, token=agent)
     assert status == 200 and pending["status"] == "pending_approval", pending
+    _, seen = server.json("GET", f"/v1/actions/{pending['id']}", token=approver)
     status, error = server.json("POST", f"/v1/actions/{pending['id']}/approval",
-                                {"token": pending["approval_token"], "approve": False, "reason": "no\u0000"})
+                                {"token": seen["approval_token"], "approve": False, "reason": "no\u0000"}, token=approver)
     assert status == 422 and error["field"] == "reason", error
-    status, allowed = server.json("POST", "/v1/actions", {"agent_id": "a", "tool": "http", "operation": "get",
-                                                          "params": {"q": "a\u0000b"}, "context": {"c\u0000": "\u0000"}})
+    status, denied = server.json("POST", f"/v1/actions/{pending['id']}/approval",
+                                 {"token": seen["approval_token"], "approve": False, "reason": "no"}, token=approver)
+    assert status == 200 and denied["status"] == "denied", denied
+    status, allowed = server.json("POST", "/v1/actions", {"agent_id": server.agent, "tool": "http", "operation": "get",
+                                                          "params": {"q": "a\u0000b"}, "context": {"c\u0000": "\u0000"}},
+                                  token=agent)
     assert status == 200, allowed
-    status, read = server.json("GET", f"/v1/actions/{allowed['id']}")
+    status, read = server.json("GET", f"/v1/actions/{allowed['id']}", token=agent)
     assert read["params"] == {"q": "a\u0000b"} and read["context"] == {"c\u0000": "\u0000"}
-    status, error = server.json("POST", f"/v1/actions/{allowed['id']}/result", {"success": False, "error": "x\u0000"})
+    status, error = server.json("POST", f"/v1/actions/{allowed['id']}/result", {"success": False, "error": "x\u0000"},
+                                token=agent)
     assert status == 422 and error["field"] == "error", error
-    status, done = server.json("POST", f"/v1/actions/{allowed['id']}/result", {"success": False, "error": "x"})
+    status, done = server.json("POST", f"/v1/actions/{allowed['id']}/result", {"success": False, "error": "x"}, token=agent)
     assert status == 200 and done["status"] == "failed"
 
 
