@@ -196,7 +196,14 @@ struct ConnectionGuardTests {
                     group.addTask { try await hub.run() }
                     defer { group.cancelAll() }
                     try await EventHubTests.eventually { hub.isStarted }
-                    let stream = try await RawConnection.open(port: try #require(client.port))
+                    let port = try #require(client.port)
+                    // HEAD: the stream's headers, no body, no subscription left behind.
+                    let head = try await RawConnection.request(port: port,
+                        "HEAD /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\nConnection: close\r\n\r\n")
+                    #expect(head.hasPrefix("HTTP/1.1 200"), "\(head)")
+                    #expect(head.contains("text/event-stream") && head.hasSuffix("\r\n\r\n"), "\(head)")
+                    #expect(hub.clientCount == 0)
+                    let stream = try await RawConnection.open(port: port)
                     try await stream.send("GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\n\r\n")
                     try await stream.waitFor(within: .seconds(10)) { $0.contains("retry: 1000") }
                     try await Task.sleep(for: .milliseconds(1500))
