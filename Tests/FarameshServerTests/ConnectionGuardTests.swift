@@ -175,13 +175,13 @@ struct ConnectionGuardTests {
         }
     }
 
-    @Test("an event stream outlives the idle, header and body timeouts (heartbeats keep arriving)")
+    @Test("event streams outlive the idle, header and body timeouts, and neither count against nor are shed by the connection cap")
     func eventStreamIsNotTimedOut() async throws {
         let directory = try ServerHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = try ServerHarness.configuration(directory: directory)
         configuration.connections = ConnectionLimits(idleTimeout: .milliseconds(300), headerTimeout: .milliseconds(300),
-                                                     bodyTimeout: .milliseconds(300))
+                                                     bodyTimeout: .milliseconds(300), maxConnections: 3)
         let serverConfiguration = configuration
         try await ServerHarness.withStore { store in
             let metrics = ServerMetrics()
@@ -203,14 +203,26 @@ struct ConnectionGuardTests {
                     #expect(head.hasPrefix("HTTP/1.1 200"), "\(head)")
                     #expect(head.contains("text/event-stream") && head.hasSuffix("\r\n\r\n"), "\(head)")
                     #expect(hub.clientCount == 0)
-                    let stream = try await RawConnection.open(port: port)
-                    try await stream.send("GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\n\r\n")
-                    try await stream.waitFor(within: .seconds(10)) { $0.contains("retry: 1000") }
+                    // Six streams over a cap of three connections.
+                    var streams: [RawConnection] = []
+                    for _ in 0..<6 {
+                        let stream = try await RawConnection.open(port: port)
+                        try await stream.send("GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\n\r\n")
+                        try await stream.waitFor(within: .seconds(10)) { $0.contains("retry: 1000") }
+                        streams.append(stream)
+                    }
+                    for _ in 0..<5 {
+                        let health = try await RawConnection.request(port: port, Self.health)
+                        #expect(health.hasPrefix("HTTP/1.1 200"), "\(health)")
+                    }
                     try await Task.sleep(for: .milliseconds(1500))
-                    #expect(stream.isOpen)
-                    let pings = stream.received.components(separatedBy: ": ping").count - 1
-                    #expect(pings >= 3, "\(stream.received)")
-                    stream.close()
+                    for stream in streams {
+                        #expect(stream.isOpen)
+                        let pings = stream.received.components(separatedBy: ": ping").count - 1
+                        #expect(pings >= 3, "\(stream.received)")
+                        stream.close()
+                    }
+                    #expect(Self.metric(metrics, "shed") == 0 && Self.metric(metrics, "refused") == 0)
                 }
             }
         }
