@@ -4,6 +4,10 @@ import FarameshCore
 public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
     /// 400: the body is not valid JSON.
     case malformedJSON = "MALFORMED_JSON"
+    /// 400: the HTTP request itself is malformed (bad chunk size, bad header line).
+    case badRequest = "BAD_REQUEST"
+    /// 408: the request head or body did not arrive in time.
+    case requestTimeout = "REQUEST_TIMEOUT"
     /// 401: no, malformed or unknown bearer token.
     case unauthorized = "UNAUTHORIZED"
     /// 403: the token's role may not do this.

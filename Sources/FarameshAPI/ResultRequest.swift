@@ -16,7 +16,10 @@ public struct ResultRequest: Sendable, Hashable, JSONWritable {
     public init(json: JSONValue) throws(WireValidationError) {
         let reader = try FieldReader(json, allowed: Self.fields)
         self.success = try reader.bool("success")
-        self.error = try reader.optionalString("error")
+        // No length rule here (the server truncates long errors); NUL is refused.
+        self.error = try reader.optionalString("error").map { (e: String) throws(WireValidationError) -> String in
+            try WireText.text(e, field: "error", maxLength: Int.max)
+        }
     }
 
     public func write(to writer: inout JSONWriter) {

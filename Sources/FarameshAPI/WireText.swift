@@ -45,9 +45,18 @@ public enum WireText {
         return String(scalars[first...last])
     }
 
-    /// Free text (reasons, error messages): no length rule beyond `maxLength` code points.
+    /// Free text (reasons, error messages): at most `maxLength` code points, and no U+0000
+    /// (PostgreSQL text cannot hold it; other control characters are kept and shown escaped by
+    /// the CLI).
     public static func text(_ raw: String, field: String, maxLength: Int) throws(WireValidationError) -> String {
-        if raw.unicodeScalars.count > maxLength {
+        var count = 0
+        for scalar in raw.unicodeScalars {
+            count += 1
+            if scalar.value == 0 {
+                throw WireValidationError(field: field, message: "must not contain U+0000 (NUL)")
+            }
+        }
+        if count > maxLength {
             throw WireValidationError(field: field, message: "must be at most \(maxLength) characters")
         }
         return raw

@@ -38,8 +38,8 @@ public enum FarameshApplication {
                                       metrics: metrics, readiness: readiness, authenticator: authenticator,
                                       eventHub: eventHub, ledgerKey: ledgerKey, executors: executors)
         var app = Application(
-            router: router,
-            server: try self.serverBuilder(configuration),
+            responder: HeadAsGetResponder(inner: router.buildResponder()),
+            server: try self.serverBuilder(configuration, metrics: metrics),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             logger: logger)
         app.beforeServerStarts {
@@ -165,7 +165,9 @@ public enum FarameshApplication {
         executors: ExecutorService? = nil
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
-        // Outermost first: metrics see the final status, errors are JSON everywhere.
+        // Outermost first: transport headers on every answer, metrics see the final status,
+        // errors are JSON everywhere. (HEAD is routed as GET around the router: `HeadAsGetResponder`.)
+        router.add(middleware: TransportHeadersMiddleware(servesTLS: configuration.tlsCertificatePath != nil))
         router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
         if configuration.enableCORS {
             router.add(middleware: CORSHeadersMiddleware())
@@ -217,21 +219,38 @@ public enum FarameshApplication {
         }
     }
 
-    private static func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPServerBuilder {
+    /// HTTP/1 (over TLS when configured) with the connection guard: deadlines for idle
+    /// connections, heads and bodies, and the connection cap.
+    private static func serverBuilder(_ configuration: ServerConfiguration, metrics: ServerMetrics) throws -> HTTPServerBuilder {
+        let limits = configuration.connections
+        let registry = ConnectionRegistry(maxConnections: limits.maxConnections, metrics: metrics)
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuardHandler(limits: limits, registry: registry)],
+            idleTimeout: nil)
         switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
         case (nil, nil):
-            return .http1()
+            return HTTPServerBuilder { responder in
+                GuardedHTTPChannel(base: HTTP1Channel(responder: responder, configuration: http1))
+            }
         case (let certificatePath?, let keyPath?):
             let tls: TLSConfiguration
             do {
                 let chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
                 let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-                tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
-                                                               privateKey: .privateKey(key))
+                tls = TLSPolicy.serverConfiguration(certificateChain: chain, privateKey: key)
             } catch {
                 throw ServerStartupError("Cannot load the TLS certificate or key (check tlsCertificatePath/tlsKeyPath)")
             }
-            return try .tls(.http1(), tlsConfiguration: tls)
+            // Fail at start, not on the first connection, when the context cannot be built.
+            do {
+                _ = try NIOSSLContext(configuration: tls)
+            } catch {
+                throw ServerStartupError("The TLS certificate and key cannot be used together (\(error))")
+            }
+            return HTTPServerBuilder { responder in
+                try TLSChannel(GuardedHTTPChannel(base: HTTP1Channel(responder: responder, configuration: http1)),
+                               tlsConfiguration: tls)
+            }
         default:
             throw ServerStartupError("TLS needs both a certificate and a key path")
         }

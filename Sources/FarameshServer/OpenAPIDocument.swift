@@ -61,7 +61,11 @@ info:
     see approval tokens. Without any token configured the server runs in open local mode.
 
     Every error body is `{"detail": "...", "code": "..."}`, plus `field` for validation
-    errors, `current_status` for illegal transitions and `matches` for ambiguous id prefixes.
+    errors, `current_status` for illegal transitions and `matches` for ambiguous id prefixes;
+    malformed HTTP is a 400 `BAD_REQUEST` and a request head or body that does not arrive in
+    time a 408 `REQUEST_TIMEOUT`, both closing the connection. Every `GET` route also answers
+    `HEAD` (same status and headers, no body). Every response carries
+    `X-Content-Type-Options: nosniff`, and `Strict-Transport-Security` when the server serves TLS.
 servers:
   - url: /
 security:
@@ -190,6 +194,9 @@ paths:
         A bare JSON array (client compatibility). List entries never carry `approval_token`.
         When more rows may follow, the response has an `X-Next-Cursor` header and a
         `Link: <...>; rel="next"` header; pass the cursor back as `cursor` for keyset paging.
+        A page holds at most `limit` rows and about 4 MiB of JSON: a page of large actions may
+        end before `limit` with a next cursor (one action always fits). Query parameters other
+        than those listed are a 422 naming the parameter.
       parameters:
         - name: limit
           in: query
@@ -867,7 +874,7 @@ components:
         detail: {type: string}
         code:
           type: string
-          enum: [MALFORMED_JSON, UNAUTHORIZED, FORBIDDEN, SELF_APPROVAL_FORBIDDEN, INVALID_APPROVAL_TOKEN,
+          enum: [MALFORMED_JSON, BAD_REQUEST, REQUEST_TIMEOUT, UNAUTHORIZED, FORBIDDEN, SELF_APPROVAL_FORBIDDEN, INVALID_APPROVAL_TOKEN,
                  ACTION_NOT_FOUND, NOT_FOUND, METHOD_NOT_ALLOWED, ILLEGAL_TRANSITION, AMBIGUOUS_ID_PREFIX,
                  PAYLOAD_TOO_LARGE, VALIDATION_ERROR, IDEMPOTENCY_CONFLICT, SERVICE_UNAVAILABLE, NOT_READY,
                  INTERNAL_ERROR]

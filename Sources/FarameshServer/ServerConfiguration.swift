@@ -107,6 +107,10 @@ public struct ServerConfiguration: Sendable {
     /// in total before the process stops anyway; the last second is left for cancellation.
     public var shutdownGracePeriod: Duration = .seconds(30)
 
+    /// Connection deadlines (idle, head, body) and the cap on connections that are not event
+    /// streams. `faramesh serve` fits the cap and `eventStream.maxClients` under RLIMIT_NOFILE.
+    public var connections = ConnectionLimits()
+
     /// `GET /v1/events`: heartbeat, per-replica client limit, per-client buffer.
     public var eventStream = EventHubConfiguration()
     /// The audit ledger's sealer and signing key.

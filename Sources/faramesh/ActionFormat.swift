@@ -29,8 +29,9 @@ enum ActionFormat {
         self.truncate(CanonicalJSON.string(value), limit: limit)
     }
 
+    /// One line of at most `limit` characters, control characters shown escaped.
     static func truncate(_ text: String, limit: Int) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        let flat = TerminalText.visible(text.replacingOccurrences(of: "\n", with: " "))
         return flat.count > limit ? String(flat.prefix(max(0, limit - 1))) + "…" : flat
     }
 

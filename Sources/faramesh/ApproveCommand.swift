@@ -73,9 +73,9 @@ struct ApprovalDecision {
         }
         let t = Terminal.stdout
         if alreadyDone {
-            print("\(action.id) is already \(t.status(action.status)).")
+            print("\(TerminalText.visible(action.id)) is already \(t.status(action.status)).")
         } else {
-            print("\(approve ? "Approved" : "Denied") \(action.id) (status \(t.status(action.status))).")
+            print("\(approve ? "Approved" : "Denied") \(TerminalText.visible(action.id)) (status \(t.status(action.status))).")
         }
     }
 }

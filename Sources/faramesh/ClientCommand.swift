@@ -16,6 +16,6 @@ extension ClientCommand {
 
     /// Prints a wire value as JSON.
     func printJSON(_ value: some JSONWritable) {
-        print(String(decoding: value.jsonBytes, as: UTF8.self))
+        print(TerminalText.json(String(decoding: value.jsonBytes, as: UTF8.self)))
     }
 }

@@ -29,7 +29,7 @@ struct EventsCommand: ClientCommand {
             printJSON(events)
             return
         }
-        print("Event timeline - \(action.id)")
+        print("Event timeline - \(TerminalText.visible(action.id))")
         var table = TextTable(header: ["SEQ", "TIME", "EVENT", "ACTOR", "DETAILS", "RECORD HASH"])
         for event in events {
             table.add([String(event.seq), ActionFormat.time(event.createdAt), event.eventType.rawValue, event.actor,

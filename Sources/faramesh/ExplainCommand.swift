@@ -44,41 +44,41 @@ struct ExplainCommand: ClientCommand {
         }
         let samePolicy = info.map { $0.policyHash != nil && $0.policyHash == action.policyHash }
         if global.json {
-            print(CanonicalJSON.string(.object([
+            print(TerminalText.json(CanonicalJSON.string(.object([
                 "action": ActionFormat.json(action),
                 "reason_code_meaning": .string(Self.meaning(action.reasonCode)),
                 "current_policy": info.map(ActionFormat.json) ?? .null,
                 "same_policy": samePolicy.map(JSONValue.bool) ?? .null,
-            ])))
+            ]))))
             return
         }
         let t = Terminal.stdout
-        print("Action Explanation: \(action.id)")
+        print("Action Explanation: \(TerminalText.visible(action.id))")
         print("")
         print("Status:      \(t.status(action.status))")
         print("Outcome:     \(action.outcome.rawValue)")
         print("Decision:    \(action.decision.rawValue)")
-        print("Reason code: \(action.reasonCode) (\(Self.meaning(action.reasonCode)))")
-        print("Reason:      \(action.reason ?? "-")")
+        print("Reason code: \(TerminalText.visible(action.reasonCode)) (\(Self.meaning(action.reasonCode)))")
+        print("Reason:      \(TerminalText.visible(action.reason ?? "-"))")
         print("Risk Level:  \(t.risk(action.riskLevel))")
         print("")
-        print("Agent:       \(action.agentID)")
-        print("Tool:        \(action.tool)")
-        print("Operation:   \(action.operation)")
+        print("Agent:       \(TerminalText.visible(action.agentID))")
+        print("Tool:        \(TerminalText.visible(action.tool))")
+        print("Operation:   \(TerminalText.visible(action.operation))")
         print("Params:      \(ActionFormat.compact(action.params, limit: 200))")
         print("")
         print("Decision binding:")
-        print("  request_hash    \(action.requestHash)")
-        print("  policy          \(action.policyVersion ?? "-") (hash \(ActionFormat.hash(action.policyHash)))")
+        print("  request_hash    \(TerminalText.visible(action.requestHash))")
+        print(TerminalText.visible("  policy          \(action.policyVersion ?? "-") (hash \(ActionFormat.hash(action.policyHash)))"))
         let profile = action.profileID.map { "\($0) \(action.profileVersion ?? "") (hash \(ActionFormat.hash(action.profileHash)))" }
-        print("  profile         \(profile ?? "none")")
-        print("  runtime         \(action.runtimeVersion ?? "-")")
-        print("  provenance_id   \(action.provenanceID ?? "-")")
+        print(TerminalText.visible("  profile         \(profile ?? "none")"))
+        print(TerminalText.visible("  runtime         \(action.runtimeVersion ?? "-")"))
+        print(TerminalText.visible("  provenance_id   \(action.provenanceID ?? "-")"))
         print("")
         if let info {
             let file = info.builtinDefault ? "built-in default policy" : (info.policyPath ?? info.policyFile ?? "-")
-            print("Policy File:    \(file)")
-            print("Policy Version: \(info.policyVersion ?? "-") (hash \(ActionFormat.hash(info.policyHash)))")
+            print(TerminalText.visible("Policy File:    \(file)"))
+            print(TerminalText.visible("Policy Version: \(info.policyVersion ?? "-") (hash \(ActionFormat.hash(info.policyHash)))"))
             if samePolicy == true {
                 print("The policy loaded now is the one that made this decision.")
             } else {

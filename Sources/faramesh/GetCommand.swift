@@ -44,10 +44,12 @@ struct GetCommand: ClientCommand {
             ("Runtime", action.runtimeVersion ?? "-"),
             ("Provenance", action.provenanceID ?? "-"),
         ]
-        print("Action \(action.id)")
+        print("Action \(TerminalText.visible(action.id))")
         let width = lines.map(\.0.count).max() ?? 0
         for (name, value) in lines {
-            print("  \(name):\(String(repeating: " ", count: width - name.count + 1))\(value)")
+            // Status and risk carry the CLI's own colours; everything else may be agent text.
+            let shown = name == "Status" || name == "Risk" ? value : TerminalText.visible(value)
+            print("  \(name):\(String(repeating: " ", count: width - name.count + 1))\(shown)")
         }
     }
 }

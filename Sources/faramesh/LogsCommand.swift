@@ -71,13 +71,13 @@ struct LogsCommand: ClientCommand {
         }
         let transitions = Self.transitions(events)
         if global.json {
-            print(CanonicalJSON.string(.object([
+            print(TerminalText.json(CanonicalJSON.string(.object([
                 "action_id": .string(action.id), "status": .string(action.status.rawValue),
                 "transitions": .array(transitions.map(\.json)),
-            ])))
+            ]))))
             return
         }
-        print("Status transitions - \(action.id) (now \(Terminal.stdout.status(action.status)))")
+        print("Status transitions - \(TerminalText.visible(action.id)) (now \(Terminal.stdout.status(action.status)))")
         var table = TextTable(header: ["TIME", "STATUS", "BY", "DETAIL"])
         for t in transitions {
             table.add([ActionFormat.time(t.at), t.status, t.actor, ActionFormat.truncate(t.detail ?? "", limit: 80)])

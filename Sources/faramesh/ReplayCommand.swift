@@ -37,8 +37,8 @@ struct ReplayCommand: ClientCommand {
             return
         }
         let t = Terminal.stdout
-        print("Replayed \(ActionFormat.id(original.id)) as \(replayed.id)")
-        print("  status \(t.status(replayed.status)), decision \(replayed.decision.rawValue) (\(replayed.reasonCode)), risk \(t.risk(replayed.riskLevel))")
-        if let reason = replayed.reason { print("  reason: \(reason)") }
+        print(TerminalText.visible("Replayed \(ActionFormat.id(original.id)) as \(replayed.id)"))
+        print("  status \(t.status(replayed.status)), decision \(replayed.decision.rawValue) (\(TerminalText.visible(replayed.reasonCode))), risk \(t.risk(replayed.riskLevel))")
+        if let reason = replayed.reason { print("  reason: \(TerminalText.visible(reason))") }
     }
 }

@@ -82,7 +82,7 @@ struct ReplayDecisionCommand: ClientCommand {
         let mismatched = fields.filter { !$0.matches }.map(\.name)
         let sameDecision = action.outcome == decision.outcome && action.reasonCode == decision.reasonCode
         if global.json {
-            print(CanonicalJSON.string(.object([
+            print(TerminalText.json(CanonicalJSON.string(.object([
                 "action_id": .string(action.id),
                 "mode": .string(engine == nil ? "server" : "local"),
                 "policy_file": policy.map(JSONValue.string) ?? .null,
@@ -90,9 +90,9 @@ struct ReplayDecisionCommand: ClientCommand {
                 "same_decision": .bool(sameDecision),
                 "fields": .array(fields.map(\.json)),
                 "replayed": ActionFormat.json(decision),
-            ])))
+            ]))))
         } else {
-            print("Replaying decision of \(action.id) \(engine == nil ? "on the server" : "against \(policy ?? "")")")
+            print("Replaying decision of \(TerminalText.visible(action.id)) \(engine == nil ? "on the server" : "against \(policy ?? "")")")
             var table = TextTable(header: ["FIELD", "RECORDED", "REPLAYED", "MATCH"])
             for field in fields {
                 table.add([field.name, field.recorded ?? "null", field.replayed ?? "null", field.matches ? "yes" : "NO"])

@@ -1,5 +1,10 @@
 import ArgumentParser
 import FarameshServer
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Options of `faramesh serve`.
 struct ServeOptions: ParsableArguments {
@@ -51,8 +56,20 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("shutdown-drain-delay"), help: "On SIGTERM, keep serving with /ready false this long before draining, so load balancers stop sending traffic, e.g. 5s (env FARAMESH_SHUTDOWN_DRAIN_DELAY, default 0).")
     var shutdownDrainDelay: String?
 
-    @Option(name: .customLong("sse-max-clients"), help: "Most open GET /v1/events streams per replica (env FARAMESH_SSE_MAX_CLIENTS, default 10000).")
+    @Option(name: .customLong("sse-max-clients"), help: "Most open GET /v1/events streams per replica (env FARAMESH_SSE_MAX_CLIENTS, default 10000, fitted under the file descriptor limit).")
     var sseMaxClients: Int?
+
+    @Option(name: .customLong("max-connections"), help: "Most open HTTP connections besides event streams; at the cap the oldest idle or slow connection is shed (env FARAMESH_MAX_CONNECTIONS, default 4096, fitted under the file descriptor limit).")
+    var maxConnections: Int?
+
+    @Option(name: .customLong("idle-timeout"), help: "Close a kept-alive connection idle this long, e.g. 60s (env FARAMESH_IDLE_TIMEOUT, default 60s).")
+    var idleTimeout: String?
+
+    @Option(name: .customLong("header-timeout"), help: "A request head (and the first request of a connection) must arrive within this, e.g. 10s (env FARAMESH_HEADER_TIMEOUT, default 10s).")
+    var headerTimeout: String?
+
+    @Option(name: .customLong("body-timeout"), help: "A request body must arrive within this after its head, else 408, e.g. 30s (env FARAMESH_BODY_TIMEOUT, default 30s).")
+    var bodyTimeout: String?
 }
 
 /// Resolves `faramesh serve`'s configuration: flags > FARAMESH_* > FARA_* > .env > defaults.
@@ -86,9 +103,26 @@ enum ServeSettings {
         if c.shutdownDrainDelay >= c.shutdownGracePeriod {
             throw SettingsError.conflict("the shutdown drain delay must be shorter than the shutdown grace period")
         }
-        if let n = try source.int(flag: o.sseMaxClients, ["FARAMESH_SSE_MAX_CLIENTS"]) {
-            guard n >= 1 else { throw SettingsError.invalid("FARAMESH_SSE_MAX_CLIENTS", String(n), "a positive number") }
-            c.eventStream.maxClients = n
+        let sseMaxClients = try source.int(flag: o.sseMaxClients, ["FARAMESH_SSE_MAX_CLIENTS"])
+        if let n = sseMaxClients, n < 1 { throw SettingsError.invalid("FARAMESH_SSE_MAX_CLIENTS", String(n), "a positive number") }
+        let maxConnections = try source.int(flag: o.maxConnections, ["FARAMESH_MAX_CONNECTIONS"])
+        if let n = maxConnections, n < 1 { throw SettingsError.invalid("FARAMESH_MAX_CONNECTIONS", String(n), "a positive number") }
+        do {
+            let caps = try ConnectionLimits.caps(descriptorLimit: Self.raiseDescriptorLimit(), maxConnections: maxConnections,
+                                                 maxEventStreams: sseMaxClients)
+            c.connections.maxConnections = caps.maxConnections
+            c.eventStream.maxClients = caps.maxEventStreams
+        } catch {
+            throw SettingsError.conflict(error.description)
+        }
+        for (flag, names, keyPath) in [
+            (o.idleTimeout, ["FARAMESH_IDLE_TIMEOUT"], \ConnectionLimits.idleTimeout),
+            (o.headerTimeout, ["FARAMESH_HEADER_TIMEOUT"], \ConnectionLimits.headerTimeout),
+            (o.bodyTimeout, ["FARAMESH_BODY_TIMEOUT"], \ConnectionLimits.bodyTimeout),
+        ] {
+            guard let d = try source.duration(flag: flag, names) else { continue }
+            guard d > .zero else { throw SettingsError.invalid(names[0], String(describing: d), "a positive duration") }
+            c.connections[keyPath: keyPath] = d
         }
         if let d = try source.duration(flag: nil, ["FARAMESH_SSE_HEARTBEAT"]) { c.eventStream.heartbeat = d }
         if let n = try source.int(flag: nil, ["FARAMESH_SSE_CLIENT_BUFFER"]) {
@@ -105,7 +139,62 @@ enum ServeSettings {
         return c
     }
 
+    /// True when every address `host` resolves to is a loopback address (127.0.0.0/8, ::1,
+    /// IPv4-mapped 127/8). A name that does not resolve, or resolves to anything else even once
+    /// (`127.0.0.1.example.com`, a hosts entry), is not loopback: the text alone proves nothing.
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        var name = host
+        if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        guard !name.isEmpty else { return false }
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(name, nil, &hints, &result) == 0, let first = result else { return false }
+        defer { freeaddrinfo(first) }
+        var found = false
+        var node: UnsafeMutablePointer<addrinfo>? = first
+        while let current = node {
+            guard let address = current.pointee.ai_addr else { return false }
+            switch Int32(address.pointee.sa_family) {
+            case AF_INET:
+                let ipv4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+                guard UInt32(bigEndian: ipv4) >> 24 == 127 else { return false }
+            case AF_INET6:
+                let bytes = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                    withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
+                }
+                let isLoopback = bytes[0..<15].allSatisfy { $0 == 0 } && bytes[15] == 1
+                let isMapped = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+                guard isLoopback || isMapped else { return false }
+            default:
+                return false
+            }
+            found = true
+            node = current.pointee.ai_next
+        }
+        return found
+    }
+
+    /// Raises the soft RLIMIT_NOFILE to the hard limit (as most servers do) and returns it, so
+    /// the connection caps can be fitted under it.
+    static func raiseDescriptorLimit() -> Int {
+        var limit = rlimit()
+        #if canImport(Glibc)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur > rlim_t(Int32.max) ? Int(Int32.max) : Int(limit.rlim_cur)
     }
 }

@@ -40,8 +40,11 @@ struct TailCommand: ClientCommand {
         let id = field("action_id", "id").map { ActionFormat.id($0) } ?? "-"
         let tool = field("tool") ?? "-"
         let operation = field("operation") ?? "-"
-        guard json != nil else { return "[\(time)] \(event.event)  \(ActionFormat.truncate(event.data, limit: 120))" }
-        return "[\(time)] \(status.padding(toLength: max(status.count, 17), withPad: " ", startingAt: 0)) \(id) | \(tool) | \(operation)"
+        guard json != nil else {
+            return "[\(TerminalText.visible(time))] \(TerminalText.visible(event.event))  \(ActionFormat.truncate(event.data, limit: 120))"
+        }
+        let line = "[\(time)] \(status.padding(toLength: max(status.count, 17), withPad: " ", startingAt: 0)) \(id) | \(tool) | \(operation)"
+        return TerminalText.visible(line)
     }
 
     static func nowClock() -> String {
@@ -69,7 +72,7 @@ struct TailCommand: ClientCommand {
                 case .disconnected(let reason, let delay):
                     Terminal.note("connection lost (\(reason)); reconnecting in \(ActionFormat.duration(delay))")
                 case .event(let event):
-                    print(json ? CanonicalJSON.string(Self.json(event)) : Self.summary(event))
+                    print(json ? TerminalText.json(CanonicalJSON.string(Self.json(event))) : Self.summary(event))
                     fflush(nil)
                     received += 1
                     if let limit, received >= limit { return }

@@ -5,7 +5,9 @@ struct TextTable {
 
     init(header: [String]) { self.header = header }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    /// Cells are shown with control characters escaped (`TerminalText.visible`): they may hold
+    /// agent-supplied text.
+    mutating func add(_ row: [String]) { rows.append(row.map(TerminalText.visible)) }
 
     /// - Parameter style: applied to each body cell after padding (row index, column index,
     ///   padded text), e.g. to colour it; escape codes then do not disturb the alignment.

@@ -64,6 +64,24 @@ struct PolicyCompileTests {
         #expect(error.description.hasPrefix("payments.yaml:6:7: rules[1].match: unknown key 'amont_gt'"))
     }
 
+    @Test("U+0000 in a policy or profile string is a load error (it would become an unstorable reason)")
+    func nulInStringsIsALoadError() {
+        let policy = PolicyFixture.loadError("""
+            rules:
+              - name: r
+                match: {tool: http, op: get}
+                allow: true
+                description: "ok\\0"
+            """)
+        #expect(policy?.message.contains("U+0000") == true, "\(String(describing: policy))")
+        let profile = PolicyFixture.profileError("""
+            id: p
+            version: "1"
+            description: "x\\0"
+            """)
+        #expect(profile?.message.contains("U+0000") == true, "\(String(describing: profile))")
+    }
+
     @Test("unknown keys at the top, in a rule and in a risk rule are errors")
     func unknownKeysEverywhere() throws {
         let top = try #require(PolicyFixture.loadError("rulez: []\nrules: []"))

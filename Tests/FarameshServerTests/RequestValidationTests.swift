@@ -160,7 +160,7 @@ import Testing
             #expect(try unknown.error().code == "NOT_FOUND")
             let wrong = try await h.send(.delete, "/v1/actions", token: ServerHarness.agentToken)
             #expect(wrong.status == .methodNotAllowed)
-            #expect(wrong.headers[.allow] == "GET, POST")
+            #expect(wrong.headers[.allow] == "GET, HEAD, POST")
             #expect(try wrong.error().code == "METHOD_NOT_ALLOWED")
             let put = try await h.send(.put, "/v1/actions/abc/approval")
             #expect(put.status == .methodNotAllowed)

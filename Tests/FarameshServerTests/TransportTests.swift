@@ -55,6 +55,9 @@ import Testing
         try await app.test(.ahc(.https)) { client in
             let health = try await client.executeRequest(uri: "/health", method: .get, headers: [:], body: nil)
             #expect(health.status == .ok)
+            // HSTS only when this server terminates TLS itself (issue 10, finding 5).
+            #expect(health.headers[.strictTransportSecurity] == "max-age=31536000")
+            #expect(health.headers[.xContentTypeOptions] == "nosniff")
             let decide = try await client.executeRequest(
                 uri: "/v1/gate/decide", method: .post,
                 headers: [.authorization: "Bearer \(ServerHarness.adminToken)", .contentType: "application/json"],

@@ -120,6 +120,11 @@ struct PolicyYAMLReader {
         if !allowEmpty && scalar.string.isEmpty {
             throw error("must not be empty", at: node, location)
         }
+        // Descriptions become stored decision reasons, and PostgreSQL text cannot hold U+0000:
+        // refuse it here rather than fail every decision that uses the rule.
+        if scalar.string.unicodeScalars.contains(where: { $0.value == 0 }) {
+            throw error("must not contain U+0000 (NUL)", at: node, location)
+        }
         return scalar.string
     }
 

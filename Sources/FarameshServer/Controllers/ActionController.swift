@@ -82,19 +82,15 @@ struct ActionController: Sendable {
         } catch {
             throw APIError.validation(error)
         }
-        let page = try await self.store.list(parsed.query)
-        var writer = JSONWriter(reservingCapacity: 1024 * max(1, page.actions.count))
-        writer.beginArray()
-        for action in page.actions {
+        let page = try await ActionListPage.read(parsed.query, from: self.store) { action, writer in
             ActionResponse(action: action, tokenField: .omitted).write(to: &writer)
         }
-        writer.endArray()
         var headers: HTTPFields = [:]
         if let next = page.nextCursor {
             headers[Self.nextCursorHeader] = next.encoded
             headers[Self.linkHeader] = "</v1/actions?\(parsed.nextPageQuery(cursor: next))>; rel=\"next\""
         }
-        return JSONResponse.make(bytes: writer.bytes, headers: headers)
+        return JSONResponse.make(bytes: page.bytes, headers: headers)
     }
 
     static let nextCursorHeader = HTTPField.Name.nextCursor

@@ -22,6 +22,12 @@ struct EventStreamController: Sendable {
 
     let hub: EventHub
 
+    static let streamHeaders: HTTPFields = [
+        .contentType: "text/event-stream; charset=utf-8",
+        .cacheControl: "no-cache",
+        .accelBuffering: "no",
+    ]
+
     func addRoutes(to group: RouterGroup<Context>) {
         group.get(use: self.stream)
     }
@@ -36,6 +42,10 @@ struct EventStreamController: Sendable {
             }
         } catch {
             throw APIError.validation(error)
+        }
+        if context.isHeadRequest {
+            // HEAD: the stream's headers, without subscribing (no body will be written).
+            return Response(status: .ok, headers: Self.streamHeaders)
         }
         let subscription: EventHub.Subscription
         do {
@@ -52,13 +62,8 @@ struct EventStreamController: Sendable {
                                headers: [.retryAfter: "5"])
             }
         }
-        let headers: HTTPFields = [
-            .contentType: "text/event-stream; charset=utf-8",
-            .cacheControl: "no-cache",
-            .accelBuffering: "no",
-        ]
         let hub = self.hub
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+        return Response(status: .ok, headers: Self.streamHeaders, body: ResponseBody { writer in
             try await Self.serve(subscription, hub: hub, request: request, writer: &writer)
         })
     }

@@ -8,6 +8,9 @@ struct ListQuery: Sendable {
     static let maxLimit = 1000
     static let defaultLimit = 20
     static let maxOffset = 2_147_483_647
+    /// Every parameter the OpenAPI document lists; anything else is a 422 (as on the other
+    /// GET routes), so a misspelt filter is never silently ignored.
+    static let parameters: Set<String> = ["limit", "offset", "agent_id", "tool", "status", "risk_level", "cursor"]
 
     var query: ActionQuery
     /// The raw filter values, for building the next-page link.
@@ -16,8 +19,11 @@ struct ListQuery: Sendable {
     /// - Throws: `WireValidationError` naming the parameter.
     static func parse(rawQuery: String?) throws(WireValidationError) -> ListQuery {
         var values: [String: String] = [:]
-        for (key, value) in try self.formPairs(rawQuery ?? "") where values[key] == nil {
-            values[key] = value
+        for (key, value) in try self.formPairs(rawQuery ?? "") {
+            guard self.parameters.contains(key) else {
+                throw WireValidationError(field: key, message: "unknown query parameter")
+            }
+            if values[key] == nil { values[key] = value }
         }
         var query = ActionQuery(limit: self.defaultLimit)
         var filters: [(String, String)] = []

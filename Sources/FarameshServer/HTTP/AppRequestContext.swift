@@ -23,6 +23,8 @@ struct AppRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware` on every authenticated route.
     var identity: Identity?
+    /// Set by `HeadAsGetResponder`: a `HEAD` routed as `GET`, whose body is dropped.
+    var isHeadRequest = false
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -3,6 +3,7 @@ import FarameshCore
 import FarameshStore
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// Turns every error into a JSON error response, so no client ever sees an empty or plain-text
 /// 500, and maps domain/store errors to their HTTP meaning. Logs error types, never error texts.
@@ -39,6 +40,10 @@ struct ErrorMiddleware: RouterMiddleware {
             return .unavailable("The request took too long (is the database reachable?); try again later")
         case let error as HTTPError:
             return self.apiError(for: error, request: request, context: context)
+        case let error as HTTPParserError:
+            // The request's framing is broken (bad chunk size, …): the connection cannot be
+            // reused; `ConnectionGuardHandler` closes it after this answer.
+            return APIError(.badRequest, .badRequest, "Malformed HTTP request (\(error))", headers: [.connection: "close"])
         case let error as any HTTPResponseError:
             let status = error.status
             let code: ErrorCode = status.code >= 500 ? .internalError : .validationError
@@ -116,13 +121,16 @@ enum RouteTable {
         (["v1", "ledger", "consistency"], ["GET"]),
     ]
 
+    /// The methods of the route at `path`; `HEAD` wherever `GET` is (`HeadAsGetResponder`).
     static func allowedMethods(path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         for route in self.routes where route.segments.count == segments.count {
             let matches = zip(route.segments, segments).allSatisfy { template, segment in
                 template.hasPrefix(":") || template == segment
             }
-            if matches { return route.methods }
+            if matches {
+                return route.methods.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }
+            }
         }
         return []
     }
