@@ -28,7 +28,9 @@ ensure_venv() {
     touch "$stamp"
   fi
   # The SDK itself, from this checkout (no dependencies of its own).
-  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --force-reinstall ./sdk/python >/dev/null
+  if [ -z "${FARAMESH_INT_DEV:-}" ]; then
+    "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --force-reinstall ./sdk/python >/dev/null
+  fi
 }
 ensure_venv .venv-int "$reqs/core.txt"
 ensure_venv .venv-int-crewai "$reqs/crewai.txt"
@@ -97,9 +99,11 @@ run_pytest() {
   if [ "$rc" -eq 5 ]; then echo "no tests collected in $*"; rc=1; fi
   if [ "$rc" -ne 0 ]; then status=1; fi
 }
-run_pytest .venv-int test_langchain.py test_langgraph.py test_seed_example.py test_openai_agents.py \
-  test_llamaindex.py test_autogen.py test_agent_framework.py test_mcp_client.py
-run_pytest .venv-int-crewai test_crewai.py
+# FARAMESH_INT_CORE_TESTS / FARAMESH_INT_CREWAI_TESTS narrow a local run (empty = skip that venv).
+run_pytest .venv-int ${FARAMESH_INT_CORE_TESTS-test_langchain.py test_langgraph.py test_seed_example.py \
+  test_openai_agents.py test_llamaindex.py test_autogen.py test_agent_framework.py test_mcp_client.py}
+crewai_tests=${FARAMESH_INT_CREWAI_TESTS-test_crewai.py}
+[ -n "$crewai_tests" ] && run_pytest .venv-int-crewai $crewai_tests
 
 if ! kill -0 "$server" 2>/dev/null; then echo "server died during the tests:"; cat "$log"; exit 1; fi
 if grep -qF -f <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1])).values()))' "$tokens") "$log" \
