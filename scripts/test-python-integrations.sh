@@ -100,8 +100,9 @@ run_pytest() {
   if [ "$rc" -ne 0 ]; then status=1; fi
 }
 # FARAMESH_INT_CORE_TESTS / FARAMESH_INT_CREWAI_TESTS narrow a local run (empty = skip that venv).
-run_pytest .venv-int ${FARAMESH_INT_CORE_TESTS-test_langchain.py test_langgraph.py test_seed_example.py \
+core_tests=${FARAMESH_INT_CORE_TESTS-test_langchain.py test_langgraph.py test_seed_example.py \
   test_openai_agents.py test_llamaindex.py test_autogen.py test_agent_framework.py test_mcp_client.py}
+[ -n "$core_tests" ] && run_pytest .venv-int $core_tests
 crewai_tests=${FARAMESH_INT_CREWAI_TESTS-test_crewai.py}
 [ -n "$crewai_tests" ] && run_pytest .venv-int-crewai $crewai_tests
 

@@ -72,9 +72,10 @@ class FarameshHooks:
 
     def call(self, ctx: Any) -> lc.ToolCall:
         context: Dict[str, Any] = {"framework": "crewai"}
-        task = getattr(ctx, "task", None)
-        if task is not None and getattr(task, "id", None) is not None:
-            context["task_id"] = str(task.id)
+        # Only stable values: with a ``key_fn`` a re-run of the same call must hash the same.
+        role = getattr(getattr(ctx, "agent", None), "role", None)
+        if isinstance(role, str):
+            context["crew_agent_role"] = role
         key = self.key_fn(ctx) if self.key_fn else None
         return lc.ToolCall(agent_id=self.agent_id, tool=ctx.tool_name, operation=self.operation,
                            params=lc.params_of(dict(ctx.tool_input or {})), context=context,
