@@ -93,7 +93,7 @@ async def _read_body(reader: asyncio.StreamReader, head: _Head, method: str) -> 
     if method == "HEAD" or head.status in (204, 304) or 100 <= head.status < 200:
         return b"", head.keep_alive
     if head.chunked:
-        parts = []
+        parts: list[bytes] = []
         while True:
             chunk = await _read_chunk(reader)
             if not chunk:

@@ -166,11 +166,32 @@ def decode_body(raw: bytes, content_type: Optional[str]) -> Any:
         return text
 
 
+MAX_IDENTIFIER_LENGTH = 256
+# Whitespace the server trims around identifiers (ECMAScript \s without the control characters).
+_TRIMMED = "\u0020\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+           "\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def identifier(value: Any, name: str) -> str:
+    """``agent_id`` / ``tool`` / ``operation`` as the server stores and hashes it: at most 256 code
+    points, no control characters (Unicode Cc), not blank, surrounding whitespace trimmed."""
+    if not isinstance(value, str):
+        raise errors.ValidationError(f"{name} must be a string, got {value!r}", field=name)
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+        raise errors.ValidationError(f"{name} must not contain control characters", field=name)
+    if len(value) > MAX_IDENTIFIER_LENGTH:
+        raise errors.ValidationError(f"{name} must be at most {MAX_IDENTIFIER_LENGTH} characters", field=name)
+    trimmed = value.strip(_TRIMMED)
+    if not trimmed:
+        raise errors.ValidationError(f"{name} must not be blank, got {value!r}", field=name)
+    return trimmed
+
+
 def submit_payload(agent_id: Any, tool: Any, operation: Any, params: Optional[Mapping[str, Any]],
                    context: Optional[Mapping[str, Any]]) -> dict[str, Any]:
-    for name, value in (("agent_id", agent_id), ("tool", tool), ("operation", operation)):
-        if not isinstance(value, str) or not value.strip():
-            raise errors.ValidationError(f"{name} must be a non-empty string, got {value!r}", field=name)
+    agent_id = identifier(agent_id, "agent_id")
+    tool = identifier(tool, "tool")
+    operation = identifier(operation, "operation")
     if params is not None and not isinstance(params, Mapping):
         raise errors.ValidationError(f"params must be a dict, got {type(params).__name__}", field="params")
     if context is not None and not isinstance(context, Mapping):
@@ -319,6 +340,25 @@ def frame_status(frame: Any, action_id: str) -> Optional[str]:
         return None
     status = data.get("status")
     return status if isinstance(status, str) else None
+
+
+def as_object(body: Any, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise errors.FarameshError(f"unexpected response to {what}: {str(body)[:200]!r}")
+    return body
+
+
+def as_list(body: Any, what: str) -> list[dict[str, Any]]:
+    if isinstance(body, dict) and isinstance(body.get("actions"), list):
+        body = body["actions"]
+    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+        raise errors.FarameshError(f"unexpected response to {what}: {str(body)[:200]!r}")
+    return body
+
+
+def max_seq(events: list[dict[str, Any]]) -> Optional[str]:
+    seqs = [e["seq"] for e in events if isinstance(e.get("seq"), int)]
+    return str(max(seqs)) if seqs else None
 
 
 def check_submitted(action: Any) -> dict[str, Any]:

@@ -24,7 +24,10 @@ from ._core import (
     action_path,
     agent_id_for,
     approval_body,
+    as_list,
+    as_object,
     check_submitted,
+    max_seq,
     dumps,
     encode_path,
     event_filters,
@@ -107,19 +110,17 @@ class AsyncExecutionGovernorClient:
         return check_submitted(await self._call("POST", "/v1/actions", payload, headers={"Idempotency-Key": key}))
 
     async def get_action(self, action_id: str) -> Dict[str, Any]:
-        return await self._call("GET", action_path(action_id))
+        return as_object(await self._call("GET", action_path(action_id)), "GET action")
 
     async def list_actions(self, limit: int = 20, offset: int = 0, agent_id: Optional[str] = None,
                            tool: Optional[str] = None, status: Optional[str] = None, *,
                            risk_level: Optional[str] = None, cursor: Optional[str] = None) -> List[Dict[str, Any]]:
         body = await self._call("GET", encode_path("/v1/actions", list_query(limit, offset, agent_id, tool, status,
                                                                             risk_level, cursor)))
-        if isinstance(body, list):
-            return body
-        return list(body.get("actions", [])) if isinstance(body, dict) else []
+        return as_list(body, "GET /v1/actions")
 
     async def get_events(self, action_id: str) -> List[Dict[str, Any]]:
-        return await self._call("GET", action_path(action_id, "/events"))
+        return as_list(await self._call("GET", action_path(action_id, "/events")), "GET events")
 
     async def _approval(self, action_id: str, approve: bool, token: Optional[str],
                         reason: Optional[str]) -> Dict[str, Any]:
@@ -136,8 +137,8 @@ class AsyncExecutionGovernorClient:
                     code="FORBIDDEN")
             action_id = action["id"]
         done = frozenset({"approved", "executing", "succeeded", "failed", "timeout"}) if approve else frozenset({"denied"})
-        return await self._call("POST", action_path(action_id, "/approval"), approval_body(token, approve, reason),
-                                done_statuses=done, action_id=action_id)
+        return as_object(await self._call("POST", action_path(action_id, "/approval"), approval_body(token, approve, reason),
+                                done_statuses=done, action_id=action_id), "approval")
 
     async def approve_action(self, action_id: str, token: Optional[str] = None,
                              reason: Optional[str] = None) -> Dict[str, Any]:
@@ -148,14 +149,14 @@ class AsyncExecutionGovernorClient:
         return await self._approval(action_id, False, token, reason)
 
     async def start_action(self, action_id: str) -> Dict[str, Any]:
-        return await self._call("POST", action_path(action_id, "/start"), {},
+        return as_object(await self._call("POST", action_path(action_id, "/start"), {},
                                 done_statuses=frozenset({"executing", "succeeded", "failed", "timeout"}),
-                                action_id=action_id)
+                                action_id=action_id), "start")
 
     async def report_result(self, action_id: str, success: bool, error: Optional[str] = None) -> Dict[str, Any]:
         done = frozenset({"succeeded"}) if success else frozenset({"failed"})
-        return await self._call("POST", action_path(action_id, "/result"), result_body(success, error),
-                                done_statuses=done, action_id=action_id)
+        return as_object(await self._call("POST", action_path(action_id, "/result"), result_body(success, error),
+                                done_statuses=done, action_id=action_id), "result")
 
     async def replay_action(self, action_id: str) -> Dict[str, Any]:
         original = await self.get_action(action_id)
@@ -164,7 +165,7 @@ class AsyncExecutionGovernorClient:
             raise errors.FarameshError(
                 f"Cannot replay action {action_id} with status '{status}'. "
                 "Only allowed, approved, or succeeded actions can be replayed.")
-        context = original.get("context") if isinstance(original.get("context"), dict) else {}
+        context: Dict[str, Any] = original["context"] if isinstance(original.get("context"), dict) else {}
         return await self.submit_action(original["tool"], original["operation"], original.get("params") or {},
                                         {**context, "replayed_from": original["id"], "replay": True},
                                         agent_id=original["agent_id"])
@@ -174,7 +175,7 @@ class AsyncExecutionGovernorClient:
     async def gate_decide_dict(self, agent_id: str, tool: str, operation: str,
                                params: Optional[Mapping[str, Any]] = None,
                                context: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-        return await self._call("POST", "/v1/gate/decide", submit_payload(agent_id, tool, operation, params, context))
+        return as_object(await self._call("POST", "/v1/gate/decide", submit_payload(agent_id, tool, operation, params, context)), "gate decide")
 
     async def gate_decide(self, agent_id: str, tool: str, operation: str, params: Optional[Mapping[str, Any]] = None,
                           context: Optional[Mapping[str, Any]] = None) -> GateDecision:
@@ -223,8 +224,7 @@ class AsyncExecutionGovernorClient:
         last_seq: Optional[str] = None
         if self.sse:
             events = await self.get_events(action_id)
-            seqs = [e.get("seq") for e in events if isinstance(e, dict) and isinstance(e.get("seq"), int)]
-            last_seq = str(max(seqs)) if seqs else None
+            last_seq = max_seq(events)
         action = await self.get_action(action_id)
         if done(action.get("status", "")):
             return action
@@ -346,7 +346,8 @@ class AsyncExecutionGovernorClient:
 
     async def stream_events(self, callback: Callable[[Dict[str, Any]], Any], *,
                             event_types: Optional[List[str]] = None, stop_after: Optional[int] = None,
-                            timeout: Optional[float] = None, action_id: Optional[str] = None) -> None:
+                            timeout: Optional[float] = None, action_id: Optional[str] = None,
+                            last_event_id: Optional[str] = None) -> None:
         """Call ``callback`` (sync or async) per frame; raises ``FarameshTimeoutError`` after
         ``timeout`` seconds unless ``stop_after`` frames came first."""
         wanted = {normalise_event_type(t) for t in event_types} if event_types else None
@@ -354,9 +355,10 @@ class AsyncExecutionGovernorClient:
 
         async def consume() -> None:
             nonlocal count
-            async for frame in self.iter_events(action_id=action_id, event_types=event_types):
+            async for frame in self.iter_events(action_id=action_id, event_types=event_types,
+                                                last_event_id=last_event_id):
                 if wanted is not None:
-                    data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
+                    data: Dict[str, Any] = frame["data"] if isinstance(frame.get("data"), dict) else {}
                     kind = data.get("event_type") or normalise_event_type(str(frame.get("type", "")))
                     if kind not in wanted:
                         continue

@@ -141,8 +141,8 @@ async def agovern(
     async def call() -> T:
         result = run()
         if inspect.isawaitable(result):
-            return await result  # type: ignore[no-any-return]
-        return result  # type: ignore[return-value]
+            return await result
+        return result
 
     try:
         action = await client.submit_action(tool, operation, params or {}, context, agent_id=agent_id,

@@ -28,7 +28,10 @@ from .._core import (
     action_path,
     agent_id_for,
     approval_body,
+    as_list,
+    as_object,
     check_submitted,
+    max_seq,
     dumps,
     encode_path,
     event_filters,
@@ -179,7 +182,7 @@ class ExecutionGovernorClient:
 
     def get_action(self, action_id: str) -> Dict[str, Any]:
         """One action by id (or unique id prefix of at least 8 hex digits)."""
-        return self._call("GET", action_path(action_id))
+        return as_object(self._call("GET", action_path(action_id)), "GET action")
 
     def list_actions(
         self,
@@ -195,13 +198,11 @@ class ExecutionGovernorClient:
         """Newest first; a bare list as the server returns it."""
         body = self._call("GET", encode_path("/v1/actions", list_query(limit, offset, agent_id, tool, status,
                                                                       risk_level, cursor)))
-        if isinstance(body, list):
-            return body
-        return list(body.get("actions", [])) if isinstance(body, dict) else []
+        return as_list(body, "GET /v1/actions")
 
     def get_events(self, action_id: str) -> List[Dict[str, Any]]:
         """The action's hash-chained timeline, oldest first."""
-        return self._call("GET", action_path(action_id, "/events"))
+        return as_list(self._call("GET", action_path(action_id, "/events")), "GET events")
 
     def _approval(self, action_id: str, approve: bool, token: Optional[str], reason: Optional[str]) -> Dict[str, Any]:
         if token is None:
@@ -217,8 +218,8 @@ class ExecutionGovernorClient:
                     code="FORBIDDEN")
             action_id = action["id"]
         done = frozenset({"approved", "executing", "succeeded", "failed", "timeout"}) if approve else frozenset({"denied"})
-        return self._call("POST", action_path(action_id, "/approval"), approval_body(token, approve, reason),
-                          done_statuses=done, action_id=action_id)
+        return as_object(self._call("POST", action_path(action_id, "/approval"), approval_body(token, approve, reason),
+                          done_statuses=done, action_id=action_id), "approval")
 
     def approve_action(self, action_id: str, token: Optional[str] = None, reason: Optional[str] = None) -> Dict[str, Any]:
         """Approve a pending action (approver/admin token). Without ``token`` the approval token
@@ -231,14 +232,15 @@ class ExecutionGovernorClient:
 
     def start_action(self, action_id: str) -> Dict[str, Any]:
         """``allowed``/``approved`` → ``executing``."""
-        return self._call("POST", action_path(action_id, "/start"), {},
-                          done_statuses=frozenset({"executing", "succeeded", "failed", "timeout"}), action_id=action_id)
+        return as_object(self._call("POST", action_path(action_id, "/start"), {},
+                          done_statuses=frozenset({"executing", "succeeded", "failed", "timeout"}),
+                          action_id=action_id), "start")
 
     def report_result(self, action_id: str, success: bool, error: Optional[str] = None) -> Dict[str, Any]:
         """Record the outcome: ``succeeded`` (``success=True``) or ``failed`` with ``error``."""
         done = frozenset({"succeeded"}) if success else frozenset({"failed"})
-        return self._call("POST", action_path(action_id, "/result"), result_body(success, error),
-                          done_statuses=done, action_id=action_id)
+        return as_object(self._call("POST", action_path(action_id, "/result"), result_body(success, error),
+                          done_statuses=done, action_id=action_id), "result")
 
     def replay_action(self, action_id: str) -> Dict[str, Any]:
         """Submit a new action with the same agent, tool, operation and params (context gets
@@ -249,7 +251,7 @@ class ExecutionGovernorClient:
             raise errors.FarameshError(
                 f"Cannot replay action {action_id} with status '{status}'. "
                 "Only allowed, approved, or succeeded actions can be replayed.")
-        context = original.get("context") if isinstance(original.get("context"), dict) else {}
+        context: Dict[str, Any] = original["context"] if isinstance(original.get("context"), dict) else {}
         new_context = {**context, "replayed_from": original["id"], "replay": True}
         return self.submit_action(original["tool"], original["operation"], original.get("params") or {},
                                   new_context, agent_id=original["agent_id"])
@@ -258,7 +260,7 @@ class ExecutionGovernorClient:
 
     def gate_decide_dict(self, agent_id: str, tool: str, operation: str, params: Optional[Mapping[str, Any]] = None,
                          context: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-        return self._call("POST", "/v1/gate/decide", submit_payload(agent_id, tool, operation, params, context))
+        return as_object(self._call("POST", "/v1/gate/decide", submit_payload(agent_id, tool, operation, params, context)), "gate decide")
 
     def gate_decide(self, agent_id: str, tool: str, operation: str, params: Optional[Mapping[str, Any]] = None,
                     context: Optional[Mapping[str, Any]] = None) -> GateDecision:
@@ -310,8 +312,7 @@ class ExecutionGovernorClient:
         last_seq: Optional[str] = None
         if self.sse:
             events = self.get_events(action_id)
-            seqs = [e.get("seq") for e in events if isinstance(e, dict) and isinstance(e.get("seq"), int)]
-            last_seq = str(max(seqs)) if seqs else None
+            last_seq = max_seq(events)
         action = self.get_action(action_id)
         if done(action.get("status", "")):
             return action
@@ -449,17 +450,19 @@ class ExecutionGovernorClient:
         stop_after: Optional[int] = None,
         timeout: Optional[float] = None,
         action_id: Optional[str] = None,
+        last_event_id: Optional[str] = None,
     ) -> None:
         """Call ``callback`` with each frame (0.3.3 signature). ``event_types`` accepts
-        ``"approved"`` or ``"action.approved"``; ``action_id`` filters on the server. Raises
+        ``"approved"`` or ``"action.approved"``; ``action_id`` filters on the server;
+        ``last_event_id`` replays what came after that event. Raises
         :class:`~faramesh.errors.FarameshTimeoutError` when ``timeout`` seconds pass."""
         wanted = {normalise_event_type(t) for t in event_types} if event_types else None
         deadline = None if timeout is None else time.monotonic() + timeout
         count = 0
         idle = _STREAM_IDLE if deadline is None else max(0.001, min(_STREAM_IDLE, timeout or _STREAM_IDLE))
-        for frame in self._timed_frames(action_id, event_types, deadline, idle):
+        for frame in self._timed_frames(action_id, event_types, deadline, idle, last_event_id):
             if wanted is not None:
-                data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
+                data: Dict[str, Any] = frame["data"] if isinstance(frame.get("data"), dict) else {}
                 kind = data.get("event_type") or normalise_event_type(str(frame.get("type", "")))
                 if kind not in wanted:
                     continue
@@ -470,9 +473,8 @@ class ExecutionGovernorClient:
         raise errors.FarameshTimeoutError(f"Stream timeout after {timeout}s")
 
     def _timed_frames(self, action_id: Optional[str], event_types: Optional[List[str]], deadline: Optional[float],
-                      idle: float) -> Iterator[Dict[str, Any]]:
+                      idle: float, seq: Optional[str]) -> Iterator[Dict[str, Any]]:
         path = encode_path("/v1/events", event_filters(action_id=action_id, event_types=event_types))
-        seq: Optional[str] = None
         while deadline is None or time.monotonic() < deadline:
             left = None if deadline is None else deadline - time.monotonic()
             self._transport.token = self.token

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Tests of the Python SDK (sdk/python, import package `faramesh`) against a real `faramesh serve`:
+#   1. sdk/python/tests          — every call, errors, retries/idempotency, SSE waits, async, govern(),
+#                                  request hashes (server with tokens on 127.0.0.1:18601.., SQLite, or a
+#                                  fresh PostgreSQL database when FARAMESH_TEST_POSTGRES_DSN is set)
+#   2. tests/python               — the faramesh-sdk 0.3.3 compatibility suite, run against OUR package
+#   3. sdk/python/examples_tests  — the README's snippets in examples/python, unchanged, against a server
+#                                   on 127.0.0.1:8000 inside a private network namespace (unshare -rn)
+# Usage: scripts/test-python-sdk.sh PATH_TO_FARAMESH_BINARY
+# Env: FARAMESH_PYSDK_VENV (default .venv-pysdk), FARAMESH_TEST_PORT_BASE (default 18600, uses 100 ports),
+#      FARAMESH_EXAMPLES_NETNS=0 to run the examples on the host's port 8000 instead of a namespace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+[ $# -eq 1 ] || { echo "usage: $0 PATH_TO_FARAMESH_BINARY" >&2; exit 2; }
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+[ -x "$bin" ] || { echo "not an executable: $1" >&2; exit 2; }
+export FARAMESH_BIN="$bin"
+export FARAMESH_TEST_PORT_BASE="${FARAMESH_TEST_PORT_BASE:-18600}"
+
+venv="${FARAMESH_PYSDK_VENV:-.venv-pysdk}"
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  if command -v apt-get >/dev/null 2>&1; then apt-get install -y python3-venv >/dev/null; fi
+fi
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+pip=("$venv/bin/python" -m pip -q --disable-pip-version-check)
+if ! "$venv/bin/python" -c 'import pytest, requests, sys; sys.exit(pytest.__version__ != "8.3.4")' 2>/dev/null; then
+  "${pip[@]}" install pytest==8.3.4 requests==2.32.3
+fi
+"${pip[@]}" install --no-deps --force-reinstall ./sdk/python  # in-tree backend: no index needed
+
+pytest_run() {  # pytest exit 5 (nothing collected) is a failure too
+  local rc=0
+  "$venv/bin/python" -m pytest -p no:cacheprovider "$@" || rc=$?
+  if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: $*" >&2; return 1; fi
+  return "$rc"
+}
+
+status=0
+echo "--> Python SDK tests (sdk/python/tests)"
+pytest_run -q sdk/python/tests || status=1
+
+echo "--> faramesh-sdk 0.3.3 compatibility suite against our package (tests/python)"
+"$venv/bin/python" sdk/python/tests/with_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/python \
+  || status=1  # (both helpers turn pytest's exit 5, nothing collected, into a failure)
+
+echo "--> README snippets (examples/python) against 127.0.0.1:8000"
+if [ "${FARAMESH_EXAMPLES_NETNS:-1}" = "1" ]; then
+  unshare -rn env -u FARAMESH_TEST_POSTGRES_DSN "$venv/bin/python" sdk/python/tests/netns.py -- \
+    "$venv/bin/python" -m pytest -p no:cacheprovider -q sdk/python/examples_tests || status=1
+else
+  env -u FARAMESH_TEST_POSTGRES_DSN "$venv/bin/python" sdk/python/tests/netns.py --no-netns -- \
+    "$venv/bin/python" -m pytest -p no:cacheprovider -q sdk/python/examples_tests || status=1
+fi
+
+if [ "$status" -ne 0 ]; then echo "--> Python SDK tests FAILED"; exit 1; fi
+echo "--> Python SDK tests passed"
