@@ -101,7 +101,7 @@ run_pytest() {
 }
 # FARAMESH_INT_CORE_TESTS / FARAMESH_INT_CREWAI_TESTS narrow a local run (empty = skip that venv).
 core_tests=${FARAMESH_INT_CORE_TESTS-test_langchain.py test_langgraph.py test_seed_example.py \
-  test_openai_agents.py test_llamaindex.py test_autogen.py test_agent_framework.py test_mcp_client.py}
+  test_openai_agents.py test_llamaindex.py test_autogen.py test_agent_framework.py test_mcp_client.py test_examples.py}
 [ -n "$core_tests" ] && run_pytest .venv-int $core_tests
 crewai_tests=${FARAMESH_INT_CREWAI_TESTS-test_crewai.py}
 [ -n "$crewai_tests" ] && run_pytest .venv-int-crewai $crewai_tests

@@ -137,3 +137,18 @@ def test_stable_key_from_key_fn_does_not_double_submit(approver: Approver) -> No
     assert RAN == ["get_weather:Oslo"]
     assert len([a for a in approver.actions(AGENT, "get_weather") if a["params"] == {"city": "Oslo"}]) == 1
     assert "already executed" in llm.seen[-1]
+
+
+def test_example_script_runs(approver: Approver) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import BASE, TOKENS
+
+    example = Path(__file__).resolve().parents[3] / "examples/python/integrations/crewai_hooks.py"
+    env = {**os.environ, "FARAMESH_BASE_URL": BASE, "FARAMESH_TOKEN": TOKENS[AGENT]}
+    out = subprocess.run([sys.executable, str(example)], env=env, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Deleting databases is never allowed for agents" in out.stdout
