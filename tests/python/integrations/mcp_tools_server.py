@@ -35,5 +35,12 @@ def send_email(to: str, body: str) -> str:
     return f"sent to {to}"
 
 
+@server.tool()
+def get_forecast(city: str) -> str:
+    """Forecast for a city (always fails here)."""
+    _ran(f"get_forecast:{city}")
+    raise RuntimeError("forecast service down")
+
+
 if __name__ == "__main__":
     server.run("stdio")

@@ -98,3 +98,16 @@ def test_replayed_call_id_does_not_double_submit_or_run(approver: Approver) -> N
     assert res.is_error and "already executed" in res.content
     assert tools.ran == ["get_weather:Oslo"]
     assert len(approver.for_call(AGENT, cid)) == 1
+
+
+def test_tool_exception_is_reported_failed(approver: Approver) -> None:
+    def get_forecast(city: str) -> str:
+        """Forecast (always fails here)."""
+        raise RuntimeError("forecast service down")
+
+    tools, cid = Tools(), new_call_id()
+    tools.all = [FunctionTool(get_forecast, description="Forecast")]
+    [res] = run(tools, "get_forecast", {"city": "Rome"}, cid)
+    assert res.is_error and "forecast service down" in res.content
+    [action] = approver.for_call(AGENT, cid)
+    assert approver.events(action["id"])[-2:] == ["started", "failed"]

@@ -152,3 +152,23 @@ def test_example_script_runs(approver: Approver) -> None:
     out = subprocess.run([sys.executable, str(example)], env=env, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "Deleting databases is never allowed for agents" in out.stdout
+
+
+@tool("get_forecast")
+def get_forecast(city: str) -> str:
+    """Forecast for a city (always fails here)."""
+    RAN.append(f"get_forecast:{city}")
+    raise RuntimeError("forecast service down")
+
+
+def test_tool_error_is_reported_failed(approver: Approver) -> None:
+    llm = ScriptedLLM(model="scripted", script=[react("get_forecast", {"city": "Rome"})], seen=[])
+    agent = Agent(role="ops", goal="do ops", backstory="an ops bot", llm=llm, allow_delegation=False,
+                  tools=[get_forecast], max_iter=2, verbose=False)
+    task = Task(description="Do the thing", expected_output="a short answer", agent=agent)
+    with FarameshHooks(agent_client(AGENT), agent_id=AGENT, tools=["get_forecast"]) as hooks:
+        assert hooks.tools == frozenset({"get_forecast"})
+        Crew(agents=[agent], tasks=[task], verbose=False).kickoff()
+    assert RAN and RAN[0] == "get_forecast:Rome"
+    actions = approver.actions(AGENT, "get_forecast")
+    assert actions and all(a["status"] == "failed" for a in actions), [a["status"] for a in actions]

@@ -47,7 +47,7 @@ def test_allowed_denied_and_listing(approver: Approver, tmp_path: Path) -> None:
         out["no"] = await s.call_tool("delete_database", {"name": "prod"})
 
     ran = with_session(tmp_path, body)
-    assert out["tools"] == ["delete_database", "get_weather", "send_email"]
+    assert out["tools"] == ["delete_database", "get_forecast", "get_weather", "send_email"]
     assert not out["ok"].is_error and "sunny in Paris" in text(out["ok"])
     assert out["no"].is_error and "Deleting databases is never allowed for agents" in text(out["no"])
     assert ran == ["get_weather:Paris"]
@@ -88,3 +88,17 @@ def test_retry_with_same_call_id_does_not_double_submit(approver: Approver, tmp_
     assert out["again"].is_error and "already executed" in text(out["again"])
     assert ran == ["get_weather:Oslo"]
     assert len(approver.for_call(AGENT, cid)) == 1
+
+
+def test_server_tool_error_is_reported_failed(approver: Approver, tmp_path: Path) -> None:
+    cid = new_call_id()
+    out: dict = {}
+
+    async def body(s: GovernedClientSession) -> None:
+        out["r"] = await s.call_tool("get_forecast", {"city": "Rome"}, call_id=cid)
+
+    ran = with_session(tmp_path, body)
+    assert ran == ["get_forecast:Rome"]
+    assert out["r"].is_error and text(out["r"]) == "Error executing tool get_forecast"  # the server hides details
+    [action] = approver.for_call(AGENT, cid)
+    assert approver.events(action["id"])[-2:] == ["started", "failed"]

@@ -9,7 +9,8 @@
   human; denied / expired / timeout → ``raise HookAborted(reason, source="faramesh")``, so the
   tool never runs.
 * ``POST_TOOL_CALL``: report the result (``succeeded``, or ``failed`` when CrewAI reports a tool
-  error); for a blocked call it replaces CrewAI's generic "Tool execution blocked by hook"
+  error: an exception, a ``ToolFailure``, or its "I encountered an error ..." text; CrewAI's own
+  retries of a failing tool stay inside this one action); for a blocked call it replaces CrewAI's generic "Tool execution blocked by hook"
   text with Faramesh's refusal, so the model sees the policy's (or approver's) reason.
 
 CrewAI gives hooks no tool-call id, so each call gets its own ``Idempotency-Key`` (the
@@ -22,6 +23,7 @@ import threading
 from typing import Any, Callable, Collection, Dict, Optional, Tuple
 
 from crewai.hooks.dispatch import HookAborted, InterceptionPoint, register, unregister
+from crewai.tools.tool_failure import ToolFailure
 
 from .. import _lifecycle as lc
 
@@ -111,7 +113,8 @@ class FarameshHooks:
             return message
         assert action_id is not None
         raw = getattr(ctx, "raw_tool_result", None)
-        failed = isinstance(raw, BaseException) or (isinstance(raw, str) and raw.startswith(_ERROR_PREFIXES))
+        failed = isinstance(raw, (BaseException, ToolFailure)) or (
+            isinstance(raw, str) and raw.lstrip().startswith(_ERROR_PREFIXES))
         lc.report(self.client, action_id, not failed, str(raw)[: lc.MAX_ERROR_CHARS] if failed else None)
         return None
 
