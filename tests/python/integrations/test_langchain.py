@@ -263,3 +263,23 @@ def test_governed_tool_in_agent_approval(approver: Approver) -> None:
     join(bg)
     assert tools.ran == ["send_email:f@example.com"]
     assert tool_messages(model)[-1].content == "sent to f@example.com"
+
+
+def test_interrupt_mode_async(approver: Approver) -> None:
+    tools, cid = Tools(), new_call_id()
+    model = scripted(("send_email", {"to": "g@example.com", "body": "hi"}, cid))
+    graph = agent(model, tools, mode="interrupt", checkpointer=InMemorySaver(), resume_wait=0.3)
+    config = {"configurable": {"thread_id": f"t-{cid}"}}
+
+    async def scenario() -> Any:
+        first = await graph.ainvoke({"messages": [("user", "mail g")]}, config)
+        action_id = first["__interrupt__"][0].value["faramesh"]["action_id"]
+        approver.approve(action_id)
+        return await graph.ainvoke(Command(resume={"type": "approve"}), config)
+
+    done = asyncio.run(scenario())
+    assert "__interrupt__" not in done
+    assert tools.ran == ["send_email:g@example.com"]
+    [action] = approver.for_call(AGENT, cid)
+    assert action["context"]["thread_id"] == f"t-{cid}"
+    assert approver.events(action["id"]) == ["created", "decision_made", "approved", "started", "succeeded"]
