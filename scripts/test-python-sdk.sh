@@ -3,7 +3,7 @@
 #   1. sdk/python/tests          — every call, errors, retries/idempotency, SSE waits, async, govern(),
 #                                  request hashes (server with tokens on 127.0.0.1:18601.., SQLite, or a
 #                                  fresh PostgreSQL database when FARAMESH_TEST_POSTGRES_DSN is set)
-#   2. tests/python               — the faramesh-sdk 0.3.3 compatibility suite, run against OUR package
+#   2. tests/python/test_sdk_compat.py — the faramesh-sdk 0.3.3 compatibility suite, run against OUR package
 #   3. sdk/python/examples_tests  — the README's snippets in examples/python, unchanged, against a server
 #                                   on 127.0.0.1:8000 inside a private network namespace (unshare -rn)
 # Usage: scripts/test-python-sdk.sh PATH_TO_FARAMESH_BINARY
@@ -42,12 +42,20 @@ status=0
 echo "--> Python SDK tests (sdk/python/tests)"
 pytest_run -q sdk/python/tests || status=1
 
-echo "--> faramesh-sdk 0.3.3 compatibility suite against our package (tests/python)"
-"$venv/bin/python" sdk/python/tests/with_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/python \
+echo "--> faramesh-sdk 0.3.3 compatibility suite against our package (tests/python/test_sdk_compat.py)"
+"$venv/bin/python" sdk/python/tests/with_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/python/test_sdk_compat.py \
   || status=1  # (both helpers turn pytest's exit 5, nothing collected, into a failure)
 
 echo "--> README snippets (examples/python) against 127.0.0.1:8000"
-if [ "${FARAMESH_EXAMPLES_NETNS:-1}" = "1" ]; then
+netns="${FARAMESH_EXAMPLES_NETNS:-1}"
+if [ "$netns" = "1" ] && ! unshare -rn true 2>/dev/null; then
+  echo "    (no user/network namespaces here: using the host's port 8000)"
+  netns=0
+fi
+if [ "$netns" = "0" ] && ! python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 8000))' 2>/dev/null; then
+  echo "port 8000 is taken on this host; the README snippets need it (or user namespaces for unshare -rn)" >&2
+  status=1
+elif [ "$netns" = "1" ]; then
   unshare -rn env -u FARAMESH_TEST_POSTGRES_DSN "$venv/bin/python" sdk/python/tests/netns.py -- \
     "$venv/bin/python" -m pytest -p no:cacheprovider -q sdk/python/examples_tests || status=1
 else

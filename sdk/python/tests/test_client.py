@@ -261,3 +261,14 @@ def test_submit_and_wait_with_auto_start(server: Server) -> None:
     assert pending["status"] == "pending_approval"  # require_approval=False returns at once
     approve_over_api(server, pending["id"])
     assert faramesh.block_until_approved(pending["id"], timeout=5)["status"] == "approved"
+
+
+def test_plain_http_to_another_host_with_a_token_warns() -> None:
+    with pytest.warns(UserWarning, match="plain HTTP"):
+        ExecutionGovernorClient("http://10.20.30.40:8000", token="secret")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ExecutionGovernorClient("http://127.0.0.1:8000", token="secret")
+        ExecutionGovernorClient("https://10.20.30.40", token="secret")
+    assert "secret" not in repr(ExecutionGovernorClient("https://10.20.30.40", token="secret"))

@@ -23,6 +23,7 @@ from ._core import (
 )
 
 _MAX_IDLE = 8
+_MAX_LINE = 1 << 20
 _MAX_HEADER_LINES = 200
 
 
@@ -138,7 +139,7 @@ class AsyncTransport:
                 raise errors.ValidationError("header values must not contain line breaks")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (req.body or b"")
 
-    async def _exchange(self, req: Request) -> tuple[int, dict[str, str], Any]:
+    async def _exchange(self, req: Request) -> tuple[int, dict[str, str], Any, bool]:
         data = self._encode(req)
         for fresh_try in (False, True):
             reused = bool(self._idle) and not fresh_try
@@ -160,7 +161,7 @@ class AsyncTransport:
                 self._idle.append(conn)
             else:
                 conn.close()
-            return head.status, head.headers, decode_body(body, head.headers.get("content-type"))
+            return head.status, head.headers, decode_body(body, head.headers.get("content-type")), fresh_try
         raise AssertionError("unreachable")
 
     async def request(self, req: Request, *, timeout: Optional[float] = None) -> Any:
@@ -170,7 +171,7 @@ class AsyncTransport:
         for attempt in range(attempts):
             retry_after: Optional[float] = None
             try:
-                status, headers, body = await asyncio.wait_for(self._exchange(req), timeout)
+                status, headers, body, resent = await asyncio.wait_for(self._exchange(req), timeout)
             except asyncio.TimeoutError as exc:
                 last_error = errors.RequestTimeout(
                     f"{req.method} {req.path}: no answer from {self.base_url} within {timeout:g}s")
@@ -191,7 +192,7 @@ class AsyncTransport:
                     retry_after = parse_retry_after(headers.get("retry-after"))
                 else:
                     error = errors.error_for_response(status, body, method=req.method, path=req.path)
-                    if (attempt > 0 and isinstance(error, errors.Conflict) and req.action_id
+                    if ((attempt > 0 or resent) and isinstance(error, errors.Conflict) and req.action_id
                             and error.current_status in req.done_statuses):
                         return await self.request(Request("GET", action_path(req.action_id)), timeout=timeout)
                     raise error
@@ -274,6 +275,8 @@ class AsyncEventStream:
             if newline >= 0:
                 line, self._buffer = self._buffer[:newline + 1], self._buffer[newline + 1:]
                 return line.decode("utf-8", errors="replace")
+            if len(self._buffer) > _MAX_LINE:
+                raise ValueError("event stream line too long")
             if not await self._more():
                 return None
 

@@ -40,6 +40,18 @@ def resolve_base_url(base_url: Optional[str]) -> str:
     return url
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def warn_plain_http(base_url: str, token: Optional[str]) -> None:
+    """Bearer tokens over plain HTTP to another machine are readable on the wire: warn once per client."""
+    parts = urlsplit(base_url)
+    if token and parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+        import warnings
+        warnings.warn(f"Faramesh: sending a bearer token over plain HTTP to {parts.hostname}; use https://",
+                      stacklevel=3)
+
+
 def resolve_token(token: Optional[str]) -> Optional[str]:
     """Argument, else ``FARAMESH_TOKEN``, else legacy ``FARA_AUTH_TOKEN`` (first of a list)."""
     value = token if token is not None else (os.environ.get("FARAMESH_TOKEN") or os.environ.get("FARA_AUTH_TOKEN"))

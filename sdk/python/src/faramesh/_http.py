@@ -24,6 +24,7 @@ from ._core import (
     parse_retry_after,
 )
 
+_MAX_LINE = 1 << 20
 # Errors that mean "no (usable) answer on this connection".
 _CONNECTION_ERRORS = (ConnectionError, http.client.HTTPException, OSError)
 
@@ -57,12 +58,14 @@ class Hooks:
 
 
 class Response:
-    __slots__ = ("status", "headers", "body")
+    __slots__ = ("status", "headers", "body", "resent")
 
-    def __init__(self, status: int, headers: Mapping[str, str], body: Any) -> None:
+    def __init__(self, status: int, headers: Mapping[str, str], body: Any, resent: bool = False) -> None:
         self.status = status
         self.headers = headers
         self.body = body
+        #: The request went out twice (a kept-alive connection broke under the first copy).
+        self.resent = resent
 
 
 class SyncTransport:
@@ -131,7 +134,7 @@ class SyncTransport:
             if resp.will_close:
                 self._drop_connection()
             return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()},
-                            decode_body(raw, resp.getheader("Content-Type")))
+                            decode_body(raw, resp.getheader("Content-Type")), resent=fresh_try)
         raise AssertionError("unreachable")
 
     def request(self, req: Request, *, timeout: Optional[float] = None) -> Any:
@@ -179,7 +182,7 @@ class SyncTransport:
                     retry_after = parse_retry_after(resp.headers.get("retry-after"))
                 else:
                     error = errors.error_for_response(resp.status, resp.body, method=req.method, path=req.path)
-                    if (attempt > 0 and isinstance(error, errors.Conflict) and req.action_id
+                    if ((attempt > 0 or resp.resent) and isinstance(error, errors.Conflict) and req.action_id
                             and error.current_status in req.done_statuses):
                         # An earlier attempt went through and only its answer was lost.
                         from ._core import action_path
@@ -237,9 +240,11 @@ class SyncEventStream:
 
     def __iter__(self) -> Iterator[SSEEvent]:
         while True:
-            line = self._resp.readline()
+            line = self._resp.readline(_MAX_LINE)
             if not line:
                 return
+            if len(line) >= _MAX_LINE and not line.endswith(b"\n"):
+                raise ValueError("event stream line too long")
             event = self.parser.feed_line(line.decode("utf-8", errors="replace"))
             if event is not None:
                 yield event

@@ -40,6 +40,7 @@ from ._core import (
     resolve_token,
     result_body,
     submit_payload,
+    warn_plain_http,
 )
 from ._ahttp import AsyncTransport
 from ._models import GateDecision, ReplayResult, replay_result
@@ -71,6 +72,7 @@ class AsyncExecutionGovernorClient:
         if resolved is not None and any(ord(c) < 0x21 or ord(c) == 0x7F for c in resolved):
             raise errors.ValidationError("token contains whitespace or control characters")
         self.base_url = resolve_base_url(base_url)
+        warn_plain_http(self.base_url, resolved)
         self.fail_open = bool(fail_open)
         self.agent_id = agent_id
         self.sse = sse
@@ -175,7 +177,8 @@ class AsyncExecutionGovernorClient:
     async def gate_decide_dict(self, agent_id: str, tool: str, operation: str,
                                params: Optional[Mapping[str, Any]] = None,
                                context: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-        return as_object(await self._call("POST", "/v1/gate/decide", submit_payload(agent_id, tool, operation, params, context)), "gate decide")
+        payload = submit_payload(agent_id, tool, operation, params, context)
+        return as_object(await self._call("POST", "/v1/gate/decide", payload), "gate decide")
 
     async def gate_decide(self, agent_id: str, tool: str, operation: str, params: Optional[Mapping[str, Any]] = None,
                           context: Optional[Mapping[str, Any]] = None) -> GateDecision:

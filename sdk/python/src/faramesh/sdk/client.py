@@ -44,6 +44,7 @@ from .._core import (
     resolve_token,
     result_body,
     submit_payload,
+    warn_plain_http,
 )
 from .._http import Hooks, SyncEventStream, SyncTransport
 from .._models import GateDecision, ReplayResult, replay_result
@@ -115,7 +116,10 @@ class ExecutionGovernorClient:
         self.agent_id = agent_id
         self.sse = sse
         retry = RetryPolicy(retries=retries) if backoff is None else RetryPolicy(retries=retries, base_delay=backoff)
-        self._transport = SyncTransport(self.base_url, _validate_token(resolve_token(token)), timeout, retry,
+        resolved_token = _validate_token(resolve_token(token))
+        if config is None:
+            warn_plain_http(self.base_url, resolved_token)  # ClientConfig already warned
+        self._transport = SyncTransport(self.base_url, resolved_token, timeout, retry,
                                         ssl_context=ssl_context, hooks=hooks)
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -260,7 +264,8 @@ class ExecutionGovernorClient:
 
     def gate_decide_dict(self, agent_id: str, tool: str, operation: str, params: Optional[Mapping[str, Any]] = None,
                          context: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-        return as_object(self._call("POST", "/v1/gate/decide", submit_payload(agent_id, tool, operation, params, context)), "gate decide")
+        payload = submit_payload(agent_id, tool, operation, params, context)
+        return as_object(self._call("POST", "/v1/gate/decide", payload), "gate decide")
 
     def gate_decide(self, agent_id: str, tool: str, operation: str, params: Optional[Mapping[str, Any]] = None,
                     context: Optional[Mapping[str, Any]] = None) -> GateDecision:
