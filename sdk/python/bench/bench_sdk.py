@@ -3,10 +3,10 @@
 Run by scripts/bench-python-sdk.sh inside sdk/python/tests/with_server.py (which exports
 FARAMESH_BASE_URL, FARAMESH_AGENT_TOKEN, FARAMESH_APPROVER_TOKEN). Prints one JSON object.
 
-* governed call on the allow path: submit + start + result, N calls after a warm-up, through the
-  functional API (same three HTTP requests for both packages);
-* ours also through faramesh.governed.govern (the lifecycle integrations use);
-* approval unblock latency: a waiter blocks on the pending action; the approver approves over
+* ``functional``: governed call on the allow path, submit + start + result, N calls after a
+  warm-up, through the functional API (the same three HTTP requests for both packages);
+* ``govern``: ours through faramesh.governed.govern (the lifecycle integrations use);
+* ``unblock``: approval unblock latency: a waiter blocks on the pending action; the approver approves over
   plain HTTP; latency = waiter returned - approve response received (and - approve request sent).
 """
 
@@ -16,30 +16,19 @@ import argparse
 import json
 import os
 import random
-import statistics
 import threading
 import time
 import urllib.request
 from typing import Any, Callable
 
 import faramesh
+from bench_sdk_stats import summary
 
 BASE = os.environ["FARAMESH_BASE_URL"]
 AGENT_TOKEN = os.environ["FARAMESH_AGENT_TOKEN"]
 APPROVER_TOKEN = os.environ["FARAMESH_APPROVER_TOKEN"]
 AGENT = os.environ.get("FARAMESH_BENCH_AGENT", "sdk-bench")
 OURS = hasattr(faramesh, "report_result")
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
-
-
-def summary(ms: list[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50_ms": round(pct(ms, 50), 3), "p99_ms": round(pct(ms, 99), 3),
-            "mean_ms": round(statistics.fmean(ms), 3), "max_ms": round(max(ms), 3)}
 
 
 def report(action_id: str) -> Any:
@@ -107,15 +96,17 @@ def unblock_latency(n: int, waiter: Callable[[str], dict], approve: bool) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("part", choices=["functional", "govern", "unblock"])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--waits", type=int, default=100)
     opts = parser.parse_args()
     faramesh.configure(base_url=BASE, token=AGENT_TOKEN, timeout=10)
     result: dict[str, Any] = {"package": "faramesh (ours)" if OURS else "faramesh-sdk 0.3.3",
                               "version": getattr(faramesh, "__version__", "?")}
-    result["governed_allow_path"] = summary(measure(governed_call, opts.calls, opts.warmup))
-    if OURS:
+    if opts.part == "functional":
+        result["samples_ms"] = measure(governed_call, opts.calls, opts.warmup)
+    elif opts.part == "govern":
         from faramesh.governed import govern
         from faramesh.sdk.client import ExecutionGovernorClient
 
@@ -125,7 +116,11 @@ def main() -> None:
             govern(client, agent_id=AGENT, tool="http", operation="get", params={"url": f"https://g.example/{i}"},
                    run=lambda: None)
 
-        result["govern_allow_path"] = summary(measure(via_govern, opts.calls, opts.warmup))
+        result["samples_ms"] = measure(via_govern, opts.calls, opts.warmup)
+    elif OURS:
+        from faramesh.sdk.client import ExecutionGovernorClient
+
+        client = ExecutionGovernorClient(BASE, token=AGENT_TOKEN)
         result["approve_to_wait_for_decision"] = unblock_latency(
             opts.waits, lambda aid: client.wait_for_decision(aid, timeout=60), approve=True)
         result["deny_to_wait_for_completion"] = unblock_latency(
@@ -133,7 +128,7 @@ def main() -> None:
     else:
         # 0.3.3 polls: wait_for_completion(poll_interval=1.0) is what its users get by default.
         result["deny_to_wait_for_completion"] = unblock_latency(
-            max(5, opts.waits // 10), lambda aid: faramesh.wait_for_completion(aid, timeout=60), approve=False)
+            opts.waits, lambda aid: faramesh.wait_for_completion(aid, timeout=60), approve=False)
     print(json.dumps(result))
 
 

@@ -78,13 +78,24 @@ def _run(bin: str, args: list[str], env: dict[str, str]) -> str:
     return out.stdout
 
 
-def _create_token(bin: str, env: dict[str, str], name: str, role: str) -> str:
-    raw = _run(bin, ["token", "create", "--name", name, "--role", role, "--json"], env)
-    return json.loads(raw)["token"]
+def _supports_agent_grants(bin: str, env: dict[str, str]) -> bool:
+    out = subprocess.run([bin, "token", "create", "--help"], env=env, capture_output=True, text=True, timeout=30)
+    return "--agent-id" in out.stdout + out.stderr
+
+
+def _create_token(bin: str, env: dict[str, str], name: str, role: str, agent_ids: tuple[str, ...] = ()) -> str:
+    args = ["token", "create", "--name", name, "--role", role, "--json"]
+    if agent_ids and _supports_agent_grants(bin, env):
+        # Servers that bind agent tokens to agent ids (issue 10) take extra grants; older ones
+        # let any agent token act for any agent id.
+        for grant in (name, *agent_ids):
+            args += ["--agent-id", grant]
+    return json.loads(_run(bin, args, env))["token"]
 
 
 def start_server(bin: str, workdir: Path, *, port: Optional[int] = None, policy: Path = HERE / "policy.yaml",
                  with_tokens: bool = True, agents: tuple[str, ...] = AGENTS, approver_name: str = "sdk-approver",
+                 agent_grants: Optional[dict[str, tuple[str, ...]]] = None,
                  extra_args: Optional[list[str]] = None, extra_env: Optional[dict[str, str]] = None) -> Server:
     """Start `faramesh serve` on loopback over a fresh SQLite file (or a fresh PostgreSQL
     database when FARAMESH_TEST_POSTGRES_DSN is set) and wait until it is ready."""
@@ -106,7 +117,7 @@ def start_server(bin: str, workdir: Path, *, port: Optional[int] = None, policy:
     serve_env = dict(env)
     if with_tokens:
         for name in agents:
-            tokens[name] = _create_token(bin, env, name, "agent")
+            tokens[name] = _create_token(bin, env, name, "agent", (agent_grants or {}).get(name, ()))
         approver = _create_token(bin, env, approver_name, "approver")
         admin = "sdk-admin-" + secrets.token_hex(16)
         serve_env["FARAMESH_TOKEN"] = admin

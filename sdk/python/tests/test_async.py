@@ -224,3 +224,21 @@ def test_async_broken_stream_is_resumed(server: Server) -> None:
             proxy.close()
 
     run(main())
+
+
+def test_async_concurrent_calls_on_one_client(server: Server) -> None:
+    async def main() -> None:
+        marker = unique("gather")
+        async with _client(server.url, server) as client:
+            async def one(i: int) -> str:
+                action = await client.submit_action("http", "get", {"url": f"https://{marker}/{i}"})
+                await client.start_action(action["id"])
+                return (await client.report_result(action["id"], True))["status"]
+
+            statuses = await asyncio.gather(*(one(i) for i in range(60)))
+            assert statuses == ["succeeded"] * 60
+            listed = [a for a in await client.list_actions(limit=1000, agent_id="sdk-agent")
+                      if str(a["params"].get("url", "")).startswith(f"https://{marker}/")]
+            assert len(listed) == 60
+
+    run(main())

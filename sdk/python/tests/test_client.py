@@ -272,3 +272,21 @@ def test_plain_http_to_another_host_with_a_token_warns() -> None:
         ExecutionGovernorClient("http://127.0.0.1:8000", token="secret")
         ExecutionGovernorClient("https://10.20.30.40", token="secret")
     assert "secret" not in repr(ExecutionGovernorClient("https://10.20.30.40", token="secret"))
+
+
+def test_one_client_shared_by_threads(agent: ExecutionGovernorClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    marker = unique("threads")
+
+    def work(i: int) -> str:
+        action = agent.submit_action("http", "get", {"url": f"https://{marker}/{i}"})
+        agent.start_action(action["id"])
+        return agent.report_result(action["id"], True)["id"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(work, range(80)))
+    assert len(set(ids)) == 80
+    done = [a for a in agent.list_actions(limit=1000, agent_id="sdk-agent", status="succeeded")
+            if str(a["params"].get("url", "")).startswith(f"https://{marker}/")]
+    assert len(done) == 80

@@ -228,3 +228,24 @@ def test_stream_cut_mid_way_resumes_after_the_last_frame(server: Server, agent) 
         assert int(requests[1].headers["last-event-id"]) == started_seq
     finally:
         proxy.close()
+
+
+def test_heartbeats_do_not_stretch_a_wait_past_its_timeout(tmp_path) -> None:
+    """A stream that only ever sends heartbeats must not keep a wait alive past its deadline."""
+    import os
+
+    from support import start_server, stop_server
+
+    fast = start_server(os.environ["FARAMESH_BIN"], tmp_path, extra_env={"FARAMESH_SSE_HEARTBEAT": "200ms"})
+    try:
+        client = _agent(fast.url, fast)
+        action = client.submit_action("shell", "run", {"cmd": "echo heartbeat"})
+        started = time.monotonic()
+        with pytest.raises(errors.ActionPending):
+            client.wait_for_decision(action["id"], timeout=1.5)
+        with pytest.raises(errors.FarameshTimeoutError):
+            client.stream_events(lambda frame: None, action_id=action["id"], timeout=1.0)
+        assert time.monotonic() - started < 10  # without the deadline it would never return
+        client.close()
+    finally:
+        stop_server(fast)

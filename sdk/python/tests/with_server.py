@@ -1,6 +1,6 @@
 """Run a command against a fresh `faramesh serve` (tokens on, loopback port of our range).
 
-    python with_server.py [--policy FILE] [--agent NAME]... [--approver NAME] -- CMD...
+    python with_server.py [--policy FILE] [--agent NAME]... [--approver NAME] [--grant AGENT=GLOB]... -- CMD...
 
 The command gets FARAMESH_BASE_URL, FARAMESH_AGENT_TOKEN (token of the first --agent, role agent),
 FARAMESH_AGENT_TOKENS (JSON name → token), FARAMESH_APPROVER_TOKEN and FARAMESH_ADMIN_TOKEN.
@@ -33,12 +33,19 @@ def main() -> int:
     parser.add_argument("--policy", default=str(REPO_POLICY))
     parser.add_argument("--agent", action="append", default=[])
     parser.add_argument("--approver", default="e2e-approver")
+    parser.add_argument("--grant", action="append", default=[], metavar="AGENT=PATTERN",
+                        help="extra agent id (glob) an agent token may act as, on servers that bind them")
     opts = parser.parse_args(sys.argv[1:split])
     agents = tuple(opts.agent or ["e2e-agent"])
+    grants: dict[str, tuple[str, ...]] = {}
+    # As scripts/e2e.sh: the 0.3.3 suite submits as random sdk-* agent ids with the e2e-agent token.
+    for item in opts.grant or (["e2e-agent=sdk-*"] if not opts.agent else []):
+        agent, _, pattern = item.partition("=")
+        grants[agent] = grants.get(agent, ()) + (pattern,)
     command = sys.argv[split + 1:]
     with tempfile.TemporaryDirectory(prefix="faramesh-pysdk-") as tmp:
         server = start_server(os.environ["FARAMESH_BIN"], Path(tmp), policy=Path(opts.policy), agents=agents,
-                              approver_name=opts.approver)
+                              approver_name=opts.approver, agent_grants=grants)
         try:
             env = {k: v for k, v in os.environ.items() if not k.startswith(("FARAMESH_", "FARA_"))}
             env.update(FARAMESH_BASE_URL=server.url, FARAMESH_AGENT_TOKEN=server.agent_token(agents[0]),

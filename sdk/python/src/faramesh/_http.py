@@ -220,26 +220,41 @@ class SyncTransport:
             if resp.status == 200:
                 raise errors.FarameshError(f"GET {path}: not an event stream", status_code=200)
             raise errors.error_for_response(resp.status, body, method="GET", path=path)
-        if conn.sock is not None:
-            conn.sock.settimeout(read_timeout)
-        return SyncEventStream(conn, resp)
+        return SyncEventStream(conn, resp, read_timeout)
 
 
 class SyncEventStream:
     """Frames of one open ``text/event-stream`` response. Iteration raises ``socket.timeout``
     after ``read_timeout`` without any byte (heartbeats count) and ends when the server closes."""
 
-    def __init__(self, conn: http.client.HTTPConnection, resp: http.client.HTTPResponse) -> None:
+    def __init__(self, conn: http.client.HTTPConnection, resp: http.client.HTTPResponse, idle: float) -> None:
         self._conn = conn
         self._resp = resp
+        self._idle = idle
+        self._deadline: Optional[float] = None
         self.parser = SSEParser()
 
+    def set_deadline(self, deadline: Optional[float]) -> None:
+        """Stop reading (``socket.timeout``) at this ``time.monotonic()`` value, even while
+        heartbeats keep arriving."""
+        self._deadline = deadline
+
     def set_read_timeout(self, seconds: float) -> None:
+        self._idle = seconds
+
+    def _arm(self) -> None:
+        timeout = self._idle
+        if self._deadline is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("deadline reached")
+            timeout = min(timeout, left)
         if self._conn.sock is not None:
-            self._conn.sock.settimeout(max(seconds, 0.001))
+            self._conn.sock.settimeout(max(timeout, 0.001))
 
     def __iter__(self) -> Iterator[SSEEvent]:
         while True:
+            self._arm()
             line = self._resp.readline(_MAX_LINE)
             if not line:
                 return

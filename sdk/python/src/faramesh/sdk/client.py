@@ -376,6 +376,7 @@ class ExecutionGovernorClient:
                 raise _StreamUnsupported(str(exc)) from exc
             raise
         seq = last_seq
+        stream.set_deadline(deadline)
         with stream:
             try:
                 # Frames that arrived before we subscribed are replayed after last_seq, so
@@ -390,10 +391,8 @@ class ExecutionGovernorClient:
                     status = frame_status(frame, action_id)
                     if status is not None and done(status):
                         return _StreamStatus(done=True, seq=seq)
-                    left = deadline - time.monotonic()
-                    if left <= 0:
+                    if deadline - time.monotonic() <= 0:
                         return _StreamStatus(seq=seq)
-                    stream.set_read_timeout(min(left, _STREAM_IDLE))
             except socket.timeout:
                 # Deadline reached, or 30 s without even a heartbeat: reconnect and resume.
                 return _StreamStatus(seq=seq, failed=deadline - time.monotonic() > 0)
@@ -485,6 +484,7 @@ class ExecutionGovernorClient:
             self._transport.token = self.token
             stream = self._transport.open_stream(path, last_event_id=seq,
                                                  read_timeout=idle if left is None else max(0.001, min(idle, left)))
+            stream.set_deadline(deadline)
             with stream:
                 try:
                     for event in stream:
@@ -496,11 +496,8 @@ class ExecutionGovernorClient:
                             continue
                         if isinstance(frame, dict):
                             yield frame
-                        if deadline is not None:
-                            left = deadline - time.monotonic()
-                            if left <= 0:
-                                return
-                            stream.set_read_timeout(min(idle, left))
+                        if deadline is not None and deadline - time.monotonic() <= 0:
+                            return
                 except (socket.timeout, OSError):
                     continue
 
