@@ -111,3 +111,26 @@ def test_tool_exception_is_reported_failed(approver: Approver) -> None:
     assert res.is_error and "forecast service down" in res.content
     [action] = approver.for_call(AGENT, cid)
     assert approver.events(action["id"])[-2:] == ["started", "failed"]
+
+
+def test_unreachable_fails_closed_unless_fail_open(caplog: Any) -> None:
+    from faramesh.sdk.client import ExecutionGovernorClient
+
+    for fail_open in (False, True):
+        tools = Tools()
+        model = ReplayChatCompletionClient([
+            CreateResult(finish_reason="function_calls", cached=False,
+                         usage=RequestUsage(prompt_tokens=0, completion_tokens=0),
+                         content=[FunctionCall(id=new_call_id(), arguments='{"city": "Paris"}', name="get_weather")]),
+            "done"], model_info=INFO)
+        dead = ExecutionGovernorClient("http://127.0.0.1:9", token="x", retries=0, timeout=1, fail_open=fail_open)
+        agent = AssistantAgent("ops", model_client=model, reflect_on_tool_use=True,
+                               tools=govern_tools(tools.all, client=dead, agent_id=AGENT))
+        with caplog.at_level("WARNING", logger="faramesh"):
+            result = asyncio.run(agent.run(task="go"))
+        [res] = [r for m in result.messages if isinstance(m, ToolCallExecutionEvent) for r in m.content]
+        if fail_open:
+            assert tools.ran == ["get_weather:Paris"] and not res.is_error
+            assert any("FAIL-OPEN" in r.getMessage() for r in caplog.records)
+        else:
+            assert tools.ran == [] and res.is_error

@@ -283,3 +283,16 @@ def test_interrupt_mode_async(approver: Approver) -> None:
     [action] = approver.for_call(AGENT, cid)
     assert action["context"]["thread_id"] == f"t-{cid}"
     assert approver.events(action["id"]) == ["created", "decision_made", "approved", "started", "succeeded"]
+
+
+def test_fail_open_is_explicit_and_logged(caplog: Any) -> None:
+    from faramesh.sdk.client import ExecutionGovernorClient
+
+    tools, cid = Tools(), new_call_id()
+    model = scripted(("get_weather", {"city": "Paris"}, cid))
+    dead = ExecutionGovernorClient("http://127.0.0.1:9", token="x", retries=0, timeout=1, fail_open=True)
+    with caplog.at_level("WARNING", logger="faramesh"):
+        create_agent(model, tools.all, middleware=[FarameshMiddleware(dead, agent_id=AGENT)]).invoke(
+            {"messages": [("user", "w")]})
+    assert tools.ran == ["get_weather:Paris"]
+    assert any("FAIL-OPEN" in r.getMessage() and "get_weather" in r.getMessage() for r in caplog.records)
