@@ -24,8 +24,9 @@ import Testing
                 "profile_id", "profile_version", "profile_hash", "provenance_id", "approval_expires_at",
             ]
             #expect(Set(object.keys) == expectedKeys)
-            #expect(object["js_example"] == .null)
-            #expect(object["python_example"] == .null)
+            // Snippets for our SDKs (OriginalCompatibilityTests checks their content).
+            #expect(object["js_example"]?.stringValue?.contains("@faramesh/sdk") == true)
+            #expect(object["python_example"]?.stringValue?.contains("faramesh.sdk.client") == true)
             #expect(object["reason_details"] == .object(["risk_level": .string("low")]))
             let action = try reply.action()
             #expect(action.status == .allowed)
@@ -194,7 +195,7 @@ import Testing
         try await ServerHarness.run { h in
             let action = try await h.submitted(tool: "shell", operation: "run")
             let reply = try await h.approve(action.id, token: "not-the-token")
-            #expect(reply.status == .forbidden)
+            #expect(reply.status == .unauthorized)
             #expect(try reply.error().code == "INVALID_APPROVAL_TOKEN")
         }
     }
