@@ -9,11 +9,14 @@ import HTTPTypes
 struct LoopbackHostMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticator: Authenticator
+    /// HTTPTypes marks `.host` unavailable (it is the authority); a repeated Host header still
+    /// arrives as a field. The literal is a valid token, so the unwrap cannot fail.
+    static let hostField = HTTPField.Name("Host")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard self.authenticator.mode == .local else { return try await next(request, context) }
         // HTTP/1 puts the first Host header into the authority; any further Host header stays a field.
-        let hosts = [request.head.authority].compactMap { $0 } + request.headers[values: .host]
+        let hosts = [request.head.authority].compactMap { $0 } + request.headers[values: Self.hostField]
         guard !hosts.isEmpty, hosts.allSatisfy(Self.isLoopback) else {
             throw APIError(.forbidden, .hostNotAllowed,
                            "This server runs in local mode (no token configured) and answers only loopback Host names (localhost, 127.0.0.1, [::1])")
