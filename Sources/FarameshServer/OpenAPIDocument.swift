@@ -581,7 +581,8 @@ components:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
     UnsupportedMediaType:
-      description: A POST without `Content-Type: application/json` (`UNSUPPORTED_MEDIA_TYPE`), even with an empty body.
+      description: |
+        A POST without `Content-Type: application/json` (`UNSUPPORTED_MEDIA_TYPE`), even with an empty body.
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}

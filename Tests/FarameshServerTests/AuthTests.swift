@@ -105,7 +105,7 @@ import Testing
     @Test func localModeTreatsEveryCallerAsLocalAdmin() async throws {
         try await ServerHarness.run(withTokens: false, configure: { $0.bootstrapTokens = [] }) { h in
             #expect(h.configuration.authMode == .local)
-            let reply = try await h.send(.post, "/v1/actions", body: #"{"agent_id":"a","tool":"shell","operation":"run","params":{}}"#)
+            let reply = try await h.send(.post, "/v1/actions", body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{}}"#)
             #expect(reply.status == .ok)
             let action = try reply.action()
             let token = try #require(action.approvalToken, "local admin sees the approval token")
