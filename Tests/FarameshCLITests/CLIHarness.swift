@@ -255,9 +255,9 @@ struct RunningServer: Sendable {
     static func with<T: Sendable>(_ database: TestDatabase, environment: [String: String] = [:],
                                   _ body: (RunningServer) async throws -> T) async throws -> T {
         let directory = database.directory
-        // The tests submit as agent-a and agent-b; the agent token reads and replays them.
+        // The tests submit as agent-a, agent-b, agent-0, ...; the agent token submits, reads and replays them.
         let agent = try await self.createToken("cli-agent-\(UUID().uuidString.prefix(6))", role: "agent", database,
-                                               agentIDs: ["agent-a", "agent-b"])
+                                               agentIDs: ["agent-*"])
         let approver = try await self.createToken("cli-approver-\(UUID().uuidString.prefix(6))", role: "approver", database)
         let port = try FreePort.pick()
         let log = directory.appendingPathComponent("serve-\(port).log")
