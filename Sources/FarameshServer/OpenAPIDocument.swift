@@ -332,7 +332,9 @@ paths:
       parameters:
         - $ref: "#/components/parameters/ActionID"
       requestBody:
-        required: false
+        # The server also accepts an empty body, as the published client sends it, but only
+        # with `Content-Type: application/json` like every POST (415 otherwise).
+        required: true
         content:
           application/json:
             schema: {$ref: "#/components/schemas/StartRequest"}
@@ -703,7 +705,7 @@ components:
       type: object
       additionalProperties: false
       maxProperties: 0
-      description: No body, or an empty object.
+      description: "An empty object (or an empty body, still with `Content-Type: application/json`)."
     Action:
       type: object
       additionalProperties: false
