@@ -39,10 +39,11 @@ public final class ServerMetrics: Sendable {
         var operation: String
     }
 
-    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+    /// Per key: ours (`faramesh_http_requests_total`) and the compatibility counter
+    /// (`faramesh_requests_total`), found with one lock.
+    private let requestCounters = Mutex<[RequestKey: (ours: Counter, compat: Counter)]>([:])
     /// Compatibility series of Faramesh Core 0.3 (`faramesh_requests_total`, `faramesh_errors_total`,
     /// `faramesh_actions_total`, `faramesh_action_duration_seconds`), for dashboards built on it.
-    private let compatRequestCounters = Mutex<[RequestKey: Counter]>([:])
     private let compatErrors: [String: Counter]
     private let compatActionCounters = Mutex<[StatusTool: Counter]>([:])
     private let compatDurations = Mutex<[ToolOperation: DurationHistogram]>([:])
@@ -185,26 +186,21 @@ public final class ServerMetrics: Sendable {
     /// One answered HTTP request. `route` is the router template (bounded), never the raw path.
     public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         let key = RequestKey(route: route, method: method, status: status)
-        let counter = self.requestCounters.withLock { counters in
+        let counters = self.requestCounters.withLock { counters in
             if let c = counters[key] { return c }
-            let c = self.registry.makeCounter(
+            let ours = self.registry.makeCounter(
                 descriptor: Self.descriptor("http_requests", unit: "total",
                     help: "HTTP requests answered, by route template, method and status code."),
                 labels: [("route", route), ("method", method), ("status", String(status))])
-            counters[key] = c
-            return c
-        }
-        counter.increment()
-        let compat = self.compatRequestCounters.withLock { counters in
-            if let c = counters[key] { return c }
-            let c = self.registry.makeCounter(
+            let compat = self.registry.makeCounter(
                 descriptor: Self.descriptor("requests", unit: "total",
                     help: "Compatibility series (Faramesh Core 0.3): HTTP requests, by method, endpoint (route template) and status."),
                 labels: [("method", method), ("endpoint", route), ("status", String(status))])
-            counters[key] = c
-            return c
+            counters[key] = (ours, compat)
+            return (ours, compat)
         }
-        compat.increment()
+        counters.ours.increment()
+        counters.compat.increment()
         let routeKey = RouteKey(route: route, method: method)
         let histogram = self.requestDurations.withLock { histograms in
             if let h = histograms[routeKey] { return h }
