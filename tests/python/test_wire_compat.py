@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -84,6 +86,14 @@ def test_every_action_response_carries_snippets_without_secrets():
         assert "ExecutionGovernorClient" in body["python_example"]
         assert '"@faramesh/sdk"' in body["js_example"]
     compile(shown["python_example"], "python_example", "exec")
+    node = shutil.which("node")
+    if node:
+        # The Node snippet is an ES module with top-level await: it must at least parse.
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "snippet.mjs"
+            path.write_text(shown["js_example"])
+            checked = subprocess.run([node, "--check", str(path)], capture_output=True, text=True, timeout=30)
+            assert checked.returncode == 0, checked.stderr
 
 
 def run_snippet(snippet: str, *, timeout: float = 60) -> subprocess.CompletedProcess:
