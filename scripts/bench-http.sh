@@ -16,7 +16,7 @@ db="faramesh_bench_$$"
 psql "$FARAMESH_TEST_POSTGRES_DSN" -qc "CREATE DATABASE $db" >/dev/null
 export FARA_POSTGRES_DSN="${FARAMESH_TEST_POSTGRES_DSN%/*}/$db" FARA_DB_BACKEND=postgres
 "$bin" migrate >/dev/null
-token=$("$bin" token create --name bench-agent --role agent --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+token=$("$bin" token create --name bench-agent --role agent --agent-id load-agent --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 
 FARAMESH_TOKEN="bench-admin-$$" FARAMESH_LOG_LEVEL=warning "$bin" serve --host 127.0.0.1 --port "$port" --policy policies/default.yaml &

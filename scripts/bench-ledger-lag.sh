@@ -21,7 +21,7 @@ dsn="${FARAMESH_TEST_POSTGRES_DSN%/*}/$db"
 export FARA_POSTGRES_DSN="$dsn" FARA_DB_BACKEND=postgres
 work=$(mktemp -d)
 "$bin" migrate >/dev/null
-token=$("$bin" token create --name lag-agent --role agent --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+token=$("$bin" token create --name lag-agent --role agent --agent-id load-agent --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 
 FARAMESH_TOKEN="lag-admin-$$" FARAMESH_LOG_LEVEL=warning FARAMESH_LEDGER_KEY_FILE="$work/ledger.key" \

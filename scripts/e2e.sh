@@ -20,13 +20,24 @@ psql "$FARAMESH_TEST_POSTGRES_DSN" -qc "CREATE DATABASE $db" >/dev/null
 dsn="$base_dsn/$db"
 export FARA_DB_BACKEND=postgres FARA_POSTGRES_DSN="$dsn"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+# FARAMESH_E2E_PORT pins the port (machines that hand out port ranges); default: a free one.
+port="${FARAMESH_E2E_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')}"
 admin_token="e2e-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 log=$(mktemp)
 
 "$bin" migrate
-agent_token=$("$bin" token create --name e2e-agent --role agent --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+# Tokens act only as the agent ids they are created for: the tests submit as sdk-<random>.
+agent_token=$("$bin" token create --name e2e-agent --role agent --agent-id 'sdk-*' --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 approver_token=$("$bin" token create --name e2e-approver --role approver --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+
+# The action snippets (python_example) are run with this repository's Python SDK, which cannot
+# share a venv with faramesh-sdk 0.3.3 (both are the import package `faramesh`).
+if [ -d sdk/python ]; then
+  sdk_venv="${FARAMESH_E2E_SDK_VENV:-.venv-e2e-sdk}"
+  [ -x "$sdk_venv/bin/python" ] || python3 -m venv "$sdk_venv"
+  "$sdk_venv/bin/pip" install -q --disable-pip-version-check ./sdk/python
+  export FARAMESH_SDK_PYTHON="$PWD/$sdk_venv/bin/python"
+fi
 
 FARAMESH_TOKEN="$admin_token" FARA_POLICY_FILE=policies/default.yaml \
   "$bin" serve --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
@@ -48,6 +59,7 @@ curl -fsS "http://127.0.0.1:$port/ready" >/dev/null || { echo "server not ready:
 
 echo "--> pytest (faramesh-sdk 0.3.3)"
 FARAMESH_BASE_URL="http://127.0.0.1:$port" FARAMESH_AGENT_TOKEN="$agent_token" FARAMESH_APPROVER_TOKEN="$approver_token" \
+  FARAMESH_ADMIN_TOKEN="$admin_token" \
   "$venv/bin/pytest" -q tests/python
 
 echo "--> promtool check metrics"

@@ -120,9 +120,9 @@ public struct ActionResponse: Sendable, Hashable, JSONWritable {
         w.member("policy_version", self.policyVersion)
         w.member("created_at", self.createdAt)
         w.member("updated_at", self.updatedAt)
-        // Kept for client compatibility; the original's snippets were wrong and bloated every row.
-        w.nullMember("js_example")
-        w.nullMember("python_example")
+        // As in the original: what to call next, for our SDKs (never a token).
+        w.member("js_example", ActionSnippets.javaScript(actionID: self.id, status: self.status))
+        w.member("python_example", ActionSnippets.python(actionID: self.id, status: self.status))
         w.member("outcome", self.outcome.rawValue)
         w.member("reason_code", self.reasonCode)
         w.key("reason_details")

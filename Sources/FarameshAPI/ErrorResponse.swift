@@ -14,8 +14,13 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
     case forbidden = "FORBIDDEN"
     /// 403: an approver tried to decide an action their own token submitted.
     case selfApproval = "SELF_APPROVAL_FORBIDDEN"
-    /// 403: the approval token does not match the action's.
+    /// 401: the approval token does not match the action's (as in the original, whose client
+    /// maps 401 to its auth error).
     case invalidApprovalToken = "INVALID_APPROVAL_TOKEN"
+    /// 403: the body's `agent_id` is not one the token may act as.
+    case agentIDMismatch = "AGENT_ID_MISMATCH"
+    /// 403: local mode (no token configured) answers only loopback `Host` names.
+    case hostNotAllowed = "HOST_NOT_ALLOWED"
     /// 404: no action with this id (or id prefix).
     case actionNotFound = "ACTION_NOT_FOUND"
     /// 404: no such route.
@@ -28,6 +33,8 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
     case ambiguousID = "AMBIGUOUS_ID_PREFIX"
     /// 413: body or a field is too large.
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
+    /// 415: a POST without `Content-Type: application/json`.
+    case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
     /// 422: wrong type, unknown or missing field, bad query parameter (`field` names it).
     case validationError = "VALIDATION_ERROR"
     /// 422: the Idempotency-Key was used for a different request.

@@ -28,8 +28,8 @@ public struct SubmitActionRequest: Sendable, Hashable, JSONWritable {
     /// Validates a parsed body: types, unknown fields, text rules (`WireText`) and size limits.
     public init(json: JSONValue) throws(WireValidationError) {
         let reader = try FieldReader(json, allowed: Self.fields)
-        self.agentID = try WireText.identifier(try reader.string("agent_id"), field: "agent_id")
-        self.tool = try WireText.identifier(try reader.string("tool"), field: "tool")
+        self.agentID = try WireText.name(try reader.string("agent_id"), field: "agent_id")
+        self.tool = try WireText.name(try reader.string("tool"), field: "tool")
         self.operation = try WireText.identifier(try reader.string("operation"), field: "operation")
         self.params = try reader.object("params")
         self.context = try reader.optionalObject("context")

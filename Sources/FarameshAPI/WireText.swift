@@ -23,6 +23,30 @@ public enum WireText {
         scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F)
     }
 
+    /// Unicode general category Cf (format characters: bidi overrides and isolates, zero-width
+    /// spaces and joiners, the BOM, tag characters, ...). They render as nothing or reorder text,
+    /// so a name holding one can display exactly like another name.
+    @inlinable
+    public static func isFormat(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value >= 0xAD && scalar.properties.generalCategory == .format
+    }
+
+    /// True when `text` holds a format character (`isFormat`).
+    public static func containsFormatCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains(where: self.isFormat)
+    }
+
+    /// An identifier that names a principal or a tool (`agent_id`, `tool`, token names): the
+    /// `identifier` rules, and no format characters, so a list cannot show `trusted-bot` for a
+    /// different name.
+    public static func name(_ raw: String, field: String, maxLength: Int = maxIdentifierLength) throws(WireValidationError) -> String {
+        let value = try self.identifier(raw, field: field, maxLength: maxLength)
+        if self.containsFormatCharacter(raw) {
+            throw WireValidationError(field: field, message: "must not contain invisible format characters (Unicode Cf: bidi controls, zero-width characters)")
+        }
+        return value
+    }
+
     /// Validates and trims an identifier-like field.
     public static func identifier(_ raw: String, field: String, maxLength: Int = maxIdentifierLength) throws(WireValidationError) -> String {
         var count = 0

@@ -33,6 +33,13 @@ public enum FarameshApplication {
         for token in configuration.bootstrapTokens where !token.isEmpty && Authenticator.bearerToken("Bearer " + token) != token {
             throw ServerStartupError("A bootstrap token (FARAMESH_TOKEN) must be visible ASCII without spaces or commas")
         }
+        if configuration.enableCORS && configuration.corsAllowedOrigins.isEmpty {
+            throw ServerStartupError(
+                "--enable-cors no longer allows every origin ('*' would let any web page read approval tokens): name the allowed origins with --cors-origin https://host[:port] (or FARAMESH_CORS_ORIGINS)")
+        }
+        for origin in configuration.corsAllowedOrigins where !CORSHeadersMiddleware.isValidOrigin(origin) {
+            throw ServerStartupError("--cors-origin '\(origin)' is not an origin: use scheme://host[:port] (http or https, no path, no '*')")
+        }
         let authenticator = Authenticator(configuration: configuration, store: store)
         let router = self.buildRouter(configuration: configuration, store: store, policy: policy,
                                       metrics: metrics, readiness: readiness, authenticator: authenticator,
@@ -169,10 +176,12 @@ public enum FarameshApplication {
         // errors are JSON everywhere. (HEAD is routed as GET around the router: `HeadAsGetResponder`.)
         router.add(middleware: TransportHeadersMiddleware(servesTLS: configuration.tlsCertificatePath != nil))
         router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
-        if configuration.enableCORS {
-            router.add(middleware: CORSHeadersMiddleware())
+        if !configuration.corsAllowedOrigins.isEmpty {
+            router.add(middleware: CORSHeadersMiddleware(allowedOrigins: configuration.corsAllowedOrigins,
+                                                         authenticator: authenticator))
         }
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(metrics: metrics))
+        router.add(middleware: LoopbackHostMiddleware(authenticator: authenticator))
 
         let auth = AuthMiddleware(authenticator: authenticator)
         let system = SystemController(store: store, policy: policy, metrics: metrics, readiness: readiness,
@@ -181,10 +190,11 @@ public enum FarameshApplication {
         if configuration.metricsPublic {
             system.addMetricsRoute(to: router)
         } else {
-            system.addMetricsRoute(to: router.group("metrics").add(middleware: auth))
+            // Admin only: the series name tools and agents' activity.
+            system.addMetricsRoute(to: router.group("metrics").add(middleware: auth).add(middleware: RequireAdminMiddleware()))
         }
 
-        let v1 = router.group("v1").add(middleware: auth)
+        let v1 = router.group("v1").add(middleware: auth).add(middleware: JSONContentTypeMiddleware())
         ActionController(store: store, policy: policy, metrics: metrics,
                          defaultApprovalTimeout: configuration.defaultApprovalTimeout,
                          requestTimeout: configuration.requestTimeout, executors: executors)

@@ -26,8 +26,8 @@ enum OpenAPIDocument {
         policy_version: {$ref: "#/components/schemas/NullableString"}
         created_at: {type: string, format: date-time}
         updated_at: {type: string, format: date-time}
-        js_example: {type: "null"}
-        python_example: {type: "null"}
+        js_example: {type: string, description: "What to call next for this action with the Node SDK (@faramesh/sdk); never holds a token."}
+        python_example: {type: string, description: "What to call next for this action with the Python SDK (faramesh); never holds a token."}
         outcome: {$ref: "#/components/schemas/Outcome"}
         reason_code: {type: string}
         reason_details:
@@ -58,7 +58,12 @@ info:
 
     Authentication: `Authorization: Bearer <token>`. Roles: `agent` (submit, read, start,
     report results, decide), `approver` (+ approve/deny), `admin` (everything). Agents never
-    see approval tokens. Without any token configured the server runs in open local mode.
+    see approval tokens. A token acts only as the agent ids it was created for (its own name
+    by default, `faramesh token create --agent-id ID`; admins as any): another `agent_id` is
+    403 `AGENT_ID_MISMATCH`, and agent tokens see only those agents' actions. Without any
+    token configured the server runs in open local mode (loopback `Host` names only).
+
+    Every POST needs `Content-Type: application/json` (415 otherwise), even with an empty body.
 
     Every error body is `{"detail": "...", "code": "..."}`, plus `field` for validation
     errors, `current_status` for illegal transitions and `matches` for ambiguous id prefixes;
@@ -116,7 +121,11 @@ paths:
       tags: [operations]
       operationId: metrics
       summary: Prometheus metrics (text exposition 0.0.4).
-      description: Needs a token unless the server is configured with public metrics.
+      description: |
+        Needs an admin token unless the server runs with `--metrics-public`. Besides the
+        `faramesh_*` series of this server it exports the compatibility series of Faramesh Core
+        0.3: `faramesh_requests_total`, `faramesh_errors_total`, `faramesh_actions_total` and
+        `faramesh_action_duration_seconds`.
       security:
         - {}
         - bearerAuth: []
@@ -127,6 +136,7 @@ paths:
             text/plain:
               schema: {type: string}
         "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
         "503": {$ref: "#/components/responses/Unavailable"}
   /openapi.yaml:
     get:
@@ -182,7 +192,9 @@ paths:
               parameters: {id: "$response.body#/id"}
         "400": {$ref: "#/components/responses/MalformedJSON"}
         "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
         "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Invalid"}
         "500": {$ref: "#/components/responses/Internal"}
         "503": {$ref: "#/components/responses/Unavailable"}
@@ -234,7 +246,8 @@ paths:
               schema:
                 type: array
                 items: {$ref: "#/components/schemas/ActionListItem"}
-        "401": {$ref: "#/components/responses/Unauthorized"}
+        "401": {$ref: "#/components/responses/BadApprovalToken"}
+        "403": {$ref: "#/components/responses/Forbidden"}
         "422": {$ref: "#/components/responses/Invalid"}
         "500": {$ref: "#/components/responses/Internal"}
         "503": {$ref: "#/components/responses/Unavailable"}
@@ -305,6 +318,7 @@ paths:
         "404": {$ref: "#/components/responses/NotFound"}
         "409": {$ref: "#/components/responses/Conflict"}
         "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Invalid"}
         "500": {$ref: "#/components/responses/Internal"}
         "503": {$ref: "#/components/responses/Unavailable"}
@@ -325,7 +339,9 @@ paths:
       parameters:
         - $ref: "#/components/parameters/ActionID"
       requestBody:
-        required: false
+        # The server also accepts an empty body, as the published client sends it, but only
+        # with `Content-Type: application/json` like every POST (415 otherwise).
+        required: true
         content:
           application/json:
             schema: {$ref: "#/components/schemas/StartRequest"}
@@ -340,6 +356,7 @@ paths:
         "404": {$ref: "#/components/responses/NotFound"}
         "409": {$ref: "#/components/responses/Conflict"}
         "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Invalid"}
         "500": {$ref: "#/components/responses/Internal"}
         "503": {$ref: "#/components/responses/Unavailable"}
@@ -371,6 +388,7 @@ paths:
         "404": {$ref: "#/components/responses/NotFound"}
         "409": {$ref: "#/components/responses/Conflict"}
         "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Invalid"}
         "500": {$ref: "#/components/responses/Internal"}
         "503": {$ref: "#/components/responses/Unavailable"}
@@ -424,7 +442,9 @@ paths:
               schema: {$ref: "#/components/schemas/GateDecision"}
         "400": {$ref: "#/components/responses/MalformedJSON"}
         "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
         "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Invalid"}
         "500": {$ref: "#/components/responses/Internal"}
         "503": {$ref: "#/components/responses/Unavailable"}
@@ -549,12 +569,16 @@ components:
     Forbidden:
       description: |
         The token's role may not do this (`FORBIDDEN`), an approver tried to decide their own
-        submission (`SELF_APPROVAL_FORBIDDEN`), or the approval token is wrong (`INVALID_APPROVAL_TOKEN`).
+        submission (`SELF_APPROVAL_FORBIDDEN`), the body's `agent_id` (or the action's, for
+        start and result) is not one the token may act as (`AGENT_ID_MISMATCH`), or, in local
+        mode, the `Host` is not a loopback name (`HOST_NOT_ALLOWED`).
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
     NotFound:
-      description: No action with this id or id prefix (`ACTION_NOT_FOUND`).
+      description: |
+        No action with this id or id prefix (`ACTION_NOT_FOUND`). For agent tokens, actions of
+        agent ids the token may not act as do not exist either.
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
@@ -562,6 +586,19 @@ components:
       description: |
         The action's status does not allow this (`ILLEGAL_TRANSITION`, with `current_status`),
         or the id prefix matches several actions (`AMBIGUOUS_ID_PREFIX`, with `matches`).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    UnsupportedMediaType:
+      description: |
+        A POST without `Content-Type: application/json` (`UNSUPPORTED_MEDIA_TYPE`), even with an empty body.
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    BadApprovalToken:
+      description: |
+        The approval token does not match the action's (`INVALID_APPROVAL_TOKEN`), or the bearer
+        token is missing or invalid (`UNAUTHORIZED`).
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
@@ -603,6 +640,17 @@ components:
       minLength: 1
       maxLength: 256
       pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    Name:
+      description: |
+        An `Identifier` that names an agent or a tool: also no invisible format characters
+        (Unicode category Cf: bidi controls, zero-width characters, the BOM, tag characters), so
+        a list cannot show one name for another. The pattern lists the Cf characters of the
+        Basic Multilingual Plane; the server rejects the others (tag characters U+E0001-E007F
+        and the like) as well.
+      type: string
+      minLength: 1
+      maxLength: 256
+      pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb][^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*$"
     Cursor:
       description: Opaque keyset cursor from `X-Next-Cursor`.
       type: string
@@ -632,8 +680,8 @@ components:
       additionalProperties: false
       required: [agent_id, tool, operation, params]
       properties:
-        agent_id: {$ref: "#/components/schemas/Identifier"}
-        tool: {$ref: "#/components/schemas/Identifier"}
+        agent_id: {$ref: "#/components/schemas/Name"}
+        tool: {$ref: "#/components/schemas/Name"}
         operation: {$ref: "#/components/schemas/Identifier"}
         params:
           type: object
@@ -664,7 +712,7 @@ components:
       type: object
       additionalProperties: false
       maxProperties: 0
-      description: No body, or an empty object.
+      description: "An empty object (or an empty body, still with `Content-Type: application/json`)."
     Action:
       type: object
       additionalProperties: false
@@ -877,7 +925,7 @@ components:
           enum: [MALFORMED_JSON, BAD_REQUEST, REQUEST_TIMEOUT, UNAUTHORIZED, FORBIDDEN, SELF_APPROVAL_FORBIDDEN, INVALID_APPROVAL_TOKEN,
                  ACTION_NOT_FOUND, NOT_FOUND, METHOD_NOT_ALLOWED, ILLEGAL_TRANSITION, AMBIGUOUS_ID_PREFIX,
                  PAYLOAD_TOO_LARGE, VALIDATION_ERROR, IDEMPOTENCY_CONFLICT, SERVICE_UNAVAILABLE, NOT_READY,
-                 INTERNAL_ERROR]
+                 INTERNAL_ERROR, AGENT_ID_MISMATCH, HOST_NOT_ALLOWED, UNSUPPORTED_MEDIA_TYPE]
         field: {type: string}
         current_status: {$ref: "#/components/schemas/ActionStatus"}
         matches:

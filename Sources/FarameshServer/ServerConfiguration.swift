@@ -32,8 +32,13 @@ public struct ServerConfiguration: Sendable {
     /// How often the watcher looks at the files.
     public var policyPollInterval: Duration
 
-    /// Adds permissive CORS headers (`*`; bearer tokens, no cookies).
+    /// `--enable-cors`: kept for configurations written for the original. It no longer sends
+    /// `Access-Control-Allow-Origin: *` (responses carry approval tokens): CORS is on only for
+    /// `corsAllowedOrigins`, and `enableCORS` without any origin is a start-up error.
     public var enableCORS: Bool
+    /// Browser origins (`https://host[:port]`) allowed to call the API with CORS
+    /// (`--cors-origin`, repeatable; `FARAMESH_CORS_ORIGINS`, comma-separated). Never in local mode.
+    public var corsAllowedOrigins: [String] = []
     /// Bootstrap admin token(s), accepted as the identity "bootstrap-admin" (compared by SHA-256
     /// hash in constant time). Empty: local mode, see `authMode`.
     public var bootstrapTokens: [String]
@@ -117,6 +122,11 @@ public struct ServerConfiguration: Sendable {
     public var ledger = LedgerConfiguration()
     /// Opt-in server-side executors (none unless a file is configured).
     public var executors = ExecutorsConfiguration()
+
+    /// In local mode, how often a request re-reads the token table: creating a database token
+    /// while the server runs ends local mode within this time (a request with that token ends
+    /// it at once).
+    public var localModeRecheckInterval: Duration = .seconds(1)
 
     /// Require bearer tokens even without a bootstrap token (only database tokens are accepted).
     /// The server also turns this on by itself at start when the database holds active tokens.

@@ -1,3 +1,4 @@
+import FarameshAPI
 import FarameshCore
 import FarameshStore
 public import Prometheus
@@ -28,7 +29,29 @@ public final class ServerMetrics: Sendable {
         var method: String
     }
 
-    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+    private struct StatusTool: Hashable {
+        var status: ActionStatus
+        var tool: String
+    }
+
+    private struct ToolOperation: Hashable, Sendable {
+        var tool: String
+        var operation: String
+    }
+
+    /// Per key: ours (`faramesh_http_requests_total`) and the compatibility counter
+    /// (`faramesh_requests_total`), found with one lock.
+    private let requestCounters = Mutex<[RequestKey: (ours: Counter, compat: Counter)]>([:])
+    /// Compatibility series of Faramesh Core 0.3 (`faramesh_requests_total`, `faramesh_errors_total`,
+    /// `faramesh_actions_total`, `faramesh_action_duration_seconds`), for dashboards built on it.
+    private let compatErrors: [String: Counter]
+    private let compatActionCounters = Mutex<[StatusTool: Counter]>([:])
+    private let compatDurations = Mutex<[ToolOperation: DurationHistogram]>([:])
+    /// `tool` and `operation` are agent-controlled: at most this many distinct tools (and
+    /// tool/operation pairs) get their own series; the rest are counted as `other`.
+    static let compatLabelLimit = 50
+    private let compatTools = MetricLabelCap<String>(limit: compatLabelLimit)
+    private let compatPairs = MetricLabelCap<ToolOperation>(limit: compatLabelLimit)
     private let requestDurations = Mutex<[RouteKey: DurationHistogram]>([:])
     /// One counter per (outcome, reason code): closed sets, created up front.
     private let decisionCounters: [DecisionKey: Counter]
@@ -69,8 +92,23 @@ public final class ServerMetrics: Sendable {
         .seconds(900), .seconds(3600),
     ]
 
+    /// prometheus_client's default histogram buckets, as the original used.
+    static let compatDurationBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(75),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .milliseconds(750), .seconds(1),
+        .milliseconds(2500), .seconds(5), .milliseconds(7500), .seconds(10),
+    ]
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        var compatErrors: [String: Counter] = [:]
+        for code in ErrorCode.allCases {
+            compatErrors[code.rawValue] = registry.makeCounter(
+                descriptor: Self.descriptor("errors", unit: "total",
+                    help: "Compatibility series (Faramesh Core 0.3): error answers, by error code."),
+                labels: [("error_type", code.rawValue)])
+        }
+        self.compatErrors = compatErrors
         var decisions: [DecisionKey: Counter] = [:]
         for outcome in DecisionOutcome.allCases {
             for code in ReasonCode.allCases {
@@ -148,16 +186,21 @@ public final class ServerMetrics: Sendable {
     /// One answered HTTP request. `route` is the router template (bounded), never the raw path.
     public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         let key = RequestKey(route: route, method: method, status: status)
-        let counter = self.requestCounters.withLock { counters in
+        let counters = self.requestCounters.withLock { counters in
             if let c = counters[key] { return c }
-            let c = self.registry.makeCounter(
+            let ours = self.registry.makeCounter(
                 descriptor: Self.descriptor("http_requests", unit: "total",
                     help: "HTTP requests answered, by route template, method and status code."),
                 labels: [("route", route), ("method", method), ("status", String(status))])
-            counters[key] = c
-            return c
+            let compat = self.registry.makeCounter(
+                descriptor: Self.descriptor("requests", unit: "total",
+                    help: "Compatibility series (Faramesh Core 0.3): HTTP requests, by method, endpoint (route template) and status."),
+                labels: [("method", method), ("endpoint", route), ("status", String(status))])
+            counters[key] = (ours, compat)
+            return (ours, compat)
         }
-        counter.increment()
+        counters.ours.increment()
+        counters.compat.increment()
         let routeKey = RouteKey(route: route, method: method)
         let histogram = self.requestDurations.withLock { histograms in
             if let h = histograms[routeKey] { return h }
@@ -179,6 +222,45 @@ public final class ServerMetrics: Sendable {
 
     public func recordSubmission(status: ActionStatus) {
         self.submissions[status]?.increment()
+    }
+
+    /// One error answer (`code` of the JSON body).
+    public func recordError(code: String) {
+        self.compatErrors[code]?.increment()
+    }
+
+    /// Compatibility series for one answered submit: `faramesh_actions_total{status,tool}` when
+    /// it recorded a new action, and `faramesh_action_duration_seconds{tool,operation}` always.
+    public func recordCompatSubmission(status: ActionStatus, tool: String, operation: String, created: Bool,
+                                       duration: Duration) {
+        let toolLabel = self.compatTools.admits(tool) ? tool : MetricLabelCap<String>.overflow
+        if created {
+            let key = StatusTool(status: status, tool: toolLabel)
+            let counter = self.compatActionCounters.withLock { counters in
+                if let c = counters[key] { return c }
+                let c = self.registry.makeCounter(
+                    descriptor: Self.descriptor("actions", unit: "total",
+                        help: "Compatibility series (Faramesh Core 0.3): actions submitted, by initial status and tool (tools past the first \(Self.compatLabelLimit) are 'other')."),
+                    labels: [("status", status.rawValue), ("tool", toolLabel)])
+                counters[key] = c
+                return c
+            }
+            counter.increment()
+        }
+        let pair = ToolOperation(tool: tool, operation: operation)
+        let key = self.compatPairs.admits(pair)
+            ? pair : ToolOperation(tool: MetricLabelCap<String>.overflow, operation: MetricLabelCap<String>.overflow)
+        let histogram = self.compatDurations.withLock { histograms in
+            if let h = histograms[key] { return h }
+            let h = self.registry.makeDurationHistogram(
+                descriptor: Self.descriptor("action_duration", unit: "seconds",
+                    help: "Compatibility series (Faramesh Core 0.3): submit handling time, by tool and operation (pairs past the first \(Self.compatLabelLimit) are 'other')."),
+                labels: [("tool", key.tool), ("operation", key.operation)],
+                buckets: Self.compatDurationBuckets)
+            histograms[key] = h
+            return h
+        }
+        histogram.record(max(duration, .zero))
     }
 
     public func recordApprovalWait(approved: Bool, wait: Duration) {

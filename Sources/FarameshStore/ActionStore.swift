@@ -18,9 +18,11 @@ public protocol ActionStore: LedgerStore {
     var databaseUsage: DatabaseUsage { get }
 
     /// Inserts a new action with its first events (already chained by `EventChain`).
-    /// With an idempotency key: the same key and request hash returns the stored action
-    /// (`created == false`); the same key with another request hash throws `.idempotencyConflict`.
-    func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?) async throws -> SubmitResult
+    /// With an idempotency key: the same key and request hash within `idempotencyScope` (the
+    /// caller's identity) returns the stored action (`created == false`); the same key with
+    /// another request hash throws `.idempotencyConflict`. The same key in another scope is a
+    /// different key.
+    func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?, idempotencyScope: String) async throws -> SubmitResult
 
     /// Applies one transition under a row lock. Throws `.notFound`, or `.illegalTransition`
     /// with the current action when the state machine forbids it. Approving or denying a
@@ -56,6 +58,14 @@ public protocol ActionStore: LedgerStore {
 
     /// Releases connections (SQLite must close before exit).
     func shutdown() async throws
+}
+
+extension ActionStore {
+    /// A submit whose idempotency key is in the unnamed scope `""` (tools and tests; the server
+    /// always passes the caller's identity).
+    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?) async throws -> SubmitResult {
+        try await self.submit(action, events: events, idempotencyKey: idempotencyKey, idempotencyScope: "")
+    }
 }
 
 public struct SubmitResult: Sendable {
@@ -100,11 +110,14 @@ public struct ActionQuery: Sendable, Hashable {
     public var offset: Int
     /// Opaque keyset cursor from a previous page's `nextCursor`.
     public var cursor: ActionCursor?
+    /// Only actions whose agent id the caller may act as (agent tokens); nil: all.
+    public var agentScope: AgentScope?
 
     public init(agentID: String? = nil, tool: String? = nil, status: ActionStatus? = nil,
-                riskLevel: RiskLevel? = nil, limit: Int = 20, offset: Int = 0, cursor: ActionCursor? = nil) {
+                riskLevel: RiskLevel? = nil, limit: Int = 20, offset: Int = 0, cursor: ActionCursor? = nil,
+                agentScope: AgentScope? = nil) {
         self.agentID = agentID; self.tool = tool; self.status = status; self.riskLevel = riskLevel
-        self.limit = limit; self.offset = offset; self.cursor = cursor
+        self.limit = limit; self.offset = offset; self.cursor = cursor; self.agentScope = agentScope
     }
 }
 
@@ -149,9 +162,38 @@ public struct APIToken: Sendable, Hashable {
     public var tokenHash: String
     public var createdAt: Date
     public var revokedAt: Date?
-    public init(id: UUID, name: String, role: TokenRole, tokenHash: String, createdAt: Date, revokedAt: Date? = nil) {
+    /// The agent ids the token may act as (`token create --agent-id`, `*` globs); nil (the
+    /// default, and every token created before this column existed): exactly its own name.
+    public var agentIDs: [String]?
+
+    public init(id: UUID, name: String, role: TokenRole, tokenHash: String, createdAt: Date, revokedAt: Date? = nil,
+                agentIDs: [String]? = nil) {
         self.id = id; self.name = name; self.role = role; self.tokenHash = tokenHash
-        self.createdAt = createdAt; self.revokedAt = revokedAt
+        self.createdAt = createdAt; self.revokedAt = revokedAt; self.agentIDs = agentIDs
+    }
+
+    /// Whom the token may act as. Admin tokens are not limited by it (see the server's auth).
+    public var agentScope: AgentScope {
+        guard let agentIDs, !agentIDs.isEmpty else { return AgentScope(name: self.name) }
+        return AgentScope(entries: agentIDs)
+    }
+
+    /// The `agent_ids` column: one entry per line (entries never hold control characters); nil
+    /// for the default.
+    public var storedAgentIDs: String? {
+        guard let agentIDs, !agentIDs.isEmpty else { return nil }
+        return agentIDs.joined(separator: "\n")
+    }
+
+    /// Token names are unique ignoring case (Unicode lower-casing, not only ASCII).
+    public static func sameName(_ a: String, _ b: String) -> Bool {
+        a.lowercased() == b.lowercased()
+    }
+
+    /// Reads the `agent_ids` column.
+    public static func agentIDs(stored: String?) -> [String]? {
+        guard let stored, !stored.isEmpty else { return nil }
+        return stored.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 }
 
@@ -162,7 +204,7 @@ public enum StoreError: Error, Sendable {
     case illegalTransition(current: Action)
     /// Same Idempotency-Key, different request (HTTP 422).
     case idempotencyConflict(existingActionID: UUID)
-    /// Token name already taken (HTTP 409).
+    /// Token name already taken, ignoring case (HTTP 409).
     case duplicateToken(name: String)
     /// The database did not answer in time or is down (HTTP 503).
     case unavailable(String)

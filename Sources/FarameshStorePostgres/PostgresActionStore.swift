@@ -80,7 +80,8 @@ public final class PostgresActionStore: ActionStore {
 
     // MARK: submit
 
-    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?) async throws -> SubmitResult {
+    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?,
+                       idempotencyScope: String) async throws -> SubmitResult {
         var stored = Self.normalized(action)
         if let last = events.last { stored.lastEventHash = last.recordHash }
         let row = stored
@@ -100,7 +101,7 @@ public final class PostgresActionStore: ActionStore {
         let (result, seq) = try await perform { [client, logger] in
             try await client.withTransaction(logger: logger) { conn -> (SubmitResult, Int64?) in
                 if let key = idempotencyKey,
-                   let existing = try await Self.claim(key: key, for: row, conn: conn, logger: logger) {
+                   let existing = try await Self.claim(key: key, scope: idempotencyScope, for: row, conn: conn, logger: logger) {
                     return (SubmitResult(action: existing, created: false), nil)
                 }
                 var seq: Int64?
@@ -191,17 +192,18 @@ public final class PostgresActionStore: ActionStore {
     /// stored action when the key was used for the same request, and throws
     /// `.idempotencyConflict` when it was used for another one. A concurrent submit with the same
     /// key blocks on the key's unique index until that transaction ends.
-    private static func claim(key: String, for action: Action, conn: PostgresConnection, logger: Logger) async throws -> Action? {
+    private static func claim(key: String, scope: String, for action: Action, conn: PostgresConnection,
+                              logger: Logger) async throws -> Action? {
         for _ in 0..<3 {
             let inserted = try await conn.query("""
-                INSERT INTO idempotency_keys (key, request_hash, action_id, created_at)
-                VALUES (\(key), \(action.requestHash), \(action.id), \(PostgresTimestamp(action.createdAt)))
-                ON CONFLICT (key) DO NOTHING RETURNING action_id
+                INSERT INTO idempotency_keys (scope, key, request_hash, action_id, created_at)
+                VALUES (\(scope), \(key), \(action.requestHash), \(action.id), \(PostgresTimestamp(action.createdAt)))
+                ON CONFLICT (scope, key) DO NOTHING RETURNING action_id
                 """, logger: logger).drain()
             if inserted == 1 { return nil }
             var existing: (hash: String, id: UUID)?
             for try await (hash, id) in try await conn.query(
-                "SELECT request_hash, action_id FROM idempotency_keys WHERE key = \(key)", logger: logger
+                "SELECT request_hash, action_id FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)", logger: logger
             ).decode((String, UUID).self) {
                 existing = (hash, id)
             }
@@ -400,6 +402,15 @@ public final class PostgresActionStore: ActionStore {
         if let tool = query.tool { binds.append(tool); conditions.append("tool = $\(binds.count)") }
         if let status = query.status { binds.append(status.rawValue); conditions.append("status = $\(binds.count)") }
         if let risk = query.riskLevel { binds.append(risk.rawValue); conditions.append("risk_level = $\(binds.count)") }
+        if let scope = query.agentScope, !scope.allowsEverything {
+            var alternatives: [String] = []
+            for name in scope.exact { binds.append(name); alternatives.append("agent_id = $\(binds.count)") }
+            for pattern in scope.patterns {
+                binds.append(Self.likePattern(pattern.pattern))
+                alternatives.append("agent_id LIKE $\(binds.count) ESCAPE '\\'")
+            }
+            conditions.append(alternatives.isEmpty ? "FALSE" : "(" + alternatives.joined(separator: " OR ") + ")")
+        }
         if let cursor = query.cursor {
             binds.append(PostgresTimestamp(cursor.createdAt))
             binds.append(cursor.id)
@@ -424,6 +435,19 @@ public final class PostgresActionStore: ActionStore {
         }
         let next = actions.count == limit ? actions.last.map { ActionCursor(createdAt: $0.createdAt, id: $0.id) } : nil
         return ActionPage(actions: actions, nextCursor: next)
+    }
+
+    /// A `NamePattern` glob (`*` = any run) as a LIKE pattern: `%`, `_` and `\` escaped.
+    static func likePattern(_ glob: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in glob.unicodeScalars {
+            switch scalar {
+            case "*": out.append("%")
+            case "%", "_", "\\": out.append("\\"); out.append(scalar)
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     public func pendingApprovalCount() async throws -> Int {
@@ -481,11 +505,19 @@ public final class PostgresActionStore: ActionStore {
 
     public func createToken(_ token: APIToken) async throws {
         try await perform { [client, logger] in
+            // The unique index on lower(name) depends on the database's locale for non-ASCII
+            // letters: compare with Swift's Unicode lower-casing as well.
+            var names: [String] = []
+            for try await name in try await client.query("SELECT name FROM api_tokens", logger: logger).decode(String.self) {
+                names.append(name)
+            }
+            if names.contains(where: { APIToken.sameName($0, token.name) }) { throw StoreError.duplicateToken(name: token.name) }
             do {
                 try await client.query("""
-                    INSERT INTO api_tokens (id, name, role, token_hash, created_at, revoked_at)
+                    INSERT INTO api_tokens (id, name, role, token_hash, created_at, revoked_at, agent_ids)
                     VALUES (\(token.id), \(token.name), \(token.role.rawValue), \(token.tokenHash),
-                        \(PostgresTimestamp(token.createdAt)), \(token.revokedAt.map(PostgresTimestamp.init)))
+                        \(PostgresTimestamp(token.createdAt)), \(token.revokedAt.map(PostgresTimestamp.init)),
+                        \(token.storedAgentIDs))
                     """, logger: logger).drain()
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
                 // Name, id or secret hash already present; only the name is safe to report.

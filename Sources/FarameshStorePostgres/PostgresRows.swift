@@ -14,7 +14,7 @@ enum PostgresRows {
 
     static let eventColumns = "seq, id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash"
 
-    static let tokenColumns = "id, name, role, token_hash, created_at, revoked_at"
+    static let tokenColumns = "id, name, role, token_hash, created_at, revoked_at, agent_ids"
 
     static func action(_ row: PostgresRow) throws -> Action {
         let r = row.makeRandomAccess()
@@ -71,7 +71,8 @@ enum PostgresRows {
             role: try enumValue(r["role"], TokenRole.self),
             tokenHash: try r["token_hash"].decode(String.self),
             createdAt: try r["created_at"].decode(PostgresTimestamp.self).date,
-            revokedAt: try r["revoked_at"].decode(PostgresTimestamp?.self)?.date)
+            revokedAt: try r["revoked_at"].decode(PostgresTimestamp?.self)?.date,
+            agentIDs: APIToken.agentIDs(stored: try r["agent_ids"].decode(String?.self)))
     }
 
     private static func json(_ cell: PostgresCell, what: String) throws -> JSONValue {

@@ -169,12 +169,14 @@ public final class SQLiteActionStore: ActionStore {
 
     // MARK: submit
 
-    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?) async throws -> SubmitResult {
+    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?,
+                       idempotencyScope: String) async throws -> SubmitResult {
         var stored = Self.normalized(action)
         if let last = events.last { stored.lastEventHash = last.recordHash }
         let row = stored
         return try await write { conn -> (SubmitResult, Int64?) in
-            if let key = idempotencyKey, let existing = try await Self.claim(key: key, for: row, conn: conn) {
+            if let key = idempotencyKey,
+               let existing = try await Self.claim(key: key, scope: idempotencyScope, for: row, conn: conn) {
                 return (SubmitResult(action: existing, created: false), nil)
             }
             try await SQLiteRunner.execute(conn, """
@@ -203,9 +205,9 @@ public final class SQLiteActionStore: ActionStore {
     /// key is new (claimed now), the stored action when the key was used for the same request,
     /// and throws `.idempotencyConflict` when it was used for another one. Concurrent submits
     /// with one key are serialised by the writer, so the second sees the first one's claim.
-    private static func claim(key: String, for action: Action, conn: SQLiteConnection) async throws -> Action? {
-        let rows = try await SQLiteRunner.rows(conn, "SELECT request_hash, action_id FROM idempotency_keys WHERE key = ?",
-                                               [.text(key)])
+    private static func claim(key: String, scope: String, for action: Action, conn: SQLiteConnection) async throws -> Action? {
+        let rows = try await SQLiteRunner.rows(
+            conn, "SELECT request_hash, action_id FROM idempotency_keys WHERE scope = ? AND key = ?", [.text(scope), .text(key)])
         if let row = rows.first {
             let hash = try SQLiteRows.string(row, "request_hash")
             guard let existingID = UUID(uuidString: try SQLiteRows.string(row, "action_id")) else {
@@ -220,8 +222,9 @@ public final class SQLiteActionStore: ActionStore {
             return stored
         }
         try await SQLiteRunner.execute(conn, """
-            INSERT INTO idempotency_keys (key, request_hash, action_id, created_at) VALUES (?, ?, ?, ?)
-            """, [.text(key), .text(action.requestHash), SQLiteRows.uuid(action.id), SQLiteRows.timestamp(action.createdAt)])
+            INSERT INTO idempotency_keys (scope, key, request_hash, action_id, created_at) VALUES (?, ?, ?, ?, ?)
+            """, [.text(scope), .text(key), .text(action.requestHash), SQLiteRows.uuid(action.id),
+                  SQLiteRows.timestamp(action.createdAt)])
         return nil
     }
 
@@ -382,6 +385,20 @@ public final class SQLiteActionStore: ActionStore {
         return low...high
     }
 
+    /// A `NamePattern` glob (`*` = any run) as a case-sensitive SQLite GLOB pattern: `?` and `[`
+    /// become one-character classes so they match only themselves.
+    static func globPattern(_ glob: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in glob.unicodeScalars {
+            switch scalar {
+            case "?": out.append(contentsOf: "[?]".unicodeScalars)
+            case "[": out.append(contentsOf: "[[]".unicodeScalars)
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
     public func list(_ query: ActionQuery) async throws -> ActionPage {
         let limit = max(1, query.limit)
         var binds: [SQLiteData] = []
@@ -390,6 +407,12 @@ public final class SQLiteActionStore: ActionStore {
         if let tool = query.tool { binds.append(.text(tool)); conditions.append("tool = ?") }
         if let status = query.status { binds.append(.text(status.rawValue)); conditions.append("status = ?") }
         if let risk = query.riskLevel { binds.append(.text(risk.rawValue)); conditions.append("risk_level = ?") }
+        if let scope = query.agentScope, !scope.allowsEverything {
+            var alternatives: [String] = []
+            for name in scope.exact { binds.append(.text(name)); alternatives.append("agent_id = ?") }
+            for pattern in scope.patterns { binds.append(.text(Self.globPattern(pattern.pattern))); alternatives.append("agent_id GLOB ?") }
+            conditions.append(alternatives.isEmpty ? "0" : "(" + alternatives.joined(separator: " OR ") + ")")
+        }
         if let cursor = query.cursor {
             binds += [SQLiteRows.timestamp(cursor.createdAt), SQLiteRows.uuid(cursor.id)]
             conditions.append("(created_at, id) < (?, ?)")
@@ -449,11 +472,18 @@ public final class SQLiteActionStore: ActionStore {
 
     public func createToken(_ token: APIToken) async throws {
         try await write { conn -> (Void, Int64?) in
+            // SQLite's lower() folds ASCII only: compare names with Swift's Unicode lower-casing too.
+            let names = try await SQLiteRunner.rows(conn, "SELECT name FROM api_tokens").map { try SQLiteRows.string($0, "name") }
+            if names.contains(where: { APIToken.sameName($0, token.name) }) {
+                throw StoreError.duplicateToken(name: token.name)
+            }
             do {
                 try await SQLiteRunner.execute(conn, """
-                    INSERT INTO api_tokens (id, name, role, token_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO api_tokens (id, name, role, token_hash, created_at, revoked_at, agent_ids)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """, [SQLiteRows.uuid(token.id), .text(token.name), .text(token.role.rawValue), .text(token.tokenHash),
-                          SQLiteRows.timestamp(token.createdAt), SQLiteRows.timestamp(token.revokedAt)])
+                          SQLiteRows.timestamp(token.createdAt), SQLiteRows.timestamp(token.revokedAt),
+                          SQLiteRows.text(token.storedAgentIDs)])
             } catch let error as SQLiteError where Self.isUniqueViolation(error) {
                 // Name, id or secret hash already present; only the name is safe to report.
                 throw StoreError.duplicateToken(name: token.name)

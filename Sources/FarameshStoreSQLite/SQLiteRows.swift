@@ -15,7 +15,7 @@ enum SQLiteRows {
 
     static let eventColumns = "seq, id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash"
 
-    static let tokenColumns = "id, name, role, token_hash, created_at, revoked_at"
+    static let tokenColumns = "id, name, role, token_hash, created_at, revoked_at, agent_ids"
 
     // MARK: binds
 
@@ -88,7 +88,8 @@ enum SQLiteRows {
             role: try enumValue(row, "role", TokenRole.self),
             tokenHash: try string(row, "token_hash"),
             createdAt: try date(row, "created_at"),
-            revokedAt: try optionalDate(row, "revoked_at"))
+            revokedAt: try optionalDate(row, "revoked_at"),
+            agentIDs: APIToken.agentIDs(stored: try optionalString(row, "agent_ids")))
     }
 
     // MARK: cells

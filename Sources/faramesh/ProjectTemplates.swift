@@ -88,7 +88,8 @@ enum ProjectTemplates {
     # How long an approval may stay pending when the rule sets no approval_timeout.
     FARAMESH_APPROVAL_TIMEOUT=1h
     # FARAMESH_LOG_LEVEL=info
-    # FARAMESH_ENABLE_CORS=0
+    # Browser origins allowed to call the API with CORS (comma-separated, never '*').
+    # FARAMESH_CORS_ORIGINS=https://ops.example.com
     # FARAMESH_METRICS_PUBLIC=0
     # Seed realistic demo actions into an empty database: 1 or 0.
     FARAMESH_DEMO=0

@@ -38,8 +38,11 @@ struct ServeOptions: ParsableArguments {
     @Flag(name: .customLong("metrics-public"), help: "Serve /metrics without a token (env FARAMESH_METRICS_PUBLIC=1).")
     var metricsPublic = false
 
-    @Flag(name: .customLong("enable-cors"), help: "Send permissive CORS headers (env FARAMESH_ENABLE_CORS=1; default off).")
+    @Flag(name: .customLong("enable-cors"), help: "Kept for old configurations: CORS needs --cors-origin; alone it is an error, since '*' would let any page read approval tokens (env FARAMESH_ENABLE_CORS=1).")
     var enableCORS = false
+
+    @Option(name: .customLong("cors-origin"), help: "Browser origin allowed to call the API with CORS, e.g. https://ops.example.com (repeatable; env FARAMESH_CORS_ORIGINS, comma-separated; never in local mode).")
+    var corsOrigins: [String] = []
 
     @Flag(name: .customLong("allow-unauthenticated-remote"), help: "Allow a non-loopback bind without any token configured (env FARAMESH_ALLOW_UNAUTHENTICATED_REMOTE=1). Dangerous.")
     var allowUnauthenticatedRemote = false
@@ -95,6 +98,9 @@ enum ServeSettings {
         if let d = try source.duration(flag: nil, ["FARAMESH_REQUEST_TIMEOUT"]) { c.requestTimeout = d }
         c.metricsPublic = try source.bool(flag: o.metricsPublic ? true : nil, ["FARAMESH_METRICS_PUBLIC"]) ?? false
         c.enableCORS = try source.bool(flag: o.enableCORS ? true : nil, ["FARAMESH_ENABLE_CORS"]) ?? false
+        c.corsAllowedOrigins = o.corsOrigins.isEmpty
+            ? source.string(flag: nil, ["FARAMESH_CORS_ORIGINS"]).map(ServerConfiguration.parseTokenList) ?? []
+            : o.corsOrigins
         c.bootstrapTokens = source.string(flag: nil, ["FARAMESH_TOKEN", "FARA_AUTH_TOKEN"]).map(ServerConfiguration.parseTokenList) ?? []
         c.requireTokens = try source.bool(flag: o.requireTokens ? true : nil, ["FARAMESH_REQUIRE_TOKENS"]) ?? false
         c.migrateOnStart = !o.noMigrate

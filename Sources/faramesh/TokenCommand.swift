@@ -1,4 +1,5 @@
 import ArgumentParser
+import FarameshAPI
 import FarameshCore
 import FarameshStore
 import Foundation
@@ -22,6 +23,11 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "agent, approver or admin.")
         var role: String
 
+        @Option(name: .customLong("agent-id"), help: ArgumentHelp(
+            "An agent_id the token may act as (repeatable; '*' globs, e.g. 'team-a-*'). Default: exactly its own name. Admin tokens act as any agent id.",
+            valueName: "ID"))
+        var agentIDs: [String] = []
+
         @Flag(help: "Print JSON.")
         var json = false
 
@@ -30,8 +36,19 @@ struct TokenCommand: AsyncParsableCommand {
         func validate() throws {
             guard TokenRole(rawValue: role) != nil else { throw ValidationError("--role must be agent, approver or admin") }
             let trimmed = name.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, trimmed.count <= 128, !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            guard !trimmed.isEmpty, trimmed.count <= 128, !trimmed.unicodeScalars.contains(where: WireText.isControl) else {
                 throw ValidationError("--name must be 1-128 printable characters")
+            }
+            guard !WireText.containsFormatCharacter(trimmed) else {
+                throw ValidationError("--name must not contain invisible format characters (bidi controls, zero-width characters)")
+            }
+            for entry in agentIDs {
+                do {
+                    let value = try WireText.name(entry, field: "--agent-id")
+                    guard value == entry else { throw ValidationError("--agent-id '\(entry)' has surrounding whitespace") }
+                } catch let error as WireValidationError {
+                    throw ValidationError("--agent-id \(error.description)")
+                }
             }
             guard !Self.reservedNames.contains(trimmed.lowercased()) else {
                 throw ValidationError("--name '\(trimmed)' is reserved for a built-in identity")
@@ -45,23 +62,26 @@ struct TokenCommand: AsyncParsableCommand {
             let secret = TokenSecret.generate()
             let token = APIToken(id: UUID(), name: name.trimmingCharacters(in: .whitespaces),
                                  role: TokenRole(rawValue: role) ?? .agent,
-                                 tokenHash: SHA256Hex.hash(secret), createdAt: WireTimestamp.now())
+                                 tokenHash: SHA256Hex.hash(secret), createdAt: WireTimestamp.now(),
+                                 agentIDs: agentIDs.isEmpty ? nil : agentIDs)
             do {
                 try await StoreFactory.withStore(settings, logger: logger) { store in
                     try await store.migrate()
                     try await store.createToken(token)
                 }
             } catch StoreError.duplicateToken(let name) {
-                throw ValidationError("a token named '\(name)' already exists")
+                throw ValidationError("a token named '\(name)' already exists (names are unique ignoring case)")
             }
             if json {
                 print(CanonicalJSON.string(.object([
                     "id": .string(token.id.uuidString.lowercased()), "name": .string(token.name),
                     "role": .string(token.role.rawValue), "token": .string(secret),
                     "created_at": .string(WireTimestamp.format(token.createdAt)),
+                    "agent_ids": List.agentIDsJSON(token),
                 ])))
             } else {
-                print("Created \(token.role.rawValue) token '\(token.name)' (id \(token.id.uuidString.lowercased())).")
+                print("Created \(token.role.rawValue) token '\(token.name)' (id \(token.id.uuidString.lowercased())), "
+                    + "acting as \(token.role == .admin ? "any agent id" : "agent_id " + token.agentScope.description).")
                 print("Token (shown once, store it now):")
                 print(secret)
             }
@@ -76,6 +96,11 @@ struct TokenCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
+        /// The agent ids a token acts as: `["*"]` for admins, else its entries (default: its name).
+        static func agentIDsJSON(_ token: APIToken) -> JSONValue {
+            .array((token.role == .admin ? ["*"] : token.agentScope.entries).map(JSONValue.string))
+        }
+
         func run() async throws {
             let source = try SettingsSource.current()
             let settings = try DatabaseSettings.resolve(database, source)
@@ -87,15 +112,17 @@ struct TokenCommand: AsyncParsableCommand {
                         "id": .string(t.id.uuidString.lowercased()), "name": .string(t.name), "role": .string(t.role.rawValue),
                         "created_at": .string(WireTimestamp.format(t.createdAt)),
                         "revoked_at": t.revokedAt.map { .string(WireTimestamp.format($0)) } ?? .null,
+                        "agent_ids": Self.agentIDsJSON(t),
                     ])
                 }
                 print(CanonicalJSON.string(.array(rows)))
                 return
             }
-            let table = TextTable(header: ["ID", "NAME", "ROLE", "CREATED", "REVOKED"])
+            let table = TextTable(header: ["ID", "NAME", "ROLE", "AGENT IDS", "CREATED", "REVOKED"])
             var t = table
             for token in tokens {
                 t.add([token.id.uuidString.lowercased(), token.name, token.role.rawValue,
+                       token.role == .admin ? "*" : token.agentScope.description,
                        WireTimestamp.format(token.createdAt), token.revokedAt.map(WireTimestamp.format) ?? "-"])
             }
             print(t.render(), terminator: "")

@@ -255,7 +255,9 @@ struct RunningServer: Sendable {
     static func with<T: Sendable>(_ database: TestDatabase, environment: [String: String] = [:],
                                   _ body: (RunningServer) async throws -> T) async throws -> T {
         let directory = database.directory
-        let agent = try await self.createToken("cli-agent-\(UUID().uuidString.prefix(6))", role: "agent", database)
+        // The tests submit as agent-a, agent-b, agent-0, ...; the agent token submits, reads and replays them.
+        let agent = try await self.createToken("cli-agent-\(UUID().uuidString.prefix(6))", role: "agent", database,
+                                               agentIDs: ["agent-*"])
         let approver = try await self.createToken("cli-approver-\(UUID().uuidString.prefix(6))", role: "approver", database)
         let port = try FreePort.pick()
         let log = directory.appendingPathComponent("serve-\(port).log")
@@ -305,8 +307,9 @@ struct RunningServer: Sendable {
     }
 
     /// `faramesh token create` against the database; returns the secret.
-    static func createToken(_ name: String, role: String, _ database: TestDatabase) async throws -> String {
-        let result = try await CLI.run(["token", "create", "--name", name, "--role", role, "--json"] + database.flags,
+    static func createToken(_ name: String, role: String, _ database: TestDatabase, agentIDs: [String] = []) async throws -> String {
+        let result = try await CLI.run(["token", "create", "--name", name, "--role", role, "--json"]
+                                           + agentIDs.flatMap { ["--agent-id", $0] } + database.flags,
                                        directory: database.directory)
         guard result.status == 0, let token = try result.json()["token"]?.stringValue else {
             throw HarnessFailure("token create failed: \(result)")

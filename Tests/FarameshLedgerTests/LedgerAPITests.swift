@@ -91,6 +91,18 @@ struct LedgerAPITests {
                         #expect(try await get("/v1/ledger/proof/\(proof.leaf.position)?tree_size=16", Self.token).status == .notFound)
                     }
                 }
+                // Agent tokens get proofs only for their own agents' events (a leaf names the action and actor).
+                let agentToken = "ledger-agent-token-0123456789"
+                try await db.store.createToken(APIToken(id: UUID(), name: "agent-3", role: .agent,
+                                                        tokenHash: SHA256Hex.hash(agentToken), createdAt: Date()))
+                var own = 0
+                for event in events {
+                    let agentID = try #require(try await db.store.action(id: event.actionID)).request.agentID
+                    let reply = try await get("/v1/ledger/proof/\(event.id.uuidString.lowercased())", agentToken)
+                    #expect(reply.status == (agentID == "agent-3" ? .ok : .notFound), "\(agentID)")
+                    if agentID == "agent-3" { own += 1 }
+                }
+                #expect(own > 0 && own < events.count)
                 let unknown = try await get("/v1/ledger/proof/\(UUID().uuidString)", Self.token)
                 #expect(unknown.status == .notFound && unknown.headers[.retryAfter] != nil)
                 #expect(try await get("/v1/ledger/proof/not-an-id", Self.token).status == .unprocessableContent)

@@ -51,7 +51,7 @@ import Testing
         try await ServerHarness.run { h in
             let anonymous = try await h.send(.get, "/metrics")
             #expect(anonymous.status == .unauthorized)
-            let withToken = try await h.send(.get, "/metrics", token: ServerHarness.agentToken)
+            let withToken = try await h.send(.get, "/metrics", token: ServerHarness.adminToken)
             #expect(withToken.status == .ok)
         }
     }
@@ -89,7 +89,7 @@ import Testing
             let agent = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken)
             #expect(agent.status == .ok)
             let approve = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken,
-                                           body: #"{"agent_id":"a","tool":"shell","operation":"run","params":{}}"#)
+                                           body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{}}"#)
             #expect(try approve.action().approvalToken == nil)
         }
     }
@@ -105,7 +105,7 @@ import Testing
     @Test func localModeTreatsEveryCallerAsLocalAdmin() async throws {
         try await ServerHarness.run(withTokens: false, configure: { $0.bootstrapTokens = [] }) { h in
             #expect(h.configuration.authMode == .local)
-            let reply = try await h.send(.post, "/v1/actions", body: #"{"agent_id":"a","tool":"shell","operation":"run","params":{}}"#)
+            let reply = try await h.send(.post, "/v1/actions", body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{}}"#)
             #expect(reply.status == .ok)
             let action = try reply.action()
             let token = try #require(action.approvalToken, "local admin sees the approval token")

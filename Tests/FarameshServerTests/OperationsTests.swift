@@ -82,7 +82,7 @@ import Yams
                 #expect(health.status == .ok)
                 let decide = try await client.executeRequest(
                     uri: "/v1/gate/decide", method: .post,
-                    headers: [.authorization: "Bearer \(ServerHarness.adminToken)"],
+                    headers: [.authorization: "Bearer \(ServerHarness.adminToken)", .contentType: "application/json"],
                     body: .init(string: RequestValidationTests.valid))
                 #expect(decide.status == .ok)
 
@@ -99,7 +99,7 @@ import Yams
     @Test func metricsExposeRequestDecisionApprovalAndReloadSeries() async throws {
         try await ServerHarness.run { h in
             _ = try await h.submitted(tool: "http", operation: "get")
-            _ = try await h.send(.post, "/v1/gate/decide", token: ServerHarness.agentToken, body: RequestValidationTests.valid)
+            _ = try await h.send(.post, "/v1/gate/decide", token: ServerHarness.adminToken, body: RequestValidationTests.valid)
             _ = try await h.send(.get, "/v1/actions/deadbeef", token: ServerHarness.agentToken)
             let reply = try await h.send(.get, "/metrics", token: ServerHarness.adminToken)
             #expect(reply.status == .ok)

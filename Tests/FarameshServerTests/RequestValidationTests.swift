@@ -47,7 +47,7 @@ import Testing
             // Just under the limits is fine.
             let okParams = #"{"agent_id":"a","tool":"http","operation":"get","params":{"x":""#
                 + String(repeating: "a", count: 99_000) + #""}}"#
-            let underLimit = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken, body: okParams)
+            let underLimit = try await h.send(.post, "/v1/actions", token: ServerHarness.adminToken, body: okParams)
             #expect(underLimit.status == .ok)
         }
     }
@@ -86,7 +86,8 @@ import Testing
             #expect(reply.status == .unprocessableContent)
             #expect(try reply.error().field == "agent_id")
             let exact = String(repeating: "x", count: 256)
-            let ok = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken,
+            // An admin token: it may act as any agent id (an agent token only as its own).
+            let ok = try await h.send(.post, "/v1/actions", token: ServerHarness.adminToken,
                                       body: #"{"agent_id":"\#(exact)","tool":"http","operation":"get","params":{}}"#)
             #expect(ok.status == .ok)
         }
@@ -95,7 +96,7 @@ import Testing
     @Test func identifiersAreTrimmedButParamStringsAreKeptExactly() async throws {
         try await ServerHarness.run { h in
             let body = #"{"agent_id":"  agent-7 ","tool":"\u00a0http","operation":"get ","params":{"cmd":"  ls  ","big":123456789012345678901234567890,"f":1.50,"e":1E2},"context":null}"#
-            let reply = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken, body: body)
+            let reply = try await h.send(.post, "/v1/actions", token: ServerHarness.adminToken, body: body)
             #expect(reply.status == .ok)
             let action = try reply.action()
             #expect(action.agentID == "agent-7")

@@ -204,7 +204,8 @@ struct ServerHarness: Sendable {
               headers extra: HTTPFields = [:]) async throws -> Reply {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
-        if bytes != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        // Every POST is JSON, also without a body (the server answers 415 otherwise).
+        if bytes != nil || method == .post, headers[.contentType] == nil { headers[.contentType] = "application/json" }
         let response = try await self.client.executeRequest(uri: path, method: method, headers: headers,
                                                             body: bytes.map { ByteBuffer(bytes: $0) })
         return Reply(status: response.status, headers: response.headers, bytes: Array(buffer: response.body))

@@ -87,16 +87,17 @@ import Testing
     }
 
     @Test func corsHeadersWhenEnabled() async throws {
-        try await ServerHarness.run(configure: { $0.enableCORS = true }) { h in
+        try await ServerHarness.run(configure: { $0.enableCORS = true; $0.corsAllowedOrigins = ["https://ui.example"] }) { h in
             let origin: HTTPFields = [.origin: "https://ui.example", .accessControlRequestMethod: "POST"]
             let preflight = try await h.send(.options, "/v1/actions", headers: origin)
             #expect(preflight.status == .noContent)
-            #expect(preflight.headers[.accessControlAllowOrigin] == "*")
+            // The named origin, never "*" (WebExposureTests covers the other origins).
+            #expect(preflight.headers[.accessControlAllowOrigin] == "https://ui.example")
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Idempotency-Key") == true)
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
             let list = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken, headers: [.origin: "https://ui.example"])
             #expect(list.status == .ok)
-            #expect(list.headers[.accessControlAllowOrigin] == "*")
+            #expect(list.headers[.accessControlAllowOrigin] == "https://ui.example")
             #expect(list.headers[.accessControlExposeHeaders]?.contains("X-Next-Cursor") == true)
         }
         try await ServerHarness.run { h in

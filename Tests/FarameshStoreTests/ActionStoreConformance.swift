@@ -625,6 +625,89 @@ struct ActionStoreConformance: Sendable {
         }
     }
 
+    // MARK: identities (issue 10)
+
+    /// Token agent-id grants round-trip; names are unique ignoring case (Unicode too).
+    func tokenAgentIDsAndCaseInsensitiveNames() async throws {
+        try await provide { store in
+            let t0 = WireTimestamp.now()
+            let plain = APIToken(id: UUID(), name: "Ci-Agent", role: .agent, tokenHash: SHA256Hex.hash("s-1"), createdAt: t0)
+            let granted = APIToken(id: UUID(), name: "team-bot", role: .agent, tokenHash: SHA256Hex.hash("s-2"),
+                                   createdAt: t0.addingTimeInterval(1), agentIDs: ["team-*", "ops"])
+            let accented = APIToken(id: UUID(), name: "Élodie", role: .approver, tokenHash: SHA256Hex.hash("s-3"),
+                                    createdAt: t0.addingTimeInterval(2))
+            for token in [plain, granted, accented] { try await store.createToken(token) }
+            #expect(try await store.token(hash: plain.tokenHash)?.agentIDs == nil)
+            #expect(try await store.token(hash: plain.tokenHash)?.agentScope == AgentScope(name: "Ci-Agent"))
+            let stored = try #require(try await store.token(hash: granted.tokenHash))
+            #expect(stored.agentIDs == ["team-*", "ops"])
+            #expect(stored.agentScope.allows("team-a") && stored.agentScope.allows("ops"))
+            #expect(!stored.agentScope.allows("team-bot".replacingOccurrences(of: "-", with: "_")))
+            #expect(try await store.tokens() == [plain, granted, accented])
+            for (name, hash) in [("ci-agent", "s-4"), ("CI-AGENT", "s-5"), ("élodie", "s-6"), ("ÉLODIE", "s-7")] {
+                do {
+                    try await store.createToken(APIToken(id: UUID(), name: name, role: .admin, tokenHash: SHA256Hex.hash(hash),
+                                                         createdAt: t0))
+                    Issue.record("\(name) differs from an existing name only by case and must be refused")
+                } catch StoreError.duplicateToken(let reported) {
+                    #expect(reported == name)
+                }
+            }
+            #expect(try await store.tokens().count == 3)
+        }
+    }
+
+    /// `ActionQuery.agentScope`: exact names and `*` globs, with `%`, `_`, `?`, `[` and `\`
+    /// literal in both backends' translations.
+    func listHonoursAgentScope() async throws {
+        try await provide { store in
+            let agents = ["team-a", "team-", "teamXa", "TEAM-B", "ops_1", "opsX1", "svc[1]x", "svc1x", "q?z", "qaz",
+                          "p%x", "pyyx", "back\\slash", "other"]
+            for agent in agents {
+                let (action, events) = StoreFixtures.action(agent: agent)
+                _ = try await store.submit(action, events: events, idempotencyKey: nil)
+            }
+            func listed(_ scope: AgentScope?) async throws -> Set<String> {
+                Set(try await store.list(ActionQuery(limit: 100, agentScope: scope)).actions.map(\.request.agentID))
+            }
+            #expect(try await listed(nil) == Set(agents))
+            #expect(try await listed(AgentScope(name: "team-*")) == [], "a token's own name is never a glob")
+            #expect(try await listed(AgentScope(name: "other")) == ["other"])
+            #expect(try await listed(AgentScope(entries: ["team-*"])) == ["team-a", "team-"])
+            #expect(try await listed(AgentScope(entries: ["ops_*", "svc[1]*"])) == ["ops_1", "svc[1]x"])
+            #expect(try await listed(AgentScope(entries: ["q?*", "p%*", "back\\*"])) == ["q?z", "p%x", "back\\slash"])
+            #expect(try await listed(AgentScope(entries: ["*"])) == Set(agents))
+            #expect(try await listed(AgentScope(entries: ["*-a", "nobody"])) == ["team-a"])
+            // Combined with the other filters and paging.
+            let page = try await store.list(ActionQuery(agentID: "team-a", limit: 1, agentScope: AgentScope(entries: ["ops"])))
+            #expect(page.actions.isEmpty)
+        }
+    }
+
+    /// The same Idempotency-Key in two scopes is two keys; no scope can claim another's key.
+    func idempotencyKeysAreScoped() async throws {
+        try await provide { store in
+            let (a, aEvents) = StoreFixtures.action(agent: "agent-a")
+            let (b, bEvents) = StoreFixtures.action(agent: "agent-b")
+            let first = try await store.submit(a, events: aEvents, idempotencyKey: "k-1", idempotencyScope: "agent-a")
+            #expect(first.created)
+            // Another scope with the same key, even with the identical request, gets its own action.
+            let (aCopy, aCopyEvents) = StoreFixtures.action(agent: "agent-a")
+            let other = try await store.submit(aCopy, events: aCopyEvents, idempotencyKey: "k-1", idempotencyScope: "agent-b")
+            #expect(other.created)
+            #expect(other.action.id == aCopy.id)
+            let replay = try await store.submit(aCopy, events: aCopyEvents, idempotencyKey: "k-1", idempotencyScope: "agent-a")
+            #expect(!replay.created)
+            #expect(replay.action.id == a.id)
+            do {
+                _ = try await store.submit(b, events: bEvents, idempotencyKey: "k-1", idempotencyScope: "agent-a")
+                Issue.record("a different request with the key in the same scope must conflict")
+            } catch StoreError.idempotencyConflict(let existing) {
+                #expect(existing == a.id)
+            }
+        }
+    }
+
     // MARK: health
 
     func migrationsAndPing() async throws {

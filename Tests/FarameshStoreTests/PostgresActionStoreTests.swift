@@ -31,6 +31,9 @@ struct PostgresActionStoreTests {
     @Test func expireDueExpiresOnlyDueApprovals() async throws { try await suite.expireDueExpiresOnlyDueApprovals() }
     @Test func idPrefixLookup() async throws { try await suite.idPrefixLookup() }
     @Test func tokenLifecycle() async throws { try await suite.tokenLifecycle() }
+    @Test func tokenAgentIDsAndCaseInsensitiveNames() async throws { try await suite.tokenAgentIDsAndCaseInsensitiveNames() }
+    @Test func listHonoursAgentScope() async throws { try await suite.listHonoursAgentScope() }
+    @Test func idempotencyKeysAreScoped() async throws { try await suite.idempotencyKeysAreScoped() }
     @Test func migrationsAndPing() async throws { try await suite.migrationsAndPing() }
 
     // MARK: PostgreSQL specifics

@@ -55,6 +55,15 @@ struct SQLiteActionStoreTests {
     @Test(arguments: variants) func tokenLifecycle(_ v: SQLiteTestDatabase.Variant) async throws {
         try await SQLiteTestDatabase.conformance(v).tokenLifecycle()
     }
+    @Test(arguments: variants) func tokenAgentIDsAndCaseInsensitiveNames(_ v: SQLiteTestDatabase.Variant) async throws {
+        try await SQLiteTestDatabase.conformance(v).tokenAgentIDsAndCaseInsensitiveNames()
+    }
+    @Test(arguments: variants) func listHonoursAgentScope(_ v: SQLiteTestDatabase.Variant) async throws {
+        try await SQLiteTestDatabase.conformance(v).listHonoursAgentScope()
+    }
+    @Test(arguments: variants) func idempotencyKeysAreScoped(_ v: SQLiteTestDatabase.Variant) async throws {
+        try await SQLiteTestDatabase.conformance(v).idempotencyKeysAreScoped()
+    }
     @Test(arguments: variants) func migrationsAndPing(_ v: SQLiteTestDatabase.Variant) async throws {
         try await SQLiteTestDatabase.conformance(v).migrationsAndPing()
     }

@@ -64,6 +64,8 @@ def request(port, method, path, body=None, token=ADMIN_TOKEN, headers=None, time
         data = None
         if body is not None:
             data = json.dumps(body).encode()
+        if body is not None or method == "POST":
+            # Every POST is JSON, even without a body (the server answers 415 otherwise).
             h["Content-Type"] = "application/json"
         h.update(headers or {})
         conn.request(method, path, body=data, headers=h)

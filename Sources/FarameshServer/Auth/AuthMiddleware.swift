@@ -11,3 +11,15 @@ struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 }
+
+/// Lets only admin identities through (after `AuthMiddleware`).
+struct RequireAdminMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard try context.requireIdentity().role == .admin else {
+            throw APIError.forbidden("Only admin tokens can read this (or start the server with --metrics-public)")
+        }
+        return try await next(request, context)
+    }
+}

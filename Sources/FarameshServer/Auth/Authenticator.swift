@@ -10,6 +10,11 @@ import Synchronization
 /// never touch the database, so the decide path stays free of I/O. Other tokens are looked up by
 /// hash in the store; answers are cached for `cacheTTL` (a revoked token stops working within
 /// that time) and the cache is bounded.
+///
+/// Local mode (no token configured) ends by itself once the database holds an active token: a
+/// local-mode request re-reads the token table when the last look is older than
+/// `localModeRecheckInterval` (one request does it, the others go on meanwhile), and a request
+/// presenting a database token ends it at once.
 final class Authenticator: Sendable {
     /// Longest accepted token; longer headers are rejected before hashing.
     static let maxTokenLength = 4096
@@ -22,6 +27,9 @@ final class Authenticator: Sendable {
     private let cacheTTL: Duration
     private let lookupTimeout: Duration
     private let cache = Mutex<[String: CacheEntry]>([:])
+    private let localModeRecheckInterval: Duration
+    /// When local mode next looks at the token table.
+    private let nextLocalModeCheck: Mutex<ContinuousClock.Instant>
 
     private struct CacheEntry: Sendable {
         var identity: Identity?
@@ -34,6 +42,8 @@ final class Authenticator: Sendable {
         self.store = store
         self.cacheTTL = configuration.tokenCacheTTL
         self.lookupTimeout = configuration.requestTimeout
+        self.localModeRecheckInterval = configuration.localModeRecheckInterval
+        self.nextLocalModeCheck = Mutex(ContinuousClock.now + configuration.localModeRecheckInterval)
     }
 
     /// Leaves local mode for good: from now on every request needs a valid token.
@@ -43,6 +53,7 @@ final class Authenticator: Sendable {
 
     /// - Throws: `APIError` 401 (missing/invalid token) or 503 (token store unavailable).
     func authenticate(authorization: String?) async throws -> Identity {
+        if self.mode == .local { await self.recheckLocalMode() }
         guard let authorization else {
             if self.mode == .local { return .local }
             throw APIError.unauthorized("Missing or invalid Authorization header")
@@ -53,9 +64,30 @@ final class Authenticator: Sendable {
         }
         let digest = SHA256Hex.digestBytes(token)
         if self.matchesBootstrap(digest) { return .bootstrapAdmin }
-        if let identity = try await self.lookup(hash: SHA256Hex.hex(digest)) { return identity }
+        if let identity = try await self.lookup(hash: SHA256Hex.hex(digest)) {
+            // A database token exists: whoever created it wants authentication.
+            if self.mode == .local { self.requireTokens() }
+            return identity
+        }
         if self.mode == .local { return .local }
         throw APIError.unauthorized("Invalid authentication token")
+    }
+
+    /// Leaves local mode when the token table holds an active token. At most one caller looks
+    /// per interval; a database error keeps local mode until the next look.
+    private func recheckLocalMode() async {
+        let now = ContinuousClock.now
+        let due = self.nextLocalModeCheck.withLock { next -> Bool in
+            guard now >= next else { return false }
+            next = now + self.localModeRecheckInterval
+            return true
+        }
+        guard due else { return }
+        let store = self.store
+        if let tokens = try? await Deadline.run(self.lookupTimeout, { try await store.tokens() }),
+           tokens.contains(where: { $0.revokedAt == nil }) {
+            self.requireTokens()
+        }
     }
 
     /// `Bearer <token>` (scheme case-insensitive, RFC 6750); nil when malformed. The token is
@@ -101,7 +133,7 @@ final class Authenticator: Sendable {
             throw APIError.unavailable("Cannot verify the token: the database is unavailable")
         }
         let identity = token.flatMap { token -> Identity? in
-            token.revokedAt == nil ? Identity(name: token.name, role: token.role, isLocal: false) : nil
+            token.revokedAt == nil ? Identity(token: token) : nil
         }
         self.cache.withLock { cache in
             if cache.count >= Self.maxCacheEntries { cache.removeAll(keepingCapacity: true) }

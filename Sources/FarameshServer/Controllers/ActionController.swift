@@ -28,6 +28,12 @@ struct ActionController: Sendable {
 
     var resolver: ActionIDResolver { ActionIDResolver(store: self.store) }
 
+    /// Resolves `{id}` among the actions `identity` may see: anything else is 404, exactly like
+    /// an id that does not exist.
+    func resolver(for identity: Identity) -> ActionIDResolver {
+        ActionIDResolver(store: self.store, scope: identity.readScope)
+    }
+
     func addRoutes(to group: RouterGroup<Context>) {
         group.post(use: self.bounded(self.submit))
         group.get(use: self.bounded(self.list))
@@ -54,10 +60,12 @@ struct ActionController: Sendable {
     // MARK: submit
 
     @Sendable func submit(_ request: Request, context: Context) async throws -> Response {
+        let handlerStarted = ContinuousClock.now
         let identity = try context.requireIdentity()
         let idempotencyKey = try Self.idempotencyKey(request.headers)
         var request = request
         let body = try await RequestBody.decode(&request, SubmitActionRequest.init(json:))
+        try Self.requireActingAs(body.agentID, identity)
         let actionRequest = body.actionRequest
 
         let started = ContinuousClock.now
@@ -67,22 +75,38 @@ struct ActionController: Sendable {
 
         let (action, events) = ActionSubmission.make(request: actionRequest, decision: decision, actor: identity.name,
                                                      at: WireTimestamp.now(), defaultApprovalTimeout: self.defaultApprovalTimeout)
-        let result = try await self.store.submit(action, events: events, idempotencyKey: idempotencyKey)
+        // Keys are per caller: another token replaying (or claiming first) a key gets its own action.
+        let result = try await self.store.submit(action, events: events, idempotencyKey: idempotencyKey,
+                                                 idempotencyScope: identity.name)
         if result.created { self.metrics.recordSubmission(status: action.status) }
-        return JSONResponse.make(ActionResponse(action: result.action, tokenField: Self.tokenField(for: identity)))
+        self.metrics.recordCompatSubmission(status: result.action.status, tool: actionRequest.tool,
+                                            operation: actionRequest.operation, created: result.created,
+                                            duration: ContinuousClock.now - handlerStarted)
+        return Self.actionResponse(result.action, for: identity)
+    }
+
+    /// `403 AGENT_ID_MISMATCH` unless `identity` may act as `agentID` (admins and local mode may
+    /// act as anyone; other tokens as their name or their `--agent-id` entries).
+    static func requireActingAs(_ agentID: String, _ identity: Identity) throws {
+        guard identity.mayActAs(agentID) else {
+            throw APIError(.forbidden, .agentIDMismatch,
+                           "This token may not act as agent_id '\(agentID)' (it may act as: \(identity.agentScope?.description ?? "any")); create it with --agent-id to allow more")
+        }
     }
 
     // MARK: reads
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        _ = try context.requireIdentity()
+        let identity = try context.requireIdentity()
         let parsed: ListQuery
         do {
             parsed = try ListQuery.parse(rawQuery: request.uri.query)
         } catch {
             throw APIError.validation(error)
         }
-        let page = try await ActionListPage.read(parsed.query, from: self.store) { action, writer in
+        var query = parsed.query
+        query.agentScope = identity.readScope
+        let page = try await ActionListPage.read(query, from: self.store) { action, writer in
             ActionResponse(action: action, tokenField: .omitted).write(to: &writer)
         }
         var headers: HTTPFields = [:]
@@ -98,13 +122,13 @@ struct ActionController: Sendable {
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
-        let action = try await self.resolver.action(try Self.idParameter(context))
-        return JSONResponse.make(ActionResponse(action: action, tokenField: Self.tokenField(for: identity)))
+        let action = try await self.resolver(for: identity).action(try Self.idParameter(context))
+        return Self.actionResponse(action, for: identity)
     }
 
     @Sendable func events(_ request: Request, context: Context) async throws -> Response {
-        _ = try context.requireIdentity()
-        let action = try await self.resolver.action(try Self.idParameter(context))
+        let identity = try context.requireIdentity()
+        let action = try await self.resolver(for: identity).action(try Self.idParameter(context))
         let events = try await self.store.events(actionID: action.id)
         return JSONResponse.make(events.map(ActionEventResponse.init(event:)))
     }
@@ -130,7 +154,9 @@ struct ActionController: Sendable {
             }
         }
         guard let expected = action.approvalToken, Self.constantTimeEqual(expected, body.token) else {
-            throw APIError.forbidden("Invalid approval token", code: .invalidApprovalToken)
+            // 401 as in the original (its client maps it to its auth error); no bearer challenge:
+            // the bearer token was fine, the approval capability was not.
+            throw APIError(.unauthorized, .invalidApprovalToken, "Invalid approval token")
         }
         let now = WireTimestamp.now()
         let reason = body.reason ?? (body.approve ? Self.defaultApprovedReason : Self.defaultDeniedReason)
@@ -141,7 +167,7 @@ struct ActionController: Sendable {
         let updated = try await self.transition(action.id, change, verb: verb)
         self.metrics.recordApprovalWait(approved: body.approve, wait: .microseconds(
             WireTimestamp.microseconds(now) - WireTimestamp.microseconds(action.createdAt)))
-        return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
+        return Self.actionResponse(updated, for: identity)
     }
 
     @Sendable func start(_ request: Request, context: Context) async throws -> Response {
@@ -156,13 +182,13 @@ struct ActionController: Sendable {
             }
         }
         guard let executors = self.executors, !executors.catalog.isEmpty else {
-            let id = try await self.resolver.id(try Self.idParameter(context))
+            let id = try await self.actingID(try Self.idParameter(context), identity)
             let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: WireTimestamp.now())
             let updated = try await self.transition(id, change, verb: "start")
-            return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
+            return Self.actionResponse(updated, for: identity)
         }
         // Tool and operation never change, so the executor chosen here is the one for the stored action.
-        let action = try await self.resolver.action(try Self.idParameter(context))
+        let action = try await self.actingAction(try Self.idParameter(context), identity)
         let spec = executors.executor(for: action)
         let meta: JSONValue = spec.map {
             .object(["executor": .string($0.name), "timeout_ms": .int(ExecutionReport.milliseconds($0.timeout))])
@@ -170,7 +196,7 @@ struct ActionController: Sendable {
         let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, meta: meta, now: WireTimestamp.now())
         let updated = try await self.transition(action.id, change, verb: "start")
         if let spec { executors.launch(updated, spec: spec) }
-        return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
+        return Self.actionResponse(updated, for: identity)
     }
 
     @Sendable func result(_ request: Request, context: Context) async throws -> Response {
@@ -180,14 +206,14 @@ struct ActionController: Sendable {
         let id: UUID
         var executorName: String?
         if let executors = self.executors, !executors.catalog.isEmpty {
-            let action = try await self.resolver.action(try Self.idParameter(context))
+            let action = try await self.actingAction(try Self.idParameter(context), identity)
             id = action.id
             executorName = executors.executor(for: action)?.name
             if let executorName, action.status == .executing {
                 throw APIError.executorRun(action, executor: executorName)
             }
         } else {
-            id = try await self.resolver.id(try Self.idParameter(context))
+            id = try await self.actingID(try Self.idParameter(context), identity)
         }
         let error = body.error.map { WireText.truncated($0, maxLength: Self.maxResultErrorLength) }
         let reason = body.success
@@ -208,7 +234,21 @@ struct ActionController: Sendable {
         } catch StoreError.notFound {
             throw APIError.actionNotFound(ActionIDResolver.displayReference(id.uuidString))
         }
-        return JSONResponse.make(ActionResponse(action: updated, tokenField: Self.tokenField(for: identity)))
+        return Self.actionResponse(updated, for: identity)
+    }
+
+    /// The action `raw` names, for a start or a result: it must be one `identity` may act for.
+    /// Actions it may not see are 404; actions it sees (approvers) but may not act for are 403.
+    private func actingAction(_ raw: String, _ identity: Identity) async throws -> Action {
+        let action = try await self.resolver(for: identity).action(raw)
+        try Self.requireActingAs(action.request.agentID, identity)
+        return action
+    }
+
+    /// `actingAction`'s id; without an agent scope (admins, local mode) full ids skip the read.
+    private func actingID(_ raw: String, _ identity: Identity) async throws -> UUID {
+        if identity.agentScope == nil { return try await self.resolver.id(raw) }
+        return try await self.actingAction(raw, identity).id
     }
 
     private func transition(_ id: UUID, _ change: TransitionRequest, verb: String) async throws -> Action {
@@ -226,6 +266,14 @@ struct ActionController: Sendable {
     /// Agents never see approval tokens; approvers and admins do.
     static func tokenField(for identity: Identity) -> ActionResponse.TokenField {
         identity.role == .agent ? .hidden : .shown
+    }
+
+    /// One action as `identity` may see it. A response that carries an approval token is
+    /// `Cache-Control: no-store`: no browser or proxy cache keeps the capability.
+    static func actionResponse(_ action: Action, for identity: Identity) -> Response {
+        let response = ActionResponse(action: action, tokenField: Self.tokenField(for: identity))
+        let headers: HTTPFields = response.approvalToken == nil ? [:] : [.cacheControl: "no-store"]
+        return JSONResponse.make(response, headers: headers)
     }
 
     static func idParameter(_ context: Context) throws -> String {

@@ -7,8 +7,16 @@ import Foundation
 struct ActionIDResolver: Sendable {
     static let minimumPrefixDigits = 8
     static let maximumMatchesShown = 10
+    /// Prefix candidates read for a scoped caller (8 hex digits rarely match more than a few).
+    static let scopedCandidates = 1_000
 
     let store: any ActionStore
+    /// Only actions of these agent ids exist for the caller (agent tokens); nil: all.
+    var scope: AgentScope? = nil
+
+    private func visible(_ action: Action) -> Bool {
+        self.scope?.allows(action.request.agentID) ?? true
+    }
 
     /// The full id when `raw` is a UUID, without touching the store.
     static func fullID(_ raw: String) -> UUID? {
@@ -48,11 +56,21 @@ struct ActionIDResolver: Sendable {
     /// - Throws: `APIError` 404 (none), 409 (ambiguous prefix), or a store error.
     func action(_ raw: String) async throws -> Action {
         if let id = Self.fullID(raw) {
-            guard let action = try await self.store.action(id: id) else { throw APIError.actionNotFound(Self.displayReference(raw)) }
+            guard let action = try await self.store.action(id: id), self.visible(action) else {
+                throw APIError.actionNotFound(Self.displayReference(raw))
+            }
             return action
         }
         guard let prefix = Self.canonicalPrefix(raw) else { throw APIError.actionNotFound(Self.displayReference(raw)) }
-        let matches = try await self.store.actions(idPrefix: prefix, limit: Self.maximumMatchesShown)
+        var matches: [Action]
+        if self.scope == nil {
+            matches = try await self.store.actions(idPrefix: prefix, limit: Self.maximumMatchesShown)
+        } else {
+            // Others' actions must not make a prefix ambiguous (that would reveal they exist):
+            // look at more candidates and keep the visible ones.
+            matches = try await self.store.actions(idPrefix: prefix, limit: Self.scopedCandidates).filter(self.visible)
+            matches = Array(matches.prefix(Self.maximumMatchesShown))
+        }
         switch matches.count {
         case 0:
             throw APIError.actionNotFound(Self.displayReference(raw))
@@ -66,9 +84,10 @@ struct ActionIDResolver: Sendable {
         }
     }
 
-    /// The id `raw` refers to: full UUIDs are returned as is (the store reports unknown ids).
+    /// The id `raw` refers to: full UUIDs are returned as is (the store reports unknown ids)
+    /// unless a scope must be checked.
     func id(_ raw: String) async throws -> UUID {
-        if let id = Self.fullID(raw) { return id }
+        if self.scope == nil, let id = Self.fullID(raw) { return id }
         return try await self.action(raw).id
     }
 }

@@ -9,7 +9,8 @@ import ServiceLifecycle
 ///
 /// Frames are `id: <seq>` + `data: <EventStreamMessage JSON>`; the stream starts with
 /// `retry: 1000` and sends `: ping` comments on idle. Any token role may stream (frames never
-/// carry approval tokens). Resume with `Last-Event-ID` (or `?last_event_id=`) on any replica:
+/// carry approval tokens); an agent token's stream carries only the actions of the agent ids it
+/// may act as. Resume with `Last-Event-ID` (or `?last_event_id=`) on any replica:
 /// every event after it arrives once, in seq order. A client too slow to take its frames is
 /// disconnected (it resumes where it stopped); on graceful shutdown streams end cleanly so
 /// clients reconnect to another replica.
@@ -33,10 +34,11 @@ struct EventStreamController: Sendable {
     }
 
     @Sendable func stream(_ request: Request, context: Context) async throws -> Response {
-        _ = try context.requireIdentity()
+        let identity = try context.requireIdentity()
         var (filter, lastEventID): (EventStreamFilter, Int64?)
         do {
             (filter, lastEventID) = try EventStreamFilter.parse(rawQuery: request.uri.query)
+            filter.agentScope = identity.readScope
             if let header = request.headers[.lastEventID], !header.isEmpty {
                 lastEventID = try EventStreamFilter.eventID(header, field: "Last-Event-ID")
             }

@@ -14,9 +14,10 @@ struct GateController: Sendable {
     }
 
     @Sendable func decide(_ request: Request, context: Context) async throws -> Response {
-        _ = try context.requireIdentity()
+        let identity = try context.requireIdentity()
         var request = request
         let body = try await RequestBody.decode(&request, SubmitActionRequest.init(json:))
+        try ActionController.requireActingAs(body.agentID, identity)
         let started = ContinuousClock.now
         let decision = self.policy.decide(body.actionRequest)
         self.metrics.recordDecision(outcome: decision.outcome, reasonCode: decision.reasonCode,

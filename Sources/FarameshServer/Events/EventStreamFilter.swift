@@ -15,12 +15,17 @@ struct EventStreamFilter: Sendable, Hashable {
     var statuses: Set<ActionStatus>?
     var eventTypes: Set<ActionEventType>?
     var actionIDs: Set<UUID>?
+    /// Set by the server, not a parameter: an agent token's stream carries only the agent ids it
+    /// may act as.
+    var agentScope: AgentScope?
 
     var isEmpty: Bool {
         self.agentIDs == nil && self.tools == nil && self.statuses == nil && self.eventTypes == nil && self.actionIDs == nil
+            && self.agentScope == nil
     }
 
     func matches(_ frame: EventFrame) -> Bool {
+        if let agentScope, !agentScope.allows(frame.agentID) { return false }
         if let agentIDs, !agentIDs.contains(frame.agentID) { return false }
         if let tools, !tools.contains(frame.tool) { return false }
         if let statuses, !statuses.contains(frame.status) { return false }

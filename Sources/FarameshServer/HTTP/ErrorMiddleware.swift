@@ -9,12 +9,16 @@ import NIOHTTP1
 /// 500, and maps domain/store errors to their HTTP meaning. Logs error types, never error texts.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    /// Counts every error answer by code (`faramesh_errors_total{error_type}`); nil: not counted.
+    var metrics: ServerMetrics? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            return Self.response(for: error, request: request, context: context)
+            let apiError = Self.apiError(for: error, request: request, context: context)
+            self.metrics?.recordError(code: apiError.body.code)
+            return apiError.response(from: request, context: context)
         }
     }
 

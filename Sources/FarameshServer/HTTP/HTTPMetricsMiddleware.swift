@@ -12,7 +12,9 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             // ErrorMiddleware sits inside this one, so only framework errors get here.
-            let answer = ErrorMiddleware.response(for: error, request: request, context: context)
+            let apiError = ErrorMiddleware.apiError(for: error, request: request, context: context)
+            self.metrics.recordError(code: apiError.body.code)
+            let answer = apiError.response(from: request, context: context)
             self.record(request: request, context: context, status: answer.status.code, start: start)
             return answer
         }

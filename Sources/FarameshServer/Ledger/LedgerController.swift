@@ -67,7 +67,7 @@ struct LedgerController: Sendable {
     /// `{id}` is an event id or a ledger position; `?tree_size=N` proves against that
     /// checkpoint instead of the newest one.
     @Sendable func proof(_ request: Request, context: Context) async throws -> Response {
-        _ = try context.requireIdentity()
+        let identity = try context.requireIdentity()
         let values = try Self.query(request, allowed: ["tree_size"])
         guard let reference = context.parameters.get("id") else { throw APIError(.notFound, .notFound, "Not found") }
         let entry: LedgerEntry?
@@ -78,7 +78,13 @@ struct LedgerController: Sendable {
         } else {
             throw APIError.validation(WireValidationError(field: "id", message: "must be an event id or a ledger position"))
         }
-        guard let entry else {
+        var visible = entry != nil
+        if let entry, let scope = identity.readScope {
+            // A leaf names the action and its actor: agent tokens get proofs for their agents' events only.
+            let action = try await self.store.action(id: entry.record.leaf.actionID)
+            visible = action.map { scope.allows($0.request.agentID) } ?? false
+        }
+        guard let entry, visible else {
             throw APIError(.notFound, .notFound, "Event or position \(reference) is not sealed in the ledger (yet)",
                            headers: [.retryAfter: "1"])
         }
