@@ -123,8 +123,12 @@ app.kubernetes.io/part-of: faramesh
 {{- end }}
 
 {{/* Checkov findings that do not apply, each with its reason (read by checkov from the annotations). */}}
-{{- define "faramesh.checkovPodSkips" -}}
+{{- define "faramesh.checkovImageSkips" -}}
 checkov.io/skip1: CKV_K8S_43=The tag is the default for readability; set image.digest to pin by digest.
 checkov.io/skip2: CKV_K8S_15=IfNotPresent is right for immutable release tags; image.pullPolicy can be Always.
+{{- end }}
+
+{{- define "faramesh.checkovPodSkips" -}}
+{{ include "faramesh.checkovImageSkips" . }}
 checkov.io/skip3: CKV_K8S_35=Secrets are env vars because faramesh reads FARAMESH_* settings from the environment; the values never appear in the pod spec.
 {{- end }}
