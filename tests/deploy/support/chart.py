@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional
 import helm_python as helm
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CHART = REPO / "helm" / "faramesh"
 CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
 RELEASE = "faramesh"
