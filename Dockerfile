@@ -23,15 +23,18 @@ FROM ubuntu:24.04
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
- && mkdir -p /data \
+ && mkdir -p /data /app \
  && chown 10001:10001 /data \
- && chmod 0700 /data
+ && chmod 0700 /data \
+ && ln -s /data /app/data \
+ && ln -s /etc/faramesh/policies /app/policies
 # Binary, its migration bundles, and the web UI (embedded in the binary).
 COPY --from=build /out/ /usr/local/bin/
 COPY policies /etc/faramesh/policies
 COPY profiles /etc/faramesh/profiles
 # The only writable path: SQLite database and a generated ledger key when no key is given
 # (with PostgreSQL and FARAMESH_LEDGER_KEY nothing is written; the root filesystem may be read-only).
+# /app/data and /app/policies point here too, for `docker run -v ./data:/app/data -v ./policies:/app/policies`.
 VOLUME ["/data"]
 WORKDIR /data
 USER 10001:10001
