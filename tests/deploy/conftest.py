@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support import postgres  # noqa: E402
+from support.stack import Stack  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +35,12 @@ def database_dsn() -> Iterator[str]:
         pytest.fail("FARAMESH_TEST_POSTGRES_DSN is not set: run scripts/test-deploy.sh")
     with postgres.scratch_database(base, f"faramesh_deploy_{os.getpid()}") as dsn:
         yield dsn
+
+
+@pytest.fixture(scope="session")
+def stack(binary: Path, database_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator["Stack"]:
+    """Two replicas started exactly as the chart renders them (tests/deploy/values-local.yaml)."""
+    from support.stack import start
+
+    with start(binary, database_dsn, tmp_path_factory.mktemp("stack")) as running:
+        yield running
