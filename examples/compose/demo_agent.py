@@ -7,7 +7,8 @@ someone approves or denies them in the web UI (or the approval expires).
 Environment:
   FARAMESH_BASE_URL          gatekeeper URL (compose: http://nginx:8080)
   FARAMESH_TOKEN             agent token, or FARAMESH_TOKEN_FILE: a file holding it
-  FARAMESH_AGENT_ID          agent id; must equal the token's name (default demo-agent)
+  FARAMESH_AGENT_ID          agent id; must equal the token's name (default demo-agent), or
+  FARAMESH_AGENT_ID_FILE     a file holding it (compose: the token name written by setup.sh)
   DEMO_INTERVAL_SECONDS      pause between calls (default 3)
   DEMO_MAX_ACTIONS           stop after this many calls (default 0: run forever)
   DEMO_APPROVAL_WAIT_SECONDS how long a call waits for a human (default 600)
@@ -62,20 +63,20 @@ def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} demo-agent: {message}", flush=True)
 
 
-def read_token() -> Optional[str]:
-    """FARAMESH_TOKEN, else the contents of FARAMESH_TOKEN_FILE (waiting for it to appear)."""
-    token = os.environ.get("FARAMESH_TOKEN", "").strip()
-    if token:
-        return token
-    path = os.environ.get("FARAMESH_TOKEN_FILE", "").strip()
+def setting(name: str, default: Optional[str] = None) -> Optional[str]:
+    """``NAME`` from the environment, else the contents of the file ``NAME_FILE`` names (waiting for it)."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    path = os.environ.get(f"{name}_FILE", "").strip()
     if not path:
-        return None
+        return default
     for _ in range(120):
         file = Path(path)
         if file.is_file() and file.read_text(encoding="utf-8").strip():
             return file.read_text(encoding="utf-8").strip()
         time.sleep(1)
-    raise SystemExit(f"demo-agent: no token in {path}")
+    raise SystemExit(f"demo-agent: nothing in {path} ({name}_FILE)")
 
 
 def simulate(scenario: Scenario, rng: random.Random) -> str:
@@ -165,8 +166,8 @@ def wait_until_reachable(client: ExecutionGovernorClient, deadline_seconds: floa
 
 
 def main() -> int:
-    agent_id = os.environ.get("FARAMESH_AGENT_ID", "demo-agent")
-    client = ExecutionGovernorClient(token=read_token(), timeout=10.0, retries=3)
+    agent_id = setting("FARAMESH_AGENT_ID", "demo-agent") or "demo-agent"
+    client = ExecutionGovernorClient(token=setting("FARAMESH_TOKEN"), timeout=10.0, retries=3)
     wait_until_reachable(client)
     agent = DemoAgent(client, agent_id,
                       approval_wait=float(os.environ.get("DEMO_APPROVAL_WAIT_SECONDS", "600")),

@@ -64,6 +64,8 @@ def start(binary: Path, dsn: str, root: Path) -> Iterator[Stack]:
     try:
         for index, (spec, port) in enumerate(zip(specs, [rendered_port, SECOND_PORT])):
             replicas.append(pods.start_replica(spec, f"replica-{index}", port, logs))
+        for replica in replicas:
+            pods.wait_for(replica, pods.probe_url(replica, specs[0], "readinessProbe"), timeout=120)
         yield Stack(manifests, specs[0], migrate, replicas, tokens[0], metrics_token, root)
     finally:
         for replica in replicas:
