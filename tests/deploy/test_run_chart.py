@@ -11,10 +11,12 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
+from pathlib import Path
 
 import requests
 
-from support import pods
+from support import chart, pods
+from support.chart import find
 from support.stack import EventStream, Stack, post, submit
 
 
@@ -125,3 +127,14 @@ def test_sigterm_shuts_down_within_the_rendered_grace_period(stack: Stack) -> No
     assert requests.get(f"{first.url}/ready", timeout=5).status_code == 200
     stack.replicas[1] = pods.start_replica(stack.server, second.name + "-restarted", second.port, second.log.parent)
     pods.wait_for(stack.replicas[1], f"{second.url}/ready")
+
+
+def test_every_policy_the_value_matrix_renders_is_valid(binary: Path, tmp_path: Path) -> None:
+    for values_file in chart.CI_VALUES:
+        for config_map in find(chart.render(chart.load_values(values_file)), "ConfigMap"):
+            if "policy.yaml" not in config_map["data"]:
+                continue
+            policy = tmp_path / f"{values_file.stem}.yaml"
+            policy.write_text(config_map["data"]["policy.yaml"], encoding="utf-8")
+            result = subprocess.run([str(binary), "policy", "validate", str(policy)], capture_output=True, text=True, timeout=60)
+            assert result.returncode == 0, f"{values_file.name}: {result.stdout}{result.stderr}"
