@@ -168,7 +168,9 @@ enum ProjectTemplates {
     /// `.dockerignore`: keeps build products and secrets out of the build context.
     static let dockerIgnore = #"""
     .build/
+    .build-*/
     .swiftpm/
+    .venv*/
     data/
     .env
     *.db
