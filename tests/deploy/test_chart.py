@@ -309,3 +309,10 @@ def test_helm_test_pod_checks_ready_through_the_service() -> None:
     script = pod["spec"]["containers"][0]["args"][0]
     assert f"/dev/tcp/{chart.RELEASE}/8000" in script and "GET /ready" in script
     assert pod["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_event_stream_cap_is_left_to_the_server_unless_set() -> None:
+    """The server fits its default cap under the pod's file descriptor limit; an explicit one must fit."""
+    assert "FARAMESH_SSE_MAX_CLIENTS" not in env_of(server_container(chart.render(BASE)))
+    values = chart.load_values(chart.CHART / "ci" / "hot-reload-values.yaml")
+    assert env_of(server_container(chart.render(values)))["FARAMESH_SSE_MAX_CLIENTS"] == "500"
