@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the release binary the way it ships (the Dockerfile from `faramesh init-docker` does the
-# same): optimised, Swift runtime and Foundation linked statically. Prints the binary's path.
+# Builds the release binary the way it ships (the top-level Dockerfile, which `faramesh init-docker`
+# also writes, runs this script): optimised, Swift runtime and Foundation linked statically. Prints its path.
 # The benchmark scripts measure this binary. Scratch folder: .build-static (gitignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -105,6 +105,17 @@ struct CLIStandaloneTests {
         #expect(ProjectTemplates.dockerfile.contains("*.resources"), "migrations are resource bundles next to the binary")
     }
 
+    @Test("init-docker writes the repository's Dockerfile byte for byte (regenerate: scripts/gen-dockerfile-template.sh)")
+    func dockerfileIsTheRepositoryOne() async throws {
+        let repository = try String(contentsOf: CLI.repositoryRoot.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        #expect(ProjectTemplates.dockerfile + "\n" == repository, "stale DockerfileTemplate.swift: run scripts/gen-dockerfile-template.sh")
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try await CLI.run(["init-docker"], directory: directory).status == 0)
+        let written = try String(contentsOf: directory.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        #expect(written == repository)
+    }
+
     @Test("--generate-completion-script works for bash, zsh and fish")
     func completionScripts() async throws {
         let directory = try CLI.temporaryDirectory()
