@@ -1,0 +1,373 @@
+// The queue: one table, pending approvals first (soonest expiry on top), then every other action
+// newest first, loaded page by page through the list API's keyset cursor. Rows are built once and
+// patched in place, so thousands of rows stay cheap.
+
+import { h, pill } from "./dom.js";
+import { age, countdown, duration, localTime, parseTime, preview, SINCE } from "./format.js";
+
+const PAGE = 100;
+const PENDING_PAGE = 200;
+const PENDING_MAX = 2000;
+const DECIDED = new Set(["approved", "denied", "expired"]);
+
+export function isDemo(action) {
+  return Boolean(action.context && typeof action.context === "object" && action.context.demo === true);
+}
+
+function classValue(text) { return String(text || "").replace(/[^a-z_]/g, ""); }
+
+export class Queue {
+  constructor({ api, me, table, pendingBody, rowsBody, onChange, onOpen, onDecide, onError }) {
+    Object.assign(this, { api, me, table, pendingBody, rowsBody, onChange, onOpen, onDecide, onError });
+    this.actions = new Map();
+    this.rows = new Map();
+    this.deciders = new Map();
+    this.selected = new Set();
+    this.focusedId = null;
+    this.filters = {};
+    this.cursor = null;
+    this.generation = 0;
+    this.loading = false;
+    this.lookups = [];
+    this.lookupsRunning = 0;
+    this.observer = new IntersectionObserver((entries) => this.visible(entries), { rootMargin: "200px" });
+  }
+
+  get defaultView() { return !this.filters.status; }
+  get pendingCount() { return this.pendingBody.querySelectorAll("tr.row").length; }
+
+  /** Clears everything and loads the pending queue plus the first page for `filters`. */
+  async reset(filters) {
+    this.generation += 1;
+    const generation = this.generation;
+    this.filters = { ...filters };
+    for (const row of this.rows.values()) { this.observer.unobserve(row); row.remove(); }
+    this.actions.clear();
+    this.rows.clear();
+    this.selected.clear();
+    this.focusedId = null;
+    this.cursor = null;
+    this.exhausted = false;
+    this.pendingTruncated = false;
+    this.pendingBody.hidden = !(this.defaultView || this.filters.status === "pending_approval");
+    this.rowsBody.hidden = this.filters.status === "pending_approval";
+    this.onChange();
+    if (!this.pendingBody.hidden) await this.loadPending(generation);
+    if (!this.rowsBody.hidden) await this.loadMore(generation);
+    if (generation === this.generation) this.onChange();
+  }
+
+  async loadPending(generation = this.generation) {
+    let cursor = null;
+    let loaded = 0;
+    do {
+      const page = await this.api.listActions({ ...this.filters, status: "pending_approval" }, cursor, PENDING_PAGE);
+      if (generation !== this.generation) return;
+      for (const action of page.items) this.upsert(action);
+      loaded += page.items.length;
+      cursor = page.next;
+    } while (cursor && loaded < PENDING_MAX);
+    this.pendingTruncated = Boolean(cursor);
+  }
+
+  /** Next page of the table (the cursor from `X-Next-Cursor`; no offsets). */
+  async loadMore(generation = this.generation) {
+    if (this.loading || this.exhausted || this.rowsBody.hidden) return;
+    this.loading = true;
+    this.onChange();
+    try {
+      const page = await this.api.listActions(this.filters, this.cursor, PAGE);
+      if (generation !== this.generation) return;
+      const since = this.sinceTime();
+      let older = false;
+      for (const action of page.items) {
+        if (since !== null && (parseTime(action.created_at) ?? 0) < since) { older = true; continue; }
+        if (this.defaultView && action.status === "pending_approval" && this.rows.has(action.id)) continue;
+        this.upsert(action);
+      }
+      this.cursor = page.next;
+      this.exhausted = !page.next || older;
+    } finally {
+      if (generation === this.generation) {
+        this.loading = false;
+        this.onChange();
+      }
+    }
+  }
+
+  /** Poll fallback: the pending queue and the newest page, merged into what is shown. */
+  async refreshHead() {
+    const generation = this.generation;
+    if (!this.pendingBody.hidden) {
+      const page = await this.api.listActions({ ...this.filters, status: "pending_approval" }, null, PENDING_PAGE);
+      if (generation !== this.generation) return;
+      const seen = new Set(page.items.map((a) => a.id));
+      for (const action of page.items) this.upsert(action, { live: !this.actions.has(action.id) });
+      // Pending rows that left the queue: reload them to learn their new status.
+      for (const row of [...this.pendingBody.querySelectorAll("tr.row")]) {
+        if (!seen.has(row.dataset.id) && !page.next) this.refresh(row.dataset.id);
+      }
+    }
+    if (!this.rowsBody.hidden) {
+      const page = await this.api.listActions(this.filters, null, 50);
+      if (generation !== this.generation) return;
+      for (const action of page.items) this.upsert(action, { live: !this.actions.has(action.id) });
+    }
+    this.onChange();
+  }
+
+  sinceTime() {
+    const span = SINCE[this.filters.since];
+    return span ? Date.now() - span : null;
+  }
+
+  /** Whether an action belongs in the current view (the server-side filters, checked locally). */
+  matches(action) {
+    const f = this.filters;
+    if (f.status && action.status !== f.status) return false;
+    if (f.risk && action.risk_level !== f.risk) return false;
+    if (f.agent && action.agent_id !== f.agent) return false;
+    if (f.tool && action.tool !== f.tool) return false;
+    const since = this.sinceTime();
+    if (since !== null && (parseTime(action.created_at) ?? 0) < since) return false;
+    return true;
+  }
+
+  textMatches(action) {
+    const q = (this.filters.q || "").trim().toLowerCase();
+    if (!q) return true;
+    let params = "";
+    try { params = JSON.stringify([action.params, action.context]); } catch { params = ""; }
+    const hay = [action.id, action.agent_id, action.tool, action.operation, action.status, action.reason,
+      action.reason_code, params].join("\n").toLowerCase();
+    return q.split(/\s+/).every((word) => hay.includes(word));
+  }
+
+  /** Search text changed: only hides or shows rows, no reload. */
+  setQuery(q) {
+    this.filters.q = q;
+    for (const [id, row] of this.rows) row.hidden = !this.textMatches(this.actions.get(id));
+    this.onChange();
+  }
+
+  /**
+   * Adds or updates one action. `live`: it arrived through the stream or a poll (flash the row,
+   * report new pending approvals). Returns true when it entered the pending queue.
+   */
+  upsert(action, { live = false } = {}) {
+    const previous = this.actions.get(action.id);
+    const merged = previous ? { ...previous, ...action } : { ...action };
+    if (!this.matches(merged)) {
+      if (previous) this.remove(action.id);
+      return false;
+    }
+    this.actions.set(action.id, merged);
+    const pendingSection = !this.pendingBody.hidden && merged.status === "pending_approval";
+    const body = pendingSection ? this.pendingBody : this.rowsBody;
+    if (body.hidden) { this.remove(action.id); return false; }
+    let row = this.rows.get(action.id);
+    const moved = !row || row.parentNode !== body;
+    if (!row) {
+      row = h("tr", { class: "row", tabindex: "-1", dataset: { id: action.id } });
+      row.addEventListener("click", (event) => {
+        if (event.target.closest("button, input, label")) return;
+        this.focus(action.id);
+        this.onOpen(action.id);
+      });
+      this.rows.set(action.id, row);
+      this.observer.observe(row);
+    }
+    this.fill(row, merged);
+    if (moved) this.place(row, merged, body);
+    row.hidden = !this.textMatches(merged);
+    if (live) {
+      row.classList.remove("flash");
+      void row.offsetWidth;
+      row.classList.add("flash");
+    }
+    if (!pendingSection) this.selected.delete(action.id);
+    return pendingSection && (moved || previous?.status !== "pending_approval");
+  }
+
+  remove(id) {
+    const row = this.rows.get(id);
+    if (row) { this.observer.unobserve(row); row.remove(); }
+    this.rows.delete(id);
+    this.actions.delete(id);
+    this.selected.delete(id);
+    if (this.focusedId === id) this.focusedId = null;
+  }
+
+  /** Pending: soonest expiry first. Others: newest first (the list API's order). */
+  place(row, action, body) {
+    const key = (a) => body === this.pendingBody
+      ? -(parseTime(a.approval_expires_at) ?? parseTime(a.created_at) ?? 0)
+      : (parseTime(a.created_at) ?? 0);
+    const mine = key(action);
+    // Fast path: a list page arrives in the server's order, so each row usually goes last.
+    const last = body.lastElementChild;
+    const lastAction = last && last.classList.contains("row") ? this.actions.get(last.dataset.id) : null;
+    if (lastAction && key(lastAction) >= mine) { body.append(row); return; }
+    let before = null;
+    for (let node = body.firstElementChild; node; node = node.nextElementSibling) {
+      if (!node.classList.contains("row")) continue;
+      const other = this.actions.get(node.dataset.id);
+      if (other && key(other) < mine) { before = node; break; }
+    }
+    body.insertBefore(row, before);
+  }
+
+  fill(row, a) {
+    row.className = `row risk-${classValue(a.risk_level)}${this.selected.has(a.id) ? " selected" : ""}${this.focusedId === a.id ? " focused" : ""}`;
+    row.setAttribute("aria-label", `${a.status} ${a.tool}.${a.operation} by ${a.agent_id}`);
+    const pending = a.status === "pending_approval";
+    const canDecide = pending && this.me.can_approve;
+    const select = canDecide
+      ? h("input", {
+        type: "checkbox", "aria-label": `Select ${a.tool}.${a.operation} by ${a.agent_id}`,
+        onchange: (event) => this.select(a.id, event.target.checked),
+      })
+      : null;
+    if (select) select.checked = this.selected.has(a.id);
+    row.replaceChildren(
+      h("td", { class: "sel" }, select),
+      h("td", { "data-label": "Status" }, pill("s", classValue(a.status))),
+      h("td", { "data-label": "Risk" }, pill("r", classValue(a.risk_level))),
+      h("td", { "data-label": "Agent" }, a.agent_id, isDemo(a) ? h("span", { class: "pill demo" }, "demo") : null),
+      h("td", { "data-label": "Tool" }, h("span", { class: "mono" }, `${a.tool} · ${a.operation}`)),
+      h("td", { class: "params", "data-label": "Params", title: a.params === undefined ? null : preview(a.params, 1000) },
+        a.params === undefined ? "…" : preview(a.params)),
+      h("td", { "data-label": "Created", title: a.created_at }, localTime(a.created_at)),
+      h("td", { class: "age", "data-label": "Age" }, age(a.created_at)),
+      h("td", { class: "decision", "data-label": "Decision" }, this.decisionCell(a, canDecide)),
+    );
+  }
+
+  decisionCell(a, canDecide) {
+    if (a.status === "pending_approval") {
+      const left = a.approval_expires_at ? countdown(a.approval_expires_at) : "";
+      const quick = canDecide
+        ? h("span", { class: "quick" },
+          h("button", { type: "button", class: "approve", dataset: { decide: "approve" }, onclick: () => this.onDecide([a.id], true) }, "Approve"),
+          h("button", { type: "button", class: "deny", dataset: { decide: "deny" }, onclick: () => this.onDecide([a.id], false) }, "Deny"))
+        : null;
+      return [h("span", { class: "countdown", dataset: { expires: a.approval_expires_at || "" } }, left ? `expires in ${left}` : "waiting"), quick];
+    }
+    const decider = this.deciders.get(a.id);
+    if (decider) {
+      const took = duration((parseTime(decider.at) ?? 0) - (parseTime(a.created_at) ?? 0));
+      const who = decider.type === "expired" ? "expired" : `${decider.type} by ${decider.actor}`;
+      return h("span", { title: decider.at }, `${who} · after ${took}`);
+    }
+    if (a.outcome === "ABSTAIN" && DECIDED.has(a.status)) return h("span", { class: "muted" }, "decided…");
+    return h("span", { class: "muted" }, a.outcome === "ABSTAIN" ? "after approval" : `policy: ${a.decision || ""}`);
+  }
+
+  /** Records who decided (from the stream or the timeline) and redraws the row. */
+  setDecider(id, event) {
+    if (!["approved", "denied", "expired"].includes(event.event_type)) return;
+    this.deciders.set(id, { actor: event.actor, at: event.created_at, type: event.event_type });
+    const row = this.rows.get(id);
+    const action = this.actions.get(id);
+    if (row && action) this.fill(row, action);
+  }
+
+  /** History rows scrolled into view: read their timeline once to show who decided. */
+  visible(entries) {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const id = entry.target.dataset.id;
+      const action = this.actions.get(id);
+      if (!action || action.outcome !== "ABSTAIN" || action.status === "pending_approval" || this.deciders.has(id)) continue;
+      this.observer.unobserve(entry.target);
+      this.lookups.push(id);
+    }
+    this.drainLookups();
+  }
+
+  drainLookups() {
+    while (this.lookupsRunning < 2 && this.lookups.length) {
+      const id = this.lookups.shift();
+      this.lookupsRunning += 1;
+      this.api.events(id)
+        .then((events) => { for (const event of events) this.setDecider(id, event); })
+        .catch(() => {})
+        .finally(() => { this.lookupsRunning -= 1; this.drainLookups(); });
+    }
+  }
+
+  /** Re-reads one action (after a 409, or when the poll lost sight of it). */
+  async refresh(id) {
+    try {
+      const [action, events] = await Promise.all([this.api.action(id), this.api.events(id)]);
+      for (const event of events) this.setDecider(id, event);
+      this.upsert(action, { live: true });
+      this.onChange();
+      return { action, events };
+    } catch (error) {
+      if (error.status === 404) this.remove(id);
+      else this.onError(error);
+      return null;
+    }
+  }
+
+  select(id, on) {
+    const action = this.actions.get(id);
+    if (on && (!action || action.status !== "pending_approval" || !this.me.can_approve)) return;
+    if (on) this.selected.add(id); else this.selected.delete(id);
+    const row = this.rows.get(id);
+    if (row) {
+      row.classList.toggle("selected", on);
+      const box = row.querySelector("input[type=checkbox]");
+      if (box) box.checked = on;
+    }
+    this.onChange();
+  }
+
+  clearSelection() {
+    for (const id of [...this.selected]) this.select(id, false);
+  }
+
+  focus(id) {
+    const old = this.focusedId && this.rows.get(this.focusedId);
+    if (old) old.classList.remove("focused");
+    this.focusedId = id;
+    const row = id && this.rows.get(id);
+    if (row) {
+      row.classList.add("focused");
+      row.focus({ preventScroll: true });
+      row.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  /** j/k: the next visible row in document order, across both sections. */
+  move(step) {
+    const all = (node) => node && node.classList.contains("row") && !node.hidden && !node.parentNode.hidden;
+    let row = this.focusedId && this.rows.get(this.focusedId);
+    if (!row) {
+      const first = [...this.table.querySelectorAll("tr.row")].filter(all);
+      row = step > 0 ? first[0] : first[first.length - 1];
+      if (row) this.focus(row.dataset.id);
+      return;
+    }
+    let next = row;
+    do {
+      next = step > 0 ? (next.nextElementSibling || next.parentNode.nextElementSibling?.firstElementChild)
+        : (next.previousElementSibling || next.parentNode.previousElementSibling?.lastElementChild);
+    } while (next && !all(next));
+    if (next) this.focus(next.dataset.id);
+    if (!next && step > 0 && !this.exhausted) this.loadMore().catch((e) => this.onError(e));
+  }
+
+  /** Once a second: countdowns of pending rows; every 15 s: every age cell. */
+  tick(count) {
+    for (const cell of this.pendingBody.querySelectorAll(".countdown[data-expires]")) {
+      if (cell.dataset.expires) cell.textContent = `expires in ${countdown(cell.dataset.expires)}`;
+    }
+    const scope = count % 15 === 0 ? this.table : this.pendingBody;
+    for (const cell of scope.querySelectorAll("td.age")) {
+      const action = this.actions.get(cell.parentNode.dataset.id);
+      if (action) cell.textContent = age(action.created_at);
+    }
+  }
+}
