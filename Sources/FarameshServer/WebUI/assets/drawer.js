@@ -78,7 +78,8 @@ export class Drawer {
       h("dl", { class: "facts" },
         fact("Decision", a.decision), fact("Outcome", a.outcome), fact("Reason", a.reason), fact("Reason code", a.reason_code),
         fact("Rule", meta.rule), fact("Risk", a.risk_level),
-        fact("Risk set by", meta.risk_rule || (a.reason_code === "RISK_UPGRADE" ? "a risk rule (high risk upgraded allow to approval)" : null)),
+        fact("Risk set by", meta.risk_rule ? `risk rule ${meta.risk_rule}${a.reason_code === "RISK_UPGRADE" ? " (high risk turned allow into approval)" : ""}`
+          : decision ? "no risk rule matched" : null),
         fact("Policy version", a.policy_version), fact("Policy hash", a.policy_hash, true),
         fact("Profile", a.profile_id ? `${a.profile_id} ${a.profile_version || ""}` : null), fact("Profile hash", a.profile_hash, true),
         fact("Runtime", a.runtime_version), fact("Request hash", a.request_hash, true), fact("Provenance id", a.provenance_id, true)),
