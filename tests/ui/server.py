@@ -75,6 +75,8 @@ class Server:
     process: subprocess.Popen[bytes]
     workdir: Path
     log: Path
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
     cleanup: list[Any] = field(default_factory=list)
 
     def request(self, method: str, path: str, token: str | None, body: Any = None) -> Any:
@@ -116,7 +118,18 @@ class Server:
     def events(self, action_id: str) -> list[dict[str, Any]]:
         return self.request("GET", f"/v1/actions/{action_id}/events", self.admin)
 
+    def restart(self) -> None:
+        """Stops the server (its SSE streams drop) and starts it again on the same port and data."""
+        self.terminate()
+        self.process = launch(self.command, self.env, self.workdir, self.log)
+        wait_ready(self)
+
     def stop(self) -> None:
+        self.terminate()
+        for step in reversed(self.cleanup):
+            step()
+
+    def terminate(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -124,8 +137,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        for step in reversed(self.cleanup):
-            step()
 
 
 TOKENS = [("ui-agent", "agent"), ("ui-approver", "approver"), ("ui-approver-2", "approver"), ("bench-agent", "agent")]
@@ -156,20 +167,32 @@ def start(binary: str) -> Server:
     admin = "ui-admin-" + secrets.token_hex(16)
     port = free_port()
     log = workdir / "serve.log"
-    process = subprocess.Popen(
-        [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--policy", str(policy)],
-        env={**env, "FARAMESH_TOKEN": admin}, cwd=workdir, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    server = Server(binary, f"http://127.0.0.1:{port}", admin, tokens, process, workdir, log, cleanup)
+    command = [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--policy", str(policy)]
+    env = {**env, "FARAMESH_TOKEN": admin}
+    process = launch(command, env, workdir, log)
+    server = Server(binary, f"http://127.0.0.1:{port}", admin, tokens, process, workdir, log, command, env, cleanup)
+    try:
+        wait_ready(server)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+def launch(command: list[str], env: dict[str, str], workdir: Path, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, cwd=workdir, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def wait_ready(server: Server) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"faramesh serve exited:\n{log.read_text()}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"faramesh serve exited:\n{server.log.read_text()}")
         try:
             with urllib.request.urlopen(server.base + "/ready", timeout=2) as response:
                 if response.status == 200:
-                    return server
+                    return
         except OSError:
             pass
         time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"faramesh serve not ready:\n{log.read_text()}")
+    raise RuntimeError(f"faramesh serve not ready:\n{server.log.read_text()}")

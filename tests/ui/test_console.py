@@ -12,6 +12,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 
 from page import Console
 from server import HTTPError, Server
@@ -227,7 +228,7 @@ def test_filters_live_in_the_url_and_back_works(server: Server, browser) -> None
     allowed = server.submit("ui-agent", "http", "get", {"url": "https://example.com/filters"})
     page.row(allowed["id"])
     status = page.css('#filters select[name="status"]')
-    status.find_element(By.CSS_SELECTOR, 'option[value="allowed"]').click()
+    Select(status).select_by_value("allowed")
     page.wait(lambda d: "status=allowed" in d.current_url)
     page.wait(lambda d: d.execute_script("return document.getElementById('queue').dataset.loaded === 'true'"))
     page.row(allowed["id"])
@@ -281,3 +282,48 @@ def test_phone_width_is_readable(server: Server, browser, shots: Path) -> None:
     assert row.size["width"] <= 390
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
     browser.save_screenshot(str(shots / "console-phone.png"))
+
+
+RECORD_STREAM_OPENS = """
+window.__opens = [];
+const original = window.fetch;
+window.fetch = (input, init) => {
+  const url = String(input);
+  if (url.includes('/v1/events')) {
+    const headers = (init && init.headers) || {};
+    window.__opens.push(headers['Last-Event-ID'] || null);
+    if (window.__failStream) return Promise.reject(new TypeError('stream blocked by the test'));
+  }
+  return original(input, init);
+};
+"""
+
+
+def test_stream_resumes_with_last_event_id_after_a_drop(server: Server, browser) -> None:
+    page = Console(browser, server.base)
+    page.sign_in(server.tokens["ui-approver"])
+    before = shell(server, "echo before the drop")
+    page.row(before["id"])
+    browser.execute_script(RECORD_STREAM_OPENS)
+    last_seq = max(e["seq"] for e in server.events(before["id"]))
+    server.restart()
+    page.wait(lambda d: d.execute_script("return window.__opens.length") >= 1, 20, "no reconnect")
+    page.wait(lambda d: page.css("#conn").get_attribute("data-state") == "live", 20)
+    resumed_from = browser.execute_script("return window.__opens[0]")
+    assert resumed_from is not None and int(resumed_from) >= last_seq
+    after = shell(server, "echo after the drop")
+    page.row(after["id"])
+
+
+def test_polls_while_the_stream_cannot_open(server: Server, browser) -> None:
+    page = Console(browser, server.base)
+    page.sign_in(server.tokens["ui-approver"])
+    browser.execute_script(RECORD_STREAM_OPENS + "window.__failStream = true;")
+    server.restart()  # drops the open stream; every reopen now fails
+    page.wait(lambda d: page.css("#conn").get_attribute("data-state") == "polling", 20, "no polling fallback")
+    browser.execute_script("window.__sameDocument = true")
+    action = shell(server, "echo seen by polling")
+    page.row(action["id"], timeout=15)
+    assert browser.execute_script("return window.__sameDocument") is True
+    browser.execute_script("window.__failStream = false")
+    page.wait(lambda d: page.css("#conn").get_attribute("data-state") == "live", 30)

@@ -145,23 +145,31 @@ function start(me) {
   queue = new Queue({
     api, me, table, pendingBody: byId("pending-rows"), rowsBody: byId("rows"),
     onChange: () => render(),
-    onOpen: (id) => openDrawer(id, true),
+    onOpen: (id) => openDrawer(id),
     onDecide: (ids, approve) => decider.open(ids, approve),
     onError,
   });
-  drawer = new Drawer({ api, me, queue, onError, onDecide: (ids, approve) => decider.open(ids, approve), onClose: () => closeDrawer(true) });
+  drawer = new Drawer({ api, me, queue, onError, onDecide: (ids, approve) => decider.open(ids, approve), onClose: () => closeDrawer() });
   const decider = new Decider({ api, me, queue, drawer, onUnauthorized: () => signOut("Your token is no longer accepted.") });
 
-  function openDrawer(id, push) {
+  // Opening pushes a history entry (back closes the drawer); closing goes back to it.
+  let pushedOpen = false;
+  function openDrawer(id) {
+    const push = !drawer.isOpen;
+    if (push) pushedOpen = true;
     openId = id;
     writeURL(filters, id, push);
     drawer.open(id);
   }
-  function closeDrawer(push) {
+  function closeDrawer() {
+    if (pushedOpen) { pushedOpen = false; history.back(); return; }
+    hideDrawer();
+    writeURL(filters, "", false);
+  }
+  function hideDrawer() {
     const was = openId;
     openId = "";
     drawer.close();
-    writeURL(filters, "", push);
     if (was) queue.focus(was);
   }
 
@@ -190,10 +198,12 @@ function start(me) {
   });
   window.addEventListener("popstate", () => {
     const next = readURL();
+    pushedOpen = false;
     for (const key of FILTER_KEYS) form.elements[key].value = next.filters[key];
+    if (!next.action && drawer.isOpen) hideDrawer();
+    openId = next.action;
     apply(next.filters, false).then(() => {
-      if (next.action && next.action !== drawer.id) { openId = next.action; drawer.open(next.action); }
-      if (!next.action && drawer.isOpen) { openId = ""; drawer.close(); }
+      if (next.action && next.action !== drawer.id) drawer.open(next.action);
     });
   });
   loadMore.addEventListener("click", () => queue.loadMore().catch(onError));

@@ -219,7 +219,6 @@ export class Queue {
 
   fill(row, a) {
     row.className = `row risk-${classValue(a.risk_level)}${this.selected.has(a.id) ? " selected" : ""}${this.focusedId === a.id ? " focused" : ""}`;
-    row.setAttribute("aria-label", `${a.status} ${a.tool}.${a.operation} by ${a.agent_id}`);
     const pending = a.status === "pending_approval";
     const canDecide = pending && this.me.can_approve;
     const select = canDecide
