@@ -113,6 +113,21 @@ import Testing
         }
     }
 
+    @Test("HEAD answers the GET headers without a body")
+    func head() async throws {
+        try await ServerHarness.run { h in
+            let get = try await h.send(.get, "/")
+            let head = try await h.send(.head, "/")
+            #expect(head.status == .ok)
+            #expect(head.bytes.isEmpty)
+            #expect(head.headers[.eTag] == get.headers[.eTag])
+            #expect(head.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(head.headers[.contentSecurityPolicy] == get.headers[.contentSecurityPolicy])
+            let asset = try await h.send(.head, "/ui/app.css")
+            #expect(asset.status == .ok && asset.bytes.isEmpty)
+        }
+    }
+
     @Test("If-None-Match with the ETag answers 304 with no body")
     func conditionalRequests() async throws {
         try await ServerHarness.run { h in
@@ -166,7 +181,7 @@ import Testing
             }
             let post = try await h.send(.post, "/", body: "{}")
             #expect(post.status == .methodNotAllowed)
-            #expect(post.headers[.allow] == "GET")
+            #expect(post.headers[.allow] == "GET, HEAD")
             let postAsset = try await h.send(.post, "/ui/app.js", body: "{}")
             #expect(postAsset.status == .methodNotAllowed)
         }

@@ -119,8 +119,8 @@ enum RouteTable {
 
     /// The web UI's page and assets: not API routes, so not in the OpenAPI document.
     static let pageRoutes: [(segments: [String], methods: [String])] = [
-        ([], ["GET"]),
-        (["ui", ":name"], ["GET"]),
+        ([], ["GET", "HEAD"]),
+        (["ui", ":name"], ["GET", "HEAD"]),
     ]
 
     static func allowedMethods(path: String) -> [String] {

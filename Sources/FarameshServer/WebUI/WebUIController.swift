@@ -1,9 +1,10 @@
 import FarameshAPI
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
 /// Serves the approver console: `GET /` (the page) and `GET /ui/{name}` (its CSS, modules and
-/// icon). Public like `/health`: the page holds no data; its API calls carry the bearer token.
+/// icon), and `HEAD` of both. Public like `/health`: the page holds no data; its API calls carry the bearer token.
 struct WebUIController: Sendable {
     typealias Context = AppRequestContext
 
@@ -21,6 +22,8 @@ struct WebUIController: Sendable {
     func addRoutes(to router: Router<Context>) {
         router.get("/", use: self.index)
         router.get("ui/:name", use: self.asset)
+        router.head("/", use: self.index)
+        router.head("ui/:name", use: self.asset)
     }
 
     @Sendable func index(_ request: Request, context: Context) async throws -> Response {
@@ -49,6 +52,7 @@ struct WebUIController: Sendable {
         headers[.contentType] = asset.contentType
         headers[.contentLength] = String(body.count)
         if gzip { headers[.contentEncoding] = "gzip" }
+        if request.method == .head { return Response(status: .ok, headers: headers) }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 

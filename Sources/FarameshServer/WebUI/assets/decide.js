@@ -93,8 +93,8 @@ export class Decider {
         const who = human && human.event_type !== "expired" ? ` by ${human.actor}` : "";
         return { id, ok: false, text: `${label}: already ${status}${who}; the row was refreshed` };
       }
-      if (error.code === "SELF_APPROVAL") {
-        return { id, ok: false, text: `${label}: you submitted it with this token, so another approver must decide it (SELF_APPROVAL)` };
+      if (error.code.startsWith("SELF_APPROVAL")) {
+        return { id, ok: false, text: `${label}: you submitted it with this token, so another approver must decide it (${error.code})` };
       }
       return { id, ok: false, text: `${label}: ${error.status ? `HTTP ${error.status} ${error.code}: ` : ""}${error.message}` };
     }

@@ -119,7 +119,7 @@ export class Drawer {
     if (!this.me.local && created && created.actor === this.me.name) {
       return h("p", { class: "notice self", dataset: { why: "self-approval" } },
         `You cannot decide this action: it was submitted with your token "${this.me.name}" (the actor of its created event). `
-        + "Faramesh never lets a token approve or deny its own submission (403 SELF_APPROVAL); another approver or an admin must decide it. ",
+        + "Faramesh never lets a token approve or deny its own submission (403 SELF_APPROVAL_FORBIDDEN); another approver or an admin must decide it. ",
         expiry);
     }
     return h("div", { class: "decide" },
