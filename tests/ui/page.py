@@ -50,7 +50,10 @@ class Console:
         return self.visible(f'tr.row[data-id="{action_id}"]', timeout)
 
     def row_status(self, action_id: str) -> str:
-        return self.css(f'tr.row[data-id="{action_id}"] .pill').text
+        # Read in one script: rows are redrawn in place, so a found element may go stale.
+        return self.driver.execute_script(
+            "const p = document.querySelector(`tr.row[data-id=\"${arguments[0]}\"] .pill`); return p ? p.textContent : ''",
+            action_id)
 
     def wait_status(self, action_id: str, status: str, timeout: float = WAIT) -> None:
         try:
