@@ -738,7 +738,9 @@ components:
       additionalProperties: false
       required: [name, role, local, can_approve]
       properties:
-        name: {type: string, description: Token name (`local` in local mode, `bootstrap-admin` for FARAMESH_TOKEN).}
+        name:
+          type: string
+          description: Token name (`local` in local mode, `bootstrap-admin` for FARAMESH_TOKEN).
         role: {type: string, enum: [agent, approver, admin]}
         local: {type: boolean, description: Open local mode (no token configured).}
         can_approve: {type: boolean}

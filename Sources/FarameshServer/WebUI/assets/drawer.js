@@ -74,6 +74,8 @@ export class Drawer {
     this.body.replaceChildren(
       h("p", {}, pill("s", a.status), " ", pill("r", a.risk_level), isDemo(a) ? h("span", { class: "pill demo" }, "demo") : null),
       this.decideSection(a, created, human),
+      h("h3", {}, "Params"), h("pre", { class: "json", "aria-label": "params" }, pretty(a.params)),
+      h("h3", {}, "Context"), h("pre", { class: "json", "aria-label": "context" }, pretty(a.context)),
       h("h3", {}, "Decision"),
       h("dl", { class: "facts" },
         fact("Decision", a.decision), fact("Outcome", a.outcome), fact("Reason", a.reason), fact("Reason code", a.reason_code),
@@ -89,8 +91,6 @@ export class Drawer {
         fact("Submitted by token", created?.actor), fact("Created", `${localTime(a.created_at)} (${a.created_at})`),
         fact("Updated", `${localTime(a.updated_at)} (${a.updated_at})`),
         fact("Approval expires", a.approval_expires_at ? `${localTime(a.approval_expires_at)} (${a.approval_expires_at})` : null)),
-      h("h3", {}, "Params"), h("pre", { class: "json", "aria-label": "params" }, pretty(a.params)),
-      h("h3", {}, "Context"), h("pre", { class: "json", "aria-label": "context" }, pretty(a.context)),
       h("h3", {}, "Timeline"),
       h("p", { class: chain.ok ? "chain-ok" : "chain-bad", dataset: { chain: chain.ok ? "ok" : "broken" } },
         chain.ok ? `✓ ${chain.message}` : `✗ hash chain broken: ${chain.message}`),

@@ -17,7 +17,8 @@ export function localTime(text) {
 /** "4s", "3m 12s", "2h 5m", "3d 4h". */
 export function duration(ms) {
   if (ms === null || !Number.isFinite(ms)) return "";
-  const s = Math.max(0, Math.round(ms / 1000));
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${s % 60}s`;
@@ -28,7 +29,9 @@ export function duration(ms) {
 
 export function age(text, now = Date.now()) {
   const value = parseTime(text);
-  return value === null ? "" : duration(now - value);
+  if (value === null) return "";
+  const ms = Math.max(0, now - value);
+  return ms < 60e3 ? `${Math.floor(ms / 1000)}s` : duration(ms);
 }
 
 /** "m:ss" (or "h:mm:ss") until `text`; "expired" once passed. */
