@@ -180,6 +180,7 @@ def main() -> int:
         lat = latency(driver, server, args.submits)
         report["submit_to_visible_ms"] = {"submits": len(lat), "p50": round(pct(lat, 50), 1),
                                           "p99": round(pct(lat, 99), 1), "max": round(max(lat), 1)}
+        print(json.dumps(report, indent=2), file=sys.stderr, flush=True)
         report["ten_thousand"] = ten_thousand(driver, server, args.bulk)
         print(json.dumps(report, indent=2))
     finally:

@@ -177,7 +177,7 @@ def test_batch_select_and_deny(server: Server, browser) -> None:
     first, second = shell(server, "echo 1"), shell(server, "echo 2")
     for action in (first, second):
         page.row(action["id"]).find_element(By.CSS_SELECTOR, "input[type=checkbox]").click()
-    assert page.css("#batch-count").text == "2 selected"
+    page.wait(lambda d: page.css("#batch-count").text == "2 selected")
     page.css("#batch-deny").click()
     page.visible("#decide-dialog")
     page.css("#decide-presets button:nth-child(2)").click()

@@ -67,9 +67,10 @@ function setupNotifications() {
   });
   show();
   // Only while the tab is in the background; no params in the notification (they stay on screen).
-  return (action) => {
+  return (action, count = 1) => {
     if (!on || document.visibilityState === "visible") return;
-    const note = new Notification("Approval needed", { body: `${action.agent_id}: ${action.tool} · ${action.operation} (${action.risk_level} risk)`, tag: action.id });
+    const body = count > 1 ? `${count} actions wait for a decision` : `${action.agent_id}: ${action.tool} · ${action.operation} (${action.risk_level} risk)`;
+    const note = new Notification(count > 1 ? "Approvals needed" : "Approval needed", { body, tag: "faramesh-pending" });
     note.onclick = () => { window.focus(); note.close(); };
   };
 }
@@ -123,6 +124,14 @@ function start(me) {
     else if (error) toast(error.message || String(error));
   };
 
+  let renderQueued = false;
+  // Coalesced (a burst of events redraws the counters once); a timer, not a frame, so the title
+  // count stays current in a background tab.
+  const renderSoon = () => {
+    if (renderQueued) return;
+    renderQueued = true;
+    setTimeout(() => { renderQueued = false; render(); }, 30);
+  };
   const render = () => {
     const count = queue.pendingCount;
     const more = queue.pendingTruncated ? "+" : "";
@@ -144,7 +153,8 @@ function start(me) {
 
   queue = new Queue({
     api, me, table, pendingBody: byId("pending-rows"), rowsBody: byId("rows"),
-    onChange: () => render(),
+    onChange: () => renderSoon(),
+    onPending: (action) => notifyPending(action),
     onOpen: (id) => openDrawer(id),
     onDecide: (ids, approve) => decider.open(ids, approve),
     onError,
@@ -235,28 +245,32 @@ function start(me) {
     const known = queue.actions.get(d.id);
     queue.setDecider(d.id, d);
     const patch = { id: d.id, status: d.status, decision: d.decision, reason: d.reason, risk_level: d.risk_level, updated_at: d.created_at };
-    let entered = false;
     if (known) {
-      entered = queue.upsert({ ...known, ...patch }, { live: true });
+      queue.upsert({ ...known, ...patch }, { live: true });
     } else if (queue.matches({ ...patch, agent_id: d.agent_id, tool: d.tool, created_at: d.created_at })) {
-      // Shown at once from the stream; params and expiry follow from the full record.
+      // Shown at once from the stream; params and expiry follow from the API.
       const partial = { ...patch, agent_id: d.agent_id, tool: d.tool, operation: d.operation, created_at: d.created_at, context: {} };
-      if (d.event_type === "created" || d.event_type === "decision_made") entered = queue.upsert(partial, { live: true });
-      api.action(d.id).then((full) => {
-        const current = queue.actions.get(d.id);
-        const entered2 = queue.upsert(current ? { ...full, status: current.status } : full, { live: !current });
-        if (entered2 && !entered) notifyPending(full);
-        render();
-      }).catch(() => {});
+      queue.upsert(partial, { live: true });
+      queue.requestDetails(d.id);
     }
-    if (entered) notifyPending(queue.actions.get(d.id));
     if (drawer.isOpen && drawer.id === d.id) drawer.refresh();
-    render();
+    renderSoon();
   }
+  // New pending approvals are announced (and notified) once per burst.
+  let arrivals = [];
+  let arrivalsTimer = 0;
   function notifyPending(action) {
-    if (!action) return;
-    announce(`New pending approval: ${action.tool} ${action.operation} from ${action.agent_id}`);
-    notify(action);
+    arrivals.push(action);
+    if (arrivalsTimer) return;
+    arrivalsTimer = setTimeout(() => {
+      const batch = arrivals;
+      arrivals = [];
+      arrivalsTimer = 0;
+      const first = batch[0];
+      announce(batch.length === 1 ? `New pending approval: ${first.tool} ${first.operation} from ${first.agent_id}`
+        : `${batch.length} new pending approvals`);
+      notify(first, batch.length);
+    }, 300);
   }
 
   // Footer: policy and the ledger's latest signed checkpoint.

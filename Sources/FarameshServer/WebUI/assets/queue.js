@@ -17,8 +17,11 @@ export function isDemo(action) {
 function classValue(text) { return String(text || "").replace(/[^a-z_]/g, ""); }
 
 export class Queue {
-  constructor({ api, me, table, pendingBody, rowsBody, onChange, onOpen, onDecide, onError }) {
-    Object.assign(this, { api, me, table, pendingBody, rowsBody, onChange, onOpen, onDecide, onError });
+  constructor({ api, me, table, pendingBody, rowsBody, onChange, onOpen, onDecide, onError, onPending }) {
+    Object.assign(this, { api, me, table, pendingBody, rowsBody, onChange, onOpen, onDecide, onError, onPending });
+    this.partial = new Set();
+    this.cellKeys = new WeakMap();
+    this.detailTimer = 0;
     this.actions = new Map();
     this.rows = new Map();
     this.deciders = new Map();
@@ -181,12 +184,47 @@ export class Queue {
     if (moved) this.place(row, merged, body);
     row.hidden = !this.textMatches(merged);
     if (live) {
-      row.classList.remove("flash");
-      void row.offsetWidth;
-      row.classList.add("flash");
+      // A new row animates on insertion; a redrawn one restarts in the next frame (no forced layout).
+      if (!previous) row.classList.add("flash");
+      else { row.classList.remove("flash"); requestAnimationFrame(() => row.classList.add("flash")); }
     }
     if (!pendingSection) this.selected.delete(action.id);
-    return pendingSection && (moved || previous?.status !== "pending_approval");
+    const entered = pendingSection && (moved || previous?.status !== "pending_approval");
+    if (entered && live) this.onPending(merged);
+    return entered;
+  }
+
+  /**
+   * A row shown from the stream lacks params and expiry: a few are read one by one, a burst with
+   * one list call; whatever that page does not cover is read when its row scrolls into view.
+   */
+  requestDetails(id) {
+    this.partial.add(id);
+    if (!this.detailTimer) this.detailTimer = setTimeout(() => this.loadDetails(), 50);
+  }
+
+  async loadDetails() {
+    this.detailTimer = 0;
+    const ids = [...this.partial];
+    this.partial.clear();
+    const generation = this.generation;
+    if (ids.length <= 4) {
+      await Promise.all(ids.map((id) => this.api.action(id).then((full) => this.merge(full, generation), () => {})));
+    } else {
+      const page = await this.api.listActions(this.filters, null, Math.min(1000, ids.length + 20)).catch(() => null);
+      const wanted = new Set(ids);
+      for (const item of page?.items || []) if (wanted.has(item.id)) this.merge(item, generation);
+    }
+    this.onChange();
+  }
+
+  /** Merges a record read from the API, keeping the newer status when the stream was faster. */
+  merge(full, generation = this.generation) {
+    const current = this.actions.get(full.id);
+    if (!current || generation !== this.generation) return;
+    const newer = (parseTime(full.updated_at) ?? 0) >= (parseTime(current.updated_at) ?? 0);
+    this.upsert(newer ? full : { ...full, status: current.status, decision: current.decision, reason: current.reason,
+      updated_at: current.updated_at }, { live: false });
   }
 
   remove(id) {
@@ -217,29 +255,44 @@ export class Queue {
     body.insertBefore(row, before);
   }
 
+  /**
+   * Draws a row cell by cell, replacing only cells whose content changed, so a button under the
+   * pointer survives unrelated updates (details arriving, other fields changing).
+   */
   fill(row, a) {
     row.className = `row risk-${classValue(a.risk_level)}${this.selected.has(a.id) ? " selected" : ""}${this.focusedId === a.id ? " focused" : ""}`;
     const pending = a.status === "pending_approval";
     const canDecide = pending && this.me.can_approve;
-    const select = canDecide
-      ? h("input", {
-        type: "checkbox", "aria-label": `Select ${a.tool}.${a.operation} by ${a.agent_id}`,
-        onchange: (event) => this.select(a.id, event.target.checked),
-      })
-      : null;
-    if (select) select.checked = this.selected.has(a.id);
-    row.replaceChildren(
-      h("td", { class: "sel" }, select),
-      h("td", { "data-label": "Status" }, pill("s", classValue(a.status))),
-      h("td", { "data-label": "Risk" }, pill("r", classValue(a.risk_level))),
-      h("td", { "data-label": "Agent" }, a.agent_id, isDemo(a) ? h("span", { class: "pill demo" }, "demo") : null),
-      h("td", { "data-label": "Tool" }, h("span", { class: "mono" }, `${a.tool} · ${a.operation}`)),
-      h("td", { class: "params", "data-label": "Params", title: a.params === undefined ? null : preview(a.params, 1000) },
-        a.params === undefined ? "…" : preview(a.params)),
-      h("td", { "data-label": "Created", title: a.created_at }, localTime(a.created_at)),
-      h("td", { class: "age", "data-label": "Age" }, age(a.created_at)),
-      h("td", { class: "decision", "data-label": "Decision" }, this.decisionCell(a, canDecide)),
-    );
+    const decider = this.deciders.get(a.id);
+    const paramsText = a.params === undefined ? "…" : preview(a.params);
+    const cells = [
+      [String(canDecide), () => {
+        const select = canDecide
+          ? h("input", {
+            type: "checkbox", "aria-label": `Select ${a.tool}.${a.operation} by ${a.agent_id}`,
+            onchange: (event) => this.select(a.id, event.target.checked),
+          })
+          : null;
+        if (select) select.checked = this.selected.has(a.id);
+        return h("td", { class: "sel" }, select);
+      }],
+      [a.status, () => h("td", { "data-label": "Status" }, pill("s", classValue(a.status)))],
+      [a.risk_level, () => h("td", { "data-label": "Risk" }, pill("r", classValue(a.risk_level)))],
+      [`${a.agent_id}\n${isDemo(a)}`, () => h("td", { "data-label": "Agent" }, a.agent_id, isDemo(a) ? h("span", { class: "pill demo" }, "demo") : null)],
+      [`${a.tool}\n${a.operation}`, () => h("td", { "data-label": "Tool" }, h("span", { class: "mono" }, `${a.tool} · ${a.operation}`))],
+      [paramsText, () => h("td", { class: "params", "data-label": "Params", title: a.params === undefined ? null : preview(a.params, 1000) }, paramsText)],
+      [a.created_at, () => h("td", { "data-label": "Created", title: a.created_at }, localTime(a.created_at))],
+      [a.created_at, () => h("td", { class: "age", "data-label": "Age" }, age(a.created_at))],
+      [[a.status, a.outcome, a.decision, a.approval_expires_at, canDecide, decider?.type, decider?.actor, decider?.at].join("\n"),
+        () => h("td", { class: "decision", "data-label": "Decision" }, this.decisionCell(a, canDecide))],
+    ];
+    const keys = this.cellKeys.get(row);
+    if (!keys || row.cells.length !== cells.length) {
+      row.replaceChildren(...cells.map(([, make]) => make()));
+    } else {
+      cells.forEach(([key, make], i) => { if (keys[i] !== key) row.replaceChild(make(), row.cells[i]); });
+    }
+    this.cellKeys.set(row, cells.map(([key]) => key));
   }
 
   decisionCell(a, canDecide) {
@@ -277,19 +330,24 @@ export class Queue {
       if (!entry.isIntersecting) continue;
       const id = entry.target.dataset.id;
       const action = this.actions.get(id);
-      if (!action || action.outcome !== "ABSTAIN" || action.status === "pending_approval" || this.deciders.has(id)) continue;
+      if (!action) continue;
+      if (action.params === undefined && !this.partial.has(id)) this.lookups.push({ id, full: true });
+      if (action.outcome !== "ABSTAIN" && action.params !== undefined) { this.observer.unobserve(entry.target); continue; }
+      if (action.status === "pending_approval" || this.deciders.has(id)) continue;
       this.observer.unobserve(entry.target);
-      this.lookups.push(id);
+      this.lookups.push({ id, full: false });
     }
     this.drainLookups();
   }
 
   drainLookups() {
     while (this.lookupsRunning < 2 && this.lookups.length) {
-      const id = this.lookups.shift();
+      const { id, full } = this.lookups.shift();
       this.lookupsRunning += 1;
-      this.api.events(id)
-        .then((events) => { for (const event of events) this.setDecider(id, event); })
+      const read = full
+        ? this.api.action(id).then((action) => this.merge(action))
+        : this.api.events(id).then((events) => { for (const event of events) this.setDecider(id, event); });
+      read
         .catch(() => {})
         .finally(() => { this.lookupsRunning -= 1; this.drainLookups(); });
     }
