@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
@@ -54,6 +54,22 @@ class Console:
         return self.driver.execute_script(
             "const p = document.querySelector(`tr.row[data-id=\"${arguments[0]}\"] .pill`); return p ? p.textContent : ''",
             action_id)
+
+    def row_text(self, action_id: str, selector: str = "") -> str:
+        """Text of a row (or of an element in it), read in one script so redraws cannot go stale."""
+        return self.driver.execute_script(
+            "const r = document.querySelector(`tr.row[data-id=\"${arguments[0]}\"]`);"
+            "const e = r && (arguments[1] ? r.querySelector(arguments[1]) : r); return e ? e.textContent : ''",
+            action_id, selector)
+
+    def click_in_row(self, action_id: str, selector: str) -> None:
+        for _ in range(20):
+            try:
+                self.row(action_id).find_element(By.CSS_SELECTOR, selector).click()
+                return
+            except StaleElementReferenceException:
+                continue
+        raise AssertionError(f"{selector} in row {action_id} kept being redrawn")
 
     def wait_status(self, action_id: str, status: str, timeout: float = WAIT) -> None:
         try:

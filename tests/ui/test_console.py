@@ -49,7 +49,8 @@ def test_sign_in_live_update_detail_and_approve(server: Server, browser, shots: 
     action = shell(server, "systemctl restart nginx")
     row = page.row(action["id"])
     assert browser.execute_script("return window.__sameDocument") is True, "the page reloaded"
-    assert "systemctl restart nginx" in row.text
+    # The row is drawn from the stream at once; its params follow from the API.
+    page.wait(lambda d: "systemctl restart nginx" in page.row_text(action["id"]), message="params never filled in")
     assert page.row_status(action["id"]) == "pending_approval"
     page.wait(lambda d: d.title.startswith("("), message="pending count not in the title")
     assert not page.css("#pending-badge").get_attribute("hidden")
@@ -119,8 +120,8 @@ def test_agent_text_renders_literally_and_never_runs(server: Server, browser, sh
     action = server.submit("ui-agent", "shell", "run", params, {"note": XSS[1], "demo": True})
     row = page.row(action["id"])
     # The preview is the params' JSON text: the markup appears as characters, quotes escaped.
-    assert '"cmd":"<img src=x onerror=' in row.find_element(By.CSS_SELECTOR, "td.params").text
-    assert "demo" in row.text
+    page.wait(lambda d: '"cmd":"<img src=x onerror=' in page.row_text(action["id"], "td.params"))
+    page.wait(lambda d: "demo" in page.row_text(action["id"]))
     page.open_drawer(action["id"])
     assert json.loads(page.css('#drawer-body pre[aria-label="params"]').text) == params
     assert json.loads(page.css('#drawer-body pre[aria-label="context"]').text) == {"note": XSS[1], "demo": True}
@@ -176,7 +177,7 @@ def test_batch_select_and_deny(server: Server, browser) -> None:
     page.sign_in(server.tokens["ui-approver"])
     first, second = shell(server, "echo 1"), shell(server, "echo 2")
     for action in (first, second):
-        page.row(action["id"]).find_element(By.CSS_SELECTOR, "input[type=checkbox]").click()
+        page.click_in_row(action["id"], "input[type=checkbox]")
     page.wait(lambda d: page.css("#batch-count").text == "2 selected")
     page.css("#batch-deny").click()
     page.visible("#decide-dialog")
@@ -201,7 +202,7 @@ def test_self_approval_is_explained(server: Server, browser) -> None:
     assert not page.all("#drawer-approve")
     page.css("#drawer-close").click()
     # The quick button in the row is refused by the server, and the result says why.
-    page.row(mine["id"]).find_element(By.CSS_SELECTOR, 'button[data-decide="approve"]').click()
+    page.click_in_row(mine["id"], 'button[data-decide="approve"]')
     page.visible("#decide-dialog")
     page.css("#decide-confirm").click()
     result = page.visible("#results-list li.fail")
@@ -213,7 +214,7 @@ def test_decided_elsewhere_refreshes_and_names_the_decider(server: Server, brows
     page = Console(browser, server.base)
     page.sign_in(server.tokens["ui-approver"])
     action = shell(server, "make deploy")
-    page.row(action["id"]).find_element(By.CSS_SELECTOR, 'button[data-decide="approve"]').click()
+    page.click_in_row(action["id"], 'button[data-decide="approve"]')
     page.visible("#decide-dialog")
     server.decide(action["id"], "ui-approver-2", True, "done already")  # someone else, while the dialog is open
     page.css("#decide-confirm").click()
@@ -330,3 +331,38 @@ def test_polls_while_the_stream_cannot_open(server: Server, browser) -> None:
     assert browser.execute_script("return window.__sameDocument") is True
     browser.execute_script("window.__failStream = false")
     page.wait(lambda d: page.css("#conn").get_attribute("data-state") == "live", 30)
+
+
+RECORD_NOTIFICATIONS = """
+const Real = window.Notification;
+window.__notes = [];
+window.Notification = class extends Real {
+  constructor(title, options) { super(title, options); window.__notes.push([title, options.body, document.visibilityState]); }
+};
+"""
+
+
+def test_desktop_notification_only_while_in_the_background(server: Server, browser) -> None:
+    page = Console(browser, server.base)
+    page.sign_in(server.tokens["ui-approver"])
+    browser.execute_cdp_cmd("Browser.grantPermissions", {"origin": server.base, "permissions": ["notifications"]})
+    toggle = page.visible("#notify-toggle")
+    assert toggle.get_attribute("aria-pressed") == "false"
+    toggle.click()
+    page.wait(lambda d: toggle.get_attribute("aria-pressed") == "true")
+    browser.execute_script(RECORD_NOTIFICATIONS)
+    visible = shell(server, "echo while visible")
+    page.row(visible["id"])
+    time.sleep(1)
+    assert browser.execute_script("return window.__notes") == []
+    console = browser.current_window_handle
+    browser.switch_to.new_window("tab")  # the console's tab goes to the background
+    hidden = shell(server, "echo while hidden", context={"secret_arg": "x"})
+    time.sleep(3)
+    browser.switch_to.window(console)
+    notes = browser.execute_script("return window.__notes")
+    assert len(notes) == 1, notes
+    title, body, state = notes[0]
+    assert title == "Approval needed" and state == "hidden"
+    assert body == "ui-agent: shell · run (medium risk)"  # no params in a notification
+    page.row(hidden["id"])

@@ -55,8 +55,11 @@ export class Queue {
     this.pendingBody.hidden = !(this.defaultView || this.filters.status === "pending_approval");
     this.rowsBody.hidden = this.filters.status === "pending_approval";
     this.onChange();
-    if (!this.pendingBody.hidden) await this.loadPending(generation);
-    if (!this.rowsBody.hidden) await this.loadMore(generation);
+    // Both lists at once; rows land in their own section whichever answers first.
+    await Promise.all([
+      this.pendingBody.hidden ? null : this.loadPending(generation),
+      this.rowsBody.hidden ? null : this.loadMore(generation),
+    ]);
     if (generation === this.generation) this.onChange();
   }
 
@@ -66,7 +69,7 @@ export class Queue {
     do {
       const page = await this.api.listActions({ ...this.filters, status: "pending_approval" }, cursor, PENDING_PAGE);
       if (generation !== this.generation) return;
-      for (const action of page.items) this.upsert(action);
+      for (const action of page.items) this.fromList(action);
       loaded += page.items.length;
       cursor = page.next;
     } while (cursor && loaded < PENDING_MAX);
@@ -85,8 +88,7 @@ export class Queue {
       let older = false;
       for (const action of page.items) {
         if (since !== null && (parseTime(action.created_at) ?? 0) < since) { older = true; continue; }
-        if (this.defaultView && action.status === "pending_approval" && this.rows.has(action.id)) continue;
-        this.upsert(action);
+        this.fromList(action);
       }
       this.cursor = page.next;
       this.exhausted = !page.next || older;
@@ -96,6 +98,12 @@ export class Queue {
         this.onChange();
       }
     }
+  }
+
+  /** A list entry: never overrides a newer status the stream already delivered. */
+  fromList(action) {
+    if (this.actions.has(action.id)) this.merge(action);
+    else this.upsert(action);
   }
 
   /** Poll fallback: the pending queue and the newest page, merged into what is shown. */
@@ -283,7 +291,8 @@ export class Queue {
       [paramsText, () => h("td", { class: "params", "data-label": "Params", title: a.params === undefined ? null : preview(a.params, 1000) }, paramsText)],
       [a.created_at, () => h("td", { "data-label": "Created", title: a.created_at }, localTime(a.created_at))],
       [a.created_at, () => h("td", { class: "age", "data-label": "Age" }, age(a.created_at))],
-      [[a.status, a.outcome, a.decision, a.approval_expires_at, canDecide, decider?.type, decider?.actor, decider?.at].join("\n"),
+      // The pending countdown is updated in place below, so the buttons next to it stay put.
+      [pending ? `pending\n${canDecide}` : [a.status, a.outcome, a.decision, decider?.type, decider?.actor, decider?.at].join("\n"),
         () => h("td", { class: "decision", "data-label": "Decision" }, this.decisionCell(a, canDecide))],
     ];
     const keys = this.cellKeys.get(row);
@@ -293,6 +302,11 @@ export class Queue {
       cells.forEach(([key, make], i) => { if (keys[i] !== key) row.replaceChild(make(), row.cells[i]); });
     }
     this.cellKeys.set(row, cells.map(([key]) => key));
+    const clock = pending ? row.querySelector(".countdown") : null;
+    if (clock && clock.dataset.expires !== (a.approval_expires_at || "")) {
+      clock.dataset.expires = a.approval_expires_at || "";
+      clock.textContent = a.approval_expires_at ? `expires in ${countdown(a.approval_expires_at)}` : "waiting";
+    }
   }
 
   decisionCell(a, canDecide) {
