@@ -78,7 +78,7 @@ class Console:
             raise AssertionError(f"row {action_id} is {self.row_status(action_id)!r}, expected {status!r}") from None
 
     def open_drawer(self, action_id: str) -> WebElement:
-        self.row(action_id).find_element(By.CSS_SELECTOR, "td.params").click()
+        self.click_in_row(action_id, "td.age")
         return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#drawer-body pre.json") if
                          not self.css("#drawer").get_attribute("hidden") else False, message="drawer did not open")
 

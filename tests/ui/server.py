@@ -143,6 +143,7 @@ TOKENS = [("ui-agent", "agent"), ("ui-approver", "approver"), ("ui-approver-2", 
 
 
 def start(binary: str) -> Server:
+    binary = str(Path(binary).resolve())
     workdir = Path(tempfile.mkdtemp(prefix="faramesh-ui-"))
     policy = workdir / "policy.yaml"
     policy.write_text(POLICY)

@@ -40,7 +40,7 @@ def test_readme_screenshot(fresh: faramesh.Server, browser, shots: Path) -> None
                    {"ticket": "OPS-1432", "requested_by": "nightly-cleanup"})
     assert risky["risk_level"] == "high"
 
-    browser.set_window_size(1600, 1000)
+    browser.set_window_size(1760, 1000)
     page = Console(browser, fresh.base)
     page.sign_in(fresh.tokens["ui-approver"])
     row = page.row(risky["id"])

@@ -34,6 +34,14 @@ export class Queue {
     this.lookups = [];
     this.lookupsRunning = 0;
     this.observer = new IntersectionObserver((entries) => this.visible(entries), { rootMargin: "200px" });
+    // Rows on screen: only these get their age redrawn (touching every cell of 10,000 rows costs seconds).
+    this.onScreen = new Set();
+    this.screen = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting) { this.onScreen.add(entry.target); this.redrawAge(entry.target); } else this.onScreen.delete(entry.target);
+      }
+    });
+    this.hay = new WeakMap();
   }
 
   get defaultView() { return !this.filters.status; }
@@ -44,7 +52,8 @@ export class Queue {
     this.generation += 1;
     const generation = this.generation;
     this.filters = { ...filters };
-    for (const row of this.rows.values()) { this.observer.unobserve(row); row.remove(); }
+    for (const row of this.rows.values()) { this.observer.unobserve(row); this.screen.unobserve(row); row.remove(); }
+    this.onScreen.clear();
     this.actions.clear();
     this.rows.clear();
     this.selected.clear();
@@ -147,17 +156,25 @@ export class Queue {
   textMatches(action) {
     const q = (this.filters.q || "").trim().toLowerCase();
     if (!q) return true;
-    let params = "";
-    try { params = JSON.stringify([action.params, action.context]); } catch { params = ""; }
-    const hay = [action.id, action.agent_id, action.tool, action.operation, action.status, action.reason,
-      action.reason_code, params].join("\n").toLowerCase();
+    // One lower-cased text per action object (a changed action is a new object).
+    let hay = this.hay.get(action);
+    if (hay === undefined) {
+      let params = "";
+      try { params = JSON.stringify([action.params, action.context]); } catch { params = ""; }
+      hay = [action.id, action.agent_id, action.tool, action.operation, action.status, action.reason,
+        action.reason_code, params].join("\n").toLowerCase();
+      this.hay.set(action, hay);
+    }
     return q.split(/\s+/).every((word) => hay.includes(word));
   }
 
   /** Search text changed: only hides or shows rows, no reload. */
   setQuery(q) {
     this.filters.q = q;
-    for (const [id, row] of this.rows) row.hidden = !this.textMatches(this.actions.get(id));
+    for (const [id, row] of this.rows) {
+      const hide = !this.textMatches(this.actions.get(id));
+      if (row.hidden !== hide) row.hidden = hide;
+    }
     this.onChange();
   }
 
@@ -187,6 +204,7 @@ export class Queue {
       });
       this.rows.set(action.id, row);
       this.observer.observe(row);
+      this.screen.observe(row);
     }
     this.fill(row, merged);
     if (moved) this.place(row, merged, body);
@@ -237,7 +255,7 @@ export class Queue {
 
   remove(id) {
     const row = this.rows.get(id);
-    if (row) { this.observer.unobserve(row); row.remove(); }
+    if (row) { this.observer.unobserve(row); this.screen.unobserve(row); this.onScreen.delete(row); row.remove(); }
     this.rows.delete(id);
     this.actions.delete(id);
     this.selected.delete(id);
@@ -435,10 +453,16 @@ export class Queue {
     for (const cell of this.pendingBody.querySelectorAll(".countdown[data-expires]")) {
       if (cell.dataset.expires) cell.textContent = `expires in ${countdown(cell.dataset.expires)}`;
     }
-    const scope = count % 15 === 0 ? this.table : this.pendingBody;
-    for (const cell of scope.querySelectorAll("td.age")) {
-      const action = this.actions.get(cell.parentNode.dataset.id);
-      if (action) cell.textContent = age(action.created_at);
+    const rows = count % 15 === 0 ? this.onScreen : this.pendingBody.querySelectorAll("tr.row");
+    for (const row of rows) this.redrawAge(row);
+  }
+
+  redrawAge(row) {
+    const action = this.actions.get(row.dataset.id);
+    const cell = row.querySelector("td.age");
+    if (action && cell) {
+      const text = age(action.created_at);
+      if (cell.textContent !== text) cell.textContent = text;
     }
   }
 }
