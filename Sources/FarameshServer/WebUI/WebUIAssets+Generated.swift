@@ -74,7 +74,7 @@ extension WebUIAssets {
             """),
         GeneratedUIAsset(
             name: "app.css",
-            sha256: "344bd562643359d4cefef6b76818798b25b9ceca01b4e9f315b7795585ccff8a",
+            sha256: "36b0013e80e886bc2a31d45ef9c343d0803a2e85b28d1146ee5dee7dd98b58c5",
             base64: """
             LyogRmFyYW1lc2ggYXBwcm92ZXIgY29uc29sZS4gQ29sb3VycyBtZWV0IFdDQUcgQUEgKDQuNToxKSBmb3IgdGV4dCBpbiBib3RoIHRoZW1lcy4gKi8KOnJv
             b3QgewogIGNvbG9yLXNjaGVtZTogbGlnaHQ7CiAgLS1iZzogI2ZmZmZmZjsgLS1iZzI6ICNmNmY4ZmE7IC0tYmczOiAjZWFlZWYyOyAtLWZnOiAjMWIxZjI0
@@ -140,77 +140,78 @@ extension WebUIAssets {
             ZS4gKi8KLnF1ZXVlIHsgd2lkdGg6IDEwMCU7IGJvcmRlci1jb2xsYXBzZTogY29sbGFwc2U7IHRhYmxlLWxheW91dDogZml4ZWQ7IH0KLnF1ZXVlIHRoZWFk
             IHRoOm50aC1jaGlsZCgxKSB7IHdpZHRoOiAyLjRlbTsgfQoucXVldWUgdGhlYWQgdGg6bnRoLWNoaWxkKDIpIHsgd2lkdGg6IDEyZW07IH0KLnF1ZXVlIHRo
             ZWFkIHRoOm50aC1jaGlsZCgzKSB7IHdpZHRoOiA2LjVlbTsgfQoucXVldWUgdGhlYWQgdGg6bnRoLWNoaWxkKDQpIHsgd2lkdGg6IDExJTsgfQoucXVldWUg
-            dGhlYWQgdGg6bnRoLWNoaWxkKDUpIHsgd2lkdGg6IDEyJTsgfQoucXVldWUgdGhlYWQgdGg6bnRoLWNoaWxkKDcpIHsgd2lkdGg6IDguNWVtOyB9Ci5xdWV1
-            ZSB0aGVhZCB0aDpudGgtY2hpbGQoOCkgeyB3aWR0aDogNC41ZW07IH0KLnF1ZXVlIHRoZWFkIHRoOm50aC1jaGlsZCg5KSB7IHdpZHRoOiAyMGVtOyB9Ci5x
-            dWV1ZSB0ZCB7IG92ZXJmbG93OiBoaWRkZW47IHRleHQtb3ZlcmZsb3c6IGVsbGlwc2lzOyB9Ci5xdWV1ZSB0aCwgLnF1ZXVlIHRkIHsgdGV4dC1hbGlnbjog
-            bGVmdDsgcGFkZGluZzogNnB4IDhweDsgYm9yZGVyLWJvdHRvbTogMXB4IHNvbGlkIHZhcigtLWxpbmUpOyB2ZXJ0aWNhbC1hbGlnbjogdG9wOyB9Ci5xdWV1
-            ZSB0aGVhZCB0aCB7IGZvbnQtc2l6ZTogMTJweDsgY29sb3I6IHZhcigtLW11dGVkKTsgcG9zaXRpb246IHN0aWNreTsgdG9wOiA0OXB4OyBiYWNrZ3JvdW5k
-            OiB2YXIoLS1iZyk7IHotaW5kZXg6IDE7IH0KLnF1ZXVlIHRyLmdyb3VwIHRoIHsgYmFja2dyb3VuZDogdmFyKC0tYmcyKTsgZm9udC1zaXplOiAxM3B4OyB9
-            Ci5xdWV1ZSB0Ym9keSB0ci5yb3cgeyBjdXJzb3I6IHBvaW50ZXI7IH0KLnF1ZXVlIHRib2R5IHRyLnJvdzpob3ZlciB7IGJhY2tncm91bmQ6IHZhcigtLWJn
-            Mik7IH0KLnF1ZXVlIHRyLnJvdy5mb2N1c2VkIHsgYmFja2dyb3VuZDogdmFyKC0taW5mby1iZyk7IH0KLnF1ZXVlIHRyLnJvdy5zZWxlY3RlZCB7IGJveC1z
-            aGFkb3c6IGluc2V0IDRweCAwIDAgdmFyKC0tYWNjZW50KTsgfQoucXVldWUgdHIucmlzay1oaWdoIHRkOmZpcnN0LWNoaWxkIHsgYm94LXNoYWRvdzogaW5z
-            ZXQgNHB4IDAgMCB2YXIoLS1oaWdoKTsgfQoucXVldWUgdHIucmlzay1tZWRpdW0gdGQ6Zmlyc3QtY2hpbGQgeyBib3gtc2hhZG93OiBpbnNldCA0cHggMCAw
-            IHZhcigtLW1lZGl1bSk7IH0KLnF1ZXVlIHRyLnJvdy5mbGFzaCB7IGFuaW1hdGlvbjogZmxhc2ggMS4ycyBlYXNlLW91dDsgfQpAa2V5ZnJhbWVzIGZsYXNo
-            IHsgZnJvbSB7IGJhY2tncm91bmQ6IHZhcigtLXdhcm4tYmcpOyB9IHRvIHsgYmFja2dyb3VuZDogdHJhbnNwYXJlbnQ7IH0gfQoucXVldWUgdGQucGFyYW1z
-            IHsgd2hpdGUtc3BhY2U6IG5vd3JhcDsgZm9udC1mYW1pbHk6IHZhcigtLW1vbm8pOyBmb250LXNpemU6IDEycHg7IH0KLnF1ZXVlIHRkLnNlbCB7IHdpZHRo
-            OiAyLjJlbTsgfQoucXVldWUgLnF1aWNrIHsgZGlzcGxheTogaW5saW5lLWZsZXg7IGdhcDogNHB4OyBtYXJnaW4tbGVmdDogNnB4OyB9Ci5xdWV1ZSAucXVp
-            Y2sgYnV0dG9uIHsgcGFkZGluZzogMXB4IDhweDsgZm9udC1zaXplOiAxMnB4OyB9Ci5xdWV1ZSB0ZC5kZWNpc2lvbiB7IHdoaXRlLXNwYWNlOiBub3dyYXA7
-            IHRleHQtb3ZlcmZsb3c6IGNsaXA7IH0KCi5waWxsIHsgZGlzcGxheTogaW5saW5lLWJsb2NrOyBib3JkZXItcmFkaXVzOiA5OTlweDsgcGFkZGluZzogMCA4
-            cHg7IGZvbnQtc2l6ZTogMTJweDsgZm9udC13ZWlnaHQ6IDcwMDsgd2hpdGUtc3BhY2U6IG5vd3JhcDsgfQoucy1wZW5kaW5nX2FwcHJvdmFsIHsgYmFja2dy
-            b3VuZDogdmFyKC0td2Fybi1iZyk7IGNvbG9yOiB2YXIoLS13YXJuLWZnKTsgfQoucy1hcHByb3ZlZCwgLnMtYWxsb3dlZCwgLnMtc3VjY2VlZGVkIHsgYmFj
-            a2dyb3VuZDogdmFyKC0tb2stYmcpOyBjb2xvcjogdmFyKC0tb2stZmcpOyB9Ci5zLWRlbmllZCwgLnMtZmFpbGVkLCAucy1leHBpcmVkLCAucy10aW1lb3V0
-            IHsgYmFja2dyb3VuZDogdmFyKC0tYmFkLWJnKTsgY29sb3I6IHZhcigtLWJhZC1mZyk7IH0KLnMtZXhlY3V0aW5nIHsgYmFja2dyb3VuZDogdmFyKC0taW5m
-            by1iZyk7IGNvbG9yOiB2YXIoLS1pbmZvLWZnKTsgfQouci1oaWdoIHsgYmFja2dyb3VuZDogdmFyKC0tYmFkLWJnKTsgY29sb3I6IHZhcigtLWJhZC1mZyk7
-            IH0KLnItbWVkaXVtIHsgYmFja2dyb3VuZDogdmFyKC0td2Fybi1iZyk7IGNvbG9yOiB2YXIoLS13YXJuLWZnKTsgfQouci1sb3cgeyBiYWNrZ3JvdW5kOiB2
-            YXIoLS1ncmF5LWJnKTsgY29sb3I6IHZhcigtLWdyYXktZmcpOyB9Ci5kZW1vIHsgYmFja2dyb3VuZDogdmFyKC0taW5mby1iZyk7IGNvbG9yOiB2YXIoLS1p
-            bmZvLWZnKTsgbWFyZ2luLWxlZnQ6IDRweDsgfQoKLmRyYXdlciB7IHBvc2l0aW9uOiBmaXhlZDsgdG9wOiAwOyByaWdodDogMDsgYm90dG9tOiAwOyB3aWR0
-            aDogbWluKDY0MHB4LCAxMDAlKTsgYmFja2dyb3VuZDogdmFyKC0tYmcpOwogICAgICAgICAgYm9yZGVyLWxlZnQ6IDFweCBzb2xpZCB2YXIoLS1saW5lKTsg
-            Ym94LXNoYWRvdzogdmFyKC0tc2hhZG93KTsgei1pbmRleDogNTsgZGlzcGxheTogZmxleDsgZmxleC1kaXJlY3Rpb246IGNvbHVtbjsgfQouZHJhd2VyLWhl
-            YWQgeyBkaXNwbGF5OiBmbGV4OyBhbGlnbi1pdGVtczogY2VudGVyOyBnYXA6IDhweDsgcGFkZGluZzogMTBweCAxNnB4OyBib3JkZXItYm90dG9tOiAxcHgg
-            c29saWQgdmFyKC0tbGluZSk7IGJhY2tncm91bmQ6IHZhcigtLWJnMik7IH0KLmRyYXdlci1oZWFkIGgyIHsgZmxleDogMTsgZm9udC1zaXplOiAxNnB4OyBt
-            YXJnaW46IDA7IHdvcmQtYnJlYWs6IGJyZWFrLWFsbDsgfQouZHJhd2VyLWJvZHkgeyBvdmVyZmxvdzogYXV0bzsgcGFkZGluZzogMTJweCAxNnB4IDQwcHg7
-            IH0KLmRyYXdlci1ib2R5IGgzIHsgZm9udC1zaXplOiAxNHB4OyBtYXJnaW46IDE4cHggMCA2cHg7IH0KLmZhY3RzIHsgZGlzcGxheTogZ3JpZDsgZ3JpZC10
-            ZW1wbGF0ZS1jb2x1bW5zOiBtYXgtY29udGVudCAxZnI7IGdhcDogM3B4IDEycHg7IG1hcmdpbjogMDsgfQouZmFjdHMgZHQgeyBjb2xvcjogdmFyKC0tbXV0
-            ZWQpOyBmb250LXdlaWdodDogNjAwOyB9Ci5mYWN0cyBkZCB7IG1hcmdpbjogMDsgd29yZC1icmVhazogYnJlYWstYWxsOyB9Ci5kZWNpZGUgeyBkaXNwbGF5
-            OiBmbGV4OyBmbGV4LXdyYXA6IHdyYXA7IGdhcDogOHB4OyBhbGlnbi1pdGVtczogY2VudGVyOyBwYWRkaW5nOiAxMHB4OyBib3JkZXItcmFkaXVzOiA4cHg7
-            IGJhY2tncm91bmQ6IHZhcigtLXdhcm4tYmcpOyBjb2xvcjogdmFyKC0td2Fybi1mZyk7IH0KLm5vdGljZSB7IHBhZGRpbmc6IDEwcHg7IGJvcmRlci1yYWRp
-            dXM6IDhweDsgYmFja2dyb3VuZDogdmFyKC0tZ3JheS1iZyk7IGNvbG9yOiB2YXIoLS1ncmF5LWZnKTsgfQoubm90aWNlLnNlbGYgeyBiYWNrZ3JvdW5kOiB2
-            YXIoLS1iYWQtYmcpOyBjb2xvcjogdmFyKC0tYmFkLWZnKTsgfQouY291bnRkb3duIHsgZm9udC13ZWlnaHQ6IDcwMDsgfQoudGltZWxpbmUgeyBsaXN0LXN0
-            eWxlOiBub25lOyBtYXJnaW46IDA7IHBhZGRpbmc6IDA7IGJvcmRlci1sZWZ0OiAycHggc29saWQgdmFyKC0tbGluZSk7IH0KLnRpbWVsaW5lIGxpIHsgbWFy
-            Z2luOiAwIDAgMTBweDsgcGFkZGluZy1sZWZ0OiAxMnB4OyBwb3NpdGlvbjogcmVsYXRpdmU7IH0KLnRpbWVsaW5lIGxpOjpiZWZvcmUgeyBjb250ZW50OiAi
-            IjsgcG9zaXRpb246IGFic29sdXRlOyBsZWZ0OiAtNnB4OyB0b3A6IDZweDsgd2lkdGg6IDEwcHg7IGhlaWdodDogMTBweDsgYm9yZGVyLXJhZGl1czogNTAl
-            OyBiYWNrZ3JvdW5kOiB2YXIoLS1saW5lKTsgfQoudGltZWxpbmUgbGkuZXYtYXBwcm92ZWQ6OmJlZm9yZSwgLnRpbWVsaW5lIGxpLmV2LXN1Y2NlZWRlZDo6
-            YmVmb3JlIHsgYmFja2dyb3VuZDogdmFyKC0tb2stZmcpOyB9Ci50aW1lbGluZSBsaS5ldi1kZW5pZWQ6OmJlZm9yZSwgLnRpbWVsaW5lIGxpLmV2LWZhaWxl
-            ZDo6YmVmb3JlLCAudGltZWxpbmUgbGkuZXYtZXhwaXJlZDo6YmVmb3JlIHsgYmFja2dyb3VuZDogdmFyKC0tYmFkLWZnKTsgfQoudGltZWxpbmUgLmV2LXR5
-            cGUgeyBmb250LXdlaWdodDogNzAwOyB9Ci50aW1lbGluZSBwcmUgeyBtYXgtaGVpZ2h0OiAxMGVtOyB9Ci5jaGFpbi1vayB7IGNvbG9yOiB2YXIoLS1vay1m
-            Zyk7IGZvbnQtd2VpZ2h0OiA2MDA7IH0gLmNoYWluLWJhZCB7IGNvbG9yOiB2YXIoLS1iYWQtZmcpOyBmb250LXdlaWdodDogNjAwOyB9Ci5jdXJsIHsgZGlz
-            cGxheTogZ3JpZDsgZ2FwOiA2cHg7IH0KLmN1cmwgZGl2IHsgZGlzcGxheTogZmxleDsgZ2FwOiA4cHg7IGFsaWduLWl0ZW1zOiBzdGFydDsgfQouY3VybCBw
-            cmUgeyBmbGV4OiAxOyBtYXJnaW46IDA7IH0KCmRpYWxvZyB7IGJvcmRlcjogMXB4IHNvbGlkIHZhcigtLWxpbmUpOyBib3JkZXItcmFkaXVzOiAxMHB4OyBi
-            YWNrZ3JvdW5kOiB2YXIoLS1iZyk7IGNvbG9yOiB2YXIoLS1mZyk7IGJveC1zaGFkb3c6IHZhcigtLXNoYWRvdyk7CiAgICAgICAgIHdpZHRoOiBtaW4oNTYw
-            cHgsIGNhbGMoMTAwJSAtIDI0cHgpKTsgcGFkZGluZzogMTZweCAyMHB4OyB9CmRpYWxvZzo6YmFja2Ryb3AgeyBiYWNrZ3JvdW5kOiByZ2JhKDAsIDAsIDAs
-            IC40NSk7IH0KZGlhbG9nIGgyIHsgbWFyZ2luOiAwIDAgOHB4OyBmb250LXNpemU6IDE3cHg7IH0KZGlhbG9nIGZpZWxkc2V0IHsgYm9yZGVyOiAwOyBwYWRk
-            aW5nOiAwOyBtYXJnaW46IDEwcHggMDsgfQpkaWFsb2cgbGVnZW5kIHsgZm9udC13ZWlnaHQ6IDYwMDsgcGFkZGluZzogMDsgbWFyZ2luLWJvdHRvbTogNHB4
-            OyB9CmRpYWxvZyB0ZXh0YXJlYSB7IHdpZHRoOiAxMDAlOyB9Ci5wcmVzZXRzIHsgZGlzcGxheTogZmxleDsgZmxleC13cmFwOiB3cmFwOyBnYXA6IDZweDsg
-            bWFyZ2luLWJvdHRvbTogNnB4OyB9Ci5wcmVzZXRzIGJ1dHRvbiB7IGZvbnQtc2l6ZTogMTJweDsgcGFkZGluZzogMnB4IDEwcHg7IGJvcmRlci1yYWRpdXM6
-            IDk5OXB4OyB9Ci5wcmVzZXRzIGJ1dHRvblthcmlhLXByZXNzZWQ9InRydWUiXSB7IGJhY2tncm91bmQ6IHZhcigtLWFjY2VudCk7IGNvbG9yOiB2YXIoLS1h
-            Y2NlbnQtZmcpOyB9Ci5kZWNpZGUtaXRlbXMgeyBtYXJnaW46IDA7IHBhZGRpbmctbGVmdDogMThweDsgbWF4LWhlaWdodDogMTBlbTsgb3ZlcmZsb3c6IGF1
-            dG87IH0KLmRpYWxvZy1idXR0b25zIHsgZGlzcGxheTogZmxleDsgZ2FwOiA4cHg7IGp1c3RpZnktY29udGVudDogZmxleC1lbmQ7IG1hcmdpbi10b3A6IDEy
-            cHg7IH0KLmtleXMgeyBkaXNwbGF5OiBncmlkOyBncmlkLXRlbXBsYXRlLWNvbHVtbnM6IG1heC1jb250ZW50IDFmcjsgZ2FwOiA0cHggMTRweDsgfQoua2V5
-            cyBkZCB7IG1hcmdpbjogMDsgfQouY2hlY2sgeyBkaXNwbGF5OiBmbGV4OyBnYXA6IDZweDsgYWxpZ24taXRlbXM6IGNlbnRlcjsgfQoKLmZvb3QgeyBkaXNw
-            bGF5OiBmbGV4OyBmbGV4LXdyYXA6IHdyYXA7IGdhcDogNnB4IDI0cHg7IG1hcmdpbi10b3A6IDE2cHg7IGNvbG9yOiB2YXIoLS1tdXRlZCk7IGZvbnQtc2l6
-            ZTogMTIuNXB4OyB9Ci50b2FzdCB7IHBvc2l0aW9uOiBmaXhlZDsgYm90dG9tOiAxNnB4OyBsZWZ0OiA1MCU7IHRyYW5zZm9ybTogdHJhbnNsYXRlWCgtNTAl
-            KTsgYmFja2dyb3VuZDogdmFyKC0tZmcpOyBjb2xvcjogdmFyKC0tYmcpOwogICAgICAgICBwYWRkaW5nOiA4cHggMTZweDsgYm9yZGVyLXJhZGl1czogOHB4
-            OyBib3gtc2hhZG93OiB2YXIoLS1zaGFkb3cpOyB6LWluZGV4OiA5OyBtYXgtd2lkdGg6IGNhbGMoMTAwJSAtIDMycHgpOyB9CgpAbWVkaWEgKG1heC13aWR0
-            aDogNzYwcHgpIHsKICAudG9wIHsgcGFkZGluZzogNnB4IDEwcHg7IH0KICBtYWluIHsgcGFkZGluZzogOHB4IDEwcHggMjRweDsgfQogIC5xdWV1ZSB0aGVh
-            ZCB7IGRpc3BsYXk6IG5vbmU7IH0KICAucXVldWUsIC5xdWV1ZSB0Ym9keSwgLnF1ZXVlIHRyLCAucXVldWUgdGQsIC5xdWV1ZSB0aCB7IGRpc3BsYXk6IGJs
-            b2NrOyB3aWR0aDogMTAwJTsgfQogIC5xdWV1ZSB0ZCB7IG92ZXJmbG93OiBoaWRkZW47IG92ZXJmbG93LXdyYXA6IGFueXdoZXJlOyB9CiAgLnF1ZXVlIHRk
-            LmRlY2lzaW9uIHsgd2hpdGUtc3BhY2U6IG5vcm1hbDsgfQogIC5xdWV1ZSB0ci5yb3cgeyBib3JkZXI6IDFweCBzb2xpZCB2YXIoLS1saW5lKTsgYm9yZGVy
-            LXJhZGl1czogOHB4OyBtYXJnaW4tYm90dG9tOiA4cHg7IHBhZGRpbmc6IDRweCAwOyB9CiAgLnF1ZXVlIHRkIHsgYm9yZGVyOiAwOyBwYWRkaW5nOiAycHgg
-            MTBweDsgfQogIC5xdWV1ZSB0ZFtkYXRhLWxhYmVsXTo6YmVmb3JlIHsgY29udGVudDogYXR0cihkYXRhLWxhYmVsKSAiOiAiOyBjb2xvcjogdmFyKC0tbXV0
-            ZWQpOyBmb250LXdlaWdodDogNjAwOyB9CiAgLnF1ZXVlIHRkLnBhcmFtcyB7IG1heC13aWR0aDogbm9uZTsgfQogIC5xdWV1ZSB0ci5yaXNrLWhpZ2gsIC5x
-            dWV1ZSB0ci5yaXNrLW1lZGl1bSB7IGJvcmRlci1sZWZ0LXdpZHRoOiA1cHg7IH0KICAucXVldWUgdHIucmlzay1oaWdoIHsgYm9yZGVyLWxlZnQtY29sb3I6
-            IHZhcigtLWhpZ2gpOyB9IC5xdWV1ZSB0ci5yaXNrLW1lZGl1bSB7IGJvcmRlci1sZWZ0LWNvbG9yOiB2YXIoLS1tZWRpdW0pOyB9CiAgLnF1ZXVlIHRyLnJp
-            c2staGlnaCB0ZDpmaXJzdC1jaGlsZCwgLnF1ZXVlIHRyLnJpc2stbWVkaXVtIHRkOmZpcnN0LWNoaWxkIHsgYm94LXNoYWRvdzogbm9uZTsgfQp9Cg==
+            dGhlYWQgdGg6bnRoLWNoaWxkKDUpIHsgd2lkdGg6IDEyJTsgfQoucXVldWUgdGhlYWQgdGg6bnRoLWNoaWxkKDcpIHsgd2lkdGg6IDkuNWVtOyB9Ci5xdWV1
+            ZSB0aGVhZCB0aDpudGgtY2hpbGQoOCkgeyB3aWR0aDogNC41ZW07IH0KLnF1ZXVlIHRoZWFkIHRoOm50aC1jaGlsZCg5KSB7IHdpZHRoOiAyMi41ZW07IH0K
+            LnF1ZXVlIHRkIHsgb3ZlcmZsb3c6IGhpZGRlbjsgdGV4dC1vdmVyZmxvdzogZWxsaXBzaXM7IHdoaXRlLXNwYWNlOiBub3dyYXA7IH0KLnF1ZXVlIHRoLCAu
+            cXVldWUgdGQgeyB0ZXh0LWFsaWduOiBsZWZ0OyBwYWRkaW5nOiA2cHggOHB4OyBib3JkZXItYm90dG9tOiAxcHggc29saWQgdmFyKC0tbGluZSk7IHZlcnRp
+            Y2FsLWFsaWduOiB0b3A7IH0KLnF1ZXVlIHRoZWFkIHRoIHsgZm9udC1zaXplOiAxMnB4OyBjb2xvcjogdmFyKC0tbXV0ZWQpOyBwb3NpdGlvbjogc3RpY2t5
+            OyB0b3A6IDQ5cHg7IGJhY2tncm91bmQ6IHZhcigtLWJnKTsgei1pbmRleDogMTsgfQoucXVldWUgdHIuZ3JvdXAgdGggeyBiYWNrZ3JvdW5kOiB2YXIoLS1i
+            ZzIpOyBmb250LXNpemU6IDEzcHg7IH0KLnF1ZXVlIHRib2R5IHRyLnJvdyB7IGN1cnNvcjogcG9pbnRlcjsgfQoucXVldWUgdGJvZHkgdHIucm93OmhvdmVy
+            IHsgYmFja2dyb3VuZDogdmFyKC0tYmcyKTsgfQoucXVldWUgdHIucm93LmZvY3VzZWQgeyBiYWNrZ3JvdW5kOiB2YXIoLS1pbmZvLWJnKTsgfQoucXVldWUg
+            dHIucm93LnNlbGVjdGVkIHsgYm94LXNoYWRvdzogaW5zZXQgNHB4IDAgMCB2YXIoLS1hY2NlbnQpOyB9Ci5xdWV1ZSB0ci5yaXNrLWhpZ2ggdGQ6Zmlyc3Qt
+            Y2hpbGQgeyBib3gtc2hhZG93OiBpbnNldCA0cHggMCAwIHZhcigtLWhpZ2gpOyB9Ci5xdWV1ZSB0ci5yaXNrLW1lZGl1bSB0ZDpmaXJzdC1jaGlsZCB7IGJv
+            eC1zaGFkb3c6IGluc2V0IDRweCAwIDAgdmFyKC0tbWVkaXVtKTsgfQoucXVldWUgdHIucm93LmZsYXNoIHsgYW5pbWF0aW9uOiBmbGFzaCAxLjJzIGVhc2Ut
+            b3V0OyB9CkBrZXlmcmFtZXMgZmxhc2ggeyBmcm9tIHsgYmFja2dyb3VuZDogdmFyKC0td2Fybi1iZyk7IH0gdG8geyBiYWNrZ3JvdW5kOiB0cmFuc3BhcmVu
+            dDsgfSB9Ci5xdWV1ZSB0ZC5wYXJhbXMgeyB3aGl0ZS1zcGFjZTogbm93cmFwOyBmb250LWZhbWlseTogdmFyKC0tbW9ubyk7IGZvbnQtc2l6ZTogMTJweDsg
+            fQoucXVldWUgdGQuc2VsIHsgd2lkdGg6IDIuMmVtOyB9Ci5xdWV1ZSAucXVpY2sgeyBkaXNwbGF5OiBpbmxpbmUtZmxleDsgZ2FwOiA0cHg7IG1hcmdpbi1s
+            ZWZ0OiA2cHg7IH0KLnF1ZXVlIC5xdWljayBidXR0b24geyBwYWRkaW5nOiAxcHggOHB4OyBmb250LXNpemU6IDEycHg7IH0KLnF1ZXVlIHRkLmRlY2lzaW9u
+            IHsgd2hpdGUtc3BhY2U6IG5vd3JhcDsgdGV4dC1vdmVyZmxvdzogY2xpcDsgfQoKLnBpbGwgeyBkaXNwbGF5OiBpbmxpbmUtYmxvY2s7IGJvcmRlci1yYWRp
+            dXM6IDk5OXB4OyBwYWRkaW5nOiAwIDhweDsgZm9udC1zaXplOiAxMnB4OyBmb250LXdlaWdodDogNzAwOyB3aGl0ZS1zcGFjZTogbm93cmFwOyB9Ci5zLXBl
+            bmRpbmdfYXBwcm92YWwgeyBiYWNrZ3JvdW5kOiB2YXIoLS13YXJuLWJnKTsgY29sb3I6IHZhcigtLXdhcm4tZmcpOyB9Ci5zLWFwcHJvdmVkLCAucy1hbGxv
+            d2VkLCAucy1zdWNjZWVkZWQgeyBiYWNrZ3JvdW5kOiB2YXIoLS1vay1iZyk7IGNvbG9yOiB2YXIoLS1vay1mZyk7IH0KLnMtZGVuaWVkLCAucy1mYWlsZWQs
+            IC5zLWV4cGlyZWQsIC5zLXRpbWVvdXQgeyBiYWNrZ3JvdW5kOiB2YXIoLS1iYWQtYmcpOyBjb2xvcjogdmFyKC0tYmFkLWZnKTsgfQoucy1leGVjdXRpbmcg
+            eyBiYWNrZ3JvdW5kOiB2YXIoLS1pbmZvLWJnKTsgY29sb3I6IHZhcigtLWluZm8tZmcpOyB9Ci5yLWhpZ2ggeyBiYWNrZ3JvdW5kOiB2YXIoLS1iYWQtYmcp
+            OyBjb2xvcjogdmFyKC0tYmFkLWZnKTsgfQouci1tZWRpdW0geyBiYWNrZ3JvdW5kOiB2YXIoLS13YXJuLWJnKTsgY29sb3I6IHZhcigtLXdhcm4tZmcpOyB9
+            Ci5yLWxvdyB7IGJhY2tncm91bmQ6IHZhcigtLWdyYXktYmcpOyBjb2xvcjogdmFyKC0tZ3JheS1mZyk7IH0KLmRlbW8geyBiYWNrZ3JvdW5kOiB2YXIoLS1p
+            bmZvLWJnKTsgY29sb3I6IHZhcigtLWluZm8tZmcpOyBtYXJnaW4tbGVmdDogNHB4OyB9CgouZHJhd2VyIHsgcG9zaXRpb246IGZpeGVkOyB0b3A6IDA7IHJp
+            Z2h0OiAwOyBib3R0b206IDA7IHdpZHRoOiBtaW4oNjQwcHgsIDEwMCUpOyBiYWNrZ3JvdW5kOiB2YXIoLS1iZyk7CiAgICAgICAgICBib3JkZXItbGVmdDog
+            MXB4IHNvbGlkIHZhcigtLWxpbmUpOyBib3gtc2hhZG93OiB2YXIoLS1zaGFkb3cpOyB6LWluZGV4OiA1OyBkaXNwbGF5OiBmbGV4OyBmbGV4LWRpcmVjdGlv
+            bjogY29sdW1uOyB9Ci5kcmF3ZXItaGVhZCB7IGRpc3BsYXk6IGZsZXg7IGFsaWduLWl0ZW1zOiBjZW50ZXI7IGdhcDogOHB4OyBwYWRkaW5nOiAxMHB4IDE2
+            cHg7IGJvcmRlci1ib3R0b206IDFweCBzb2xpZCB2YXIoLS1saW5lKTsgYmFja2dyb3VuZDogdmFyKC0tYmcyKTsgfQouZHJhd2VyLWhlYWQgaDIgeyBmbGV4
+            OiAxOyBmb250LXNpemU6IDE2cHg7IG1hcmdpbjogMDsgd29yZC1icmVhazogYnJlYWstYWxsOyB9Ci5kcmF3ZXItYm9keSB7IG92ZXJmbG93OiBhdXRvOyBw
+            YWRkaW5nOiAxMnB4IDE2cHggNDBweDsgfQouZHJhd2VyLWJvZHkgaDMgeyBmb250LXNpemU6IDE0cHg7IG1hcmdpbjogMThweCAwIDZweDsgfQouZmFjdHMg
+            eyBkaXNwbGF5OiBncmlkOyBncmlkLXRlbXBsYXRlLWNvbHVtbnM6IG1heC1jb250ZW50IDFmcjsgZ2FwOiAzcHggMTJweDsgbWFyZ2luOiAwOyB9Ci5mYWN0
+            cyBkdCB7IGNvbG9yOiB2YXIoLS1tdXRlZCk7IGZvbnQtd2VpZ2h0OiA2MDA7IH0KLmZhY3RzIGRkIHsgbWFyZ2luOiAwOyB3b3JkLWJyZWFrOiBicmVhay1h
+            bGw7IH0KLmRlY2lkZSB7IGRpc3BsYXk6IGZsZXg7IGZsZXgtd3JhcDogd3JhcDsgZ2FwOiA4cHg7IGFsaWduLWl0ZW1zOiBjZW50ZXI7IHBhZGRpbmc6IDEw
+            cHg7IGJvcmRlci1yYWRpdXM6IDhweDsgYmFja2dyb3VuZDogdmFyKC0td2Fybi1iZyk7IGNvbG9yOiB2YXIoLS13YXJuLWZnKTsgfQoubm90aWNlIHsgcGFk
+            ZGluZzogMTBweDsgYm9yZGVyLXJhZGl1czogOHB4OyBiYWNrZ3JvdW5kOiB2YXIoLS1ncmF5LWJnKTsgY29sb3I6IHZhcigtLWdyYXktZmcpOyB9Ci5ub3Rp
+            Y2Uuc2VsZiB7IGJhY2tncm91bmQ6IHZhcigtLWJhZC1iZyk7IGNvbG9yOiB2YXIoLS1iYWQtZmcpOyB9Ci5jb3VudGRvd24geyBmb250LXdlaWdodDogNzAw
+            OyB9Ci50aW1lbGluZSB7IGxpc3Qtc3R5bGU6IG5vbmU7IG1hcmdpbjogMDsgcGFkZGluZzogMDsgYm9yZGVyLWxlZnQ6IDJweCBzb2xpZCB2YXIoLS1saW5l
+            KTsgfQoudGltZWxpbmUgbGkgeyBtYXJnaW46IDAgMCAxMHB4OyBwYWRkaW5nLWxlZnQ6IDEycHg7IHBvc2l0aW9uOiByZWxhdGl2ZTsgfQoudGltZWxpbmUg
+            bGk6OmJlZm9yZSB7IGNvbnRlbnQ6ICIiOyBwb3NpdGlvbjogYWJzb2x1dGU7IGxlZnQ6IC02cHg7IHRvcDogNnB4OyB3aWR0aDogMTBweDsgaGVpZ2h0OiAx
+            MHB4OyBib3JkZXItcmFkaXVzOiA1MCU7IGJhY2tncm91bmQ6IHZhcigtLWxpbmUpOyB9Ci50aW1lbGluZSBsaS5ldi1hcHByb3ZlZDo6YmVmb3JlLCAudGlt
+            ZWxpbmUgbGkuZXYtc3VjY2VlZGVkOjpiZWZvcmUgeyBiYWNrZ3JvdW5kOiB2YXIoLS1vay1mZyk7IH0KLnRpbWVsaW5lIGxpLmV2LWRlbmllZDo6YmVmb3Jl
+            LCAudGltZWxpbmUgbGkuZXYtZmFpbGVkOjpiZWZvcmUsIC50aW1lbGluZSBsaS5ldi1leHBpcmVkOjpiZWZvcmUgeyBiYWNrZ3JvdW5kOiB2YXIoLS1iYWQt
+            ZmcpOyB9Ci50aW1lbGluZSAuZXYtdHlwZSB7IGZvbnQtd2VpZ2h0OiA3MDA7IH0KLnRpbWVsaW5lIHByZSB7IG1heC1oZWlnaHQ6IDEwZW07IH0KLmNoYWlu
+            LW9rIHsgY29sb3I6IHZhcigtLW9rLWZnKTsgZm9udC13ZWlnaHQ6IDYwMDsgfSAuY2hhaW4tYmFkIHsgY29sb3I6IHZhcigtLWJhZC1mZyk7IGZvbnQtd2Vp
+            Z2h0OiA2MDA7IH0KLmN1cmwgeyBkaXNwbGF5OiBncmlkOyBnYXA6IDZweDsgfQouY3VybCBkaXYgeyBkaXNwbGF5OiBmbGV4OyBnYXA6IDhweDsgYWxpZ24t
+            aXRlbXM6IHN0YXJ0OyB9Ci5jdXJsIHByZSB7IGZsZXg6IDE7IG1hcmdpbjogMDsgfQoKZGlhbG9nIHsgYm9yZGVyOiAxcHggc29saWQgdmFyKC0tbGluZSk7
+            IGJvcmRlci1yYWRpdXM6IDEwcHg7IGJhY2tncm91bmQ6IHZhcigtLWJnKTsgY29sb3I6IHZhcigtLWZnKTsgYm94LXNoYWRvdzogdmFyKC0tc2hhZG93KTsK
+            ICAgICAgICAgd2lkdGg6IG1pbig1NjBweCwgY2FsYygxMDAlIC0gMjRweCkpOyBwYWRkaW5nOiAxNnB4IDIwcHg7IH0KZGlhbG9nOjpiYWNrZHJvcCB7IGJh
+            Y2tncm91bmQ6IHJnYmEoMCwgMCwgMCwgLjQ1KTsgfQpkaWFsb2cgaDIgeyBtYXJnaW46IDAgMCA4cHg7IGZvbnQtc2l6ZTogMTdweDsgfQpkaWFsb2cgZmll
+            bGRzZXQgeyBib3JkZXI6IDA7IHBhZGRpbmc6IDA7IG1hcmdpbjogMTBweCAwOyB9CmRpYWxvZyBsZWdlbmQgeyBmb250LXdlaWdodDogNjAwOyBwYWRkaW5n
+            OiAwOyBtYXJnaW4tYm90dG9tOiA0cHg7IH0KZGlhbG9nIHRleHRhcmVhIHsgd2lkdGg6IDEwMCU7IH0KLnByZXNldHMgeyBkaXNwbGF5OiBmbGV4OyBmbGV4
+            LXdyYXA6IHdyYXA7IGdhcDogNnB4OyBtYXJnaW4tYm90dG9tOiA2cHg7IH0KLnByZXNldHMgYnV0dG9uIHsgZm9udC1zaXplOiAxMnB4OyBwYWRkaW5nOiAy
+            cHggMTBweDsgYm9yZGVyLXJhZGl1czogOTk5cHg7IH0KLnByZXNldHMgYnV0dG9uW2FyaWEtcHJlc3NlZD0idHJ1ZSJdIHsgYmFja2dyb3VuZDogdmFyKC0t
+            YWNjZW50KTsgY29sb3I6IHZhcigtLWFjY2VudC1mZyk7IH0KLmRlY2lkZS1pdGVtcyB7IG1hcmdpbjogMDsgcGFkZGluZy1sZWZ0OiAxOHB4OyBtYXgtaGVp
+            Z2h0OiAxMGVtOyBvdmVyZmxvdzogYXV0bzsgfQouZGlhbG9nLWJ1dHRvbnMgeyBkaXNwbGF5OiBmbGV4OyBnYXA6IDhweDsganVzdGlmeS1jb250ZW50OiBm
+            bGV4LWVuZDsgbWFyZ2luLXRvcDogMTJweDsgfQoua2V5cyB7IGRpc3BsYXk6IGdyaWQ7IGdyaWQtdGVtcGxhdGUtY29sdW1uczogbWF4LWNvbnRlbnQgMWZy
+            OyBnYXA6IDRweCAxNHB4OyB9Ci5rZXlzIGRkIHsgbWFyZ2luOiAwOyB9Ci5jaGVjayB7IGRpc3BsYXk6IGZsZXg7IGdhcDogNnB4OyBhbGlnbi1pdGVtczog
+            Y2VudGVyOyB9CgouZm9vdCB7IGRpc3BsYXk6IGZsZXg7IGZsZXgtd3JhcDogd3JhcDsgZ2FwOiA2cHggMjRweDsgbWFyZ2luLXRvcDogMTZweDsgY29sb3I6
+            IHZhcigtLW11dGVkKTsgZm9udC1zaXplOiAxMi41cHg7IH0KLnRvYXN0IHsgcG9zaXRpb246IGZpeGVkOyBib3R0b206IDE2cHg7IGxlZnQ6IDUwJTsgdHJh
+            bnNmb3JtOiB0cmFuc2xhdGVYKC01MCUpOyBiYWNrZ3JvdW5kOiB2YXIoLS1mZyk7IGNvbG9yOiB2YXIoLS1iZyk7CiAgICAgICAgIHBhZGRpbmc6IDhweCAx
+            NnB4OyBib3JkZXItcmFkaXVzOiA4cHg7IGJveC1zaGFkb3c6IHZhcigtLXNoYWRvdyk7IHotaW5kZXg6IDk7IG1heC13aWR0aDogY2FsYygxMDAlIC0gMzJw
+            eCk7IH0KCkBtZWRpYSAobWF4LXdpZHRoOiA3NjBweCkgewogIC50b3AgeyBwYWRkaW5nOiA2cHggMTBweDsgfQogIG1haW4geyBwYWRkaW5nOiA4cHggMTBw
+            eCAyNHB4OyB9CiAgLnF1ZXVlIHRoZWFkIHsgZGlzcGxheTogbm9uZTsgfQogIC5xdWV1ZSwgLnF1ZXVlIHRib2R5LCAucXVldWUgdHIsIC5xdWV1ZSB0ZCwg
+            LnF1ZXVlIHRoIHsgZGlzcGxheTogYmxvY2s7IHdpZHRoOiAxMDAlOyB9CiAgLnF1ZXVlIHRkIHsgb3ZlcmZsb3c6IGhpZGRlbjsgb3ZlcmZsb3ctd3JhcDog
+            YW55d2hlcmU7IHdoaXRlLXNwYWNlOiBub3JtYWw7IH0KICAucXVldWUgdGQucGFyYW1zIHsgd2hpdGUtc3BhY2U6IG5vd3JhcDsgfQogIC5xdWV1ZSB0ZC5k
+            ZWNpc2lvbiB7IHdoaXRlLXNwYWNlOiBub3JtYWw7IH0KICAucXVldWUgdHIucm93IHsgYm9yZGVyOiAxcHggc29saWQgdmFyKC0tbGluZSk7IGJvcmRlci1y
+            YWRpdXM6IDhweDsgbWFyZ2luLWJvdHRvbTogOHB4OyBwYWRkaW5nOiA0cHggMDsgfQogIC5xdWV1ZSB0ZCB7IGJvcmRlcjogMDsgcGFkZGluZzogMnB4IDEw
+            cHg7IH0KICAucXVldWUgdGRbZGF0YS1sYWJlbF06OmJlZm9yZSB7IGNvbnRlbnQ6IGF0dHIoZGF0YS1sYWJlbCkgIjogIjsgY29sb3I6IHZhcigtLW11dGVk
+            KTsgZm9udC13ZWlnaHQ6IDYwMDsgfQogIC5xdWV1ZSB0ZC5wYXJhbXMgeyBtYXgtd2lkdGg6IG5vbmU7IH0KICAucXVldWUgdHIucmlzay1oaWdoLCAucXVl
+            dWUgdHIucmlzay1tZWRpdW0geyBib3JkZXItbGVmdC13aWR0aDogNXB4OyB9CiAgLnF1ZXVlIHRyLnJpc2staGlnaCB7IGJvcmRlci1sZWZ0LWNvbG9yOiB2
+            YXIoLS1oaWdoKTsgfSAucXVldWUgdHIucmlzay1tZWRpdW0geyBib3JkZXItbGVmdC1jb2xvcjogdmFyKC0tbWVkaXVtKTsgfQogIC5xdWV1ZSB0ci5yaXNr
+            LWhpZ2ggdGQ6Zmlyc3QtY2hpbGQsIC5xdWV1ZSB0ci5yaXNrLW1lZGl1bSB0ZDpmaXJzdC1jaGlsZCB7IGJveC1zaGFkb3c6IG5vbmU7IH0KfQo=
             """,
             gzipBase64: """
             H4sIAAAAAAACA71a3W7kthW+91OwDgLYi5FW0mj+kSJBgRS9yE2CogWCoOCIlIe1RlIpje3JYp+hl32/PkkP/yRSosZj76LrhT2izjkkz/l4/jgfP6AfMcdH
@@ -234,22 +235,22 @@ extension WebUIAssets {
             isxqD4mb54IyjlhqosdYoneJ5jqShjkrQBPN2FWMfIFxE1LK4HjRknQY7FxCNJiiwHtajA0j5SYd8E20EwPeU+h1/O4cf0Qfhqgax4xUsNpTpoP1hqDvZ9s7
             AAJMKhCvze72uM0OcDg4bU5F+xZFTrgo1+cmvbNzNXszwMsYXV2uOgDU2o8nXe0NHZgu+BTUPJvcF1X2OI3PsRF8abUOF9YMEs0j6/ReP+qcnOE4FTb+4cfO
             bQIVHeP1gCmsHie9YW/TMMesuOCnbj5+QD+yF8hmQCWQkW4F5elYKtfRwNORopxXR9HvhDwDgwKg+KrgsTpBfUgaVOUI0CYAfBY5rWiQCqVgjlp2pLJBGv7r
-            RE+0d0jCC9nqLHDdUDm1/AQxVeTpgVlSLhYoN6/ktGId8HtbtocgO7CC3MX3vfQkTEVad4k8scjj5DXquUW9DBevkae28Pjby8QLZyWvEK8s4vXrC1lb5Onr
-            5Btbh5FLLWumUWIpqu6gH6YQcOuGNc404GAsGZJDOo+tTPvcPFEf8KsSNJgVEjBcGGmQhnm2NziK0755Iq9LN1Mh7N5Oau2ZufC+p1pNPuVc7EXpus/wy9YN
-            SFEufNRj8BJebCzoYNstD+hDmXrLGuaSOx1yqaaLYhPdK93tYiUUsKrqgp9R18eSwZpH2UkDMGxzxptWQe8KeYLLJ0214d4uT/H5NFPgRlgOl+yIFSLUUBwm
-            DaK4gYr9JFtR3z/Scy5vk5Bhkp7yco79GYA1IGmhVICMXjQxxHvr1IW1uK4SUctbrl1Zfrv4IsKMtrd0/R/8AfzbcZKVsk+hcgKZAlgRTYenpTOHltE1ypxS
-            Ye1NmOz1EZqxhklO77YHbkeUtyqDrllReFZuAv3lMiaaWNm4qJksnYMa0kkQ9g/VSMPF++otKUr34gj4z8Y0peTn5gRHi5KJw3uxTScFg+dmWpRIDvRH+lIz
-            rj+LuC0i+Ts6c3IG+kKzk6isXnEvF7I15SXetwBunMJ7lc+DQvreMbe+LRhy6wsDxU3osXrfxp0TlZp2COH4Wfr2PkTphMh0HnTtLHoxOmZGO7v2W6Z27ecP
-            ZjejKk7nnVPNuN69qhfqyY6Ki523oCBMdKLkPlSuqbQmdxnIsP3W5k/vXqKuFv6yLs9gQSqlN8WU7SGWTm7vaxrC0bXl6YuZYVfSU+impk6zOQ/zS8VFrDpK
-            xhnnOHMrHl22wu8AdAlj4MaUDUCvojGqexIozo2C54NSThfoWjZppzpO/lpXMRG33L+gMwgEhH7FwlR3JK6qKq/xFGUFySJ1ItwbZrjGm6gZRMjO3+kOMyBv
-            4WiWBjnDBp1w9+I8iE4sgxSqac8FVXd7jtX7SLlzfUTiP1y26IINSlyn22R8jcRZ7+Y4BYSyJzoUNdVEu9CzXnYda/mpq0Od7rnPdAtZqY7U7t1iSJ+6sG3W
-            CAF1QNHFb2sb3jhuDDjgV/F7Wr4K6tPvdaS/OLuNn45dMLfnmr6KI3XNY1+0xKaczA4YItx068LjNpBm2mPytisVKJ2mmnbGQ0oSwp7GLmbCozQt5m3Pqnba
-            t9mcHiZhuKhkDvSmi63prulEU2oqEvch3coFFkuZC0DhnN2JhAAFstN7b9/YyPCT6PCjdgFogQURLq9m7LUNvt6QLu57pkFj15dhr+xJIK+hBRG1Wq+zgd/p
-            Il0k7/h61oI+0P6+xYHCmL9LC1Jneut7CE6jCqwNhoZ1Xd0jXXp6nwZzRlRXHY0qjr4H392s+GuXkbRfMWc4EGNQ3H932/KTuqZ4z5cIuvirsO/GbF9zcnzg
-            h1mOEClVHajlNpfO3T9PTcvyc9C5eKlqu18v/XlXPkI1/qXJjmgRdM10KW+Yq0gXRt362Fr4cjIFEZl8Lr8mejWC9BWMs9nl5cuF4YV72Fa4aX21Q5cYS4nK
-            jDLWyWaEuD/SfQmht7/fBYuJ2iEf5x5ONTG+h/UnR1fUExsFMX00bQ8m7oRUO9t819IiXAmPp749qa+WnZajuexBaHjntNZvtR0EidNdHHwPyqbom54ia++f
-            uNUN7T8ePLcSAweE0OVOrBnRQMLl+flAOR2wXuis8CMuXGrTgXxb9Fp7PJ9bpKXGc7t78jn8xLFPR63uVeWFmfdCFbctv+tp7tEt5IdvuJOzNdY14CxEDa3t
-            tDZnyN+h/GTnzEbSYrg3u0fqcjirN93Qq+Zy9933Pf2zup3Uqd1c7Lca/Xy++R/LxtfacS8AAA==
+            RE+0d0jCC9nqLHDdUDm1/AQxVeTpgVlSLhYoN6/ktGId8HtbtocgO7CC3MX3vfQkTEVad4k8scjj5DXquUW9DBevkae28Pjby8QLZyWvEK8s4s3rC1lb5Onr
+            5Btbh8mQXlZNo9RS1N1BP0wh5NYNa6bTSzM7+B1LsBQjfcpWZoNu+qjP/VV5GywF8jJcGGmQnXl2PTih0y57It1LN1OR7d7Ode2ZuXDKp1pNPuVz7EXpctDw
+            y44OSFGefdR68BJe7DfoGNwtD+hDmZHL0uaSlx1yqV6MYhNNLd0EYyXUtaoYg59RM8iSwZpH2WADMGxzxptWIfIKeYLLJ011594uT/H5NFPgRlgOl+yIFSLU
+            UBwmDaK4gUL+JDtU3z/Scy4vmZBhkg70cur9GYA1IGmhgoADJHob4r11FMNa3GKJYOY9ZldW5S6+iDCj7URdtwh/AP92+GSlbF+oVEFmBlag01Fr6cyhZXT9
+            M6eCWHvzKHt9hGasYZLTu+2BLxJVr0qsa1YUnpWb+H+5uokmVjaudSYr6qCGLBOE/UP113DxvjJMitItOgL+szG9Kvm5OcHRomTi8F7s3knB4M6ZFiVyBv2R
+            vtSM688inIsA/46GnZyBvtDsJAquV9zLhSROeYn3LYAbp/Be5fOgkL53zK0vEYbc+h5BcRN6rN63cedEpaZLQjh+lr69D1E6TzINCV1SixaNjpnRzi4Jl6ld
+            EvqD2c2ouNPp6FSPrnev6oV6sqPiYuetMwgTDSq5D5WCKq3JXQYybL+1J9S7l6grkb+s+TNYkMr0TY1le4ilk/L7eolwdG15+r5m2Kz01L+pKd9szsP8Us0R
+            q0aTccY5ztxCSFez8DsAXcIYuDFlA9Cr6JfqVgWKc6Pg+aDC03W7lk3aqUaUvwRWTMTtAlzQGQQCQr9ivaobFVcVm9d4irKCZJE6Ee4NM1zjTdQMImTn73SH
+            GZC3cDRLg5xh3064e3EeRIOWQQrVtOeCqis/x+p9pNy5PiLxHy5bdMEGla/ThDK+RuKsd3OcAkLZEx2KmuqtXWhlL7tGtvzUladOU91nuoUsYEdq924xpE9d
+            2DZrhIA6oOjit7UNbxw3Bhzwq/g9LV8F9en3OtJfnN3GT8cumNtzTV/Fkbr9se9f4kjnmNkBQ4Sb7mh43AbSTHtM3nbTAqXTVC/PeEhJQtjT2MVMeJSmxbzt
+            WdVO++6b09okDBeVzIHedN813Uyd6FVNReI+pFu5wGIpcwEonLM7kRCgQDaA7+2LHBl+Eh1+1C4ALbAgwuWNjb22wbce0sV9zzTo9/oy7JU9CeQ1tCCiVut1
+            NvA7XaSL5NVfz1rQB9pfwzhQGPN3aUHqTG99PcHpX4G1wdCwrqtbp0tPS9RgzojqqqNRxdG35rsLF3/tMpL2K+YMB2IMivvvblt+UrcX7/luQRd/FfbdmO3r
+            WY4P/DDLESKlqgO13ObSufvnqWlZfg46Fy9VbbfxpT/vykeoxr802REtgq7HLuUNcxXpwqhbH1sLX06mICKTz+W3R69GkL6ZcTa7vHznMLyHD9sKN62vdugS
+            YylRmVHGOtmMENdKui8h9Pb3u2AxUTvk49zDqSbG17P+5OiKemKjIKaPpu3BxFWR6nKbr2BahCvh8dSXKvWNs9NyNHdACA2votb6rbaDIHG6i4OvR9kUfdNT
+            ZO39E7e6of3Hg+eyYuCAELrcnjUjGki4PD8fKKejXgU/4mIg75Uek0s73ZoZSzYtzLeFv7XHdbpVXmpcv6sUX8RIHAN31Oq+Vl7EeS9qcdvyu57mHt1CgvmG
+            uz6vdi1IDuHi9EZnyN/i/GQn3UbSYrg3u8nqcjirN+3Uq+Zy9903Tv2zuq3Yqd1cbNga/Xy++R95QyWXyS8AAA==
             """),
         GeneratedUIAsset(
             name: "app.js",
