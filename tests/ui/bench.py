@@ -59,11 +59,14 @@ def signed_in(driver, server: faramesh.Server, token: str) -> None:
     driver.execute_script("sessionStorage.setItem('faramesh.token', arguments[0])", token)
 
 
-def wait(predicate, timeout: float = 60.0) -> None:
+def wait(predicate, timeout: float = 60.0, driver=None) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
+            state = driver.execute_script(
+                "return [document.getElementById('conn').dataset.state, document.getElementById('queue').dataset.loaded,"
+                " document.getElementById('list-status').textContent, document.title]") if driver else None
+            raise TimeoutError(f"condition not met (page state: {state})")
         time.sleep(0.02)
 
 
@@ -78,7 +81,7 @@ def first_render(driver, server: faramesh.Server, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         driver.refresh()
-        wait(lambda: loaded(driver))
+        wait(lambda: loaded(driver), driver=driver)
         times.append(driver.execute_script(
             "return performance.getEntriesByName('faramesh:first-render')[0].startTime"))
         assert driver.execute_script("return document.querySelectorAll('#pending-rows tr.row').length") >= 50
@@ -112,7 +115,7 @@ def bulk(server: faramesh.Server, count: int) -> float:
 def ten_thousand(driver, server: faramesh.Server, count: int) -> dict[str, object]:
     seeded = bulk(server, count)
     driver.refresh()
-    wait(lambda: loaded(driver))
+    wait(lambda: loaded(driver), driver=driver)
     driver.execute_script("""
       window.__long = [];
       new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); })

@@ -3,6 +3,7 @@
 
 const MAX_BACKOFF_MS = 15000;
 const POLL_MS = 3000;
+const OPEN_WAIT_MS = 3000;
 
 export class LiveStream {
   /**
@@ -42,6 +43,9 @@ export class LiveStream {
 
   async run(opened) {
     let first = opened;
+    // The page loads its lists once the stream is open (so nothing falls between them), but never
+    // waits longer than this for a stream that does not answer.
+    setTimeout(() => { first?.(); first = null; }, OPEN_WAIT_MS);
     while (!this.stopped) {
       this.controller = new AbortController();
       try {
