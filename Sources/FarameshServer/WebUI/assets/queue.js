@@ -21,6 +21,7 @@ export class Queue {
     Object.assign(this, { api, me, table, pendingBody, rowsBody, onChange, onOpen, onDecide, onError, onPending });
     this.partial = new Set();
     this.cellKeys = new WeakMap();
+    this.submitters = new Map();
     this.detailTimer = 0;
     this.actions = new Map();
     this.rows = new Map();
@@ -288,7 +289,10 @@ export class Queue {
   fill(row, a) {
     row.className = `row risk-${classValue(a.risk_level)}${this.selected.has(a.id) ? " selected" : ""}${this.focusedId === a.id ? " focused" : ""}`;
     const pending = a.status === "pending_approval";
-    const canDecide = pending && this.me.can_approve;
+    // Known from the stream's created event (or the drawer's timeline): the server refuses a
+    // token deciding its own submission, so no buttons are offered for it.
+    const own = !this.me.local && this.submitters.get(a.id) === this.me.name;
+    const canDecide = pending && this.me.can_approve && !own;
     const decider = this.deciders.get(a.id);
     const paramsText = a.params === undefined ? "…" : preview(a.params);
     const cells = [
@@ -310,8 +314,8 @@ export class Queue {
       [a.created_at, () => h("td", { "data-label": "Created", title: a.created_at }, localTime(a.created_at))],
       [a.created_at, () => h("td", { class: "age", "data-label": "Age" }, age(a.created_at))],
       // The pending countdown is updated in place below, so the buttons next to it stay put.
-      [pending ? `pending\n${canDecide}` : [a.status, a.outcome, a.decision, decider?.type, decider?.actor, decider?.at].join("\n"),
-        () => h("td", { class: "decision", "data-label": "Decision" }, this.decisionCell(a, canDecide))],
+      [pending ? `pending\n${canDecide}\n${own}` : [a.status, a.outcome, a.decision, decider?.type, decider?.actor, decider?.at].join("\n"),
+        () => h("td", { class: "decision", "data-label": "Decision" }, this.decisionCell(a, canDecide, own))],
     ];
     const keys = this.cellKeys.get(row);
     if (!keys || row.cells.length !== cells.length) {
@@ -327,7 +331,7 @@ export class Queue {
     }
   }
 
-  decisionCell(a, canDecide) {
+  decisionCell(a, canDecide, own = false) {
     if (a.status === "pending_approval") {
       const left = a.approval_expires_at ? countdown(a.approval_expires_at) : "";
       const quick = canDecide
@@ -335,7 +339,11 @@ export class Queue {
           h("button", { type: "button", class: "approve", dataset: { decide: "approve" }, onclick: () => this.onDecide([a.id], true) }, "Approve"),
           h("button", { type: "button", class: "deny", dataset: { decide: "deny" }, onclick: () => this.onDecide([a.id], false) }, "Deny"))
         : null;
-      return [h("span", { class: "countdown", dataset: { expires: a.approval_expires_at || "" } }, left ? `expires in ${left}` : "waiting"), quick];
+      const mine = own && this.me.can_approve
+        ? h("span", { class: "muted own", title: "The server refuses a token deciding its own submission (SELF_APPROVAL_FORBIDDEN)" },
+          " · submitted with your token: another approver decides")
+        : null;
+      return [h("span", { class: "countdown", dataset: { expires: a.approval_expires_at || "" } }, left ? `expires in ${left}` : "waiting"), quick, mine];
     }
     const decider = this.deciders.get(a.id);
     if (decider) {
@@ -349,6 +357,12 @@ export class Queue {
 
   /** Records who decided (from the stream or the timeline) and redraws the row. */
   setDecider(id, event) {
+    if (event.event_type === "created" && event.actor && !this.submitters.has(id)) {
+      this.submitters.set(id, event.actor);
+      const row = this.rows.get(id);
+      const action = this.actions.get(id);
+      if (row && action) this.fill(row, action);
+    }
     if (!["approved", "denied", "expired"].includes(event.event_type)) return;
     this.deciders.set(id, { actor: event.actor, at: event.created_at, type: event.event_type });
     const row = this.rows.get(id);
