@@ -62,6 +62,9 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
+        ], exclude: [
+            // The web UI's source files; embedded by scripts/gen-ui-assets.py into WebUIAssets+Generated.swift.
+            "WebUI/assets",
         ]),
         // HTTP client of the API, used by the CLI's server commands (and tests).
         .target(name: "FarameshClient", dependencies: [

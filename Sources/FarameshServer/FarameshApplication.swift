@@ -187,6 +187,7 @@ public enum FarameshApplication {
         let system = SystemController(store: store, policy: policy, metrics: metrics, readiness: readiness,
                                       readinessTimeout: configuration.readinessTimeout)
         system.addPublicRoutes(to: router)
+        WebUIController().addRoutes(to: router)
         if configuration.metricsPublic {
             system.addMetricsRoute(to: router)
         } else {
@@ -201,6 +202,7 @@ public enum FarameshApplication {
             .addRoutes(to: v1.group("actions"))
         GateController(policy: policy, metrics: metrics).addRoutes(to: v1.group("gate"))
         PolicyController(policy: policy).addRoutes(to: v1.group("policy"))
+        AuthController().addRoutes(to: v1.group("auth"))
         if let eventHub {
             EventStreamController(hub: eventHub).addRoutes(to: v1.group("events"))
         }

@@ -80,6 +80,7 @@ tags:
   - name: gate
   - name: policy
   - name: events
+  - name: auth
   - name: ledger
     description: |
       The tamper-evident audit ledger: every event gets a gap-free position in an RFC 6962 Merkle
@@ -462,6 +463,24 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "500": {$ref: "#/components/responses/Internal"}
         "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/auth/whoami:
+    get:
+      tags: [auth]
+      operationId: whoAmI
+      summary: The caller as the server sees it (token name, role, local mode).
+      description: |
+        Lets a client (the web UI) show who is signed in and offer only what the role allows.
+        The name is what the server records as the actor of this caller's events; an approver
+        cannot approve or deny an action whose `created` event has their name as actor.
+      responses:
+        "200":
+          description: The authenticated caller.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/WhoAmI"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/Unavailable"}
   /v1/ledger/public-key:
     get:
       tags: [ledger]
@@ -769,6 +788,17 @@ components:
         profile_hash: {$ref: "#/components/schemas/NullableString"}
         runtime_version: {$ref: "#/components/schemas/NullableString"}
         provenance_id: {$ref: "#/components/schemas/NullableString"}
+    WhoAmI:
+      type: object
+      additionalProperties: false
+      required: [name, role, local, can_approve]
+      properties:
+        name:
+          type: string
+          description: Token name (`local` in local mode, `bootstrap-admin` for FARAMESH_TOKEN).
+        role: {type: string, enum: [agent, approver, admin]}
+        local: {type: boolean, description: Open local mode (no token configured).}
+        can_approve: {type: boolean}
     PolicyInfo:
       type: object
       additionalProperties: false

@@ -185,17 +185,30 @@ struct DoctorCommand: AsyncParsableCommand {
                 var checks: [Check] = [ready
                     ? .ok("server", "\(url) is ready")
                     : .fail("server", "\(url) is not ready: \(body?["detail"]?.stringValue ?? "see /ready")")]
-                let page = try await client.get("/")
-                let html = page.header("Content-Type")?.lowercased().contains("text/html") ?? false
-                checks.append(page.status == 200 && html
-                    ? .ok("web UI", "served at \(url)/")
-                    : .warn("web UI", "no web UI assets served at \(url)/ (HTTP \(page.status)); the API works without it"))
+                checks.append(try await Self.webUICheck(client, url: url))
                 return checks
             }
         } catch {
             return [.warn("server", "no server answering: \(error)"),
                     .warn("web UI", "not checked (no server running)")]
         }
+    }
+
+    /// The page at `/` (HTML with its Content-Security-Policy) and the module it loads.
+    static func webUICheck(_ client: FarameshClient, url: String) async throws -> Check {
+        let page = try await client.get("/")
+        let html = page.header("Content-Type")?.lowercased().contains("text/html") ?? false
+        guard page.status == 200, html else {
+            return .warn("web UI", "no web UI served at \(url)/ (HTTP \(page.status)); the API works without it")
+        }
+        guard page.header("Content-Security-Policy")?.contains("default-src 'self'") ?? false else {
+            return .warn("web UI", "\(url)/ answers without its Content-Security-Policy (a proxy may strip it)")
+        }
+        let script = try await client.get("/ui/app.js")
+        guard script.status == 200, script.header("Content-Type")?.hasPrefix("text/javascript") ?? false else {
+            return .warn("web UI", "\(url)/ answers but /ui/app.js does not (HTTP \(script.status)); check the proxy in front")
+        }
+        return .ok("web UI", "served at \(url)/")
     }
 
     // MARK: - Helpers

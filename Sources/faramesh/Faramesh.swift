@@ -30,6 +30,7 @@ struct Faramesh: AsyncParsableCommand {
             InitCommand.self,
             InitDockerCommand.self,
             DoctorCommand.self,
+            BuildUICommand.self,
             TokenCommand.self,
             VerifyLogCommand.self,
             AuditCommand.self,

@@ -40,7 +40,7 @@ struct CLIStandaloneTests {
         let help = try await CLI.run(["--help"], directory: directory)
         #expect(help.status == 0)
         for command in ["list", "get", "explain", "events", "approve, allow", "deny", "replay", "replay-decision", "curl", "tail",
-                        "logs", "init", "init-docker", "doctor", "verify-log", "token", "policy", "serve", "migrate"] {
+                        "logs", "init", "init-docker", "doctor", "build-ui", "verify-log", "token", "policy", "serve", "migrate"] {
             #expect(help.stdout.contains("  \(command) "), "\(command) missing from --help")
         }
     }

@@ -45,6 +45,9 @@ public enum ActionSubmission {
             "policy_version": decision.policyVersion.map(JSONValue.string) ?? .null,
         ]
         if let expiresAt { decisionMeta["approval_expires_at"] = .string(WireTimestamp.format(expiresAt)) }
+        // Which rules decided, by name, so a reviewer (the web UI, `faramesh explain`) sees why.
+        if let rule = decision.matchedRuleName { decisionMeta["rule"] = .string(rule) }
+        if let riskRule = decision.matchedRiskRuleName { decisionMeta["risk_rule"] = .string(riskRule) }
         let decided = EventChain.makeEvent(actionID: id, type: .decisionMade, meta: .object(decisionMeta),
                                            actor: actor, at: now, prevHash: created.recordHash)
 

@@ -21,6 +21,10 @@ public struct Decision: Sendable, Hashable {
     public var matchedRule: Int?
     /// Index of the first matching risk rule (`risk.rules[i]`), if any.
     public var matchedRiskRule: Int?
+    /// `name:` of the deciding rule (`rules[i]` when it has none), recorded on `decision_made`.
+    public var matchedRuleName: String? = nil
+    /// Name of the risk rule that set the risk level, recorded on `decision_made`.
+    public var matchedRiskRuleName: String? = nil
     /// Index of the profile rule that halted or held the action, if any.
     public var profileRule: Int?
     /// How long an approval may stay pending (the matched rule's `approval_timeout`); only set

@@ -69,6 +69,12 @@ public struct DecisionEngine: Sendable {
                                     reason: evaluation.reason, code: evaluation.reasonCode, risk: evaluation.riskLevel)
         decision.matchedRule = evaluation.matchedRule
         decision.matchedRiskRule = evaluation.matchedRiskRule
+        decision.matchedRuleName = evaluation.matchedRule.flatMap { index in
+            policy.rules.first { $0.index == index }.map { $0.name ?? "rules[\(index)]" }
+        }
+        decision.matchedRiskRuleName = evaluation.matchedRiskRule.flatMap { index in
+            policy.riskRules.indices.contains(index) ? policy.riskRules[index].name : nil
+        }
         decision.approvalTimeout = evaluation.approvalTimeout
         if let (code, reason, rule) = hold, evaluation.effect != .deny {
             decision.outcome = .abstain

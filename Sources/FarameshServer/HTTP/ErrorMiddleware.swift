@@ -119,16 +119,23 @@ enum RouteTable {
         (["v1", "events"], ["GET"]),
         (["v1", "gate", "decide"], ["POST"]),
         (["v1", "policy", "info"], ["GET"]),
+        (["v1", "auth", "whoami"], ["GET"]),
         (["v1", "ledger", "public-key"], ["GET"]),
         (["v1", "ledger", "checkpoints"], ["GET"]),
         (["v1", "ledger", "proof", ":id"], ["GET"]),
         (["v1", "ledger", "consistency"], ["GET"]),
     ]
 
+    /// The web UI's page and assets: not API routes, so not in the OpenAPI document.
+    static let pageRoutes: [(segments: [String], methods: [String])] = [
+        ([], ["GET"]),
+        (["ui", ":name"], ["GET"]),
+    ]
+
     /// The methods of the route at `path`; `HEAD` wherever `GET` is (`HeadAsGetResponder`).
     static func allowedMethods(path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        for route in self.routes where route.segments.count == segments.count {
+        for route in self.routes + self.pageRoutes where route.segments.count == segments.count {
             let matches = zip(route.segments, segments).allSatisfy { template, segment in
                 template.hasPrefix(":") || template == segment
             }
