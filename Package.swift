@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // Pure domain: actions, state machine, policy, decisions, canonical JSON, hashes. No I/O.
@@ -60,9 +61,18 @@ let package = Package(
             "FarameshAPI", "FarameshCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        // `faramesh mcp-proxy`: MCP gateway that turns every `tools/call` into a governed action.
+        .target(name: "FarameshMCP", dependencies: [
+            "FarameshAPI", "FarameshCore", "FarameshClient",
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "faramesh", dependencies: [
             "FarameshCore", "FarameshAPI", "FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
-            "FarameshServer", "FarameshPolicyTools", "FarameshClient",
+            "FarameshServer", "FarameshPolicyTools", "FarameshClient", "FarameshMCP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -79,6 +89,7 @@ let package = Package(
         ]),
         .testTarget(name: "FarameshCoreTests", dependencies: ["FarameshCore"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "FarameshMCPTests", dependencies: ["FarameshMCP", "FarameshCore"]),
         .testTarget(name: "FarameshPolicyToolsTests", dependencies: ["FarameshPolicyTools", "FarameshCore"]),
         // Helpers shared by test targets (PostgreSQL test writers).
         .target(name: "FarameshTestSupport", dependencies: [

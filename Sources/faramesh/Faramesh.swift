@@ -35,6 +35,7 @@ struct Faramesh: AsyncParsableCommand {
             AuditCommand.self,
             PolicyCommand.self,
             PolicyDiffCommand.self,
+            MCPProxyCommand.self,
         ])
 
     /// Global options may precede the command name; usage errors exit 2 (not ArgumentParser's 64).
