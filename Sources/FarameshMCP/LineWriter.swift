@@ -24,8 +24,7 @@ public final class LineWriter: Sendable {
     public var isClosed: Bool { self.closed.load(ordering: .acquiring) }
 
     public func write(_ message: [UInt8]) {
-        var line = message
-        line.append(UInt8(ascii: "\n"))
+        let line = message + [UInt8(ascii: "\n")]
         self.queue.async { self.writeAll(line) }
     }
 

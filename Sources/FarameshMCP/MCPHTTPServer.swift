@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Crypto
 import FarameshClient
 import FarameshCore
@@ -23,7 +28,7 @@ public enum MCPHTTPServer {
         let hub = SessionHub(configuration: configuration, governor: governor, logger: logger)
         let router = Router()
         let expected = SHA256.hash(data: Array(listen.token.utf8))
-        router.add(middleware: BearerMiddleware(expected: Array(expected)))
+        router.add(middleware: BearerMiddleware<BasicRequestContext>(expected: Array(expected)))
         router.post(RouterPath(Self.path)) { request, context in try await hub.post(request, context: context) }
         router.get(RouterPath(Self.path)) { request, _ in await hub.get(request) }
         router.delete(RouterPath(Self.path)) { request, _ in await hub.delete(request) }
@@ -37,7 +42,7 @@ public enum MCPHTTPServer {
                               logger: logger)
         logger.notice("MCP proxy '\(configuration.governor.mapping.serverName)' listening on http://\(listen.host):\(listen.port)/\(Self.path)")
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await app.runService()
         } catch {
             logger.error("MCP HTTP server stopped: \(error)")
         }

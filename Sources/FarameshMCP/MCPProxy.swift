@@ -28,13 +28,13 @@ public enum MCPProxy {
     public static func runStdio(_ configuration: MCPProxyConfiguration, logger: Logger) async -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         let gatekeeper = FarameshClient(configuration: configuration.gatekeeper)
-        defer { Task { try? await gatekeeper.shutdown() } }
         let governor = ToolCallGovernor(client: gatekeeper, settings: configuration.governor, logger: logger)
         let upstream: any UpstreamChannel
         do {
             upstream = try self.makeUpstream(configuration.upstream, logger: logger)
         } catch {
             logger.critical("\(error)")
+            try? await gatekeeper.shutdown()
             return 2
         }
         let stdout = LineWriter(fd: 1, name: "mcp-stdout")
@@ -77,6 +77,7 @@ public enum MCPProxy {
         }
         await governor.reporter.drain(timeout: self.drainTimeout)
         await stdout.flush()
+        try? await gatekeeper.shutdown()
         return status
     }
 
