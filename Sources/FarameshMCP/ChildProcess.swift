@@ -80,9 +80,10 @@ public final class ChildProcess: Sendable {
         self.pid = pid
         self.input = LineWriter(fd: toChild[1], name: "mcp-child-stdin")
         self.output = LineReader.lines(fd: fromChild[0], name: "mcp-child-stdout")
+        let childPID = pid
         let thread = Thread { [self] in
             var raw: Int32 = 0
-            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+            while waitpid(childPID, &raw, 0) < 0 && errno == EINTR {}
             let status: ExitStatus = (raw & 0x7f) == 0 ? .exited((raw >> 8) & 0xff) : .signalled(raw & 0x7f)
             self.finish(status)
         }

@@ -77,7 +77,8 @@ public final class HTTPUpstream: UpstreamChannel {
             }
         }
         let id = requestID
-        self.spawn { await self.post(request, requestID: id) }
+        let prepared = request
+        self.spawn { await self.post(prepared, requestID: id) }
     }
 
     private func spawn(_ body: @escaping @Sendable () async -> Void) {

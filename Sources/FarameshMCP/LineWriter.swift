@@ -39,7 +39,7 @@ public final class LineWriter: Sendable {
     public func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             self.queue.async {
-                if !self.closed.exchange(true, ordering: .acq_rel) { SystemCalls.close(self.fd) }
+                if !self.closed.exchange(true, ordering: .acquiringAndReleasing) { SystemCalls.close(self.fd) }
                 continuation.resume()
             }
         }
@@ -54,7 +54,7 @@ public final class LineWriter: Sendable {
             }
             if written < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
-                if !self.closed.exchange(true, ordering: .acq_rel) { self.onClose() }
+                if !self.closed.exchange(true, ordering: .acquiringAndReleasing) { self.onClose() }
                 return
             }
             offset += written

@@ -7,6 +7,7 @@ import Crypto
 import FarameshClient
 import FarameshCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore

@@ -1,5 +1,6 @@
 import FarameshCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -34,8 +35,9 @@ actor SessionHub {
             return MCPHTTPServer.jsonError(.notAcceptable, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Not Acceptable: the client must accept text/event-stream"))
         }
         let buffer: ByteBuffer
+        var request = request
         do {
-            buffer = try await request.body.collect(upTo: MCPHTTPServer.maxBodyBytes)
+            buffer = try await request.collectBody(upTo: MCPHTTPServer.maxBodyBytes)
         } catch {
             return MCPHTTPServer.jsonError(.contentTooLarge, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Request too large: at most \(MCPHTTPServer.maxBodyBytes) bytes"))
         }
