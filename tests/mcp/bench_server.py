@@ -1,5 +1,6 @@
 """A minimal stdio MCP server for the gateway benchmark: answers at once, so the measured time
-is the proxy's, not an SDK's. Raw JSON-RPC, standard library only; one read-only tool `echo`."""
+is the proxy's, not an SDK's. Raw JSON-RPC, standard library only; read-only tools `echo` and
+`garbage` (which answers with a line that is not JSON-RPC, as a broken server would)."""
 
 import json
 import sys
@@ -7,7 +8,9 @@ import sys
 TOOLS = {"tools": [{"name": "echo", "description": "Echo the text back.",
                     "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
                     "annotations": {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True,
-                                    "openWorldHint": False}}]}
+                                    "openWorldHint": False}},
+                   {"name": "garbage", "description": "Answer with a line that is not JSON.",
+                    "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": True}}]}
 
 
 def answer(request):
@@ -29,6 +32,10 @@ def main():
     for line in sys.stdin:
         request = json.loads(line)
         if "id" not in request:
+            continue
+        if request.get("method") == "tools/call" and request["params"]["name"] == "garbage":
+            out.write("this is not JSON-RPC\n")
+            out.flush()
             continue
         result = answer(request)
         if result is None:

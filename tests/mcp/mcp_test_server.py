@@ -1,8 +1,8 @@
 """A small MCP server for the gateway tests, for the `mcp` package 1.x (FastMCP) and 2.x (MCPServer).
 
 Tools: read_file (read-only), delete_file (destructive), echo (read-only), drop_table
-(destructive, denied by the test policy), fail (returns isError), slow (sleeps; the tests kill
-the server during it) and garbage (writes a non-JSON line to stdout instead of answering).
+(destructive, denied by the test policy), fail (returns isError), and slow (sleeps; the tests kill
+the server during it).
 Every executed tool call is appended to the JSON-lines file named by MCP_TEST_LOG, so a test can
 prove that a call never reached the server.
 
@@ -82,16 +82,6 @@ def slow(seconds: float) -> str:
     _record("slow", {"seconds": seconds})
     time.sleep(seconds)
     return "slept"
-
-
-@server.tool(annotations=READ_ONLY)
-def garbage() -> str:
-    """Write a line that is not JSON-RPC to stdout, then hang."""
-    _record("garbage", {})
-    sys.stdout.write("this is not JSON-RPC\n")
-    sys.stdout.flush()
-    time.sleep(3600)
-    return "unreachable"
 
 
 def main() -> None:

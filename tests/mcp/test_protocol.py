@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import anyio
 import pytest
@@ -93,7 +95,7 @@ def test_cancellation_stops_the_wait_and_the_action_stays_pending(gk: Gatekeeper
                     "params": {"name": "delete_file", "arguments": {"path": path}}})
         answer = proxy.response(23)
         assert answer["result"]["content"][0]["text"] == f"deleted {path}"
-        assert gk.action(action["id"])["status"] == "succeeded"
+        assert gk.wait_for_action("delete_file", "succeeded", path=path)["id"] == action["id"]
     finally:
         proxy.close()
 
@@ -141,7 +143,9 @@ async def test_server_killed_mid_call_with_the_mcp_client(gk: Gatekeeper, log: s
 
 
 def test_server_garbage_gives_an_error_not_a_hang(gk: Gatekeeper, log: str) -> None:
-    proxy = raw_proxy(gk, log)
+    # The SDK servers protect their stdout, so a raw server plays the broken one.
+    command = proxy_command(gk) + ["--", sys.executable, str(Path(__file__).parent / "bench_server.py")]
+    proxy = RawProxy(command, dict(os.environ, MCP_TEST_LOG=log))
     try:
         proxy.initialize()
         proxy.send({"jsonrpc": "2.0", "id": 41, "method": "tools/call", "params": {"name": "garbage", "arguments": {}}})
