@@ -8,6 +8,7 @@ Usage: python bench.py BIN GATEKEEPER_URL AGENT_TOKEN [CALLS]
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import statistics
@@ -25,16 +26,45 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
-def rss_kib(pid: int) -> tuple[int, int]:
+def rss_kib(pid: int) -> dict[str, int]:
     fields = {}
     with open(f"/proc/{pid}/status") as status:
         for line in status:
             name, _, value = line.partition(":")
             fields[name] = value.strip()
-    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+    return {name: int(fields[name].split()[0]) for name in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}
 
 
-def run(command: list[str], calls: int, warmup: int = 100) -> tuple[list[float], tuple[int, int]]:
+def gatekeeper_floor(gatekeeper: str, token: str, calls: int) -> list[float]:
+    """What an allowed call costs at the gatekeeper alone: submit + start (timed) over one
+    keep-alive connection, then result (not timed: the proxy reports it after answering)."""
+    host, port = gatekeeper.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port))
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(path: str, body: dict) -> dict:
+        connection.request("POST", path, body=json.dumps(body), headers=headers)
+        response = connection.getresponse()
+        data = json.loads(response.read())
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status} {data}")
+        return data
+
+    samples = []
+    for index in range(100 + calls):
+        started = time.perf_counter()
+        action = post("/v1/actions", {"agent_id": "bench", "tool": "bench", "operation": "echo",
+                                      "params": {"text": f"floor {index}"}, "context": {"mcp.readOnlyHint": True}})
+        post(f"/v1/actions/{action['id']}/start", {})
+        elapsed = time.perf_counter() - started
+        post(f"/v1/actions/{action['id']}/result", {"success": True})
+        if index >= 100:
+            samples.append(elapsed * 1000)
+    connection.close()
+    return samples
+
+
+def run(command: list[str], calls: int, warmup: int = 100) -> tuple[list[float], dict[str, int]]:
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
     assert process.stdin and process.stdout
     reader = process.stdout
@@ -75,14 +105,20 @@ def main() -> None:
     calls = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
     direct, _ = run(SERVER, calls)
     proxy = [bin_path, "mcp-proxy", "--name", "bench", "--gatekeeper", gatekeeper, "--token", token, "--", *SERVER]
-    proxied, (rss, peak) = run(proxy, calls)
+    proxied, memory = run(proxy, calls)
+    floor = gatekeeper_floor(gatekeeper, token, calls)
     p50d, p99d = percentile(direct, 50), percentile(direct, 99)
     p50p, p99p = percentile(proxied, 50), percentile(proxied, 99)
     print(f"calls: {calls} sequential allowed tools/call (after 100 warm-up calls)")
     print(f"direct:  p50 {p50d:.3f} ms  p99 {p99d:.3f} ms  mean {statistics.mean(direct):.3f} ms")
     print(f"proxied: p50 {p50p:.3f} ms  p99 {p99p:.3f} ms  mean {statistics.mean(proxied):.3f} ms")
     print(f"added:   p50 {p50p - p50d:.3f} ms  p99 {p99p - p99d:.3f} ms  (goal p99 <= 3 ms)")
-    print(f"proxy RSS after the run: {rss / 1024:.1f} MB, peak {peak / 1024:.1f} MB  (goal <= 25 MB)")
+    p50f, p99f = percentile(floor, 50), percentile(floor, 99)
+    print(f"gatekeeper alone, submit+start: p50 {p50f:.3f} ms  p99 {p99f:.3f} ms")
+    print(f"proxy's own share (added - gatekeeper): p50 {p50p - p50d - p50f:.3f} ms  p99 {p99p - p99d - p99f:.3f} ms")
+    mb = {name: value / 1024 for name, value in memory.items()}
+    print(f"proxy RSS after the run: {mb['VmRSS']:.1f} MB (peak {mb['VmHWM']:.1f} MB; anonymous {mb['RssAnon']:.1f} MB, "
+          f"file-backed {mb['RssFile']:.1f} MB)  (goal <= 25 MB)")
 
 
 if __name__ == "__main__":
