@@ -58,6 +58,8 @@ public actor HTTPClientChannel: ClientChannel {
         }
     }
 
+    public var hasOpenStreams: Bool { !self.requests.isEmpty || self.standalone != nil }
+
     /// An SSE comment on every open stream, so idle streams of held calls stay open.
     public func keepAlive() {
         let comment = ByteBuffer(string: ": keepalive\n\n")

@@ -11,7 +11,13 @@ actor SessionHub {
         let session: ProxySession
         let channel: HTTPClientChannel
         let upstream: any UpstreamChannel
+        var lastSeen: ContinuousClock.Instant
     }
+
+    /// Most sessions at once (each may own a child process); more get 503.
+    static let maxSessions = 64
+    /// A session with no open stream and no request for this long is closed (its client is gone).
+    static let idleTimeout: Duration = .seconds(30 * 60)
 
     let configuration: MCPProxyConfiguration
     let governor: ToolCallGovernor
@@ -52,6 +58,9 @@ actor SessionHub {
         let entry: Entry
         let newSessionID: String?
         if case .request(_, "initialize") = message.kind, sessionID == nil {
+            guard self.sessions.count < Self.maxSessions else {
+                return MCPHTTPServer.jsonError(.serviceUnavailable, JSONRPCError(code: JSONRPCError.upstreamFailed, message: "Too many sessions (\(Self.maxSessions)); close one first", id: message.requestID ?? .null))
+            }
             do {
                 let id = UUID().uuidString.lowercased()
                 entry = try self.create(id)
@@ -68,6 +77,7 @@ actor SessionHub {
             }
             entry = existing
             newSessionID = nil
+            self.sessions[sessionID]?.lastSeen = .now
         }
         var headers = Self.sse
         if let id = newSessionID ?? sessionID { headers[MCPHTTPServer.sessionHeader] = id }
@@ -110,7 +120,7 @@ actor SessionHub {
         let upstream = try MCPProxy.makeUpstream(self.configuration.upstream, logger: self.logger)
         let channel = HTTPClientChannel()
         let session = ProxySession(governor: self.governor, client: channel, upstream: upstream, logger: self.logger)
-        let entry = Entry(session: session, channel: channel, upstream: upstream)
+        let entry = Entry(session: session, channel: channel, upstream: upstream, lastSeen: .now)
         self.sessions[id] = entry
         Task {
             _ = await session.run()
@@ -126,8 +136,20 @@ actor SessionHub {
         await entry.channel.closeAll()
     }
 
+    /// Keep-alive comments on every stream; closes sessions idle for `idleTimeout`.
     func keepAlive() async {
-        for (_, entry) in self.sessions { await entry.channel.keepAlive() }
+        let now = ContinuousClock.now
+        for (id, entry) in self.sessions {
+            if await entry.channel.hasOpenStreams {
+                self.sessions[id]?.lastSeen = now
+                await entry.channel.keepAlive()
+            } else if now - entry.lastSeen > Self.idleTimeout {
+                self.logger.notice("closing MCP session \(id): idle for \(Self.idleTimeout)")
+                self.sessions[id] = nil
+                await entry.session.clientClosed()
+                await entry.channel.closeAll()
+            }
+        }
     }
 
     func closeAll() async {
