@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure domain: actions, state machine, policy, decisions, canonical JSON, hashes. No I/O.
@@ -66,6 +68,9 @@ let package = Package(
             "FarameshAPI", "FarameshCore", "FarameshClient",
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -89,7 +94,9 @@ let package = Package(
         ]),
         .testTarget(name: "FarameshCoreTests", dependencies: ["FarameshCore"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "FarameshMCPTests", dependencies: ["FarameshMCP", "FarameshCore"]),
+        .testTarget(name: "FarameshMCPTests", dependencies: [
+            "FarameshMCP", "FarameshCore", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "FarameshPolicyToolsTests", dependencies: ["FarameshPolicyTools", "FarameshCore"]),
         // Helpers shared by test targets (PostgreSQL test writers).
         .target(name: "FarameshTestSupport", dependencies: [

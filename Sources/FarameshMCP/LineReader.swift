@@ -37,6 +37,8 @@ public enum LineReader {
                         continuation.yield(.tooLong(dropped + index - start))
                         dropping = false
                         dropped = 0
+                    } else if pending.count + (index - start) > maxLineBytes {
+                        continuation.yield(.tooLong(pending.count + index - start))
                     } else {
                         pending.append(contentsOf: buffer[start..<index])
                         if pending.last == UInt8(ascii: "\r") { pending.removeLast() }
