@@ -25,7 +25,12 @@ import pytest_timeout  # noqa: F401
 PY
   then
     rm -rf "$venv"
-    python3 -m venv "$venv"
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+      # Debian ships venv/ensurepip separately.
+      rm -rf "$venv"
+      apt-get install -y python3-venv >/dev/null || { apt-get update >/dev/null && apt-get install -y python3-venv >/dev/null; }
+      python3 -m venv "$venv"
+    fi
     "$venv/bin/pip" install -q --disable-pip-version-check "mcp==$want" "pytest==$pytest_version" \
       "pytest-timeout==$pytest_timeout_version"
   fi
