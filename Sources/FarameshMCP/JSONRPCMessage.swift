@@ -91,11 +91,3 @@ extension JSONRPCMessage {
         return nil
     }
 }
-
-extension JSONRPCMessage.Kind {
-    /// The method of a request or notification.
-    var isInitialize: Bool {
-        if case .request(_, "initialize") = self { return true }
-        return false
-    }
-}
