@@ -5,8 +5,8 @@
 # round trip to the gatekeeper before forwarding; /result is reported after the answer.
 # Usage: scripts/bench-mcp.sh BIN [CALLS]   (a real `faramesh serve` on 127.0.0.1:18402, SQLite)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 bin="$(realpath "${1:?usage: scripts/bench-mcp.sh BIN [CALLS]}")"
+cd "$(dirname "$0")/.."
 calls="${2:-1000}"
 port=18402
 work=$(mktemp -d)

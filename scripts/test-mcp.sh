@@ -4,8 +4,8 @@
 # `faramesh serve` (SQLite, tests/mcp/policy.yaml) on 127.0.0.1:18401. Proxy ports 18410-18499.
 # Usage: scripts/test-mcp.sh BIN   (BIN = the faramesh binary, e.g. .build/debug/faramesh)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 bin="$(realpath "${1:?usage: scripts/test-mcp.sh BIN}")"
+cd "$(dirname "$0")/.."
 [ -x "$bin" ] || { echo "not an executable: $bin"; exit 2; }
 
 mcp2=2.3.0
