@@ -35,6 +35,13 @@ def rss_kib(pid: int) -> dict[str, int]:
     return {name: int(fields[name].split()[0]) for name in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}
 
 
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def gatekeeper_floor(gatekeeper: str, token: str, calls: int) -> list[float]:
     """What an allowed call costs at the gatekeeper alone: submit + start (timed) over one
     keep-alive connection, then result (not timed: the proxy reports it after answering)."""
@@ -84,7 +91,10 @@ def run(command: list[str], calls: int, warmup: int = 100) -> tuple[list[float],
     process.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
     call({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     samples = []
+    cpu_start = 0.0
     for index in range(warmup + calls):
+        if index == warmup:
+            cpu_start = cpu_ms(process.pid)
         message = {"jsonrpc": "2.0", "id": 10 + index, "method": "tools/call",
                    "params": {"name": "echo", "arguments": {"text": f"call {index}"}}}
         started = time.perf_counter()
@@ -95,6 +105,7 @@ def run(command: list[str], calls: int, warmup: int = 100) -> tuple[list[float],
         if index >= warmup:
             samples.append(elapsed * 1000)
     memory = rss_kib(process.pid)
+    memory["cpu_us_per_call"] = int((cpu_ms(process.pid) - cpu_start) * 1000 / calls)
     process.stdin.close()
     process.wait(timeout=30)
     return samples, memory
@@ -116,6 +127,7 @@ def main() -> None:
     p50f, p99f = percentile(floor, 50), percentile(floor, 99)
     print(f"gatekeeper alone, submit+start: p50 {p50f:.3f} ms  p99 {p99f:.3f} ms")
     print(f"proxy's own share (added - gatekeeper): p50 {p50p - p50d - p50f:.3f} ms  p99 {p99p - p99d - p99f:.3f} ms")
+    print(f"proxy CPU time per call (user + system): {memory.pop('cpu_us_per_call') / 1000:.2f} ms")
     mb = {name: value / 1024 for name, value in memory.items()}
     print(f"proxy RSS after the run: {mb['VmRSS']:.1f} MB (peak {mb['VmHWM']:.1f} MB; anonymous {mb['RssAnon']:.1f} MB, "
           f"file-backed {mb['RssFile']:.1f} MB)  (goal <= 25 MB)")
