@@ -219,3 +219,25 @@ def test_http_listener_requires_the_bearer_token(gk: Gatekeeper, log: str) -> No
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def test_annotations_of_a_tool_the_client_never_listed_are_learnt(gk: Gatekeeper, log: str) -> None:
+    path = f"/srv/{uuid.uuid4().hex}"
+    proxy = raw_proxy(gk, log, "--hold", "1s")
+    try:
+        proxy.initialize()
+        proxy.send({"jsonrpc": "2.0", "id": 71, "method": "tools/call",
+                    "params": {"name": "delete_file", "arguments": {"path": path}}})
+        # The proxy's own tools/list answer is not passed to the client: the next message is ours.
+        answer = proxy.receive_json(timeout=20)
+        assert answer["id"] == 71 and answer["result"]["isError"] is True
+    finally:
+        proxy.close()
+    action = gk.wait_for_action("delete_file", "pending_approval", path=path)
+    context = action["context"]
+    assert context["mcp.listed"] is True
+    assert context["mcp.destructiveHint"] is True and context["mcp.readOnlyHint"] is False
+    assert context["mcp.annotations"]["destructiveHint"] is True
+    assert context["mcp.client.name"] == "raw-test-client" and context["mcp.client.version"] == "1.0"
+    assert context["mcp.protocolVersion"] == "2025-11-25"
+    assert executed(log, "delete_file") == []
