@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure domain: actions, state machine, policy, decisions, canonical JSON, hashes. No I/O.
@@ -71,9 +73,21 @@ let package = Package(
             "FarameshAPI", "FarameshCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        // `faramesh mcp-proxy`: MCP gateway that turns every `tools/call` into a governed action.
+        .target(name: "FarameshMCP", dependencies: [
+            "FarameshAPI", "FarameshCore", "FarameshClient",
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "faramesh", dependencies: [
             "FarameshCore", "FarameshAPI", "FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
-            "FarameshServer", "FarameshPolicyTools", "FarameshClient",
+            "FarameshServer", "FarameshPolicyTools", "FarameshClient", "FarameshMCP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -90,6 +104,9 @@ let package = Package(
         ]),
         .testTarget(name: "FarameshCoreTests", dependencies: ["FarameshCore"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "FarameshMCPTests", dependencies: [
+            "FarameshMCP", "FarameshCore", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "FarameshPolicyToolsTests", dependencies: ["FarameshPolicyTools", "FarameshCore"]),
         // Helpers shared by test targets (PostgreSQL test writers).
         .target(name: "FarameshTestSupport", dependencies: [

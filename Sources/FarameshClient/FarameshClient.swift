@@ -216,7 +216,7 @@ public final class FarameshClient: Sendable {
     }
 
     /// A short, lower-case reason from NIO's error descriptions (which carry the errno text).
-    static func reason(_ description: String) -> String {
+    public static func reason(_ description: String) -> String {
         let lowered = description.lowercased()
         let known: [(String, String)] = [
             ("connection refused", "connection refused"),

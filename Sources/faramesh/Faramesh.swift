@@ -36,6 +36,7 @@ struct Faramesh: AsyncParsableCommand {
             AuditCommand.self,
             PolicyCommand.self,
             PolicyDiffCommand.self,
+            MCPProxyCommand.self,
         ])
 
     /// Global options may precede the command name; usage errors exit 2 (not ArgumentParser's 64).
