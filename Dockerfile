@@ -16,12 +16,12 @@ RUN bin="$(bash scripts/build-release.sh)" \
  && cp -R "$(dirname "$bin")"/*.resources /out/ \
  && /out/faramesh --version
 
-# --- runtime: glibc, CA roots and time zones; nothing else -------------------------------------
+# --- runtime: glibc, CA roots, time zones, libcurl (FoundationNetworking: mcp-proxy) ---------
 FROM ubuntu:24.04
 # Unpinned on purpose: the distribution's current security updates are wanted at every build.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata libcurl4t64 \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /data /app \
  && chown 10001:10001 /data \
