@@ -55,10 +55,11 @@ def test_multi_stage_non_root_read_only_friendly() -> None:
     assert ("COPY", "policies /etc/faramesh/policies") in steps
     env = image_environment()
     assert env["FARAMESH_SQLITE_PATH"].startswith("/data/") and env["FARAMESH_LEDGER_KEY_FILE"].startswith("/data/")
-    # The runtime stage installs nothing but CA roots and time zones.
+    # The runtime stage installs nothing but CA roots, time zones and libcurl (FoundationNetworking,
+    # which the MCP SDK links; the static Swift runtime does not carry it).
     runtime_run = [args for name, args in steps if name == "RUN" and "apt-get install" in args]
     assert len(runtime_run) == 1
-    assert re.findall(r"--no-install-recommends ([\w\s-]+?) &&", runtime_run[0]) == ["ca-certificates tzdata"]
+    assert re.findall(r"--no-install-recommends ([\w\s-]+?) &&", runtime_run[0]) == ["ca-certificates tzdata libcurl4t64"]
 
 
 def test_healthcheck_command_probes_health(binary: Path, tmp_path: Path) -> None:
