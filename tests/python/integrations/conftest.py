@@ -88,6 +88,46 @@ class Approver:
         return [e["event_type"] for e in self.client.get_events(action_id)]
 
 
+class ToolBox:
+    """The three tools every framework test governs (allowed, denied and pending in policy.yaml),
+    as plain functions that record each real run in ``ran``; ``all`` holds them wrapped in the
+    framework's tool type."""
+
+    def __init__(self, wrap: Callable[[Callable[..., str]], Any]) -> None:
+        self.ran: List[str] = []
+        ran = self.ran
+
+        def get_weather(city: str) -> str:
+            """Current weather for a city."""
+            ran.append(f"get_weather:{city}")
+            return f"sunny in {city}"
+
+        def delete_database(name: str) -> str:
+            """Drop a database."""
+            ran.append(f"delete_database:{name}")
+            return "dropped"
+
+        def send_email(to: str, body: str) -> str:
+            """Send an email."""
+            ran.append(f"send_email:{to}")
+            return f"sent to {to}"
+
+        self.all: List[Any] = [wrap(f) for f in (get_weather, delete_database, send_email)]
+
+
+@pytest.fixture
+def tools(request: pytest.FixtureRequest) -> ToolBox:
+    """Fresh recording tools, wrapped by the test module's ``wrap_tool`` (its framework's tool
+    constructor, e.g. LangChain's ``tool``)."""
+    return ToolBox(request.module.wrap_tool)
+
+
+@pytest.fixture
+def cid() -> str:
+    """A fresh framework tool-call id."""
+    return new_call_id()
+
+
 def join(thread: threading.Thread, timeout: float = 30.0) -> None:
     thread.join(timeout)
     assert not thread.is_alive(), "approver thread did not finish"
@@ -103,4 +143,4 @@ def approver() -> Iterator[Approver]:
     a.client.close()
 
 
-__all__ = ["Approver", "BASE", "TOKENS", "agent_client", "join", "new_call_id"]
+__all__ = ["Approver", "BASE", "TOKENS", "ToolBox", "agent_client", "join", "new_call_id"]

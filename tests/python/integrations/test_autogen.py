@@ -13,37 +13,18 @@ from autogen_core.models import CreateResult, ModelInfo, RequestUsage
 from autogen_core.tools import FunctionTool
 from autogen_ext.models.replay import ReplayChatCompletionClient
 
-from conftest import Approver, agent_client, join, new_call_id
+from conftest import Approver, ToolBox, agent_client, join, new_call_id
 from faramesh.integrations.autogen import govern_tools
 
 AGENT = "autogen-agent"
 INFO = ModelInfo(vision=False, function_calling=True, json_output=False, family="unknown", structured_output=False)
 
 
-class Tools:
-    def __init__(self) -> None:
-        self.ran: List[str] = []
-        ran = self.ran
-
-        def get_weather(city: str) -> str:
-            """Current weather for a city."""
-            ran.append(f"get_weather:{city}")
-            return f"sunny in {city}"
-
-        def delete_database(name: str) -> str:
-            """Drop a database."""
-            ran.append(f"delete_database:{name}")
-            return "dropped"
-
-        def send_email(to: str, body: str) -> str:
-            """Send an email."""
-            ran.append(f"send_email:{to}")
-            return f"sent to {to}"
-
-        self.all = [FunctionTool(f, description=f.__doc__ or "") for f in (get_weather, delete_database, send_email)]
+def wrap_tool(f: Any) -> FunctionTool:
+    return FunctionTool(f, description=f.__doc__ or "")
 
 
-def run(tools: Tools, name: str, args: dict, call_id: str) -> List[Any]:
+def run(tools: ToolBox, name: str, args: dict, call_id: str) -> List[Any]:
     """One scripted tool call; returns what the model is shown (the execution results)."""
     model = ReplayChatCompletionClient([
         CreateResult(finish_reason="function_calls", content=[FunctionCall(id=call_id, arguments=json.dumps(args),
@@ -58,8 +39,7 @@ def run(tools: Tools, name: str, args: dict, call_id: str) -> List[Any]:
     return [r for m in result.messages if isinstance(m, ToolCallExecutionEvent) for r in m.content]
 
 
-def test_allowed_runs_and_is_audited(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_allowed_runs_and_is_audited(approver: Approver, tools: ToolBox, cid: str) -> None:
     [res] = run(tools, "get_weather", {"city": "Paris"}, cid)
     assert (res.content, res.is_error) == ("sunny in Paris", False)
     assert tools.ran == ["get_weather:Paris"]
@@ -67,15 +47,13 @@ def test_allowed_runs_and_is_audited(approver: Approver) -> None:
     assert approver.events(action["id"]) == ["created", "decision_made", "started", "succeeded"]
 
 
-def test_denied_never_runs_and_model_sees_reason(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_denied_never_runs_and_model_sees_reason(approver: Approver, tools: ToolBox, cid: str) -> None:
     [res] = run(tools, "delete_database", {"name": "prod"}, cid)
     assert res.is_error and "Deleting databases is never allowed for agents" in res.content
     assert tools.ran == []
 
 
-def test_pending_approved_then_denied(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_pending_approved_then_denied(approver: Approver, tools: ToolBox, cid: str) -> None:
     bg = approver.in_background(AGENT, "send_email", approver.approve, call_id=cid)
     [res] = run(tools, "send_email", {"to": "a@example.com", "body": "x"}, cid)
     join(bg)
@@ -91,8 +69,7 @@ def test_pending_approved_then_denied(approver: Approver) -> None:
     assert tools.ran == ["send_email:a@example.com"]
 
 
-def test_replayed_call_id_does_not_double_submit_or_run(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_replayed_call_id_does_not_double_submit_or_run(approver: Approver, tools: ToolBox, cid: str) -> None:
     run(tools, "get_weather", {"city": "Oslo"}, cid)
     [res] = run(tools, "get_weather", {"city": "Oslo"}, cid)
     assert res.is_error and "already executed" in res.content
@@ -100,12 +77,11 @@ def test_replayed_call_id_does_not_double_submit_or_run(approver: Approver) -> N
     assert len(approver.for_call(AGENT, cid)) == 1
 
 
-def test_tool_exception_is_reported_failed(approver: Approver) -> None:
+def test_tool_exception_is_reported_failed(approver: Approver, tools: ToolBox, cid: str) -> None:
     def get_forecast(city: str) -> str:
         """Forecast (always fails here)."""
         raise RuntimeError("forecast service down")
 
-    tools, cid = Tools(), new_call_id()
     tools.all = [FunctionTool(get_forecast, description="Forecast")]
     [res] = run(tools, "get_forecast", {"city": "Rome"}, cid)
     assert res.is_error and "forecast service down" in res.content
@@ -117,7 +93,7 @@ def test_unreachable_fails_closed_unless_fail_open(caplog: Any) -> None:
     from faramesh.sdk.client import ExecutionGovernorClient
 
     for fail_open in (False, True):
-        tools = Tools()
+        tools = ToolBox(wrap_tool)
         model = ReplayChatCompletionClient([
             CreateResult(finish_reason="function_calls", cached=False,
                          usage=RequestUsage(prompt_tokens=0, completion_tokens=0),

@@ -14,7 +14,7 @@ from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from conftest import Approver, agent_client, join, new_call_id
+from conftest import Approver, ToolBox, agent_client, join, new_call_id
 from faramesh.integrations.langchain import FarameshMiddleware, FarameshToolRefused, GovernedTool
 
 AGENT = "langchain-agent"
@@ -40,43 +40,19 @@ def scripted(*calls: tuple[str, dict, str]) -> ScriptedChatModel:
     return ScriptedChatModel(messages=iter(msgs + [AIMessage(content="done")]), seen=[])
 
 
-class Tools:
-    def __init__(self) -> None:
-        self.ran: List[str] = []
-        ran = self.ran
-
-        @tool
-        def get_weather(city: str) -> str:
-            """Current weather for a city."""
-            ran.append(f"get_weather:{city}")
-            return f"sunny in {city}"
-
-        @tool
-        def delete_database(name: str) -> str:
-            """Drop a database."""
-            ran.append(f"delete_database:{name}")
-            return "dropped"
-
-        @tool
-        def send_email(to: str, body: str) -> str:
-            """Send an email."""
-            ran.append(f"send_email:{to}")
-            return f"sent to {to}"
-
-        self.all = [get_weather, delete_database, send_email]
+wrap_tool = tool
 
 
 def tool_messages(model: ScriptedChatModel) -> List[ToolMessage]:
     return [m for m in model.seen[-1] if isinstance(m, ToolMessage)]
 
 
-def agent(model: ScriptedChatModel, tools: Tools, mode: str = "wait", checkpointer: Any = None, **kw: Any) -> Any:
+def agent(model: ScriptedChatModel, tools: ToolBox, mode: str = "wait", checkpointer: Any = None, **kw: Any) -> Any:
     mw = FarameshMiddleware(agent_client(AGENT), agent_id=AGENT, mode=mode, **kw)  # type: ignore[arg-type]
     return create_agent(model, tools.all, middleware=[mw], checkpointer=checkpointer)
 
 
-def test_allowed_tool_runs_and_is_audited(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_allowed_tool_runs_and_is_audited(approver: Approver, tools: ToolBox, cid: str) -> None:
     model = scripted(("get_weather", {"city": "Paris"}, cid))
     out = agent(model, tools).invoke({"messages": [("user", "weather?")]})
     assert tools.ran == ["get_weather:Paris"]
@@ -88,8 +64,7 @@ def test_allowed_tool_runs_and_is_audited(approver: Approver) -> None:
     assert approver.events(action["id"]) == ["created", "decision_made", "started", "succeeded"]
 
 
-def test_denied_tool_never_runs_and_model_sees_reason(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_denied_tool_never_runs_and_model_sees_reason(approver: Approver, tools: ToolBox, cid: str) -> None:
     model = scripted(("delete_database", {"name": "prod"}, cid))
     agent(model, tools).invoke({"messages": [("user", "drop prod")]})
     assert tools.ran == []
@@ -101,8 +76,7 @@ def test_denied_tool_never_runs_and_model_sees_reason(approver: Approver) -> Non
     assert approver.events(action["id"]) == ["created", "decision_made"]
 
 
-def test_pending_waits_then_approved_runs(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_pending_waits_then_approved_runs(approver: Approver, tools: ToolBox, cid: str) -> None:
     model = scripted(("send_email", {"to": "a@example.com", "body": "hi"}, cid))
     bg = approver.in_background(AGENT, "send_email", approver.approve, call_id=cid)
     agent(model, tools).invoke({"messages": [("user", "mail a")]})
@@ -113,8 +87,7 @@ def test_pending_waits_then_approved_runs(approver: Approver) -> None:
     assert approver.events(action["id"]) == ["created", "decision_made", "approved", "started", "succeeded"]
 
 
-def test_pending_waits_then_denied_never_runs(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_pending_waits_then_denied_never_runs(approver: Approver, tools: ToolBox, cid: str) -> None:
     model = scripted(("send_email", {"to": "b@example.com", "body": "hi"}, cid))
     bg = approver.in_background(AGENT, "send_email", lambda i: approver.deny(i, "not to b, ever"), call_id=cid)
     agent(model, tools).invoke({"messages": [("user", "mail b")]})
@@ -126,8 +99,7 @@ def test_pending_waits_then_denied_never_runs(approver: Approver) -> None:
     assert action["status"] == "denied"
 
 
-def test_wait_timeout_never_runs(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_wait_timeout_never_runs(approver: Approver, tools: ToolBox, cid: str) -> None:
     model = scripted(("send_email", {"to": "c@example.com", "body": "hi"}, cid))
     agent(model, tools, wait_timeout=0.5).invoke({"messages": [("user", "mail c")]})
     assert tools.ran == []
@@ -138,8 +110,7 @@ def test_wait_timeout_never_runs(approver: Approver) -> None:
     approver.deny(action["id"], "cleanup")
 
 
-def test_rerun_with_same_tool_call_id_does_not_double_submit_or_run(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_rerun_with_same_tool_call_id_does_not_double_submit_or_run(approver: Approver, tools: ToolBox, cid: str) -> None:
     for _ in range(2):
         model = scripted(("get_weather", {"city": "Oslo"}, cid))
         agent(model, tools).invoke({"messages": [("user", "weather?")]})
@@ -148,9 +119,7 @@ def test_rerun_with_same_tool_call_id_does_not_double_submit_or_run(approver: Ap
     assert "already executed" in tool_messages(model)[-1].content
 
 
-def test_tool_error_is_reported_failed(approver: Approver) -> None:
-    cid = new_call_id()
-
+def test_tool_error_is_reported_failed(approver: Approver, cid: str) -> None:
     @tool
     def get_weather(city: str) -> str:
         """Current weather for a city."""
@@ -165,8 +134,7 @@ def test_tool_error_is_reported_failed(approver: Approver) -> None:
     assert approver.events(action["id"])[-2:] == ["started", "failed"]
 
 
-def test_interrupt_mode_resumes_with_faramesh_decision(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_interrupt_mode_resumes_with_faramesh_decision(approver: Approver, tools: ToolBox, cid: str) -> None:
     model = scripted(("send_email", {"to": "d@example.com", "body": "hi"}, cid))
     graph = agent(model, tools, mode="interrupt", checkpointer=InMemorySaver(), resume_wait=0.3)
     config = {"configurable": {"thread_id": f"t-{cid}"}}
@@ -191,8 +159,7 @@ def test_interrupt_mode_resumes_with_faramesh_decision(approver: Approver) -> No
     assert approver.events(action_id) == ["created", "decision_made", "approved", "started", "succeeded"]
 
 
-def test_interrupt_mode_denied_in_faramesh(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_interrupt_mode_denied_in_faramesh(approver: Approver, tools: ToolBox, cid: str) -> None:
     model = scripted(("send_email", {"to": "e@example.com", "body": "hi"}, cid))
     graph = agent(model, tools, mode="interrupt", checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": f"t-{cid}"}}
@@ -203,8 +170,8 @@ def test_interrupt_mode_denied_in_faramesh(approver: Approver) -> None:
     assert "e is on holiday" in tool_messages(model)[-1].content
 
 
-def test_async_agent_with_middleware(approver: Approver) -> None:
-    tools, cid, cid2 = Tools(), new_call_id(), new_call_id()
+def test_async_agent_with_middleware(approver: Approver, tools: ToolBox, cid: str) -> None:
+    cid2 = new_call_id()
     model = scripted(("get_weather", {"city": "Lima"}, cid), ("delete_database", {"name": "x"}, cid2))
     asyncio.run(agent(model, tools).ainvoke({"messages": [("user", "w")]}))
     assert tools.ran == ["get_weather:Lima"]
@@ -212,10 +179,9 @@ def test_async_agent_with_middleware(approver: Approver) -> None:
     assert approver.for_call(AGENT, cid)[0]["status"] == "succeeded"
 
 
-def test_unreachable_gatekeeper_fails_closed() -> None:
+def test_unreachable_gatekeeper_fails_closed(tools: ToolBox, cid: str) -> None:
     from faramesh.sdk.client import ExecutionGovernorClient
 
-    tools, cid = Tools(), new_call_id()
     model = scripted(("get_weather", {"city": "Paris"}, cid))
     dead = ExecutionGovernorClient("http://127.0.0.1:9", token="x", retries=0, timeout=1)
     mw = FarameshMiddleware(dead, agent_id=AGENT)
@@ -227,8 +193,7 @@ def test_unreachable_gatekeeper_fails_closed() -> None:
 
 # -- GovernedTool ------------------------------------------------------------------------------
 
-def test_governed_tool_run_invoke_ainvoke(approver: Approver) -> None:
-    tools = Tools()
+def test_governed_tool_run_invoke_ainvoke(approver: Approver, tools: ToolBox) -> None:
     governed = GovernedTool(tool=tools.all[0], client=agent_client(AGENT), agent_id=AGENT)
     assert governed.name == "get_weather" and governed.args == tools.all[0].args
     assert governed.run({"city": "Bern"}) == "sunny in Bern"
@@ -241,8 +206,7 @@ def test_governed_tool_run_invoke_ainvoke(approver: Approver) -> None:
     assert approver.events(action["id"]) == ["created", "decision_made", "started", "succeeded"]
 
 
-def test_governed_tool_denied_direct_raises_and_tool_call_returns_error(approver: Approver) -> None:
-    tools = Tools()
+def test_governed_tool_denied_direct_raises_and_tool_call_returns_error(approver: Approver, tools: ToolBox) -> None:
     governed = GovernedTool(tool=tools.all[1], client=agent_client(AGENT), agent_id=AGENT)
     with pytest.raises(FarameshToolRefused) as info:
         governed.run({"name": "prod"})
@@ -254,8 +218,7 @@ def test_governed_tool_denied_direct_raises_and_tool_call_returns_error(approver
     assert tools.ran == []
 
 
-def test_governed_tool_in_agent_approval(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_governed_tool_in_agent_approval(approver: Approver, tools: ToolBox, cid: str) -> None:
     governed = [GovernedTool(tool=t, client=agent_client(AGENT), agent_id=AGENT) for t in tools.all]
     model = scripted(("send_email", {"to": "f@example.com", "body": "x"}, cid))
     bg = approver.in_background(AGENT, "send_email", approver.approve, call_id=cid)
@@ -265,8 +228,7 @@ def test_governed_tool_in_agent_approval(approver: Approver) -> None:
     assert tool_messages(model)[-1].content == "sent to f@example.com"
 
 
-def test_interrupt_mode_async(approver: Approver) -> None:
-    tools, cid = Tools(), new_call_id()
+def test_interrupt_mode_async(approver: Approver, tools: ToolBox, cid: str) -> None:
     model = scripted(("send_email", {"to": "g@example.com", "body": "hi"}, cid))
     graph = agent(model, tools, mode="interrupt", checkpointer=InMemorySaver(), resume_wait=0.3)
     config = {"configurable": {"thread_id": f"t-{cid}"}}
@@ -285,10 +247,9 @@ def test_interrupt_mode_async(approver: Approver) -> None:
     assert approver.events(action["id"]) == ["created", "decision_made", "approved", "started", "succeeded"]
 
 
-def test_fail_open_is_explicit_and_logged(caplog: Any) -> None:
+def test_fail_open_is_explicit_and_logged(caplog: Any, tools: ToolBox, cid: str) -> None:
     from faramesh.sdk.client import ExecutionGovernorClient
 
-    tools, cid = Tools(), new_call_id()
     model = scripted(("get_weather", {"city": "Paris"}, cid))
     dead = ExecutionGovernorClient("http://127.0.0.1:9", token="x", retries=0, timeout=1, fail_open=True)
     with caplog.at_level("WARNING", logger="faramesh"):

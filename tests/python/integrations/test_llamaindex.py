@@ -11,7 +11,7 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallB
 from llama_index.core.llms.mock import MockFunctionCallingLLM
 from llama_index.core.tools import FunctionTool
 
-from conftest import Approver, agent_client, join
+from conftest import Approver, ToolBox, agent_client, join
 from faramesh.integrations.llamaindex import FarameshApprovalRequired, GovernedTool, governed_tool, relay_decisions
 
 AGENT = "llamaindex-agent"
@@ -32,27 +32,7 @@ class Script:
             ToolCallBlock(tool_call_id="call_1", tool_name=self.name, tool_kwargs=self.kwargs)])
 
 
-class Tools:
-    def __init__(self) -> None:
-        self.ran: List[str] = []
-        ran = self.ran
-
-        def get_weather(city: str) -> str:
-            """Current weather for a city."""
-            ran.append(f"get_weather:{city}")
-            return f"sunny in {city}"
-
-        def delete_database(name: str) -> str:
-            """Drop a database."""
-            ran.append(f"delete_database:{name}")
-            return "dropped"
-
-        def send_email(to: str, body: str) -> str:
-            """Send an email."""
-            ran.append(f"send_email:{to}")
-            return f"sent to {to}"
-
-        self.all = [FunctionTool.from_defaults(f) for f in (get_weather, delete_database, send_email)]
+wrap_tool = FunctionTool.from_defaults
 
 
 def run_agent(tools: List[Any], script: Script) -> str:
@@ -65,7 +45,7 @@ def run_agent(tools: List[Any], script: Script) -> str:
     return asyncio.run(go())
 
 
-def governed(tools: Tools, **kw: Any) -> List[Any]:
+def governed(tools: ToolBox, **kw: Any) -> List[Any]:
     return [governed_tool(t, client=agent_client(AGENT), agent_id=AGENT, **kw) for t in tools.all]
 
 
@@ -73,8 +53,8 @@ def newest(approver: Approver, tool: str) -> dict:
     return approver.actions(AGENT, tool)[0]
 
 
-def test_allowed_runs_and_is_audited(approver: Approver) -> None:
-    tools, script = Tools(), Script("get_weather", {"city": "Paris"})
+def test_allowed_runs_and_is_audited(approver: Approver, tools: ToolBox) -> None:
+    script = Script("get_weather", {"city": "Paris"})
     assert run_agent(governed(tools), script) == "Tool said: sunny in Paris"
     assert tools.ran == ["get_weather:Paris"]
     action = newest(approver, "get_weather")
@@ -82,15 +62,15 @@ def test_allowed_runs_and_is_audited(approver: Approver) -> None:
     assert approver.events(action["id"]) == ["created", "decision_made", "started", "succeeded"]
 
 
-def test_denied_never_runs_and_llm_sees_reason(approver: Approver) -> None:
-    tools, script = Tools(), Script("delete_database", {"name": "prod"})
+def test_denied_never_runs_and_llm_sees_reason(approver: Approver, tools: ToolBox) -> None:
+    script = Script("delete_database", {"name": "prod"})
     run_agent(governed(tools), script)
     assert tools.ran == []
     assert "Deleting databases is never allowed for agents" in script.tool_results[0]
 
 
-def test_pending_waits_then_approved_and_denied(approver: Approver) -> None:
-    tools, script = Tools(), Script("send_email", {"to": "a@example.com", "body": "x"})
+def test_pending_waits_then_approved_and_denied(approver: Approver, tools: ToolBox) -> None:
+    script = Script("send_email", {"to": "a@example.com", "body": "x"})
     bg = approver.in_background(AGENT, "send_email", approver.approve)
     assert run_agent(governed(tools), script) == "Tool said: sent to a@example.com"
     join(bg)
@@ -105,8 +85,7 @@ def test_pending_waits_then_approved_and_denied(approver: Approver) -> None:
     assert "b never" in script.tool_results[0]
 
 
-def test_call_and_acall_directly(approver: Approver) -> None:
-    tools = Tools()
+def test_call_and_acall_directly(approver: Approver, tools: ToolBox) -> None:
     weather = GovernedTool(tools.all[0], client=agent_client(AGENT), agent_id=AGENT)
     assert weather.metadata.name == "get_weather"
     assert weather.call(city="Bern").content == "sunny in Bern"
@@ -117,8 +96,8 @@ def test_call_and_acall_directly(approver: Approver) -> None:
     assert tools.ran == ["get_weather:Bern", "get_weather:Graz"]
 
 
-def test_workflow_events_approval(approver: Approver) -> None:
-    tools, script = Tools(), Script("send_email", {"to": "c@example.com", "body": "x"})
+def test_workflow_events_approval(approver: Approver, tools: ToolBox) -> None:
+    script = Script("send_email", {"to": "c@example.com", "body": "x"})
     llm = MockFunctionCallingLLM(response_generator=script, is_chat_model=True)
     agent = FunctionAgent(tools=governed(tools, approvals="events"), llm=llm, streaming=False)
     seen: List[FarameshApprovalRequired] = []
@@ -145,8 +124,8 @@ def test_workflow_events_approval(approver: Approver) -> None:
     assert approver.events(seen[0].action_id) == ["created", "decision_made", "approved", "started", "succeeded"]
 
 
-def test_workflow_events_relayed_from_faramesh_denial(approver: Approver) -> None:
-    tools, script = Tools(), Script("send_email", {"to": "d@example.com", "body": "x"})
+def test_workflow_events_relayed_from_faramesh_denial(approver: Approver, tools: ToolBox) -> None:
+    script = Script("send_email", {"to": "d@example.com", "body": "x"})
     llm = MockFunctionCallingLLM(response_generator=script, is_chat_model=True)
     agent = FunctionAgent(tools=governed(tools, approvals="events"), llm=llm, streaming=False)
     client = agent_client(AGENT)

@@ -13,12 +13,23 @@
   retries of a failing tool stay inside this one action); for a blocked call it replaces CrewAI's generic "Tool execution blocked by hook"
   text with Faramesh's refusal, so the model sees the policy's (or approver's) reason.
 
-CrewAI gives hooks no tool-call id, so each call gets its own ``Idempotency-Key`` (the
-client's retries reuse it); pass ``key_fn(ctx) -> str`` to derive a stable one.
+CrewAI gives hooks no tool-call id (``ToolCallHookContext`` has tool name, input, tool, agent,
+task and crew only; even the native function-calling path, which has the LLM's ``call_id``, does
+not pass it on). The ``Idempotency-Key`` is therefore derived from what CrewAI keeps stable when it
+re-runs a step (:func:`step_key`): the execution id (the crew's ``CrewKickoffStartedEvent`` id, or
+a standalone agent's kickoff id), task id, agent id, the executor's iteration, the tool name and
+the canonical arguments. CrewAI re-runs a task from its first iteration, with all these ids
+unchanged, when an agent retries after an error (``max_retry_limit``) and when a crew resumes from
+a checkpoint (``Crew.from_checkpoint`` / ``kickoff(from_checkpoint=...)``, also in a new
+process); such a re-run submits the same key, so a call that already ran is not run again. A new
+``kickoff()`` or ``replay()`` is a new execution. ``key_fn(ctx) -> str | None`` overrides the
+derivation (``None``: a fresh key for that call).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from typing import Any, Callable, Collection, Dict, Optional, Tuple
 
@@ -27,7 +38,7 @@ from crewai.tools.tool_failure import ToolFailure
 
 from .. import _lifecycle as lc
 
-__all__ = ["FarameshHooks"]
+__all__ = ["FarameshHooks", "step_key"]
 
 _ERROR_PREFIXES = ("Error executing tool", "I encountered an error while trying to use the tool")
 
@@ -78,9 +89,10 @@ class FarameshHooks:
         role = getattr(getattr(ctx, "agent", None), "role", None)
         if isinstance(role, str):
             context["crew_agent_role"] = role
-        key = self.key_fn(ctx) if self.key_fn else None
+        params = lc.params_of(dict(ctx.tool_input or {}))
+        key = self.key_fn(ctx) if self.key_fn else step_key(ctx, params)
         return lc.ToolCall(agent_id=self.agent_id, tool=ctx.tool_name, operation=self.operation,
-                           params=lc.params_of(dict(ctx.tool_input or {})), context=context,
+                           params=params, context=context,
                            idempotency_key=lc.call_key(self.agent_id, key) if key else None)
 
     def pre_tool_call(self, ctx: Any) -> None:
@@ -121,3 +133,27 @@ class FarameshHooks:
     def _remember(self, ctx: Any, entry: Tuple[str, Optional[str], Optional[str]]) -> None:
         with self._lock:
             self._open[id(ctx.tool_input)] = entry
+
+
+def step_key(ctx: Any, params: Optional[Dict[str, Any]] = None) -> Optional[str]:
+    """A key for one CrewAI tool-call step that stays the same when CrewAI re-runs the step.
+
+    Parts: the execution id (``crew._kickoff_event_id``, set from the ``CrewKickoffStartedEvent``
+    of each ``kickoff()`` and restored from a checkpoint; a standalone ``Agent.kickoff()`` has its
+    own), the task id, the agent id, the executor's ``iterations`` (0 at the start of every
+    attempt, +1 per tool step), the tool name and the arguments as canonical JSON. ``None`` when
+    the hook has no execution (a hook dispatched by hand): the call then gets a fresh key.
+    Two identical calls (same tool, same arguments) in one model turn share the key.
+    """
+    crew, agent, task = getattr(ctx, "crew", None), getattr(ctx, "agent", None), getattr(ctx, "task", None)
+    execution = getattr(crew, "_kickoff_event_id", None) or getattr(agent, "_kickoff_event_id", None)
+    if not execution:
+        return None
+    executor = getattr(agent, "agent_executor", None)
+    iteration = getattr(executor, "iterations", None)
+    if params is None:
+        params = lc.params_of(dict(getattr(ctx, "tool_input", None) or {}))
+    parts = [str(execution), str(getattr(task, "id", "") or ""), str(getattr(agent, "id", "") or ""),
+             "" if iteration is None else str(iteration), str(ctx.tool_name),
+             json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)]
+    return "crewai-" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:48]

@@ -8,6 +8,10 @@ calls with the policy's reason, and the approval interruptions are resolved from
         state = await gov.resolve(result)            # approve/reject each from Faramesh's decision
         result = await Runner.run(agent, state)
 
+Across processes: save ``result.to_state().to_string()`` and exit; later, in any process,
+``state = await RunState.from_string(agent, saved)``, ``await gov.resolve(state)`` and
+``Runner.run(agent, state)``.
+
 Per call (the tool-call id is the ``Idempotency-Key``, so the three steps share one action):
 
 * ``needs_approval`` submits the call; it is ``True`` only when Faramesh says
@@ -115,9 +119,18 @@ class FarameshGovernor:
     # -- approvals -------------------------------------------------------------------------
 
     async def resolve(self, result: Any, *, wait_timeout: Optional[float] = None) -> Any:
-        """``result.to_state()`` with every interruption approved or rejected from Faramesh."""
-        state = result.to_state()
-        for item in result.interruptions:
+        """The run's state with every interruption approved or rejected from Faramesh.
+
+        ``result`` is a run result (``result.to_state()`` is used) or a ``RunState`` itself, e.g.
+        one loaded with ``RunState.from_string(agent, saved)`` in another process: the
+        interruption's tool-call id finds the same action, so an approval given while no process
+        was running is honoured and the tool runs once.
+        """
+        if hasattr(result, "to_state"):
+            state, items = result.to_state(), result.interruptions
+        else:
+            state, items = result, result.get_interruptions()
+        for item in items:
             raw = item.raw_item
             name = item.tool_name or getattr(raw, "name", None)
             arguments = getattr(raw, "arguments", None)
