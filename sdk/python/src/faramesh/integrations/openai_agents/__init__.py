@@ -32,7 +32,7 @@ import dataclasses
 import json
 from typing import Any, Dict, Optional
 
-from agents import FunctionTool, RunContextWrapper, ToolGuardrailFunctionOutput, tool_input_guardrail
+from agents import FunctionTool, RunContextWrapper, RunState, ToolGuardrailFunctionOutput, tool_input_guardrail
 from agents.tool_context import ToolContext
 from agents.tool_guardrails import ToolInputGuardrailData
 
@@ -126,10 +126,10 @@ class FarameshGovernor:
         interruption's tool-call id finds the same action, so an approval given while no process
         was running is honoured and the tool runs once.
         """
-        if hasattr(result, "to_state"):
-            state, items = result.to_state(), result.interruptions
-        else:
+        if isinstance(result, RunState):
             state, items = result, result.get_interruptions()
+        else:
+            state, items = result.to_state(), result.interruptions
         for item in items:
             raw = item.raw_item
             name = item.tool_name or getattr(raw, "name", None)
