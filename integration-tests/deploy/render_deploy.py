@@ -1,7 +1,7 @@
 """Writes deploy/ from the chart: plain manifests + kustomization.yaml, Prometheus rules and the Grafana dashboard.
 
-    python tests/deploy/render_deploy.py           # write (scripts/render-deploy.sh)
-    python tests/deploy/render_deploy.py --check   # exit 1 when deploy/ differs from a fresh render
+    python integration-tests/deploy/render_deploy.py           # write (scripts/render-deploy.sh)
+    python integration-tests/deploy/render_deploy.py --check   # exit 1 when deploy/ differs from a fresh render
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Added latency of `faramesh mcp-proxy` per allowed tools/call, and its RSS.
 
-Runs N sequential `tools/call echo` (allowed by tests/mcp/policy.yaml) over stdio, directly
-against tests/mcp/bench_server.py and through the proxy, with raw JSON-RPC (no SDK on the client
+Runs N sequential `tools/call echo` (allowed by integration-tests/mcp/policy.yaml) over stdio, directly
+against integration-tests/mcp/bench_server.py and through the proxy, with raw JSON-RPC (no SDK on the client
 side, so the client adds the same small cost to both). Prints p50/p99 of both and the added time.
 Usage: python bench.py BIN GATEKEEPER_URL AGENT_TOKEN [CALLS]
 """

@@ -24,7 +24,7 @@ import uuid
 
 ADMIN_TOKEN = "cluster-admin-" + secrets.token_hex(12)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-POLICY = os.path.join(REPO, "tests", "cluster", "policy.yaml")
+POLICY = os.path.join(REPO, "integration-tests", "cluster", "policy.yaml")
 
 
 def free_port():

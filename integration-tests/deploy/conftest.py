@@ -1,4 +1,4 @@
-"""Shared fixtures of the deployment tests (tests/deploy, run by scripts/test-deploy.sh BIN)."""
+"""Shared fixtures of the deployment tests (integration-tests/deploy, run by scripts/test-deploy.sh BIN)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def database_dsn() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def stack(binary: Path, database_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator["Stack"]:
-    """Two replicas started exactly as the chart renders them (tests/deploy/values-local.yaml)."""
+    """Two replicas started exactly as the chart renders them (integration-tests/deploy/values-local.yaml)."""
     from support.stack import start
 
     with start(binary, database_dsn, tmp_path_factory.mktemp("stack")) as running:

@@ -1,7 +1,7 @@
 """UI budgets, measured (never asserted): asset weight, first render of a 50-row queue,
 submit → visible latency in an open browser, and responsiveness with 10,000 actions paged in.
 
-Usage: FARAMESH_BIN=... python tests/ui/bench.py [--submits N] [--bulk N]
+Usage: FARAMESH_BIN=... python integration-tests/ui/bench.py [--submits N] [--bulk N]
 """
 from __future__ import annotations
 
