@@ -2,6 +2,7 @@ import ArgumentParser
 import FarameshAPI
 import FarameshClient
 import FarameshCore
+import FarameshServer
 import FarameshPolicyTools
 import Foundation
 

@@ -1,27 +1,3 @@
-/// What the policy says about an action.
-public enum PolicyEffect: String, Sendable, Codable, CaseIterable, Hashable {
-    case allow
-    case deny
-    case requireApproval = "require_approval"
-}
-
-/// What the gate tells the agent to do.
-public enum DecisionOutcome: String, Sendable, Codable, CaseIterable, Hashable {
-    /// Run it.
-    case execute = "EXECUTE"
-    /// Wait: a human must approve first.
-    case abstain = "ABSTAIN"
-    /// Do not run it.
-    case halt = "HALT"
-}
-
-public enum RiskLevel: String, Sendable, Codable, CaseIterable, Hashable, Comparable {
-    case low, medium, high
-
-    public static func < (a: RiskLevel, b: RiskLevel) -> Bool { a.rank < b.rank }
-    private var rank: Int { switch self { case .low: 0; case .medium: 1; case .high: 2 } }
-}
-
 /// Why a decision came out as it did. Closed set; documented in docs/reason-codes.md.
 public enum ReasonCode: String, Sendable, Codable, CaseIterable, Hashable {
     /// A policy rule allowed the action.

@@ -1,3 +1,4 @@
+import FarameshAPI
 import FarameshCore
 import Foundation
 

@@ -64,22 +64,22 @@ public enum CanonicalJSON {
     /// A growable byte buffer owned by one encoding call. Writers reserve space once and then
     /// store without per-byte capacity or uniqueness checks (the cost of `[UInt8].append`).
     /// Non-copyable, so its storage has exactly one owner and is freed exactly once.
-    struct Buffer: ~Copyable {
-        private(set) var base: UnsafeMutablePointer<UInt8>
-        private(set) var count = 0
+    package struct Buffer: ~Copyable {
+        package private(set) var base: UnsafeMutablePointer<UInt8>
+        package private(set) var count = 0
         private var capacity: Int
 
-        init(capacity: Int) {
+        package init(capacity: Int) {
             self.capacity = Swift.max(capacity, 16)
             base = .allocate(capacity: self.capacity)
         }
 
         deinit { base.deallocate() }
 
-        var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+        package var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
         @inline(__always)
-        mutating func reserve(_ extra: Int) {
+        package mutating func reserve(_ extra: Int) {
             if capacity - count < extra { grow(extra) }
         }
 
@@ -95,14 +95,14 @@ public enum CanonicalJSON {
 
         /// Only after `reserve`.
         @inline(__always)
-        mutating func put(_ byte: UInt8) {
+        package mutating func put(_ byte: UInt8) {
             base[count] = byte
             count += 1
         }
 
         /// Only after `reserve`.
         @inline(__always)
-        mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        package mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
             guard let source = bytes.baseAddress else { return }
             (base + count).initialize(from: source, count: bytes.count)
             count += bytes.count
@@ -110,7 +110,7 @@ public enum CanonicalJSON {
 
         /// Only after `reserve`.
         @inline(__always)
-        mutating func putZeros(_ n: Int) {
+        package mutating func putZeros(_ n: Int) {
             guard n > 0 else { return }
             (base + count).initialize(repeating: UInt8(ascii: "0"), count: n)
             count += n
@@ -118,28 +118,28 @@ public enum CanonicalJSON {
 
         /// Only after `reserve`: the caller stored `n` bytes at `base + count` directly.
         @inline(__always)
-        mutating func advance(_ n: Int) {
+        package mutating func advance(_ n: Int) {
             count += n
         }
 
         @inline(__always)
-        mutating func write(_ byte: UInt8) {
+        package mutating func write(_ byte: UInt8) {
             reserve(1)
             put(byte)
         }
 
         @inline(__always)
-        mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        package mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
             reserve(bytes.count)
             put(bytes)
         }
 
         @inline(__always)
-        mutating func write(_ literal: StaticString) {
+        package mutating func write(_ literal: StaticString) {
             write(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
         }
 
-        mutating func write(_ text: String) {
+        package mutating func write(_ text: String) {
             var text = text
             text.withUTF8 { write($0) }
         }
@@ -147,7 +147,7 @@ public enum CanonicalJSON {
 
     // MARK: - Encoder
 
-    static func encode(_ value: JSONValue, into out: inout Buffer) {
+    package static func encode(_ value: JSONValue, into out: inout Buffer) {
         switch value {
         case .null:
             out.write("null")
@@ -253,7 +253,7 @@ public enum CanonicalJSON {
 
     // MARK: strings
 
-    static func encodeString(_ s: String, into out: inout Buffer) {
+    package static func encodeString(_ s: String, into out: inout Buffer) {
         let done: Void? = s.utf8.withContiguousStorageIfAvailable { encodeStringBytes($0, into: &out) }
         if done == nil {
             var copy = s

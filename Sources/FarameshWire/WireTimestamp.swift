@@ -28,7 +28,7 @@ public enum WireTimestamp {
         }
     }
 
-    static func write(micros: Int64, into out: inout CanonicalJSON.Buffer) {
+    package static func write(micros: Int64, into out: inout CanonicalJSON.Buffer) {
         out.reserve(maxLength)
         out.advance(put(micros: micros, at: out.base + out.count))
     }
