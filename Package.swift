@@ -71,6 +71,9 @@ let package = Package(
         ], exclude: [
             // The web UI's source files; embedded by scripts/gen-ui-assets.py into WebUIAssets+Generated.swift.
             "WebUI/assets",
+        ], resources: [
+            // Compiled into the binary (`PackageResources.openapi_yaml`): no bundle to ship next to it.
+            .embedInCode("OpenAPI/openapi.yaml"),
         ]),
         // HTTP client of the API, used by the CLI's server commands (and tests).
         .target(name: "FarameshClient", dependencies: [

@@ -27,12 +27,12 @@ struct DemoSeeder: Service {
     static let actor = "demo-seed"
 
     let store: any ActionStore
-    let configuration: ServerConfiguration
+    let configuration: GatekeeperConfiguration
     let logger: Logger
 
     /// The seeder as a service when `FARAMESH_DEMO` is on, else nothing. It runs next to the
     /// store's own services so the database pool is up while it writes.
-    static func services(_ source: SettingsSource, configuration: ServerConfiguration, store: any ActionStore,
+    static func services(_ source: SettingsSource, configuration: GatekeeperConfiguration, store: any ActionStore,
                          logger: Logger) throws -> [any Service] {
         guard try source.bool(flag: nil, ["FARAMESH_DEMO"]) == true else { return [] }
         return [DemoSeeder(store: store, configuration: configuration, logger: logger)]

@@ -141,7 +141,7 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 
     func policyCheck(_ source: SettingsSource) -> Check {
-        var configuration = ServerConfiguration()
+        var configuration = GatekeeperConfiguration()
         configuration.policyFile = source.string(flag: policyFile, ["FARAMESH_POLICY_FILE", "FARA_POLICY_FILE"])
         configuration.policyVersion = source.string(flag: nil, ["FARAMESH_POLICY_VERSION"])
         configuration.profileFile = source.string(flag: profileFile, ["FARAMESH_PROFILE_FILE"])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FarameshCore
 import FarameshServer
 #if canImport(Glibc)
 import Glibc
@@ -77,10 +78,11 @@ struct ServeOptions: ParsableArguments {
 
 /// Resolves `faramesh serve`'s configuration: flags > FARAMESH_* > FARA_* > .env > defaults.
 enum ServeSettings {
-    static let runtimeVersion = "0.4.0"
+    /// The product version (`FarameshVersion.current`): `--version`, user agents, `runtime_version`.
+    static let runtimeVersion = FarameshVersion.current
 
-    static func resolve(_ o: ServeOptions, _ source: SettingsSource) throws -> ServerConfiguration {
-        var c = ServerConfiguration()
+    static func resolve(_ o: ServeOptions, _ source: SettingsSource) throws -> GatekeeperConfiguration {
+        var c = GatekeeperConfiguration()
         c.host = source.string(flag: o.host, ["FARAMESH_HOST", "FARA_API_HOST"]) ?? "127.0.0.1"
         c.port = try source.int(flag: o.port, ["FARAMESH_PORT", "FARA_API_PORT"]) ?? 8000
         guard (0...65535).contains(c.port) else { throw SettingsError.invalid("FARAMESH_PORT", String(c.port), "a port number") }
@@ -99,9 +101,9 @@ enum ServeSettings {
         c.metricsPublic = try source.bool(flag: o.metricsPublic ? true : nil, ["FARAMESH_METRICS_PUBLIC"]) ?? false
         c.enableCORS = try source.bool(flag: o.enableCORS ? true : nil, ["FARAMESH_ENABLE_CORS"]) ?? false
         c.corsAllowedOrigins = o.corsOrigins.isEmpty
-            ? source.string(flag: nil, ["FARAMESH_CORS_ORIGINS"]).map(ServerConfiguration.parseTokenList) ?? []
+            ? source.string(flag: nil, ["FARAMESH_CORS_ORIGINS"]).map(GatekeeperConfiguration.parseTokenList) ?? []
             : o.corsOrigins
-        c.bootstrapTokens = source.string(flag: nil, ["FARAMESH_TOKEN", "FARA_AUTH_TOKEN"]).map(ServerConfiguration.parseTokenList) ?? []
+        c.bootstrapTokens = source.string(flag: nil, ["FARAMESH_TOKEN", "FARA_AUTH_TOKEN"]).map(GatekeeperConfiguration.parseTokenList) ?? []
         c.requireTokens = try source.bool(flag: o.requireTokens ? true : nil, ["FARAMESH_REQUIRE_TOKENS"]) ?? false
         c.migrateOnStart = !o.noMigrate
         if let d = try source.duration(flag: o.shutdownGrace, ["FARAMESH_SHUTDOWN_GRACE"]) { c.shutdownGracePeriod = d }

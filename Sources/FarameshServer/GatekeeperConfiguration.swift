@@ -1,9 +1,10 @@
+import FarameshCore
 import Foundation
 
 /// Everything the HTTP service needs to know, filled in by the `faramesh serve` command from
 /// flags > `FARAMESH_*` > legacy `FARA_*` > `.env` > these defaults. This module never reads the
 /// environment itself.
-public struct ServerConfiguration: Sendable {
+public struct GatekeeperConfiguration: Sendable {
     /// How callers are authenticated.
     public enum AuthMode: String, Sendable, Hashable {
         /// Bearer tokens required (bootstrap admin tokens and tokens stored in the database).
@@ -84,7 +85,7 @@ public struct ServerConfiguration: Sendable {
         migrateOnStart: Bool = true,
         shutdownDrainDelay: Duration = .zero,
         tokenCacheTTL: Duration = .seconds(5),
-        runtimeVersion: String = "0.3.0"
+        runtimeVersion: String = FarameshVersion.current
     ) {
         self.host = host
         self.port = port
