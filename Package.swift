@@ -82,6 +82,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // `faramesh verify-log`'s engine: reads the ledger, events and actions from any ActionStore
+        // and checks them without trusting the database; the state file of incremental runs.
+        .target(name: "FarameshLedgerVerifier", dependencies: ["FarameshCore", "FarameshStore"]),
         // `faramesh mcp-proxy`: MCP gateway that turns every `tools/call` into a governed action.
         .target(name: "FarameshMCP", dependencies: [
             "FarameshAPI", "FarameshCore", "FarameshClient",
@@ -96,7 +99,7 @@ let package = Package(
         ]),
         .executableTarget(name: "faramesh", dependencies: [
             "FarameshCore", "FarameshAPI", "FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
-            "FarameshServer", "FarameshPolicyTools", "FarameshClient", "FarameshMCP",
+            "FarameshServer", "FarameshPolicyTools", "FarameshClient", "FarameshMCP", "FarameshLedgerVerifier",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -145,13 +148,14 @@ let package = Package(
         // Audit ledger against real databases: sealer, tamper detection, failover, API, export.
         .testTarget(name: "FarameshLedgerTests", dependencies: [
             "faramesh", "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore",
-            "FarameshStorePostgres", "FarameshStoreSQLite",
+            "FarameshStorePostgres", "FarameshStoreSQLite", "FarameshLedgerVerifier",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "FarameshLedgerVerifierTests", dependencies: ["FarameshLedgerVerifier", "FarameshCore"]),
         .testTarget(name: "FarameshServerTests", dependencies: [
             "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore", "FarameshStorePostgres",
             "FarameshTestSupport",

@@ -1,172 +1,47 @@
-import ArgumentParser
 import FarameshCore
 import FarameshStore
 import Foundation
 
-/// `faramesh verify-log [ACTION]`: checks the audit history in the database without trusting it.
-struct VerifyLogCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify-log",
-        abstract: "Verify the audit ledger and every hash chain, reading the database directly.",
-        discussion: """
-            Checks every per-action event chain, the global chain, the Merkle root at every signed \
-            checkpoint and each checkpoint's Ed25519 signature, and that every event is sealed. Each \
-            problem is reported with its ledger position, seq, event and action, as edited, deleted, \
-            inserted, reordered or rehashed. With ACTION only that action's chain and the inclusion \
-            proofs of its events are checked. Exit status 1 when anything is wrong.
-
-            Signatures are checked against --public-key keys; without them, against the public keys \
-            recorded in the database (which proves consistency, not origin: pin the key).
-            """)
-
-    @Argument(help: "Action id or prefix; the whole ledger when omitted.")
-    var action: String?
-
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    @Option(name: .customLong("public-key"), parsing: .singleValue,
-            help: "Trusted Ed25519 public key (base64 or hex, or a file holding it); repeat for rotated keys.")
-    var publicKeys: [String] = []
-
-    @Option(name: .customLong("since-checkpoint"),
-            help: "Check only positions after this checkpoint (a tree size, or 'last' for the one remembered in --state); the newest checkpoint must extend it (consistency proof).")
-    var sinceCheckpoint: String?
-
-    @Option(name: .customLong("state"),
-            help: "File remembering the last verified checkpoint (env FARAMESH_VERIFY_STATE); updated after a successful run.")
-    var statePath: String?
-
-    @Option(name: .customLong("unsealed-grace"),
-            help: "Events younger than this may still be unsealed, and positions sealed since may still be unsigned (default 60s).")
-    var unsealedGrace: String?
-
-    @OptionGroup var database: DatabaseOptions
-
-    func run() async throws {
-        let source = try SettingsSource.current()
-        let settings = try DatabaseSettings.resolve(database, source)
-        let logger = try CommandLogging.logger("faramesh.verify", level: "warning")
-        let grace = try source.duration(flag: unsealedGrace, ["FARAMESH_VERIFY_UNSEALED_GRACE"]) ?? .seconds(60)
-        let pinned = try publicKeys.map(Self.readPublicKey)
-        let statePath = source.string(flag: self.statePath, ["FARAMESH_VERIFY_STATE"])
-        let remembered = try statePath.flatMap(VerifiedCheckpoint.load)
-        let since: Int64?
-        switch sinceCheckpoint {
-        case nil: since = nil
-        case "last"?:
-            guard let remembered else {
-                throw ValidationError("--since-checkpoint last needs a --state file from an earlier successful run")
-            }
-            since = remembered.treeSize
-        case let text?:
-            guard let size = Int64(text), size >= 0 else { throw ValidationError("--since-checkpoint takes a tree size or 'last'") }
-            since = size
-        }
-        let target = action
-        let options = LedgerVerifier.Options(pinnedKeys: pinned, since: since, remembered: remembered,
-                                             grace: TimeInterval(Double(grace.components.seconds)
-                                                                 + Double(grace.components.attoseconds) / 1e18))
-        let report = try await StoreFactory.withStore(settings, logger: logger) { store in
-            let verifier = LedgerVerifier(store: store, options: options)
-            if let target { return try await verifier.verifyAction(target) }
-            return try await verifier.verifyLedger()
-        }
-        if json {
-            print(CanonicalJSON.string(report.json))
-        } else {
-            for finding in report.findings where !finding.isWarning { print("FAILED \(finding)") }
-            for finding in report.findings where finding.isWarning { print("warning: \(finding)") }
-            for note in report.notes { print("note: \(note)") }
-            print(report.summary)
-        }
-        if report.ok, let statePath, target == nil, let checkpoint = report.latestVerified {
-            try VerifiedCheckpoint(checkpoint: checkpoint, verifiedAt: Date()).save(to: statePath)
-        }
-        if !report.ok { throw ExitCode(1) }
-    }
-
-    /// A key given as text, or the path of a file holding it.
-    static func readPublicKey(_ value: String) throws -> LedgerPublicKey {
-        var text = value
-        if FileManager.default.fileExists(atPath: value) {
-            guard let data = FileManager.default.contents(atPath: value) else { throw ValidationError("cannot read \(value)") }
-            text = String(decoding: data, as: UTF8.self)
-        }
-        do {
-            return try LedgerPublicKey(text: text)
-        } catch {
-            throw ValidationError("--public-key \(value): \(error.description)")
-        }
-    }
-}
-
-/// The last checkpoint `verify-log` verified, remembered in a small JSON file.
-struct VerifiedCheckpoint: Sendable, Equatable {
-    var treeSize: Int64
-    var rootHash: LedgerHash
-    var chainHash: LedgerHash
-    var keyID: String
-    var verifiedAt: Date
-
-    init(checkpoint: LedgerCheckpoint, verifiedAt: Date) {
-        treeSize = checkpoint.treeSize; rootHash = checkpoint.rootHash; chainHash = checkpoint.chainHash
-        keyID = checkpoint.keyID
-        self.verifiedAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(verifiedAt))
-    }
-
-    static func load(_ path: String) throws -> VerifiedCheckpoint? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONParser.parse(Array(data)).objectValue,
-              case .int(let size)? = object["tree_size"],
-              let root = object["root_hash"]?.stringValue.flatMap({ LedgerHash(hex: $0) }),
-              let chain = object["chain_hash"]?.stringValue.flatMap({ LedgerHash(hex: $0) }),
-              let keyID = object["key_id"]?.stringValue,
-              let at = object["verified_at"]?.stringValue.flatMap(WireTimestamp.parse) else {
-            throw CLIError("\(path) is not a verify-log state file")
-        }
-        return VerifiedCheckpoint(checkpoint: LedgerCheckpoint(treeSize: size, rootHash: root, chainHash: chain, signedAt: at,
-                                                               keyID: keyID, signature: []), verifiedAt: at)
-    }
-
-    func save(to path: String) throws {
-        let text = CanonicalJSON.string(.object([
-            "tree_size": .int(treeSize), "root_hash": .string(rootHash.hex), "chain_hash": .string(chainHash.hex),
-            "key_id": .string(keyID), "verified_at": .string(WireTimestamp.format(verifiedAt)),
-        ])) + "\n"
-        let url = URL(fileURLWithPath: path)
-        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        do {
-            try Data(text.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw CLIError("cannot write the state file \(path)")
-        }
-    }
-}
-
 /// Reads the ledger, events and actions page by page and feeds them to `LedgerAuditor`.
-struct LedgerVerifier: Sendable {
-    struct Options: Sendable {
-        var pinnedKeys: [LedgerPublicKey] = []
-        var since: Int64?
-        var remembered: VerifiedCheckpoint?
-        var grace: TimeInterval = 60
-        var pageSize = 2000
-        var now = Date()
+public struct LedgerVerifier: Sendable {
+    /// The action to verify is not found, or its id is ambiguous (a usage error of `verify-log ACTION`).
+    public struct LookupError: Error, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
     }
 
-    struct Report: Sendable {
-        var audit = LedgerAuditor.Report()
-        var notes: [String] = []
-        var keysFromDatabase = false
-        var mode = "full"
+    public struct Options: Sendable {
+        public var pinnedKeys: [LedgerPublicKey] = []
+        public var since: Int64?
+        public var remembered: VerifiedCheckpoint?
+        public var grace: TimeInterval = 60
+        public var pageSize = 2000
+        public var now = Date()
 
-        var findings: [LedgerFinding] { audit.findings }
-        var ok: Bool { audit.ok }
-        var latestVerified: LedgerCheckpoint? { audit.latestVerified }
+        public init(pinnedKeys: [LedgerPublicKey] = [], since: Int64? = nil, remembered: VerifiedCheckpoint? = nil,
+                    grace: TimeInterval = 60, pageSize: Int = 2000, now: Date = Date()) {
+            self.pinnedKeys = pinnedKeys
+            self.since = since
+            self.remembered = remembered
+            self.grace = grace
+            self.pageSize = pageSize
+            self.now = now
+        }
+    }
 
-        var summary: String {
+    public struct Report: Sendable {
+        public var audit = LedgerAuditor.Report()
+        public var notes: [String] = []
+        public var keysFromDatabase = false
+        public var mode = "full"
+
+        public init() {}
+
+        public var findings: [LedgerFinding] { audit.findings }
+        public var ok: Bool { audit.ok }
+        public var latestVerified: LedgerCheckpoint? { audit.latestVerified }
+
+        public var summary: String {
             let a = audit
             if !a.ok {
                 return "FAILED: \(a.failures.count) problem(s) in \(a.positions) position(s), \(a.events) event(s), \(a.actions) action(s)"
@@ -180,7 +55,7 @@ struct LedgerVerifier: Sendable {
             return text
         }
 
-        var json: JSONValue {
+        public var json: JSONValue {
             var o: [String: JSONValue] = [:]
             o["ok"] = .bool(audit.ok)
             o["mode"] = .string(mode)
@@ -200,10 +75,10 @@ struct LedgerVerifier: Sendable {
         }
     }
 
-    let store: any ActionStore
-    let options: Options
+    public let store: any ActionStore
+    public let options: Options
 
-    init(store: any ActionStore, options: Options = Options()) {
+    public init(store: any ActionStore, options: Options = Options()) {
         self.store = store
         self.options = options
     }
@@ -229,7 +104,7 @@ struct LedgerVerifier: Sendable {
 
     // MARK: the whole ledger
 
-    func verifyLedger() async throws -> Report {
+    public func verifyLedger() async throws -> Report {
         var report = Report()
         let keys = try await trustedKeys(&report)
         var start = LedgerAuditor.Start.genesis
@@ -324,7 +199,7 @@ struct LedgerVerifier: Sendable {
 
     // MARK: one action
 
-    func verifyAction(_ text: String) async throws -> Report {
+    public func verifyAction(_ text: String) async throws -> Report {
         var report = Report()
         report.mode = "action"
         let keys = try await trustedKeys(&report)
@@ -385,19 +260,19 @@ struct LedgerVerifier: Sendable {
         let lowered = text.lowercased()
         if let id = UUID(uuidString: lowered), let action = try await store.action(id: id) { return action }
         guard lowered.count >= 8, lowered.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-            throw ValidationError("'\(text)' is not an action id or a prefix of at least 8 hex characters")
+            throw LookupError("'\(text)' is not an action id or a prefix of at least 8 hex characters")
         }
         let matches = try await store.actions(idPrefix: lowered, limit: 10)
         switch matches.count {
-        case 0: throw ValidationError("no action matches '\(text)'")
+        case 0: throw LookupError("no action matches '\(text)'")
         case 1: return matches[0]
         default:
-            throw ValidationError("'\(text)' is ambiguous: " + matches.map { $0.id.uuidString.lowercased() }.joined(separator: ", "))
+            throw LookupError("'\(text)' is ambiguous: " + matches.map { $0.id.uuidString.lowercased() }.joined(separator: ", "))
         }
     }
 
     /// Nil when the chain is intact and ends where the action row says it ends.
-    static func problem(action: Action, events: [ActionEvent]) -> String? {
+    public static func problem(action: Action, events: [ActionEvent]) -> String? {
         guard !events.isEmpty else { return "the action has no events" }
         if case .broken(let index, let eventID, let reason) = EventChain.verify(events) {
             return "event #\(index) (\(eventID.uuidString.lowercased())): \(reason)"
