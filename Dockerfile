@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Faramesh gatekeeper image. Build context: the faramesh source tree.
 #   docker build -t faramesh .
-# `faramesh init-docker` writes this same file: Sources/faramesh/DockerfileTemplate.swift is
+# `faramesh init-docker` writes this same file: Sources/faramesh/Templates/DockerfileTemplate.swift is
 # generated from it by scripts/gen-dockerfile-template.sh (a test fails when the two differ).
 
 # --- build: the release binary exactly as CI builds it ----------------------------------------

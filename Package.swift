@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -27,17 +26,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
-        // Pure domain: actions, state machine, policy, decisions, canonical JSON, hashes. No I/O.
+        // Wire primitives shared by the domain and the wire types: JSON values, the parser, canonical
+        // JSON, wire timestamps, the status/decision/risk/event enums. Foundation only.
+        .target(name: "FarameshWire"),
+        // Pure domain: actions, state machine, policy, decisions, hashes. No I/O.
         .target(name: "FarameshCore", dependencies: [
+            "FarameshWire",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        // Public wire types (requests, responses, errors).
-        .target(name: "FarameshAPI", dependencies: ["FarameshCore"]),
+        // Public wire types (requests, responses, errors). Never imports the domain (FarameshCore).
+        .target(name: "FarameshAPI", dependencies: ["FarameshWire"]),
         // ActionStore protocol and errors.
         .target(name: "FarameshStore", dependencies: ["FarameshCore"]),
         .target(name: "FarameshStorePostgres", dependencies: [
-            "FarameshStore",
+            "FarameshCore", "FarameshStore",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Migrations")]),
@@ -47,32 +50,41 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "FarameshStoreSQLite", dependencies: [
-            "FarameshStore",
+            "FarameshCore", "FarameshStore",
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Migrations")]),
         .target(name: "FarameshServer", dependencies: [
             "FarameshCore", "FarameshAPI", "FarameshStore",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             // Connection guard: per-connection deadlines and caps below Hummingbird's HTTP/1 channel.
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: [
             // The web UI's source files; embedded by scripts/gen-ui-assets.py into WebUIAssets+Generated.swift.
             "WebUI/assets",
+        ], resources: [
+            // Compiled into the binary (`PackageResources.openapi_yaml`): no bundle to ship next to it.
+            .embedInCode("OpenAPI/openapi.yaml"),
         ]),
         // HTTP client of the API, used by the CLI's server commands (and tests).
         .target(name: "FarameshClient", dependencies: [
-            "FarameshAPI", "FarameshCore",
+            "FarameshAPI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // `faramesh verify-log`'s engine: reads the ledger, events and actions from any ActionStore
+        // and checks them without trusting the database; the state file of incremental runs.
+        .target(name: "FarameshLedgerVerifier", dependencies: ["FarameshCore", "FarameshStore"]),
         // `faramesh mcp-proxy`: MCP gateway that turns every `tools/call` into a governed action.
         .target(name: "FarameshMCP", dependencies: [
             "FarameshAPI", "FarameshCore", "FarameshClient",
@@ -87,10 +99,9 @@ let package = Package(
         ]),
         .executableTarget(name: "faramesh", dependencies: [
             "FarameshCore", "FarameshAPI", "FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
-            "FarameshServer", "FarameshPolicyTools", "FarameshClient", "FarameshMCP",
+            "FarameshServer", "FarameshPolicyTools", "FarameshClient", "FarameshMCP", "FarameshLedgerVerifier",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ], linkerSettings: [
             // Release binaries link with the toolchain's lld: compact relative relocations, identical
@@ -107,31 +118,56 @@ let package = Package(
         .testTarget(name: "FarameshMCPTests", dependencies: [
             "FarameshMCP", "FarameshCore", .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .testTarget(name: "FarameshPolicyToolsTests", dependencies: ["FarameshPolicyTools", "FarameshCore"]),
+        .testTarget(name: "FarameshPolicyToolsTests", dependencies: [
+            "FarameshPolicyTools", "FarameshCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Helpers shared by test targets (PostgreSQL test writers).
         .target(name: "FarameshTestSupport", dependencies: [
             "FarameshCore", "FarameshStorePostgres",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/FarameshTestSupport"),
-        .testTarget(name: "FarameshStoreTests", dependencies: ["FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
-                                                               "FarameshTestSupport"]),
-        .testTarget(name: "FarameshCLITests", dependencies: ["faramesh", "FarameshServer", "FarameshClient"]),
+        .testTarget(name: "FarameshStoreTests", dependencies: [
+            "FarameshCore", "FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite", "FarameshTestSupport",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "FarameshCLITests", dependencies: [
+            "faramesh", "FarameshServer", "FarameshClient", "FarameshAPI", "FarameshCore",
+            "FarameshStorePostgres", "FarameshStoreSQLite",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         // Audit ledger against real databases: sealer, tamper detection, failover, API, export.
         .testTarget(name: "FarameshLedgerTests", dependencies: [
             "faramesh", "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore",
-            "FarameshStorePostgres", "FarameshStoreSQLite",
+            "FarameshStorePostgres", "FarameshStoreSQLite", "FarameshLedgerVerifier",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "FarameshLedgerVerifierTests", dependencies: ["FarameshLedgerVerifier", "FarameshCore"]),
         .testTarget(name: "FarameshServerTests", dependencies: [
             "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore", "FarameshStorePostgres",
             "FarameshTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

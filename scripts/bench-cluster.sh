@@ -34,4 +34,4 @@ mkdir -p "$FARAMESH_CLUSTER_DIR"
 FARAMESH_DB_BACKEND=postgres FARAMESH_POSTGRES_DSN="$FARAMESH_CLUSTER_DSN" "$bin" migrate >/dev/null
 ulimit -n 20000
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); PostgreSQL fsync=${FARAMESH_PG_FSYNC:-on}; everything on this machine"
-python3 tests/cluster/bench.py "$@"
+python3 integration-tests/cluster/bench.py "$@"

@@ -24,4 +24,4 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); binary: $bin"
-python3 tests/mcp/bench.py "$bin" "http://127.0.0.1:$port" "$token" "$calls"
+python3 integration-tests/mcp/bench.py "$bin" "http://127.0.0.1:$port" "$token" "$calls"

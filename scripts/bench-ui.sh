@@ -14,4 +14,4 @@ if ! "$venv/bin/python" -c 'import selenium; assert selenium.__version__ == "4.5
   "$venv/bin/pip" install -q --disable-pip-version-check selenium==4.51.0 pytest==9.2.0
 fi
 command -v chromium >/dev/null && [ -x /usr/bin/chromedriver ] || { echo "install chromium chromium-driver first (scripts/test-ui.sh does)"; exit 1; }
-FARAMESH_BIN="$bin" "$venv/bin/python" tests/ui/bench.py "$@"
+FARAMESH_BIN="$bin" "$venv/bin/python" integration-tests/ui/bench.py "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Several replicas, one truth: 3 `faramesh serve` replicas on loopback ports over one PostgreSQL,
-# nginx in front (round robin, unbuffered SSE), driven by tests/cluster/*.py: live updates across
+# nginx in front (round robin, unbuffered SSE), driven by integration-tests/cluster/*.py: live updates across
 # replicas, resume anywhere, out-of-order commits, exactly-once transitions, SIGTERM, kill -9,
 # PostgreSQL restarts. Installs nothing (scripts/install-test-deps.sh does); loopback only; every
 # process it starts is stopped on exit. Needs its own PostgreSQL cluster (the fault tests restart it).
@@ -65,4 +65,4 @@ fi
 
 echo "--> cluster tests (3 replicas + nginx + PostgreSQL, loopback)"
 ulimit -n 20000 2>/dev/null || true
-timeout "${FARAMESH_CLUSTER_TIMEOUT:-900}" "$venv/bin/pytest" -q -p no:cacheprovider tests/cluster "$@"
+timeout "${FARAMESH_CLUSTER_TIMEOUT:-900}" "$venv/bin/pytest" -q -p no:cacheprovider integration-tests/cluster "$@"

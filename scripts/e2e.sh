@@ -60,7 +60,7 @@ curl -fsS "http://127.0.0.1:$port/ready" >/dev/null || { echo "server not ready:
 echo "--> pytest (faramesh-sdk 0.3.3)"
 FARAMESH_BASE_URL="http://127.0.0.1:$port" FARAMESH_AGENT_TOKEN="$agent_token" FARAMESH_APPROVER_TOKEN="$approver_token" \
   FARAMESH_ADMIN_TOKEN="$admin_token" \
-  "$venv/bin/pytest" -q tests/python/test_*.py
+  "$venv/bin/pytest" -q integration-tests/python/test_*.py
 
 echo "--> promtool check metrics"
 curl -fsS -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$port/metrics" > /tmp/faramesh-metrics.$$

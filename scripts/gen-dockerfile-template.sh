@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Writes Sources/faramesh/DockerfileTemplate.swift from the top-level Dockerfile, so that
+# Writes Sources/faramesh/Templates/DockerfileTemplate.swift from the top-level Dockerfile, so that
 # `faramesh init-docker` writes exactly that file (one source). `--check` exits 1 when it is stale.
 # A Swift test (CLIStandaloneTests "init-docker writes the repository's Dockerfile") fails when stale too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=Sources/faramesh/DockerfileTemplate.swift
+out=Sources/faramesh/Templates/DockerfileTemplate.swift
 generated="$(mktemp)"
 trap 'rm -f "$generated"' EXIT
 if grep -q '"""#' Dockerfile; then echo "Dockerfile must not contain \"\"\"#" >&2; exit 1; fi

@@ -7,7 +7,7 @@
 #   scripts/test-deploy.sh PATH_TO_FARAMESH [pytest args]
 #
 # Installs what is missing (apt-get: prometheus, nginx-light, docker-compose, postgresql; pip: pinned
-# tests/deploy/requirements*.txt into .venv-deploy/). Uses $FARAMESH_TEST_POSTGRES_DSN when set, else starts
+# integration-tests/deploy/requirements*.txt into .venv-deploy/). Uses $FARAMESH_TEST_POSTGRES_DSN when set, else starts
 # its own PostgreSQL on 127.0.0.1:54405 (/tmp/pg-deploy) and stops it again. Loopback ports 18500-18599.
 # $FARAMESH_SDK_SRC points the demo-agent test at a Python SDK source tree other than sdk/python/src.
 set -euo pipefail
@@ -41,8 +41,8 @@ venv() {
   "$dir/bin/pip" install -q --disable-pip-version-check -r "$requirements"
   cp "$requirements" "$dir/.requirements"
 }
-venv .venv-deploy/py tests/deploy/requirements.txt
-venv .venv-deploy/checkov tests/deploy/requirements-checkov.txt
+venv .venv-deploy/py integration-tests/deploy/requirements.txt
+venv .venv-deploy/checkov integration-tests/deploy/requirements-checkov.txt
 
 pg_dir=""
 cleanup() {
@@ -56,8 +56,8 @@ fi
 export FARAMESH_TEST_POSTGRES_DSN FARAMESH_BIN="$bin" CHECKOV="$PWD/.venv-deploy/checkov/bin/checkov"
 export PATH="$PWD/.venv-deploy/py/bin:$PATH" PYTHON="$PWD/.venv-deploy/py/bin/python"
 
-echo "==> pytest tests/deploy"
+echo "==> pytest integration-tests/deploy"
 status=0
-timeout "${FARAMESH_DEPLOY_TIMEOUT:-1200}" .venv-deploy/py/bin/pytest -q tests/deploy "$@" || status=$?
+timeout "${FARAMESH_DEPLOY_TIMEOUT:-1200}" .venv-deploy/py/bin/pytest -q integration-tests/deploy "$@" || status=$?
 if [ "$status" -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi
 exit "$status"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MCP gateway tests (issue 15): `faramesh mcp-proxy` with the real Python `mcp` client and a
-# test MCP server (tests/mcp), in the current 2.x release and in 1.x, against a real
-# `faramesh serve` (SQLite, tests/mcp/policy.yaml) on 127.0.0.1:18401. Proxy ports 18410-18499.
+# test MCP server (integration-tests/mcp), in the current 2.x release and in 1.x, against a real
+# `faramesh serve` (SQLite, integration-tests/mcp/policy.yaml) on 127.0.0.1:18401. Proxy ports 18410-18499.
 # Usage: scripts/test-mcp.sh BIN   (BIN = the faramesh binary, e.g. .build/debug/faramesh)
 set -euo pipefail
 bin="$(realpath "${1:?usage: scripts/test-mcp.sh BIN}")"
@@ -36,7 +36,7 @@ PY
   fi
   echo "--> MCP gateway tests with mcp $want"
   set +e
-  (cd tests/mcp && FARAMESH_BIN="$bin" "../../$venv/bin/python" -m pytest -q -p no:cacheprovider -rfE)
+  (cd integration-tests/mcp && FARAMESH_BIN="$bin" "../../$venv/bin/python" -m pytest -q -p no:cacheprovider -rfE)
   rc=$?
   set -e
   if [ "$rc" -eq 5 ]; then echo "no tests were collected"; rc=1; fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Framework integration tests: every faramesh.integrations.<framework> module driven by the real
 # framework (pinned) with its own fake/scripted chat model, against a real `faramesh serve`
-# (SQLite, tokens on, tests/python/integrations/policy.yaml). Also runs the seed README's
+# (SQLite, tokens on, integration-tests/python/integrations/policy.yaml). Also runs the seed README's
 # LangChain example (examples/python/langchain_governed_tool.py).
 #
 # Usage: scripts/test-python-integrations.sh PATH_TO_FARAMESH_BINARY
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 [ -x "$bin" ] || { echo "not an executable: $1" >&2; exit 2; }
-reqs=tests/python/integrations/requirements
+reqs=integration-tests/python/integrations/requirements
 
 # -- venvs (idempotent: reinstall only when the pins file changed) ----------------------------
 ensure_venv() {
@@ -79,7 +79,7 @@ with open(out, "w") as fh:
 PY
 admin_token="int-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 log="$work/server.log"
-FARAMESH_TOKEN="$admin_token" FARA_POLICY_FILE=tests/python/integrations/policy.yaml \
+FARAMESH_TOKEN="$admin_token" FARA_POLICY_FILE=integration-tests/python/integrations/policy.yaml \
   "$bin" serve --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
 server=$!
 for _ in $(seq 1 200); do
@@ -99,7 +99,7 @@ run_pytest() {
   local venv="$1"; shift
   echo "--> pytest ($venv): $*"
   set +e
-  (cd tests/python/integrations && "$root/$venv/bin/python" -m pytest -q -p no:cacheprovider "$@")
+  (cd integration-tests/python/integrations && "$root/$venv/bin/python" -m pytest -q -p no:cacheprovider "$@")
   local rc=$?
   set -e
   if [ "$rc" -eq 5 ]; then echo "no tests collected in $*"; rc=1; fi

@@ -3,7 +3,7 @@
 #   1. sdk/python/tests          — every call, errors, retries/idempotency, SSE waits, async, govern(),
 #                                  request hashes (server with tokens on 127.0.0.1:18601.., SQLite, or a
 #                                  fresh PostgreSQL database when FARAMESH_TEST_POSTGRES_DSN is set)
-#   2. tests/python/test_sdk_compat.py — the faramesh-sdk 0.3.3 compatibility suite, run against OUR package
+#   2. integration-tests/python/test_sdk_compat.py — the faramesh-sdk 0.3.3 compatibility suite, run against OUR package
 #   3. faramesh-sdk 0.3.3 wheel tests/test_canonicalization.py, test_govern.py — its own unit tests, on OUR package
 #   4. sdk/python/examples_tests  — the README's snippets in examples/python, unchanged, against a server
 #                                   on 127.0.0.1:8000 inside a private network namespace (unshare -rn)
@@ -44,8 +44,8 @@ status=0
 echo "--> Python SDK tests (sdk/python/tests)"
 pytest_run -q sdk/python/tests || status=1
 
-echo "--> faramesh-sdk 0.3.3 compatibility suite against our package (tests/python/test_sdk_compat.py)"
-"$venv/bin/python" sdk/python/tests/with_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=180 -q tests/python/test_sdk_compat.py \
+echo "--> faramesh-sdk 0.3.3 compatibility suite against our package (integration-tests/python/test_sdk_compat.py)"
+"$venv/bin/python" sdk/python/tests/with_server.py -- "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=180 -q integration-tests/python/test_sdk_compat.py \
   || status=1  # (both helpers turn pytest's exit 5, nothing collected, into a failure)
 
 echo "--> faramesh-sdk 0.3.3's own unit tests (canonicalization, govern) against our package"

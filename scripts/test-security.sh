@@ -44,7 +44,7 @@ trap cleanup EXIT
 
 set +e
 FARAMESH_BIN="$bin" SECURITY_POSTGRES_DSN="${FARAMESH_TEST_POSTGRES_DSN%/*}/$db" \
-  "$venv/bin/pytest" -q -rA -p no:cacheprovider tests/security
+  "$venv/bin/pytest" -q -rA -p no:cacheprovider integration-tests/security
 status=$?
 set -e
 if [ "$status" = 5 ]; then echo "no tests were collected"; exit 1; fi

@@ -23,6 +23,6 @@ fi
 echo "--> browser tests ($(chromium --version 2>/dev/null | head -1))"
 status=0
 FARAMESH_BIN="$bin" timeout "${FARAMESH_UI_TIMEOUT:-900}" \
-  "$venv/bin/pytest" -q -p no:cacheprovider --rootdir tests/ui tests/ui "$@" || status=$?
+  "$venv/bin/pytest" -q -p no:cacheprovider --rootdir integration-tests/ui integration-tests/ui "$@" || status=$?
 if [ "$status" -eq 5 ]; then echo "no tests ran"; exit 1; fi
 exit "$status"

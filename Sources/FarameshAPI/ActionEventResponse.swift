@@ -1,4 +1,3 @@
-import FarameshCore
 import Foundation
 
 /// One entry of `GET /v1/actions/{id}/events`: the original's seven members plus `seq` and `actor`.
@@ -15,16 +14,26 @@ public struct ActionEventResponse: Sendable, Hashable, JSONWritable {
     /// Token name of whoever caused the event, or "system".
     public var actor: String
 
-    public init(event: ActionEvent) {
-        self.id = event.id.uuidString.lowercased()
-        self.actionID = event.actionID.uuidString.lowercased()
-        self.eventType = event.type
-        self.meta = event.meta
-        self.createdAt = WireTimestamp.format(event.createdAt)
-        self.prevHash = event.prevHash
-        self.recordHash = event.recordHash
-        self.seq = event.seq
-        self.actor = event.actor
+    public init(
+        id: String,
+        actionID: String,
+        eventType: ActionEventType,
+        meta: JSONValue,
+        createdAt: String,
+        prevHash: String?,
+        recordHash: String,
+        seq: Int64,
+        actor: String
+    ) {
+        self.id = id
+        self.actionID = actionID
+        self.eventType = eventType
+        self.meta = meta
+        self.createdAt = createdAt
+        self.prevHash = prevHash
+        self.recordHash = recordHash
+        self.seq = seq
+        self.actor = actor
     }
 
     public init(json: JSONValue) throws(WireValidationError) {

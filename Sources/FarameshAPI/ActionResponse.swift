@@ -1,4 +1,3 @@
-import FarameshCore
 import Foundation
 
 /// The action object of `POST /v1/actions`, `GET /v1/actions[/{id}]` and the transition routes:
@@ -41,31 +40,58 @@ public struct ActionResponse: Sendable, Hashable, JSONWritable {
     /// How `approvalToken` is written by `write(to:)`.
     public var tokenField: TokenField
 
-    public init(action: Action, tokenField: TokenField) {
-        self.id = action.id.uuidString.lowercased()
-        self.agentID = action.request.agentID
-        self.tool = action.request.tool
-        self.operation = action.request.operation
-        self.params = action.request.params
-        self.context = action.request.context
-        self.status = action.status
-        self.decision = action.decision
-        self.reason = action.reason
-        self.riskLevel = action.riskLevel
-        self.approvalToken = tokenField == .shown ? action.approvalToken : nil
-        self.approvalExpiresAt = action.approvalExpiresAt.map { WireTimestamp.format($0) }
-        self.policyVersion = action.policyVersion
-        self.createdAt = WireTimestamp.format(action.createdAt)
-        self.updatedAt = WireTimestamp.format(action.updatedAt)
-        self.outcome = action.outcome
-        self.reasonCode = action.reasonCode.rawValue
-        self.requestHash = action.requestHash
-        self.policyHash = action.policyHash
-        self.runtimeVersion = action.runtimeVersion
-        self.profileID = action.profileID
-        self.profileVersion = action.profileVersion
-        self.profileHash = action.profileHash
-        self.provenanceID = action.provenanceID
+    /// Every member as written (the server builds it from an `Action`, see FarameshServer).
+    public init(
+        id: String,
+        agentID: String,
+        tool: String,
+        operation: String,
+        params: JSONValue,
+        context: JSONValue,
+        status: ActionStatus,
+        decision: PolicyEffect,
+        reason: String?,
+        riskLevel: RiskLevel,
+        approvalToken: String?,
+        approvalExpiresAt: String?,
+        policyVersion: String?,
+        createdAt: String,
+        updatedAt: String,
+        outcome: DecisionOutcome,
+        reasonCode: String,
+        requestHash: String,
+        policyHash: String?,
+        runtimeVersion: String?,
+        profileID: String?,
+        profileVersion: String?,
+        profileHash: String?,
+        provenanceID: String?,
+        tokenField: TokenField
+    ) {
+        self.id = id
+        self.agentID = agentID
+        self.tool = tool
+        self.operation = operation
+        self.params = params
+        self.context = context
+        self.status = status
+        self.decision = decision
+        self.reason = reason
+        self.riskLevel = riskLevel
+        self.approvalToken = approvalToken
+        self.approvalExpiresAt = approvalExpiresAt
+        self.policyVersion = policyVersion
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.outcome = outcome
+        self.reasonCode = reasonCode
+        self.requestHash = requestHash
+        self.policyHash = policyHash
+        self.runtimeVersion = runtimeVersion
+        self.profileID = profileID
+        self.profileVersion = profileVersion
+        self.profileHash = profileHash
+        self.provenanceID = provenanceID
         self.tokenField = tokenField
     }
 

@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// The `python_example` / `js_example` members of an action: a short ready-to-run snippet for
 /// the Faramesh SDKs (`faramesh` for Python, `@faramesh/sdk` for Node) saying what to call next
 /// for this action in its current status (wait for the decision, start, report the result, or

@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// Body of `POST /v1/actions/{id}/approval`: `{"token", "approve", "reason"?}`.
 public struct ApprovalRequest: Sendable, Hashable, JSONWritable {
     public static let maxReasonLength = 2_000

@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// Machine-readable error codes (the `code` member of every error body).
 public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
     /// 400: the body is not valid JSON.

@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// The JSON of one `GET /v1/events` frame (`data:` line), in the original's envelope:
 /// `{"type": "action.<event_type>", "data": {...}, "timestamp": "<event time>Z"}`.
 ///

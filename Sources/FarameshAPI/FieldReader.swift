@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// Reads the members of one JSON object with exact type checks and field paths for errors.
 public struct FieldReader: Sendable {
     public let members: [String: JSONValue]

@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// `POST /v1/gate/decide`: the original's eleven members plus `decision` and `risk_level`.
 public struct GateDecisionResponse: Sendable, Hashable, JSONWritable {
     public var outcome: DecisionOutcome
@@ -16,20 +14,34 @@ public struct GateDecisionResponse: Sendable, Hashable, JSONWritable {
     public var runtimeVersion: String?
     public var provenanceID: String?
 
-    public init(decision: Decision) {
-        self.outcome = decision.outcome
-        self.decision = decision.effect
-        self.reasonCode = decision.reasonCode.rawValue
-        self.reason = decision.reason
-        self.riskLevel = decision.riskLevel
-        self.requestHash = decision.requestHash
-        self.policyVersion = decision.policyVersion
-        self.policyHash = decision.policyHash
-        self.profileID = decision.profileID
-        self.profileVersion = decision.profileVersion
-        self.profileHash = decision.profileHash
-        self.runtimeVersion = decision.runtimeVersion
-        self.provenanceID = decision.provenanceID
+    public init(
+        outcome: DecisionOutcome,
+        decision: PolicyEffect,
+        reasonCode: String,
+        reason: String?,
+        riskLevel: RiskLevel,
+        requestHash: String,
+        policyVersion: String?,
+        policyHash: String?,
+        profileID: String?,
+        profileVersion: String?,
+        profileHash: String?,
+        runtimeVersion: String?,
+        provenanceID: String?
+    ) {
+        self.outcome = outcome
+        self.decision = decision
+        self.reasonCode = reasonCode
+        self.reason = reason
+        self.riskLevel = riskLevel
+        self.requestHash = requestHash
+        self.policyVersion = policyVersion
+        self.policyHash = policyHash
+        self.profileID = profileID
+        self.profileVersion = profileVersion
+        self.profileHash = profileHash
+        self.runtimeVersion = runtimeVersion
+        self.provenanceID = provenanceID
     }
 
     public init(json: JSONValue) throws(WireValidationError) {

@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// Appends JSON text to a byte array, keys in the order they are written.
 ///
 /// Responses are written with this instead of Foundation's `JSONEncoder`: the output is

@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// `GET /v1/policy/info`: which policy is active and how the last reload went.
 public struct PolicyInfoResponse: Sendable, Hashable, JSONWritable {
     /// The configured policy file (as given), or nil for the built-in default policy.

@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// `GET /health`: `{"status": "healthy"}`; the process is alive (no dependency checks).
 public struct HealthResponse: Sendable, Hashable, JSONWritable {
     public var status: String

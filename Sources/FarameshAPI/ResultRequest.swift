@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// Body of `POST /v1/actions/{id}/result`: `{"success", "error"?}`; unknown fields (e.g. `result`) are rejected.
 public struct ResultRequest: Sendable, Hashable, JSONWritable {
     static let fields: Set<String> = ["success", "error"]

@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// Body of `POST /v1/actions` and `POST /v1/gate/decide`:
 /// `{"agent_id", "tool", "operation", "params", "context"?}`; unknown fields are rejected.
 public struct SubmitActionRequest: Sendable, Hashable, JSONWritable {
@@ -41,12 +39,6 @@ public struct SubmitActionRequest: Sendable, Hashable, JSONWritable {
             throw WireValidationError(.tooLarge, field: "context",
                                       message: "must be at most \(Self.maxContextBytes) bytes as canonical JSON")
         }
-    }
-
-    /// The domain request (`context` null becomes `{}`, as in the original).
-    public var actionRequest: ActionRequest {
-        ActionRequest(agentID: self.agentID, tool: self.tool, operation: self.operation,
-                      params: self.params, context: self.context ?? .object([:]))
     }
 
     public func write(to writer: inout JSONWriter) {

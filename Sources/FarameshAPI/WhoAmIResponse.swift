@@ -1,5 +1,3 @@
-import FarameshCore
-
 /// `GET /v1/auth/whoami`: the caller as the server sees it, so a client (the web UI) can show
 /// who is signed in and offer only what the role allows.
 public struct WhoAmIResponse: Sendable, Hashable, JSONWritable {

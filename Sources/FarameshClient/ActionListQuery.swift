@@ -1,5 +1,4 @@
 import FarameshAPI
-import FarameshCore
 
 /// Filters and paging of `GET /v1/actions` (all optional; the server defaults `limit` to 20).
 public struct ActionListQuery: Sendable, Hashable {

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 public import FarameshAPI
-public import FarameshCore
 import Foundation
 import NIOCore
 import NIOHTTP1

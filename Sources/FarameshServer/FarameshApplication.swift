@@ -20,7 +20,7 @@ public enum FarameshApplication {
     /// - Throws: `ServerStartupError` when the TLS files cannot be loaded or a bootstrap token
     ///   could never be presented in a header.
     public static func make(
-        configuration: ServerConfiguration,
+        configuration: GatekeeperConfiguration,
         store: some ActionStore,
         policy: PolicyRuntime,
         metrics: ServerMetrics,
@@ -73,7 +73,7 @@ public enum FarameshApplication {
     /// before draining. Shutdown takes at most `shutdownGracePeriod`.
     /// - Throws: `PolicyRuntimeError` / `ServerStartupError` for bad configuration.
     public static func run(
-        configuration: ServerConfiguration,
+        configuration: GatekeeperConfiguration,
         store: some ActionStore,
         storeServices: [any Service],
         metrics: ServerMetrics = ServerMetrics(),
@@ -99,7 +99,7 @@ public enum FarameshApplication {
 
     /// Loads the policy, executors and ledger key, builds the app and orders the services.
     private static func serviceGroup(
-        configuration: ServerConfiguration,
+        configuration: GatekeeperConfiguration,
         store: some ActionStore,
         storeServices: [any Service],
         metrics: ServerMetrics,
@@ -161,7 +161,7 @@ public enum FarameshApplication {
     }
 
     static func buildRouter(
-        configuration: ServerConfiguration,
+        configuration: GatekeeperConfiguration,
         store: any ActionStore,
         policy: PolicyRuntime,
         metrics: ServerMetrics,
@@ -233,7 +233,7 @@ public enum FarameshApplication {
 
     /// HTTP/1 (over TLS when configured) with the connection guard: deadlines for idle
     /// connections, heads and bodies, and the connection cap.
-    private static func serverBuilder(_ configuration: ServerConfiguration, metrics: ServerMetrics) throws -> HTTPServerBuilder {
+    private static func serverBuilder(_ configuration: GatekeeperConfiguration, metrics: ServerMetrics) throws -> HTTPServerBuilder {
         let limits = configuration.connections
         let registry = ConnectionRegistry(maxConnections: limits.maxConnections, metrics: metrics)
         let http1 = HTTP1Channel.Configuration(

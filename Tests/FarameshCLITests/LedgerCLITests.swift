@@ -1,6 +1,7 @@
 import FarameshAPI
 import FarameshClient
 import FarameshCore
+import FarameshServer
 import FarameshStorePostgres
 @testable import FarameshStoreSQLite
 import Foundation

@@ -6,7 +6,7 @@ import Testing
 /// `faramesh serve` connection settings and the loopback bind check (issue 10).
 @Suite("serve: connection limits, timeouts and the loopback check")
 struct NetworkSettingsTests {
-    private func serve(_ args: [String], env: [String: String] = [:]) throws -> ServerConfiguration {
+    private func serve(_ args: [String], env: [String: String] = [:]) throws -> GatekeeperConfiguration {
         try ServeSettings.resolve(try ServeOptions.parse(args), SettingsSource(environment: env, dotEnv: try DotEnv(parsing: "")))
     }
 

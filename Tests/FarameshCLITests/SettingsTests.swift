@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Configuration precedence: flags > FARAMESH_* > FARA_* > .env > defaults")
 struct SettingsTests {
-    private func serve(_ args: [String], env: [String: String] = [:], dotEnv: String = "") throws -> ServerConfiguration {
+    private func serve(_ args: [String], env: [String: String] = [:], dotEnv: String = "") throws -> GatekeeperConfiguration {
         let options = try ServeOptions.parse(args)
         let source = SettingsSource(environment: env, dotEnv: try DotEnv(parsing: dotEnv))
         return try ServeSettings.resolve(options, source)

@@ -24,7 +24,7 @@ struct LedgerAPITests {
 
     static func withApp(_ db: LedgerDB, key: LedgerSigningKey,
                         _ body: @Sendable (@escaping @Sendable (String, String?) async throws -> Reply) async throws -> Void) async throws {
-        var configuration = ServerConfiguration(bootstrapTokens: [token], migrateOnStart: false)
+        var configuration = GatekeeperConfiguration(bootstrapTokens: [token], migrateOnStart: false)
         configuration.ledger.keySource = .inline(key.base64)
         let metrics = ServerMetrics()
         let policy = try PolicyRuntime(configuration: configuration, metrics: metrics, logger: LedgerDB.logger)

@@ -1,4 +1,5 @@
 import FarameshCore
+import FarameshLedgerVerifier
 import FarameshServer
 import FarameshStore
 import Foundation

@@ -140,9 +140,9 @@ import Testing
     }
 
     @Test func configurationParsesTokenLists() {
-        #expect(ServerConfiguration.parseTokenList(" a, b ,,c ") == ["a", "b", "c"])
-        #expect(ServerConfiguration(bootstrapTokens: []).authMode == .local)
-        #expect(ServerConfiguration(bootstrapTokens: [""]).authMode == .local)
-        #expect(ServerConfiguration(bootstrapTokens: ["x"]).authMode == .tokens)
+        #expect(GatekeeperConfiguration.parseTokenList(" a, b ,,c ") == ["a", "b", "c"])
+        #expect(GatekeeperConfiguration(bootstrapTokens: []).authMode == .local)
+        #expect(GatekeeperConfiguration(bootstrapTokens: [""]).authMode == .local)
+        #expect(GatekeeperConfiguration(bootstrapTokens: ["x"]).authMode == .tokens)
     }
 }

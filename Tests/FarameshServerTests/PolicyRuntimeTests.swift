@@ -45,12 +45,12 @@ import Testing
     @Test func missingOrBrokenConfiguredFilesAreStartupErrors() throws {
         let directory = try ServerHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        var missing = ServerConfiguration(policyFile: directory.appendingPathComponent("nope.yaml").path)
+        var missing = GatekeeperConfiguration(policyFile: directory.appendingPathComponent("nope.yaml").path)
         #expect(throws: PolicyRuntimeError.self) { try PolicyRuntime(configuration: missing, logger: ServerHarness.logger) }
 
         let broken = directory.appendingPathComponent("broken.yaml").path
         try "rules:\n  - match: {tool: x}\n".write(toFile: broken, atomically: true, encoding: .utf8)
-        let brokenConfiguration = ServerConfiguration(policyFile: broken)
+        let brokenConfiguration = GatekeeperConfiguration(policyFile: broken)
         #expect(throws: PolicyRuntimeError.self) { try PolicyRuntime(configuration: brokenConfiguration, logger: ServerHarness.logger) }
 
         missing = try ServerHarness.configuration(directory: directory)
@@ -66,7 +66,7 @@ import Testing
         let previous = FileManager.default.currentDirectoryPath
         #expect(FileManager.default.changeCurrentDirectoryPath(directory.path))
         defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
-        let runtime = try PolicyRuntime(configuration: ServerConfiguration(), logger: ServerHarness.logger)
+        let runtime = try PolicyRuntime(configuration: GatekeeperConfiguration(), logger: ServerHarness.logger)
         #expect(runtime.info.builtinDefault)
         #expect(runtime.info.policyFile == nil)
         #expect(runtime.info.exists == false)

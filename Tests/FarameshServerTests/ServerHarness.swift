@@ -98,7 +98,7 @@ struct ServerHarness: Sendable {
     let metrics: ServerMetrics
     let policy: PolicyRuntime
     let readiness: Readiness
-    let configuration: ServerConfiguration
+    let configuration: GatekeeperConfiguration
     /// Set when the run was given an executor catalog.
     var executors: ExecutorService? = nil
 
@@ -110,10 +110,10 @@ struct ServerHarness: Sendable {
     }
 
     /// A configuration with the bootstrap admin token and the test policy written to `directory`.
-    static func configuration(directory: URL, policyYAML: String = testPolicy) throws -> ServerConfiguration {
+    static func configuration(directory: URL, policyYAML: String = testPolicy) throws -> GatekeeperConfiguration {
         let policyFile = directory.appendingPathComponent("policy.yaml").path
         try policyYAML.write(toFile: policyFile, atomically: true, encoding: .utf8)
-        return ServerConfiguration(policyFile: policyFile, bootstrapTokens: [adminToken],
+        return GatekeeperConfiguration(policyFile: policyFile, bootstrapTokens: [adminToken],
                                    requestTimeout: .seconds(20), readinessTimeout: .seconds(5),
                                    migrateOnStart: false, tokenCacheTTL: .zero, runtimeVersion: "test-runtime")
     }
@@ -130,7 +130,7 @@ struct ServerHarness: Sendable {
         policyYAML: String = testPolicy,
         withTokens: Bool = true,
         executors catalog: ExecutorCatalog? = nil,
-        configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        configure: @Sendable (inout GatekeeperConfiguration) -> Void = { _ in },
         _ body: @Sendable (ServerHarness) async throws -> Void
     ) async throws {
         let directory = try temporaryDirectory()

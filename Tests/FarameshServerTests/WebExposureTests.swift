@@ -14,7 +14,7 @@ import Testing
 @Suite struct WebExposureTests {
     static let submitBody = #"{"agent_id":"agent-1","tool":"http","operation":"get","params":{}}"#
 
-    static func localMode(_ c: inout ServerConfiguration) {
+    static func localMode(_ c: inout GatekeeperConfiguration) {
         c.bootstrapTokens = []
         c.localModeRecheckInterval = .zero
     }

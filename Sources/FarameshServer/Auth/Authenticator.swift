@@ -21,7 +21,7 @@ final class Authenticator: Sendable {
     static let maxCacheEntries = 10_000
 
     private let localMode: Atomic<Bool>
-    var mode: ServerConfiguration.AuthMode { self.localMode.load(ordering: .acquiring) ? .local : .tokens }
+    var mode: GatekeeperConfiguration.AuthMode { self.localMode.load(ordering: .acquiring) ? .local : .tokens }
     private let bootstrapDigests: [[UInt8]]
     private let store: any ActionStore
     private let cacheTTL: Duration
@@ -36,7 +36,7 @@ final class Authenticator: Sendable {
         var expires: ContinuousClock.Instant
     }
 
-    init(configuration: ServerConfiguration, store: any ActionStore) {
+    init(configuration: GatekeeperConfiguration, store: any ActionStore) {
         self.localMode = Atomic(configuration.authMode == .local)
         self.bootstrapDigests = configuration.bootstrapTokens.filter { !$0.isEmpty }.map { SHA256Hex.digestBytes($0) }
         self.store = store

@@ -1,7 +1,7 @@
 /// Per-connection deadlines and the connection cap of the HTTP server.
 ///
 /// Every phase of a connection has a deadline except the time the server itself spends
-/// answering (bounded by `ServerConfiguration.requestTimeout`) and an established event stream
+/// answering (bounded by `GatekeeperConfiguration.requestTimeout`) and an established event stream
 /// (`GET /v1/events`, which sends heartbeats and is capped by `EventHubConfiguration.maxClients`).
 public struct ConnectionLimits: Sendable, Hashable {
     /// A kept-alive connection with no request in progress is closed after this.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How the audit ledger is sealed and signed (part of `ServerConfiguration`).
+/// How the audit ledger is sealed and signed (part of `GatekeeperConfiguration`).
 public struct LedgerConfiguration: Sendable, Hashable {
     /// Where the Ed25519 signing key comes from. Private keys are never stored in the database.
     public enum KeySource: Sendable, Hashable {

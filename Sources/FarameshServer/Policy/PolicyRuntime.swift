@@ -56,7 +56,7 @@ public final class PolicyRuntime: Sendable {
 
     /// Loads the policy (configured file, else `policies/default.yaml`, else the built-in default)
     /// and the profile (only when configured).
-    public init(configuration: ServerConfiguration, metrics: ServerMetrics? = nil, logger: Logger) throws {
+    public init(configuration: GatekeeperConfiguration, metrics: ServerMetrics? = nil, logger: Logger) throws {
         self.logger = logger
         self.metrics = metrics
         self.profileFile = configuration.profileFile

@@ -4,7 +4,7 @@
         python langchain_agent_middleware.py
 
 The chat model is scripted (no API key): it calls get_weather, then delete_database, then
-answers. With tests/python/integrations/policy.yaml the first runs, the second is denied and the
+answers. With integration-tests/python/integrations/policy.yaml the first runs, the second is denied and the
 model is told why.
 """
 

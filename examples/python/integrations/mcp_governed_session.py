@@ -3,7 +3,7 @@
     FARAMESH_BASE_URL=... FARAMESH_TOKEN=<agent token named mcp-agent> \
         python mcp_governed_session.py PATH/TO/mcp_server.py
 
-Starts the given MCP server over stdio (tests/python/integrations/mcp_tools_server.py works),
+Starts the given MCP server over stdio (integration-tests/python/integrations/mcp_tools_server.py works),
 calls get_weather (allowed) and delete_database (denied: the server is never called, the
 result is an error carrying the policy's reason).
 """
