@@ -4,7 +4,7 @@
 
 The command gets FARAMESH_BASE_URL, FARAMESH_AGENT_TOKEN (token of the first --agent, role agent),
 FARAMESH_AGENT_TOKENS (JSON name → token), FARAMESH_APPROVER_TOKEN and FARAMESH_ADMIN_TOKEN.
-Defaults match scripts/e2e.sh's setup for the faramesh-sdk 0.3.3 suite (tests/python): agent
+Defaults match scripts/e2e.sh's setup for the faramesh-sdk 0.3.3 suite (integration-tests/python): agent
 e2e-agent, approver e2e-approver, policies/default.yaml. Exit status: the command's (pytest's 5,
 nothing collected, becomes 1).
 """
