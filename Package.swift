@@ -111,16 +111,20 @@ let package = Package(
         // Helpers shared by test targets (PostgreSQL test writers).
         .target(name: "FarameshTestSupport", dependencies: [
             "FarameshCore", "FarameshStorePostgres",
+            "FarameshStore", "FarameshStoreSQLite",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/FarameshTestSupport"),
         .testTarget(name: "FarameshStoreTests", dependencies: ["FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
                                                                "FarameshTestSupport"]),
         .testTarget(name: "FarameshCLITests", dependencies: ["faramesh", "FarameshServer", "FarameshClient"]),
+        .testTarget(name: "FarameshClientTests", dependencies: ["FarameshClient"]),
+        .testTarget(name: "FarameshAPITests", dependencies: ["FarameshAPI", "FarameshCore"]),
         // Audit ledger against real databases: sealer, tamper detection, failover, API, export.
         .testTarget(name: "FarameshLedgerTests", dependencies: [
             "faramesh", "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore",
             "FarameshStorePostgres", "FarameshStoreSQLite",
+            "FarameshTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -129,6 +133,7 @@ let package = Package(
         .testTarget(name: "FarameshServerTests", dependencies: [
             "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore", "FarameshStorePostgres",
             "FarameshTestSupport",
+            "FarameshStoreSQLite",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "NIOPosix", package: "swift-nio"),
