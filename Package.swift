@@ -125,6 +125,7 @@ let package = Package(
         // Helpers shared by test targets (PostgreSQL test writers).
         .target(name: "FarameshTestSupport", dependencies: [
             "FarameshCore", "FarameshStorePostgres",
+            "FarameshStore", "FarameshStoreSQLite",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/FarameshTestSupport"),
@@ -145,10 +146,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        .testTarget(name: "FarameshClientTests", dependencies: ["FarameshClient"]),
+        .testTarget(name: "FarameshAPITests", dependencies: ["FarameshAPI", "FarameshWire"]),
         // Audit ledger against real databases: sealer, tamper detection, failover, API, export.
         .testTarget(name: "FarameshLedgerTests", dependencies: [
             "faramesh", "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore",
-            "FarameshStorePostgres", "FarameshStoreSQLite", "FarameshLedgerVerifier",
+            "FarameshStorePostgres", "FarameshStoreSQLite", "FarameshLedgerVerifier", "FarameshTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -159,6 +162,7 @@ let package = Package(
         .testTarget(name: "FarameshServerTests", dependencies: [
             "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore", "FarameshStorePostgres",
             "FarameshTestSupport",
+            "FarameshStoreSQLite",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -28,6 +28,7 @@ public enum FarameshApplication {
         eventHub: EventHub? = nil,
         ledgerKey: LedgerPublicKey? = nil,
         executors: ExecutorService? = nil,
+        clock: any WallClock = SystemClock(),
         logger: Logger
     ) throws -> some ApplicationProtocol {
         for token in configuration.bootstrapTokens where !token.isEmpty && Authenticator.bearerToken("Bearer " + token) != token {
@@ -43,7 +44,7 @@ public enum FarameshApplication {
         let authenticator = Authenticator(configuration: configuration, store: store)
         let router = self.buildRouter(configuration: configuration, store: store, policy: policy,
                                       metrics: metrics, readiness: readiness, authenticator: authenticator,
-                                      eventHub: eventHub, ledgerKey: ledgerKey, executors: executors)
+                                      eventHub: eventHub, ledgerKey: ledgerKey, executors: executors, clock: clock)
         var app = Application(
             responder: HeadAsGetResponder(inner: router.buildResponder()),
             server: try self.serverBuilder(configuration, metrics: metrics),
@@ -169,7 +170,8 @@ public enum FarameshApplication {
         authenticator: Authenticator,
         eventHub: EventHub? = nil,
         ledgerKey: LedgerPublicKey? = nil,
-        executors: ExecutorService? = nil
+        executors: ExecutorService? = nil,
+        clock: any WallClock = SystemClock()
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Outermost first: transport headers on every answer, metrics see the final status,
@@ -198,7 +200,7 @@ public enum FarameshApplication {
         let v1 = router.group("v1").add(middleware: auth).add(middleware: JSONContentTypeMiddleware())
         ActionController(store: store, policy: policy, metrics: metrics,
                          defaultApprovalTimeout: configuration.defaultApprovalTimeout,
-                         requestTimeout: configuration.requestTimeout, executors: executors)
+                         requestTimeout: configuration.requestTimeout, clock: clock, executors: executors)
             .addRoutes(to: v1.group("actions"))
         GateController(policy: policy, metrics: metrics).addRoutes(to: v1.group("gate"))
         PolicyController(policy: policy).addRoutes(to: v1.group("policy"))

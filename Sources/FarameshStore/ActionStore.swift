@@ -3,9 +3,9 @@ import Foundation
 
 /// The system of record for actions, their event chains and API tokens.
 ///
-/// Every state change is one transaction: lock the action row, check the transition with
-/// `ActionTransition.target(from:)`, append the event (prev_hash read from the locked row),
-/// update the row, and ring the live-update doorbell with the event seq.
+/// Every state change is one transaction: lock the action row, let `ActionStateMachine.step`
+/// decide what changes, append the events it returns, write the row it returns, and ring the
+/// live-update doorbell with the event seq. The stores hold no lifecycle rules of their own.
 /// Implementations: `PostgresActionStore` (system of record), `SQLiteActionStore` (embedded).
 public protocol ActionStore: LedgerStore {
     /// Applies pending migrations (idempotent; safe with several replicas starting at once).
@@ -73,32 +73,6 @@ public struct SubmitResult: Sendable {
     /// False when an idempotent retry returned the stored action.
     public var created: Bool
     public init(action: Action, created: Bool) { self.action = action; self.created = created }
-}
-
-public struct TransitionRequest: Sendable {
-    public var transition: ActionTransition
-    /// Token name of the caller (approver identity), or "system".
-    public var actor: String
-    /// New `reason` for the action; nil keeps the current one.
-    public var reason: String?
-    /// Extra event meta (object). The store adds nothing else.
-    public var meta: JSONValue
-    public var now: Date
-    /// When set, the transition also requires the current status to be one of these (checked
-    /// under the row lock), e.g. a result for an executor-run tool only before it started.
-    public var allowedFrom: Set<ActionStatus>?
-
-    public init(transition: ActionTransition, actor: String, reason: String?, meta: JSONValue = .object([:]), now: Date,
-                allowedFrom: Set<ActionStatus>? = nil) {
-        self.transition = transition; self.actor = actor; self.reason = reason; self.meta = meta; self.now = now
-        self.allowedFrom = allowedFrom
-    }
-
-    /// The status the transition leads to from `status`, or nil when it is not allowed.
-    public func target(from status: ActionStatus) -> ActionStatus? {
-        if let allowedFrom, !allowedFrom.contains(status) { return nil }
-        return transition.target(from: status)
-    }
 }
 
 public struct ActionQuery: Sendable, Hashable {

@@ -9,7 +9,7 @@ import Synchronization
 /// gets `Deadline.Exceeded` at once, the operation is cancelled and left to finish on its own.
 package enum Deadline {
     package struct Exceeded: Error, Sendable {
-        var limit: Duration
+        package var limit: Duration
     }
 
     package static func run<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {

@@ -67,6 +67,26 @@ public struct LedgerSealState: Sendable {
         self.frontier = frontier; self.chainHash = chainHash
         self.latestCheckpoint = latestCheckpoint; self.maxSealedSeq = maxSealedSeq
     }
+
+    /// Assembles the state from what a backend reads: the ledger's size; for a non-empty ledger
+    /// the chain hash at its last position (passed in) and the highest sealed seq (`last`); the stored Merkle
+    /// nodes among `nodes` (the frontier's); and the newest checkpoint. Throws
+    /// `.unavailable` when stored nodes are missing.
+    public static func read(
+        size: Int64,
+        last: (_ position: Int64) async throws -> (chainHash: LedgerHash, maxSealedSeq: Int64),
+        nodes: (Set<MerkleNode>) async throws -> [MerkleNode: LedgerHash],
+        latestCheckpoint: () async throws -> LedgerCheckpoint?
+    ) async throws -> LedgerSealState {
+        let (chain, maxSeq) = size > 0 ? try await last(size - 1) : (LedgerChain.genesis, 0)
+        let frontierNodes = MerkleTree.frontierNodes(size: size)
+        let known = try await nodes(Set(frontierNodes))
+        guard let frontier = MerkleFrontier(size: size, hashes: frontierNodes.compactMap { known[$0] }) else {
+            throw StoreError.unavailable("unreadable ledger data: the stored Merkle nodes of the ledger's last positions are incomplete")
+        }
+        return LedgerSealState(frontier: frontier, chainHash: chain, latestCheckpoint: try await latestCheckpoint(),
+                               maxSealedSeq: maxSeq)
+    }
 }
 
 /// A ledger row with the event it seals and the request of a `created` event's action, as the

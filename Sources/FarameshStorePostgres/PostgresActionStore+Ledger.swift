@@ -323,26 +323,24 @@ struct PostgresLedgerSession: LedgerSealingSession {
 
     func state() async throws -> LedgerSealState {
         try await store.perform { [connection, logger = store.logger] in
-            let size = try await PostgresActionStore.ledgerSize(connection, logger: logger)
-            var chain = LedgerChain.genesis
-            var maxSeq: Int64 = 0
-            if size > 0 {
-                for try await (text, seq) in try await connection.query("""
-                    SELECT chain_hash, (SELECT max(event_seq) FROM ledger) FROM ledger WHERE position = \(size - 1)
-                    """, logger: logger).decode((String, Int64).self) {
-                    guard let hash = LedgerHash(hex: text) else { throw StoreError.unavailable("unreadable ledger data: chain hash at \(size - 1)") }
-                    chain = hash
-                    maxSeq = seq
-                }
-            }
-            let nodes = MerkleTree.frontierNodes(size: size)
-            let known = try await PostgresActionStore.nodes(connection, Set(nodes), logger: logger)
-            guard let frontier = MerkleFrontier(size: size, hashes: nodes.compactMap { known[$0] }) else {
-                throw StoreError.unavailable("unreadable ledger data: the stored Merkle nodes of the ledger's last positions are incomplete")
-            }
-            let latest = try await PostgresActionStore.checkpoints(
-                connection, "ORDER BY tree_size DESC LIMIT 1", logger: logger).first
-            return LedgerSealState(frontier: frontier, chainHash: chain, latestCheckpoint: latest, maxSealedSeq: maxSeq)
+            try await LedgerSealState.read(
+                size: try await PostgresActionStore.ledgerSize(connection, logger: logger),
+                last: { position in
+                    var last = (LedgerChain.genesis, Int64(0))
+                    for try await (text, seq) in try await connection.query("""
+                        SELECT chain_hash, (SELECT max(event_seq) FROM ledger) FROM ledger WHERE position = \(position)
+                        """, logger: logger).decode((String, Int64).self) {
+                        guard let hash = LedgerHash(hex: text) else {
+                            throw StoreError.unavailable("unreadable ledger data: chain hash at \(position)")
+                        }
+                        last = (hash, seq)
+                    }
+                    return last
+                },
+                nodes: { try await PostgresActionStore.nodes(connection, $0, logger: logger) },
+                latestCheckpoint: {
+                    try await PostgresActionStore.checkpoints(connection, "ORDER BY tree_size DESC LIMIT 1", logger: logger).first
+                })
         }
     }
 

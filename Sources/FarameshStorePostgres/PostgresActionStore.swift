@@ -24,8 +24,7 @@ public final class PostgresActionStore: ActionStore {
     let commitDoorbell = PostgresCommitDoorbell()
     let logger: Logger
     private let migrator: PostgresMigrator?
-    private let isShutDown = Atomic<Bool>(false)
-    private let inFlight = Atomic<Int>(0)
+    private let gate = StoreCallGate()
     /// The client's `maximumConnections`.
     public let connectionLimit: Int
 
@@ -75,14 +74,14 @@ public final class PostgresActionStore: ActionStore {
     }
 
     public func shutdown() async throws {
-        isShutDown.store(true, ordering: .relaxed)
+        gate.close()
     }
 
     // MARK: submit
 
     public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?,
                        idempotencyScope: String) async throws -> SubmitResult {
-        var stored = Self.normalized(action)
+        var stored = action.storedForm
         if let last = events.last { stored.lastEventHash = last.recordHash }
         let row = stored
         if idempotencyKey == nil {
@@ -240,41 +239,19 @@ public final class PostgresActionStore: ActionStore {
 
     // MARK: transitions
 
-    private enum TransitionOutcome: Sendable {
-        case applied(Action, seq: Int64)
-        /// The approval deadline had passed: the expiry was committed instead.
-        case expired(Action, seq: Int64)
-    }
-
     public func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action {
-        let outcome = try await perform { [client, logger] in
-            try await client.withTransaction(logger: logger) { conn -> TransitionOutcome in
+        let (step, seq) = try await perform { [client, logger] in
+            try await client.withTransaction(logger: logger) { conn -> (ActionStateMachine.Step, Int64?) in
                 guard let current = try await Self.fetchAction(id, lock: true, conn: conn, logger: logger) else {
                     throw StoreError.notFound
                 }
-                if change.transition == .approve || change.transition == .deny, current.status == .pendingApproval,
-                   let deadline = current.approvalExpiresAt, deadline <= change.now {
-                    let expired = try await Self.apply(.expire, to: current, target: .expired, actor: "system", reason: nil,
-                                                       meta: .object([:]), now: change.now, conn: conn, logger: logger)
-                    return .expired(expired.action, seq: expired.seq)
-                }
-                guard let target = change.target(from: current.status) else {
-                    throw StoreError.illegalTransition(current: current)
-                }
-                let applied = try await Self.apply(change.transition, to: current, target: target, actor: change.actor,
-                                                   reason: change.reason, meta: change.meta, now: change.now,
-                                                   conn: conn, logger: logger)
-                return .applied(applied.action, seq: applied.seq)
+                let step = ActionStateMachine.step(change, from: current, eventID: UUID())
+                guard let written = step.change else { return (step, nil) }
+                return (step, try await Self.write(written, conn: conn, logger: logger))
             }
         }
-        switch outcome {
-        case .applied(let action, let seq):
-            ringDoorbell(seq)
-            return action
-        case .expired(let action, let seq):
-            ringDoorbell(seq)
-            throw StoreError.illegalTransition(current: action)
-        }
+        if let seq { ringDoorbell(seq) }
+        return try step.answer()
     }
 
     public func expireDue(now: Date, limit: Int) async throws -> [Action] {
@@ -292,10 +269,10 @@ public final class PostgresActionStore: ActionStore {
                 var expired: [Action] = []
                 var maxSeq: Int64?
                 for action in due {
-                    let applied = try await Self.apply(.expire, to: action, target: .expired, actor: "system", reason: nil,
-                                                       meta: .object([:]), now: now, conn: conn, logger: logger)
-                    expired.append(applied.action)
-                    maxSeq = max(maxSeq ?? applied.seq, applied.seq)
+                    guard case .apply(let written) = ActionStateMachine.expire(action, now: now, eventID: UUID()) else { continue }
+                    let seq = try await Self.write(written, conn: conn, logger: logger)
+                    expired.append(written.action)
+                    maxSeq = max(maxSeq ?? seq, seq)
                 }
                 return (expired, maxSeq)
             }
@@ -304,36 +281,20 @@ public final class PostgresActionStore: ActionStore {
         return expired
     }
 
-    /// Appends the transition's event (chained to the locked row's last hash) and updates the
-    /// row. The caller holds the row lock and sends the notification.
-    private static func apply(_ transition: ActionTransition, to current: Action, target: ActionStatus, actor: String,
-                              reason: String?, meta: JSONValue, now: Date, conn: PostgresConnection,
-                              logger: Logger) async throws -> (action: Action, seq: Int64) {
-        let event = EventChain.makeEvent(actionID: current.id, type: transition.eventType, meta: meta, actor: actor,
-                                         at: now, prevHash: current.lastEventHash)
-        guard let seq = try await insert([event], conn: conn, logger: logger) else {
+    /// Appends the change's events and writes its row; returns the newest event seq. The caller
+    /// holds the row lock and rings the doorbell after the commit.
+    private static func write(_ change: ActionChange, conn: PostgresConnection, logger: Logger) async throws -> Int64 {
+        guard let seq = try await insert(change.events, conn: conn, logger: logger) else {
             throw StoreError.unavailable("event insert returned no sequence number")
         }
-        var updated = current
-        updated.status = target
-        switch transition {
-        case .approve: updated.decision = .allow
-        case .deny: updated.decision = .deny
-        default: break
-        }
-        if let reason { updated.reason = reason }
-        // The approval capability is single-use: gone once decided or expired.
-        if target != .pendingApproval { updated.approvalToken = nil }
-        updated.version += 1
-        updated.lastEventHash = event.recordHash
-        updated.updatedAt = PostgresTimestamp.normalized(now)
+        let updated = change.action
         try await conn.query("""
             UPDATE actions SET status = \(updated.status.rawValue), decision = \(updated.decision.rawValue),
                 reason = \(updated.reason), approval_token = \(updated.approvalToken), version = \(updated.version),
                 last_event_hash = \(updated.lastEventHash), updated_at = \(PostgresTimestamp(updated.updatedAt))
             WHERE id = \(updated.id)
             """, logger: logger).drain()
-        return (updated, seq)
+        return seq
     }
 
     // MARK: reads
@@ -357,7 +318,7 @@ public final class PostgresActionStore: ActionStore {
     }
 
     public func actions(idPrefix: String, limit: Int) async throws -> [Action] {
-        guard limit > 0, let range = Self.uuidRange(prefix: idPrefix) else { return [] }
+        guard limit > 0, let range = ActionIDPrefix.range(idPrefix) else { return [] }
         return try await perform { [client, logger] in
             var found: [Action] = []
             let rows = try await client.query("""
@@ -367,31 +328,6 @@ public final class PostgresActionStore: ActionStore {
             for try await row in rows { found.append(try PostgresRows.action(row)) }
             return found
         }
-    }
-
-    /// The uuid range whose lower-case text starts with `prefix` (hex digits, dashes where the
-    /// canonical form has them); nil when no uuid can start with it. Serves prefix lookups from
-    /// the primary key index.
-    static func uuidRange(prefix: String) -> ClosedRange<UUID>? {
-        let template = Array("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
-        let chars = Array(prefix.lowercased())
-        guard !chars.isEmpty, chars.count <= template.count else { return nil }
-        var hex = ""
-        for (index, ch) in chars.enumerated() {
-            if template[index] == "-" {
-                guard ch == "-" else { return nil }
-            } else {
-                guard ch.isHexDigit, ch.isASCII else { return nil }
-                hex.append(ch)
-            }
-        }
-        func uuid(padding: Character) -> UUID? {
-            var digits = Array(hex + String(repeating: padding, count: 32 - hex.count))
-            for position in [8, 13, 18, 23] { digits.insert("-", at: position) }
-            return UUID(uuidString: String(digits))
-        }
-        guard let low = uuid(padding: "0"), let high = uuid(padding: "f") else { return nil }
-        return low...high
     }
 
     public func list(_ query: ActionQuery) async throws -> ActionPage {
@@ -567,50 +503,28 @@ public final class PostgresActionStore: ActionStore {
         return try PostgresMigrator.bundled()
     }
 
-    /// Dates as they read back from `timestamptz` (whole microseconds).
-    static func normalized(_ action: Action) -> Action {
-        var a = action
-        a.createdAt = PostgresTimestamp.normalized(a.createdAt)
-        a.updatedAt = PostgresTimestamp.normalized(a.updatedAt)
-        a.approvalExpiresAt = PostgresTimestamp.normalized(a.approvalExpiresAt)
-        return a
-    }
-
-    /// Runs one database operation under a deadline and turns every failure into a `StoreError`
-    /// (or `CancellationError` when the caller was cancelled).
+    /// Runs one database operation through the store's `StoreCallGate` (deadline, shutdown,
+    /// in-flight count, errors as `StoreError`).
     @discardableResult
     func perform<T: Sendable>(timeout: Duration? = nil,
                               _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard !isShutDown.load(ordering: .relaxed) else { throw StoreError.unavailable("the store is shut down") }
-        let limit = timeout ?? timeouts.operation
-        do {
-            // Counted until the operation really ends (it may outlive a missed deadline).
-            return try await Deadline.run(limit) { [self] in
-                inFlight.wrappingAdd(1, ordering: .relaxed)
-                defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
-                return try await operation()
-            }
-        } catch {
-            throw mapError(error, limit: limit)
-        }
+        try await gate.run(limit: timeout ?? timeouts.operation, mapError: mapError, operation)
     }
 
     public var databaseUsage: DatabaseUsage {
-        DatabaseUsage(operationsInFlight: inFlight.load(ordering: .relaxed), connectionLimit: connectionLimit)
+        DatabaseUsage(operationsInFlight: gate.operationsInFlight, connectionLimit: connectionLimit)
     }
 
-    private func mapError(_ error: any Error, limit: Duration) -> any Error {
-        switch error {
-        case let error as StoreError:
-            return error
-        case is CancellationError:
-            return error
-        case is Deadline.Exceeded:
+    private func mapError(_ error: any Error) -> any Error {
+        if let mapped = StoreCallGate.commonMapping(error, onTimeout: { [logger] limit in
             logger.warning("database call timed out", metadata: ["limit": "\(limit)"])
-            return StoreError.unavailable("the database did not answer within \(Self.describe(limit))")
+        }) {
+            return mapped
+        }
+        switch error {
         case let error as PostgresTransactionError:
             if let inner = error.closureError ?? error.beginError ?? error.commitError {
-                return mapError(inner, limit: limit)
+                return mapError(inner)
             }
             return StoreError.unavailable("the database transaction failed")
         case let error as PSQLError:
@@ -632,10 +546,5 @@ public final class PostgresActionStore: ActionStore {
             logger.warning("database call failed", metadata: ["error": "\(type(of: error))"])
             return StoreError.unavailable("the database is unreachable")
         }
-    }
-
-    private static func describe(_ duration: Duration) -> String {
-        let ms = PostgresConfiguration.milliseconds(duration)
-        return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(ms) ms"
     }
 }

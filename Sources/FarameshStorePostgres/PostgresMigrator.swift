@@ -1,36 +1,8 @@
 import FarameshCore
+import FarameshStore
 import Foundation
 import Logging
 import PostgresNIO
-
-/// One numbered SQL file from `Migrations/` (`NNNN_name.sql`).
-public struct PostgresMigration: Sendable, Hashable {
-    public var version: Int
-    public var name: String
-    public var sql: String
-    /// SHA-256 hex of the file, recorded with the version.
-    public var checksum: String
-
-    public init(version: Int, name: String, sql: String) {
-        self.version = version; self.name = name; self.sql = sql
-        self.checksum = SHA256Hex.hash(sql)
-    }
-}
-
-public enum PostgresMigrationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The bundled `Migrations` folder is missing or unreadable (a packaging problem).
-    case bundleMissing
-    case invalidFileName(String)
-    case duplicateVersion(Int)
-
-    public var description: String {
-        switch self {
-        case .bundleMissing: return "the bundled SQL migrations could not be read"
-        case .invalidFileName(let name): return "migration file name '\(name)' is not NNNN_name.sql"
-        case .duplicateVersion(let version): return "two migration files have version \(version)"
-        }
-    }
-}
 
 /// Applies the numbered migrations in order.
 ///
@@ -42,45 +14,15 @@ public struct PostgresMigrator: Sendable {
     /// Advisory lock key ("FARAMESH" in ASCII).
     public static let lockKey: Int64 = 0x4641_5241_4D45_5348
 
-    public let migrations: [PostgresMigration]
+    public let migrations: [MigrationFile]
 
-    public init(migrations: [PostgresMigration]) {
+    public init(migrations: [MigrationFile]) {
         self.migrations = migrations.sorted { $0.version < $1.version }
     }
 
     /// The migrations bundled with this module.
-    public static func bundled() throws(PostgresMigrationError) -> PostgresMigrator {
-        guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Migrations", isDirectory: true),
-              let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
-            throw .bundleMissing
-        }
-        var migrations: [PostgresMigration] = []
-        for file in files where file.hasSuffix(".sql") {
-            guard let parsed = parseFileName(file) else { throw .invalidFileName(file) }
-            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path) else {
-                throw .bundleMissing
-            }
-            migrations.append(PostgresMigration(version: parsed.version, name: parsed.name,
-                                                sql: String(decoding: data, as: UTF8.self)))
-        }
-        guard !migrations.isEmpty else { throw .bundleMissing }
-        var seen = Set<Int>()
-        for migration in migrations where !seen.insert(migration.version).inserted {
-            throw .duplicateVersion(migration.version)
-        }
-        return PostgresMigrator(migrations: migrations)
-    }
-
-    /// `0001_initial.sql` → (1, "initial").
-    static func parseFileName(_ file: String) -> (version: Int, name: String)? {
-        guard file.hasSuffix(".sql") else { return nil }
-        let stem = file.dropLast(4)
-        guard let underscore = stem.firstIndex(of: "_") else { return nil }
-        let digits = stem[..<underscore]
-        let name = stem[stem.index(after: underscore)...]
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let version = Int(digits),
-              version > 0, !name.isEmpty else { return nil }
-        return (version, String(name))
+    public static func bundled() throws(MigrationError) -> PostgresMigrator {
+        PostgresMigrator(migrations: try MigrationFile.load(from: Bundle.module.resourceURL?.appendingPathComponent("Migrations", isDirectory: true)))
     }
 
     static let createTable: PostgresQuery = """

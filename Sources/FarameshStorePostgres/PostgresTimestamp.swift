@@ -18,10 +18,6 @@ struct PostgresTimestamp: PostgresNonThrowingEncodable, PostgresDecodable, Senda
 
     var date: Date { WireTimestamp.date(microseconds: microseconds) }
 
-    /// The value a `Date` has after a round trip through the database.
-    static func normalized(_ date: Date) -> Date { PostgresTimestamp(date).date }
-    static func normalized(_ date: Date?) -> Date? { date.map(normalized) }
-
     static var psqlType: PostgresDataType { .timestamptz }
     static var psqlFormat: PostgresFormat { .binary }
 

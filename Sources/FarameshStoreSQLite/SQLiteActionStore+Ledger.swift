@@ -240,26 +240,19 @@ struct SQLiteLedgerSession: LedgerSealingSession {
 
     func state() async throws -> LedgerSealState {
         try await store.read { conn in
-            let size = try await SQLiteActionStore.ledgerSize(conn)
-            var chain = LedgerChain.genesis
-            var maxSeq: Int64 = 0
-            if size > 0 {
-                let rows = try await SQLiteRunner.rows(conn, """
-                    SELECT chain_hash, (SELECT max(event_seq) FROM ledger) AS max_seq FROM ledger WHERE position = ?
-                    """, [SQLiteRows.integer(size - 1)])
-                guard let row = rows.first, let hash = LedgerHash(hex: try SQLiteRows.string(row, "chain_hash")) else {
-                    throw StoreError.unavailable("unreadable ledger data: the last chain hash")
-                }
-                chain = hash
-                maxSeq = try SQLiteRows.integer(row, "max_seq")
-            }
-            let nodes = MerkleTree.frontierNodes(size: size)
-            let known = try await SQLiteActionStore.nodes(conn, Set(nodes))
-            guard let frontier = MerkleFrontier(size: size, hashes: nodes.compactMap { known[$0] }) else {
-                throw StoreError.unavailable("unreadable ledger data: the Merkle nodes of the last positions are incomplete")
-            }
-            let latest = try await SQLiteActionStore.checkpoints(conn, "ORDER BY tree_size DESC LIMIT 1").first
-            return LedgerSealState(frontier: frontier, chainHash: chain, latestCheckpoint: latest, maxSealedSeq: maxSeq)
+            try await LedgerSealState.read(
+                size: try await SQLiteActionStore.ledgerSize(conn),
+                last: { position in
+                    let rows = try await SQLiteRunner.rows(conn, """
+                        SELECT chain_hash, (SELECT max(event_seq) FROM ledger) AS max_seq FROM ledger WHERE position = ?
+                        """, [SQLiteRows.integer(position)])
+                    guard let row = rows.first, let hash = LedgerHash(hex: try SQLiteRows.string(row, "chain_hash")) else {
+                        throw StoreError.unavailable("unreadable ledger data: the last chain hash")
+                    }
+                    return (hash, try SQLiteRows.integer(row, "max_seq"))
+                },
+                nodes: { try await SQLiteActionStore.nodes(conn, $0) },
+                latestCheckpoint: { try await SQLiteActionStore.checkpoints(conn, "ORDER BY tree_size DESC LIMIT 1").first })
         }
     }
 

@@ -40,8 +40,7 @@ public final class SQLiteActionStore: ActionStore {
     private let threadPool: NIOThreadPool
     private let migrator: SQLiteMigrator?
     private let doorbell = EventDoorbell()
-    private let isShutDown = Atomic<Bool>(false)
-    private let inFlight = Atomic<Int>(0)
+    private let gate = StoreCallGate()
     /// The one shutdown every `shutdown()` call waits for.
     private let closing = Mutex<Task<Void, any Error>?>(nil)
 
@@ -145,7 +144,7 @@ public final class SQLiteActionStore: ActionStore {
     /// close checkpoints the WAL into the database file), stops the store's threads and ends the
     /// doorbell streams. Idempotent: every call returns when the one shutdown has finished.
     public func shutdown() async throws {
-        isShutDown.store(true, ordering: .sequentiallyConsistent)
+        gate.close()
         let task = closing.withLock { task -> Task<Void, any Error> in
             if let task { return task }
             let started = Task { [writer, readers, threadPool, doorbell, logger] in
@@ -171,7 +170,7 @@ public final class SQLiteActionStore: ActionStore {
 
     public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?,
                        idempotencyScope: String) async throws -> SubmitResult {
-        var stored = Self.normalized(action)
+        var stored = action.storedForm
         if let last = events.last { stored.lastEventHash = last.recordHash }
         let row = stored
         return try await write { conn -> (SubmitResult, Int64?) in
@@ -253,34 +252,16 @@ public final class SQLiteActionStore: ActionStore {
 
     // MARK: transitions
 
-    private enum TransitionOutcome: Sendable {
-        case applied(Action)
-        /// The approval deadline had passed: the expiry was committed instead.
-        case expired(Action)
-    }
-
     public func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action {
-        let outcome = try await write { conn -> (TransitionOutcome, Int64?) in
+        let step = try await write { conn -> (ActionStateMachine.Step, Int64?) in
             guard let current = try await Self.fetchAction(id, conn: conn) else {
                 throw StoreError.notFound
             }
-            if change.transition == .approve || change.transition == .deny, current.status == .pendingApproval,
-               let deadline = current.approvalExpiresAt, deadline <= change.now {
-                let expired = try await Self.apply(.expire, to: current, target: .expired, actor: "system", reason: nil,
-                                                   meta: .object([:]), now: change.now, conn: conn)
-                return (.expired(expired.action), expired.seq)
-            }
-            guard let target = change.target(from: current.status) else {
-                throw StoreError.illegalTransition(current: current)
-            }
-            let applied = try await Self.apply(change.transition, to: current, target: target, actor: change.actor,
-                                               reason: change.reason, meta: change.meta, now: change.now, conn: conn)
-            return (.applied(applied.action), applied.seq)
+            let step = ActionStateMachine.step(change, from: current, eventID: UUID())
+            guard let written = step.change else { return (step, nil) }
+            return (step, try await Self.write(written, conn: conn))
         }
-        switch outcome {
-        case .applied(let action): return action
-        case .expired(let action): throw StoreError.illegalTransition(current: action)
-        }
+        return try step.answer()
     }
 
     public func expireDue(now: Date, limit: Int) async throws -> [Action] {
@@ -295,38 +276,22 @@ public final class SQLiteActionStore: ActionStore {
             var expired: [Action] = []
             var maxSeq: Int64?
             for action in due {
-                let applied = try await Self.apply(.expire, to: action, target: .expired, actor: "system", reason: nil,
-                                                   meta: .object([:]), now: now, conn: conn)
-                expired.append(applied.action)
-                maxSeq = max(maxSeq ?? applied.seq, applied.seq)
+                guard case .apply(let written) = ActionStateMachine.expire(action, now: now, eventID: UUID()) else { continue }
+                let seq = try await Self.write(written, conn: conn)
+                expired.append(written.action)
+                maxSeq = max(maxSeq ?? seq, seq)
             }
             return (expired, maxSeq)
         }
     }
 
-    /// Appends the transition's event (chained to the row's last hash, read in this write
-    /// transaction) and updates the row.
-    private static func apply(_ transition: ActionTransition, to current: Action, target: ActionStatus, actor: String,
-                              reason: String?, meta: JSONValue, now: Date,
-                              conn: SQLiteConnection) async throws -> (action: Action, seq: Int64) {
-        let event = EventChain.makeEvent(actionID: current.id, type: transition.eventType, meta: meta, actor: actor,
-                                         at: now, prevHash: current.lastEventHash)
-        guard let seq = try await insert([event], conn: conn) else {
+    /// Appends the change's events and writes its row, inside the caller's write transaction;
+    /// returns the newest event seq.
+    private static func write(_ change: ActionChange, conn: SQLiteConnection) async throws -> Int64 {
+        guard let seq = try await insert(change.events, conn: conn) else {
             throw StoreError.unavailable("event insert returned no sequence number")
         }
-        var updated = current
-        updated.status = target
-        switch transition {
-        case .approve: updated.decision = .allow
-        case .deny: updated.decision = .deny
-        default: break
-        }
-        if let reason { updated.reason = reason }
-        // The approval capability is single-use: gone once decided or expired.
-        if target != .pendingApproval { updated.approvalToken = nil }
-        updated.version += 1
-        updated.lastEventHash = event.recordHash
-        updated.updatedAt = SQLiteRows.normalized(now)
+        let updated = change.action
         try await SQLiteRunner.execute(conn, """
             UPDATE actions SET status = ?, decision = ?, reason = ?, approval_token = ?, version = ?,
                 last_event_hash = ?, updated_at = ?
@@ -335,7 +300,7 @@ public final class SQLiteActionStore: ActionStore {
                   SQLiteRows.text(updated.approvalToken), SQLiteRows.integer(updated.version),
                   SQLiteRows.text(updated.lastEventHash), SQLiteRows.timestamp(updated.updatedAt),
                   SQLiteRows.uuid(updated.id)])
-        return (updated, seq)
+        return seq
     }
 
     // MARK: reads
@@ -351,38 +316,13 @@ public final class SQLiteActionStore: ActionStore {
     }
 
     public func actions(idPrefix: String, limit: Int) async throws -> [Action] {
-        guard limit > 0, let range = Self.idRange(prefix: idPrefix) else { return [] }
+        guard limit > 0, let range = ActionIDPrefix.textRange(idPrefix) else { return [] }
         return try await read { conn in
             let rows = try await SQLiteRunner.rows(conn, """
                 SELECT \(SQLiteRows.actionColumns) FROM actions WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?
                 """, [.text(range.lowerBound), .text(range.upperBound), SQLiteRows.integer(limit)])
             return try rows.map(SQLiteRows.action)
         }
-    }
-
-    /// The range of stored ids (lower-case uuid text) that start with `prefix` (hex digits,
-    /// dashes where the canonical form has them); nil when no uuid can start with it. The same
-    /// rule as the PostgreSQL store; served from the primary key index.
-    static func idRange(prefix: String) -> ClosedRange<String>? {
-        let template = Array("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
-        let chars = Array(prefix.lowercased())
-        guard !chars.isEmpty, chars.count <= template.count else { return nil }
-        var hex = ""
-        for (index, ch) in chars.enumerated() {
-            if template[index] == "-" {
-                guard ch == "-" else { return nil }
-            } else {
-                guard ch.isHexDigit, ch.isASCII else { return nil }
-                hex.append(ch)
-            }
-        }
-        func id(padding: Character) -> String? {
-            var digits = Array(hex + String(repeating: padding, count: 32 - hex.count))
-            for position in [8, 13, 18, 23] { digits.insert("-", at: position) }
-            return UUID(uuidString: String(digits))?.uuidString.lowercased()
-        }
-        guard let low = id(padding: "0"), let high = id(padding: "f") else { return nil }
-        return low...high
     }
 
     /// A `NamePattern` glob (`*` = any run) as a case-sensitive SQLite GLOB pattern: `?` and `[`
@@ -611,15 +551,6 @@ public final class SQLiteActionStore: ActionStore {
         return try SQLiteMigrator.bundled()
     }
 
-    /// Dates as they read back (whole microseconds).
-    static func normalized(_ action: Action) -> Action {
-        var a = action
-        a.createdAt = SQLiteRows.normalized(a.createdAt)
-        a.updatedAt = SQLiteRows.normalized(a.updatedAt)
-        a.approvalExpiresAt = SQLiteRows.normalized(a.approvalExpiresAt)
-        return a
-    }
-
     /// Runs `body` on a read connection.
     func read<T: Sendable>(timeout: Duration? = nil,
                            _ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
@@ -662,42 +593,27 @@ public final class SQLiteActionStore: ActionStore {
         }
     }
 
-    /// Runs one database operation under a deadline and turns every failure into a `StoreError`
-    /// (or `CancellationError` when the caller was cancelled).
+    /// Runs one database operation through the store's `StoreCallGate` (deadline, shutdown,
+    /// in-flight count, errors as `StoreError`).
     @discardableResult
     private func perform<T: Sendable>(timeout: Duration? = nil,
                                       _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard !isShutDown.load(ordering: .sequentiallyConsistent) else {
-            throw StoreError.unavailable("the store is shut down")
-        }
-        let limit = timeout ?? timeouts.operation
-        do {
-            // Counted until the operation really ends (it may outlive a missed deadline).
-            return try await Deadline.run(limit) { [self] in
-                inFlight.wrappingAdd(1, ordering: .relaxed)
-                defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
-                return try await operation()
-            }
-        } catch {
-            throw mapError(error, limit: limit)
-        }
+        try await gate.run(limit: timeout ?? timeouts.operation, mapError: mapError, operation)
     }
 
     /// The writer plus the read connections (one shared connection in memory).
     public var databaseUsage: DatabaseUsage {
-        DatabaseUsage(operationsInFlight: inFlight.load(ordering: .relaxed),
+        DatabaseUsage(operationsInFlight: gate.operationsInFlight,
                       connectionLimit: readers === writer ? writer.size : writer.size + readers.size)
     }
 
-    private func mapError(_ error: any Error, limit: Duration) -> any Error {
-        switch error {
-        case let error as StoreError:
-            return error
-        case is CancellationError:
-            return error
-        case is Deadline.Exceeded:
+    private func mapError(_ error: any Error) -> any Error {
+        if let mapped = StoreCallGate.commonMapping(error, onTimeout: { [logger] limit in
             logger.warning("database call timed out", metadata: ["limit": "\(limit)"])
-            return StoreError.unavailable("the database did not answer within \(Self.describe(limit))")
+        }) {
+            return mapped
+        }
+        switch error {
         case is SQLiteConnectionPool.Closed:
             return StoreError.unavailable("the store is shut down")
         case let error as SQLiteError:
@@ -727,10 +643,5 @@ public final class SQLiteActionStore: ActionStore {
         if name.hasPrefix("cantOpen") { return "the database file cannot be opened" }
         if name.hasPrefix("ioError") { return "database I/O error (\(name))" }
         return "database error (SQLite \(name))"
-    }
-
-    private static func describe(_ duration: Duration) -> String {
-        let ms = SQLiteTimeouts.milliseconds(duration)
-        return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(ms) ms"
     }
 }

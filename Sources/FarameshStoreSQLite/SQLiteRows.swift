@@ -30,10 +30,6 @@ enum SQLiteRows {
     static func timestamp(_ date: Date?) -> SQLiteData { date.map(timestamp) ?? .null }
     static func json(_ value: JSONValue) -> SQLiteData { .text(StoredJSON.string(value)) }
 
-    /// The value a `Date` has after a round trip through the database.
-    static func normalized(_ date: Date) -> Date { WireTimestamp.date(microseconds: WireTimestamp.microseconds(date)) }
-    static func normalized(_ date: Date?) -> Date? { date.map(normalized) }
-
     // MARK: rows
 
     static func action(_ row: SQLiteRow) throws -> Action {

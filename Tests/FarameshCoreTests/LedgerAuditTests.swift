@@ -61,7 +61,7 @@ struct LedgerAuditTests {
         }
 
         func audit(keys: [LedgerPublicKey]? = nil) -> LedgerAuditor.Report {
-            var auditor = LedgerAuditor(checkpoints: checkpoints, trustedKeys: keys ?? [key.publicKey])
+            var auditor = LedgerAuditor(checkpoints: checkpoints, trustedKeys: keys ?? [key.publicKey], now: Date())
             let byID = Dictionary(uniqueKeysWithValues: events.values.map { ($0.id, $0) })
             for record in records.sorted(by: { $0.position < $1.position }) {
                 let event = byID[record.eventID]
@@ -138,7 +138,7 @@ struct LedgerAuditTests {
         let late = world.addAction()                          // committed after the event scan
         let lateEvents = world.events.values.filter { $0.actionID == late }.sorted { $0.seq < $1.seq }
         for event in lateEvents { world.events[event.seq] = nil }
-        var auditor = LedgerAuditor(checkpoints: world.checkpoints, trustedKeys: [world.key.publicKey])
+        var auditor = LedgerAuditor(checkpoints: world.checkpoints, trustedKeys: [world.key.publicKey], now: Date())
         let byID = Dictionary(uniqueKeysWithValues: world.events.values.map { ($0.id, $0) })
         for record in world.records { auditor.add(record, event: byID[record.eventID], request: world.actions[byID[record.eventID]?.actionID ?? UUID()]?.request) }
         for action in world.actions.values { auditor.check(action: action) }

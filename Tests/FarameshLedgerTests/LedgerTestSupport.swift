@@ -3,6 +3,7 @@ import FarameshLedgerVerifier
 import FarameshServer
 import FarameshStore
 import FarameshStorePostgres
+import FarameshTestSupport
 @testable import FarameshStoreSQLite
 import Foundation
 import Logging
@@ -45,36 +46,17 @@ final class LedgerDB: Sendable {
     }
 
     static func postgresConfiguration(schema: String, poolSize: Int = 8) throws -> PostgresConfiguration {
-        guard let dsn = ProcessInfo.processInfo.environment[dsnVariable], !dsn.isEmpty else {
-            throw LedgerTestFailure("\(dsnVariable) is not set: the ledger tests need a real PostgreSQL and never skip; "
-                                    + "run `eval \"$(scripts/start-postgres.sh)\"` first")
-        }
-        var config = try PostgresConfiguration(
-            dsn: dsn, poolSize: poolSize,
-            timeouts: PostgresTimeouts(operation: .seconds(30), ping: .seconds(10), migration: .seconds(120)))
-        config.client.options.additionalStartupParameters.append(("search_path", schema))
-        return config
+        try PostgresTestSchema.configuration(schema: schema, poolSize: poolSize)
     }
 
     /// Runs `body` with a migrated store, then removes the database.
     static func with(_ backend: Backend, poolSize: Int = 8, _ body: @Sendable (LedgerDB) async throws -> Void) async throws {
         switch backend {
         case .postgres:
-            let schema = "faramesh_ledger_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            let store = PostgresActionStore(configuration: try postgresConfiguration(schema: schema, poolSize: poolSize), logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await store.client.run() }
-                var failure: (any Error)?
-                do {
-                    try await store.client.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
-                    try await store.migrate()
-                    try await body(LedgerDB(backend: backend, store: store, location: schema))
-                } catch {
-                    failure = error
-                }
-                _ = try? await store.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
-                group.cancelAll()
-                if let failure { throw failure }
+            try await PostgresTestSchema.withStore(prefix: "faramesh_ledger_", poolSize: poolSize,
+                                                   notificationChannel: PostgresActionStore.defaultNotificationChannel,
+                                                   logger: logger) { store, schema in
+                try await body(LedgerDB(backend: backend, store: store, location: schema))
             }
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("faramesh-ledger-\(UUID().uuidString)")

@@ -2,6 +2,7 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,8 +11,8 @@ import Testing
 
 /// Every route's happy path and the lifecycle rules: roles, approvals, transitions, expiry.
 @Suite struct ActionLifecycleTests {
-    @Test func submitAllowedRecordsActionWithWireShapeAndChainedEvents() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func submitAllowedRecordsActionWithWireShapeAndChainedEvents(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let reply = try await h.submit(tool: "http", operation: "get", params: #"{"url":"https://example.com"}"#)
             #expect(reply.status == .ok)
             #expect(reply.headers[.contentType] == "application/json")
@@ -57,8 +58,8 @@ import Testing
         }
     }
 
-    @Test func submitDeniedAndPendingMapOutcomesToStatuses() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func submitDeniedAndPendingMapOutcomesToStatuses(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let denied = try await h.submitted(tool: "stripe", operation: "refund")
             #expect(denied.status == .denied)
             #expect(denied.decision == .deny)
@@ -78,8 +79,8 @@ import Testing
         }
     }
 
-    @Test func agentsNeverSeeApprovalTokensApproversDo() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func agentsNeverSeeApprovalTokensApproversDo(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let submitReply = try await h.submit(tool: "shell", operation: "run")
             #expect(try submitReply.object()["approval_token"] == .null)
             let id = try submitReply.action().id
@@ -104,8 +105,8 @@ import Testing
         }
     }
 
-    @Test func approveStartResultHappyPathRecordsApproverIdentity() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func approveStartResultHappyPathRecordsApproverIdentity(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "shell", operation: "run", params: #"{"cmd":"ls"}"#)
             let token = try await h.approvalToken(action.id)
             let approved = try await h.approve(action.id, token: token, reason: "looks fine")
@@ -143,8 +144,8 @@ import Testing
         }
     }
 
-    @Test func denyWithApprovalTokenAndResultFailure() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func denyWithApprovalTokenAndResultFailure(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "shell", operation: "run")
             let token = try await h.approvalToken(action.id)
             let denied = try await h.approve(action.id, token: token, approve: false)
@@ -165,8 +166,8 @@ import Testing
         }
     }
 
-    @Test func agentTokensCannotApprove() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func agentTokensCannotApprove(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "shell", operation: "run")
             let token = try await h.approvalToken(action.id)
             let reply = try await h.approve(action.id, token: token, as: ServerHarness.agentToken)
@@ -177,8 +178,8 @@ import Testing
         }
     }
 
-    @Test func approversCannotApproveTheirOwnSubmissions() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func approversCannotApproveTheirOwnSubmissions(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let own = try await h.submitted(tool: "shell", operation: "run", agent: "approver-1", token: ServerHarness.approverToken)
             let token = try await h.approvalToken(own.id)
             let reply = try await h.approve(own.id, token: token, as: ServerHarness.approverToken)
@@ -191,8 +192,8 @@ import Testing
         }
     }
 
-    @Test func wrongApprovalTokenIsRejected() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func wrongApprovalTokenIsRejected(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "shell", operation: "run")
             let reply = try await h.approve(action.id, token: "not-the-token")
             #expect(reply.status == .unauthorized)
@@ -200,8 +201,8 @@ import Testing
         }
     }
 
-    @Test func illegalTransitionsAre409WithCurrentStatus() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func illegalTransitionsAre409WithCurrentStatus(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             // The original let /result mark a pending action succeeded; we must not.
             let pending = try await h.submitted(tool: "shell", operation: "run")
             let result = try await h.send(.post, "/v1/actions/\(pending.id)/result", token: ServerHarness.agentToken,
@@ -238,11 +239,13 @@ import Testing
         }
     }
 
-    @Test func lateApprovalAfterDeadlineIs409AndNeverApproved() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func lateApprovalAfterDeadlineIs409AndNeverApproved(_ backend: TestBackend) async throws {
+        let clock = ManualClock()
+        try await ServerHarness.run(backend, clock: clock) { h in
             let action = try await h.submitted(tool: "shell", operation: "quick")
             let token = try await h.approvalToken(action.id)
-            try await Task.sleep(for: .milliseconds(1300))
+            // The rule's approval_timeout is 1 s; exactly at the deadline is already late.
+            clock.advance(by: .seconds(1))
             let late = try await h.approve(action.id, token: token)
             #expect(late.status == .conflict)
             #expect(try late.error().currentStatus == .expired)
@@ -254,13 +257,19 @@ import Testing
         }
     }
 
-    @Test func sweeperExpiresOverdueApprovalsAndUpdatesGauge() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func sweeperExpiresOverdueApprovalsAndUpdatesGauge(_ backend: TestBackend) async throws {
+        let clock = ManualClock()
+        try await ServerHarness.run(backend, clock: clock) { h in
             let quick = try await h.submitted(tool: "shell", operation: "quick")
             _ = try await h.submitted(tool: "shell", operation: "run")
-            try await Task.sleep(for: .milliseconds(1300))
             let sweeper = ApprovalExpirySweeper(store: h.store, interval: .seconds(1), callTimeout: .seconds(10),
-                                                metrics: h.metrics, logger: ServerHarness.logger)
+                                                metrics: h.metrics, clock: clock, logger: ServerHarness.logger)
+            // Not yet due: nothing expires.
+            clock.advance(by: .milliseconds(999))
+            await sweeper.sweepOnce()
+            let held = try await h.send(.get, "/v1/actions/\(quick.id)", token: ServerHarness.adminToken)
+            #expect(try held.action().status == .pendingApproval)
+            clock.advance(by: .milliseconds(1))
             await sweeper.sweepOnce()
             let expired = try await h.send(.get, "/v1/actions/\(quick.id)", token: ServerHarness.adminToken)
             #expect(try expired.action().status == .expired)
@@ -274,8 +283,8 @@ import Testing
         }
     }
 
-    @Test func idempotencyKeyReturnsSameActionOrRejectsDifferentBody() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func idempotencyKeyReturnsSameActionOrRejectsDifferentBody(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let key: HTTPFields = [ActionController.idempotencyKeyHeader: "retry-key-1"]
             let first = try await h.submit(tool: "http", operation: "get", params: #"{"n":1}"#, headers: key)
             let second = try await h.submit(tool: "http", operation: "get", params: #"{"n":1}"#, headers: key)
@@ -293,8 +302,8 @@ import Testing
         }
     }
 
-    @Test func gateDecideRecordsNothing() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func gateDecideRecordsNothing(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let reply = try await h.send(.post, "/v1/gate/decide", token: ServerHarness.agentToken,
                                          body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{"cmd":"x"}}"#)
             #expect(reply.status == .ok)
@@ -313,8 +322,8 @@ import Testing
         }
     }
 
-    @Test func policyInfoDescribesTheLoadedFile() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func policyInfoDescribesTheLoadedFile(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let reply = try await h.send(.get, "/v1/policy/info", token: ServerHarness.agentToken)
             #expect(reply.status == .ok)
             let info = try PolicyInfoResponse(json: try reply.json())
@@ -327,8 +336,8 @@ import Testing
         }
     }
 
-    @Test func listFiltersAndKeysetPaging() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func listFiltersAndKeysetPaging(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             for n in 0..<5 {
                 _ = try await h.submitted(tool: "http", operation: "get", params: #"{"n":\#(n)}"#, agent: "pager",
                                           token: ServerHarness.adminToken)
@@ -363,8 +372,8 @@ import Testing
         }
     }
 
-    @Test func idPrefixesResolveOr404Or409() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func idPrefixesResolveOr404Or409(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             for suffix in ["0000-4000-8000-000000000001", "1111-4000-8000-000000000002"] {
                 let id = try #require(UUID(uuidString: "abcdef12-\(suffix)"))
                 let request = ActionRequest(agentID: "agent-1", tool: "http", operation: "get")

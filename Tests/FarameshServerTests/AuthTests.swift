@@ -2,6 +2,7 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -9,8 +10,8 @@ import HummingbirdTesting
 import Testing
 
 @Suite struct AuthTests {
-    @Test func missingOrBadTokensAre401WithChallenge() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func missingOrBadTokensAre401WithChallenge(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let routes: [(HTTPRequest.Method, String)] = [
                 (.get, "/v1/actions"), (.post, "/v1/actions"), (.get, "/v1/actions/abcdef12"),
                 (.get, "/v1/actions/abcdef12/events"), (.post, "/v1/actions/abcdef12/approval"),
@@ -32,8 +33,8 @@ import Testing
         }
     }
 
-    @Test func probesAndDocumentArePublic() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func probesAndDocumentArePublic(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let health = try await h.send(.get, "/health")
             #expect(health.status == .ok)
             let ready = try await h.send(.get, "/ready")
@@ -43,12 +44,12 @@ import Testing
         }
     }
 
-    @Test func metricsArePublicOnlyWhenConfigured() async throws {
-        try await ServerHarness.run(configure: { $0.metricsPublic = true }) { h in
+    @Test(arguments: TestBackend.all) func metricsArePublicOnlyWhenConfigured(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend, configure: { $0.metricsPublic = true }) { h in
             let publicMetrics = try await h.send(.get, "/metrics")
             #expect(publicMetrics.status == .ok)
         }
-        try await ServerHarness.run { h in
+        try await ServerHarness.run(backend) { h in
             let anonymous = try await h.send(.get, "/metrics")
             #expect(anonymous.status == .unauthorized)
             let withToken = try await h.send(.get, "/metrics", token: ServerHarness.adminToken)
@@ -56,8 +57,8 @@ import Testing
         }
     }
 
-    @Test func bootstrapAdminIsRecordedAsActor() async throws {
-        try await ServerHarness.run(configure: { $0.bootstrapTokens = ["first", ServerHarness.adminToken] }) { h in
+    @Test(arguments: TestBackend.all) func bootstrapAdminIsRecordedAsActor(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend, configure: { $0.bootstrapTokens = ["first", ServerHarness.adminToken] }) { h in
             let action = try await h.submitted(tool: "http", operation: "get", token: "first")
             let events = try await h.events(action.id)
             #expect(events.first?.actor == "bootstrap-admin")
@@ -67,8 +68,8 @@ import Testing
         }
     }
 
-    @Test func revokedDatabaseTokensStopWorking() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func revokedDatabaseTokensStopWorking(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let before = try await h.send(.get, "/v1/actions", token: ServerHarness.agent2Token)
             #expect(before.status == .ok)
             let revoked = try await h.store.revokeToken(idOrName: "agent-2", at: Date())
@@ -78,9 +79,9 @@ import Testing
         }
     }
 
-    @Test func databaseTokensTurnLocalModeOff() async throws {
+    @Test(arguments: TestBackend.all) func databaseTokensTurnLocalModeOff(_ backend: TestBackend) async throws {
         // No bootstrap token, but `faramesh token create` was used: the server must not stay open.
-        try await ServerHarness.run(configure: { $0.bootstrapTokens = [] }) { h in
+        try await ServerHarness.run(backend, configure: { $0.bootstrapTokens = [] }) { h in
             #expect(h.configuration.authMode == .local)
             let anonymous = try await h.send(.get, "/v1/actions")
             #expect(anonymous.status == .unauthorized)
@@ -94,16 +95,16 @@ import Testing
         }
     }
 
-    @Test func requireTokensWithoutBootstrapToken() async throws {
-        try await ServerHarness.run(withTokens: false, configure: { $0.bootstrapTokens = []; $0.requireTokens = true }) { h in
+    @Test(arguments: TestBackend.all) func requireTokensWithoutBootstrapToken(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend, withTokens: false, configure: { $0.bootstrapTokens = []; $0.requireTokens = true }) { h in
             #expect(h.configuration.authMode == .tokens)
             let anonymous = try await h.send(.get, "/v1/actions")
             #expect(anonymous.status == .unauthorized)
         }
     }
 
-    @Test func localModeTreatsEveryCallerAsLocalAdmin() async throws {
-        try await ServerHarness.run(withTokens: false, configure: { $0.bootstrapTokens = [] }) { h in
+    @Test(arguments: TestBackend.all) func localModeTreatsEveryCallerAsLocalAdmin(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend, withTokens: false, configure: { $0.bootstrapTokens = [] }) { h in
             #expect(h.configuration.authMode == .local)
             let reply = try await h.send(.post, "/v1/actions", body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{}}"#)
             #expect(reply.status == .ok)

@@ -16,11 +16,19 @@ import Testing
 @Suite("EventHub")
 struct EventHubTests {
     struct Fixture: Sendable {
-        let store: PostgresActionStore
+        let store: any ActionStore & EventFeed
         let hub: EventHub
         let policy: PolicyRuntime
         let readiness: Readiness
         let metrics: ServerMetrics
+
+        /// The store as PostgreSQL, for the tests of PostgreSQL's feed (open transactions, LISTEN).
+        var postgres: PostgresActionStore {
+            get throws {
+                guard let store = self.store as? PostgresActionStore else { throw HarnessError("not a PostgreSQL store") }
+                return store
+            }
+        }
 
         /// Submits an action decided by the test policy (http/get allowed, shell held, rest denied).
         @discardableResult
@@ -163,7 +171,7 @@ struct EventHubTests {
             let subscriber = subscription.subscriber
             #expect(f.hub.cursor == 4)
 
-            let writer = try await OpenEventWriter.start(f.store, actionID: a.id, logger: ServerHarness.logger)   // seq 5, uncommitted
+            let writer = try await OpenEventWriter.start(try f.postgres, actionID: a.id, logger: ServerHarness.logger)   // seq 5, uncommitted
             #expect(writer.seq == 5)
             _ = try await f.transition(b.id, .start)                       // seq 6, committed (and notified)
             // The hub sees 6 but not 5: it must hold 6 back.
@@ -191,7 +199,7 @@ struct EventHubTests {
             let b = try await f.submit()
             try await f.settled(4)
             let subscriber = try await f.hub.subscribe(filter: EventStreamFilter(), lastEventID: nil).subscriber
-            let writer = try await OpenEventWriter.start(f.store, actionID: a.id, logger: ServerHarness.logger)
+            let writer = try await OpenEventWriter.start(try f.postgres, actionID: a.id, logger: ServerHarness.logger)
             _ = try await f.transition(b.id, .start)                       // seq 6
             try await Self.expectNoFrames(subscriber, for: .milliseconds(300))
             let rolledBack = ContinuousClock.now
@@ -326,7 +334,7 @@ struct EventHubTests {
             #expect(byType["action.approved " + approvedKey]?.reason == "fine")
             #expect(byType["action.approved " + approvedKey]?.actor == "approver-1")
             #expect(byType["action.created " + approvedKey]?.reason == "Shell commands require approval")
-            #expect(byType["action.denied " + denied.id.uuidString.lowercased()]?.reason == ActionController.defaultDeniedReason)
+            #expect(byType["action.denied " + denied.id.uuidString.lowercased()]?.reason == ActionTransition.deny.defaultReason)
             #expect(frames.allSatisfy { $0.message.timestamp == $0.message.data.createdAt && $0.message.data.seq == $0.id })
             // Approval tokens never appear in frames.
             for token in [approved.approvalToken, denied.approvalToken, expired.approvalToken].compactMap({ $0 }) {
@@ -369,9 +377,9 @@ struct EventHubTests {
         try await Self.run { f in
             #expect(f.readiness.eventFeedReady)
             let subscriber = try await f.hub.subscribe(filter: EventStreamFilter(), lastEventID: nil).subscriber
-            let killed = try await f.store.client.query("""
+            let killed = try await f.postgres.client.query("""
                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                WHERE pid <> pg_backend_pid() AND query ILIKE \("LISTEN%" + f.store.notificationChannel + "%")
+                WHERE pid <> pg_backend_pid() AND query ILIKE \("LISTEN%" + (try f.postgres).notificationChannel + "%")
                 """, logger: ServerHarness.logger).decode(Bool.self).reduce(into: 0) { n, _ in n += 1 }
             #expect(killed == 1)
             try await Self.eventually("readiness false") { !f.readiness.eventFeedReady }

@@ -3,6 +3,7 @@ import FarameshCore
 import FarameshStore
 import FarameshStorePostgres
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -15,11 +16,12 @@ import Testing
 /// resume with `Last-Event-ID`, a clean end on shutdown, readiness while the hub is down.
 @Suite("EventStreamRoute")
 struct EventStreamRouteTests {
-    static func run(_ body: @Sendable (any TestClientProtocol, EventHubTests.Fixture) async throws -> Void) async throws {
+    static func run(_ backend: TestBackend,
+                    _ body: @Sendable (any TestClientProtocol, EventHubTests.Fixture) async throws -> Void) async throws {
         let directory = try ServerHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let configuration = try ServerHarness.configuration(directory: directory)
-        try await ServerHarness.withStore { store in
+        try await backend.withStore(logger: ServerHarness.logger) { store in
             try await store.createToken(APIToken(id: UUID(), name: "agent-1", role: .agent,
                                                  tokenHash: SHA256Hex.hash(ServerHarness.agentToken), createdAt: Date()))
             let metrics = ServerMetrics()
@@ -52,8 +54,9 @@ struct EventStreamRouteTests {
         return try await client.executeRequest(uri: uri, method: .get, headers: headers, body: nil)
     }
 
-    @Test func rejectsMissingTokensAndBadParameters() async throws {
-        try await Self.run { client, _ in
+    @Test(arguments: TestBackend.all)
+    func rejectsMissingTokensAndBadParameters(_ backend: TestBackend) async throws {
+        try await Self.run(backend) { client, _ in
             #expect(try await Self.get(client, "/v1/events", token: nil).status == .unauthorized)
             for uri in ["/v1/events?status=nope", "/v1/events?colour=red", "/v1/events?agent_id=a&agent_id=b",
                         "/v1/events?last_event_id=x"] {
@@ -68,8 +71,9 @@ struct EventStreamRouteTests {
         }
     }
 
-    @Test func resumesAfterLastEventIDAndEndsCleanlyOnShutdown() async throws {
-        try await Self.run { client, f in
+    @Test(arguments: TestBackend.all)
+    func resumesAfterLastEventIDAndEndsCleanlyOnShutdown(_ backend: TestBackend) async throws {
+        try await Self.run(backend) { client, f in
             try await f.submit()                        // 1, 2
             try await f.submit(agent: "agent-2")        // 3, 4
             try await f.settled(4)

@@ -2,6 +2,7 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Logging
@@ -59,7 +60,7 @@ import Testing
     }
 
     static func run(_ body: @Sendable (ServerHarness) async throws -> Void) async throws {
-        try await ServerHarness.run(policyYAML: policy, executors: try catalog(), configure: { c in
+        try await ServerHarness.run(.postgres, policyYAML: policy, executors: try catalog(), configure: { c in
             c.executors.killGrace = .milliseconds(500)
             c.executors.lostGrace = .seconds(5)
         }, body)
@@ -259,8 +260,8 @@ import Testing
         }
     }
 
-    @Test func noExecutorsConfiguredKeepsTodaysBehaviour() async throws {
-        try await ServerHarness.run(policyYAML: Self.policy) { h in
+    @Test(arguments: TestBackend.all) func noExecutorsConfiguredKeepsTodaysBehaviour(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend, policyYAML: Self.policy) { h in
             #expect(h.executors == nil)
             let submitted = try await h.submitted(tool: "job", operation: "echo", params: #"{"name":"x"}"#)
             let started = try await Self.start(h, submitted.id)

@@ -1,6 +1,7 @@
 import FarameshAPI
 import FarameshCore
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,9 +12,9 @@ import Testing
 /// fields, and the byte budget of a list page.
 @Suite("HTTP hardening")
 struct HTTPHardeningTests {
-    @Test("X-Content-Type-Options: nosniff on answers, errors, 404s and 405s")
-    func noSniffEverywhere() async throws {
-        try await ServerHarness.run { h in
+    @Test("X-Content-Type-Options: nosniff on answers, errors, 404s and 405s", arguments: TestBackend.all)
+    func noSniffEverywhere(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let replies = [
                 try await h.send(.get, "/health"),
                 try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken),
@@ -31,9 +32,9 @@ struct HTTPHardeningTests {
         }
     }
 
-    @Test("HEAD on every GET route: same status and headers, no body; 405 lists HEAD")
-    func headOnGetRoutes() async throws {
-        try await ServerHarness.run { h in
+    @Test("HEAD on every GET route: same status and headers, no body; 405 lists HEAD", arguments: TestBackend.all)
+    func headOnGetRoutes(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "http", operation: "get")
             for path in ["/health", "/openapi.yaml", "/v1/actions?limit=5", "/v1/actions/\(action.id)",
                          "/v1/actions/\(action.id)/events", "/v1/policy/info", "/v1/ledger/checkpoints", "/metrics"] {
@@ -57,9 +58,9 @@ struct HTTPHardeningTests {
         }
     }
 
-    @Test("unknown query parameters on GET /v1/actions are 422 naming the parameter; the 0.3.3 client's are fine")
-    func unknownListParameters() async throws {
-        try await ServerHarness.run { h in
+    @Test("unknown query parameters on GET /v1/actions are 422 naming the parameter; the 0.3.3 client's are fine", arguments: TestBackend.all)
+    func unknownListParameters(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             for (query, field) in [("limt=5", "limt"), ("status=allowed&colour=red", "colour"), ("agent=a", "agent")] {
                 let reply = try await h.send(.get, "/v1/actions?\(query)", token: ServerHarness.agentToken)
                 #expect(reply.status == .unprocessableContent, "\(query)")
@@ -74,9 +75,9 @@ struct HTTPHardeningTests {
         }
     }
 
-    @Test("U+0000 in an approval reason or a result error is a 422 naming the field, never a 503")
-    func nulInFreeText() async throws {
-        try await ServerHarness.run { h in
+    @Test("U+0000 in an approval reason or a result error is a 422 naming the field, never a 503", arguments: TestBackend.all)
+    func nulInFreeText(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let pending = try await h.submitted(tool: "shell", operation: "run")
             let token = try await h.approvalToken(pending.id)
             let approval = try await h.send(.post, "/v1/actions/\(pending.id)/approval", token: ServerHarness.approverToken,
@@ -100,9 +101,9 @@ struct HTTPHardeningTests {
         }
     }
 
-    @Test("U+0000 inside params and context strings is stored (canonical JSON escapes it) and read back")
-    func nulInsideJSONStrings() async throws {
-        try await ServerHarness.run { h in
+    @Test("U+0000 inside params and context strings is stored (canonical JSON escapes it) and read back", arguments: TestBackend.all)
+    func nulInsideJSONStrings(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let body = #"{"agent_id":"agent-1","tool":"http","operation":"get","params":{"q":"a\u0000b","k\u0000":1},"context":{"c":"\u0000"}}"#
             let reply = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken, body: body)
             #expect(reply.status == .ok, "\(reply.text)")
@@ -114,9 +115,9 @@ struct HTTPHardeningTests {
         }
     }
 
-    @Test("a list page stops at its byte budget with a next cursor; following it returns every action once")
-    func listPageByteBudget() async throws {
-        try await ServerHarness.run { h in
+    @Test("a list page stops at its byte budget with a next cursor; following it returns every action once", arguments: TestBackend.all)
+    func listPageByteBudget(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             // 48 actions of ~95 KB params: 4.6 MB, more than the 4 MiB page budget.
             let blob = String(repeating: "x", count: 95_000)
             var submitted: [String] = []
@@ -146,9 +147,9 @@ struct HTTPHardeningTests {
         }
     }
 
-    @Test("the row limit and offset still page exactly as before")
-    func listRowLimitUnchanged() async throws {
-        try await ServerHarness.run { h in
+    @Test("the row limit and offset still page exactly as before", arguments: TestBackend.all)
+    func listRowLimitUnchanged(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             var ids: [String] = []
             for _ in 0..<60 { ids.append(try await h.submitted(tool: "http", operation: "get").id) }
             let newestFirst = Array(ids.reversed())

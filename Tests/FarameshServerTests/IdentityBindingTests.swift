@@ -2,6 +2,7 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -20,8 +21,8 @@ import Testing
                                                createdAt: Date(), agentIDs: ["team-*", "ops.exact", "ops_*", "svc[1]*"]))
     }
 
-    @Test func submitAndGateRejectAgentIDsOutsideTheToken() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func submitAndGateRejectAgentIDsOutsideTheToken(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let foreign = try await h.submit(tool: "http", operation: "get", agent: "trusted-bot")
             #expect(foreign.status == .forbidden)
             #expect(try foreign.error().code == "AGENT_ID_MISMATCH")
@@ -48,8 +49,8 @@ import Testing
         }
     }
 
-    @Test func agentIDGrantsWithGlobs() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func agentIDGrantsWithGlobs(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             try await Self.addTeamToken(h)
             for agent in ["team-a", "team-", "ops.exact", "ops_1", "svc[1]x"] {
                 let reply = try await h.submit(tool: "http", operation: "get", agent: agent, token: Self.teamToken)
@@ -71,8 +72,8 @@ import Testing
         }
     }
 
-    @Test func agentTokensSeeOnlyTheirAgentsActions() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func agentTokensSeeOnlyTheirAgentsActions(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let mine = try await h.submitted(tool: "http", operation: "get", agent: "agent-1")
             let theirs = try await h.submitted(tool: "http", operation: "get", agent: "agent-2", token: ServerHarness.agent2Token)
             let prefix = String(theirs.id.prefix(8))
@@ -118,8 +119,8 @@ import Testing
         }
     }
 
-    @Test func idempotencyKeysAreScopedByCaller() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func idempotencyKeysAreScopedByCaller(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let key: HTTPFields = [.idempotencyKey: "shared-key-1"]
             // agent-2 claims the key first, for its own request: it does not block agent-1.
             let preClaim = try await h.submit(tool: "http", operation: "get", params: #"{"x":2}"#, agent: "agent-2",
@@ -142,8 +143,8 @@ import Testing
         }
     }
 
-    @Test func formatCharactersInAgentIDAndToolAre422() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func formatCharactersInAgentIDAndToolAre422(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             for (agent, tool, field) in [("agent-1\u{202E}", "http", "agent_id"), ("agent\u{200B}-1", "http", "agent_id"),
                                          ("agent-1", "ht\u{2066}tp", "tool"), ("agent-1", "http\u{E0041}", "tool"),
                                          ("agent-1", "\u{FEFF}http", "tool")] {

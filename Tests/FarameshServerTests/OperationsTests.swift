@@ -3,6 +3,7 @@ import FarameshCore
 import FarameshStore
 import FarameshStorePostgres
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,8 +12,8 @@ import Testing
 import Yams
 
 @Suite struct OperationsTests {
-    @Test func healthAndReadyReportStatus() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func healthAndReadyReportStatus(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let health = try await h.send(.get, "/health")
             #expect(try health.object() == ["status": .string("healthy")])
             let ready = try await h.send(.get, "/ready")
@@ -96,8 +97,8 @@ import Yams
         }
     }
 
-    @Test func metricsExposeRequestDecisionApprovalAndReloadSeries() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func metricsExposeRequestDecisionApprovalAndReloadSeries(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             _ = try await h.submitted(tool: "http", operation: "get")
             _ = try await h.send(.post, "/v1/gate/decide", token: ServerHarness.adminToken, body: RequestValidationTests.valid)
             _ = try await h.send(.get, "/v1/actions/deadbeef", token: ServerHarness.agentToken)
@@ -146,8 +147,8 @@ import Yams
         #expect(process.terminationStatus == 0, "promtool: \(report)")
     }
 
-    @Test func openAPIDocumentIsServedParseableAndMatchesTheServer() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func openAPIDocumentIsServedParseableAndMatchesTheServer(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let reply = try await h.send(.get, "/openapi.yaml")
             #expect(reply.status == .ok)
             #expect(reply.headers[.contentType]?.hasPrefix("application/yaml") == true)

@@ -2,6 +2,7 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,8 +12,8 @@ import Testing
 /// Issue 17: the last wire and metric differences to Faramesh Core 0.3 (SDK snippets on every
 /// action, the compatibility Prometheus series with bounded labels).
 @Suite struct OriginalCompatibilityTests {
-    @Test func everyActionResponseCarriesSnippetsForItsNextStep() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func everyActionResponseCarriesSnippetsForItsNextStep(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let allowed = try await h.submit(tool: "http", operation: "get")
             let pending = try await h.submit(tool: "shell", operation: "run")
             let denied = try await h.submit(tool: "db", operation: "drop")
@@ -54,8 +55,8 @@ import Testing
         }
     }
 
-    @Test func wrongApprovalTokenIs401AndRoleOrSelfApprovalStay403() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func wrongApprovalTokenIs401AndRoleOrSelfApprovalStay403(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "shell", operation: "run")
             let wrong = try await h.approve(action.id, token: "not-the-token")
             #expect(wrong.status == .unauthorized)
@@ -85,8 +86,8 @@ import Testing
         }
     }
 
-    @Test func compatibilitySeriesHaveTheOriginalsNamesAndLabels() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func compatibilitySeriesHaveTheOriginalsNamesAndLabels(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             _ = try await h.submitted(tool: "http", operation: "get")
             _ = try await h.submitted(tool: "shell", operation: "run")
             #expect(try await h.send(.get, "/v1/actions/\(UUID().uuidString)", token: ServerHarness.agentToken).status == .notFound)
@@ -109,8 +110,8 @@ import Testing
         }
     }
 
-    @Test func agentControlledLabelsAreCapped() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func agentControlledLabelsAreCapped(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let limit = ServerMetrics.compatLabelLimit
             for i in 0..<(limit + 15) {
                 let reply = try await h.submit(tool: "tool-\(i)", operation: "op-\(i)", token: ServerHarness.adminToken)

@@ -1,6 +1,7 @@
 import FarameshAPI
 import FarameshCore
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,8 +12,8 @@ import Testing
 @Suite struct RequestValidationTests {
     static let valid = #"{"agent_id":"a","tool":"http","operation":"get","params":{}}"#
 
-    @Test func malformedJSONIs400() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func malformedJSONIs400(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             for body in [#"{"agent_id": "a","#, "not json", #"{"a":1}{"#, #"{"agent_id":"a","params":NaN}"#,
                          #"{"agent_id":"a","agent_id":"b"}"#, ""] {
                 let reply = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken, body: body)
@@ -24,8 +25,8 @@ import Testing
         }
     }
 
-    @Test func sizeLimitsAre413() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func sizeLimitsAre413(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let bigBody = #"{"agent_id":"a","tool":"http","operation":"get","params":{"x":""#
                 + String(repeating: "a", count: 300_000) + #""}}"#
             let body = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken, body: bigBody)
@@ -52,7 +53,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [
+    @Test(arguments: TestBackend.all, [
         (#"{"agent_id":"a","tool":"http","operation":"get","params":{},"extra":1}"#, "extra"),
         (#"{"agent_id":5,"tool":"http","operation":"get","params":{}}"#, "agent_id"),
         (#"{"agent_id":"a","tool":"http","operation":"get"}"#, "params"),
@@ -66,8 +67,9 @@ import Testing
         (#"[1,2]"#, ""),
         (#"null"#, ""),
     ])
-    func invalidSubmissionsAre422WithFieldPath(body: String, field: String) async throws {
-        try await ServerHarness.run { h in
+    func invalidSubmissionsAre422WithFieldPath(_ backend: TestBackend, _ testCase: (body: String, field: String)) async throws {
+        let (body, field) = testCase
+        try await ServerHarness.run(backend) { h in
             for path in ["/v1/actions", "/v1/gate/decide"] {
                 let reply = try await h.send(.post, path, token: ServerHarness.agentToken, body: body)
                 #expect(reply.status == .unprocessableContent, "\(path) \(body)")
@@ -78,8 +80,8 @@ import Testing
         }
     }
 
-    @Test func tooLongIdentifiersAre422() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func tooLongIdentifiersAre422(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let long = String(repeating: "x", count: 257)
             let reply = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken,
                                          body: #"{"agent_id":"\#(long)","tool":"http","operation":"get","params":{}}"#)
@@ -93,8 +95,8 @@ import Testing
         }
     }
 
-    @Test func identifiersAreTrimmedButParamStringsAreKeptExactly() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func identifiersAreTrimmedButParamStringsAreKeptExactly(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let body = #"{"agent_id":"  agent-7 ","tool":"\u00a0http","operation":"get ","params":{"cmd":"  ls  ","big":123456789012345678901234567890,"f":1.50,"e":1E2},"context":null}"#
             let reply = try await h.send(.post, "/v1/actions", token: ServerHarness.adminToken, body: body)
             #expect(reply.status == .ok)
@@ -113,8 +115,8 @@ import Testing
         }
     }
 
-    @Test func transitionBodiesAreStrict() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func transitionBodiesAreStrict(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let pending = try await h.submitted(tool: "shell", operation: "run")
             let allowed = try await h.submitted(tool: "http", operation: "get")
             let cases: [(String, String, String)] = [
@@ -140,22 +142,23 @@ import Testing
         }
     }
 
-    @Test(arguments: [
+    @Test(arguments: TestBackend.all, [
         ("limit=0", "limit"), ("limit=1001", "limit"), ("limit=abc", "limit"), ("limit=", "limit"),
         ("offset=-1", "offset"), ("offset=1.5", "offset"), ("status=bogus", "status"), ("risk_level=extreme", "risk_level"),
         ("cursor=nope", "cursor"), ("cursor=12_not-a-uuid", "cursor"), ("agent_id=", "agent_id"), ("tool=%01x", "tool"),
         ("agent_id=%ZZ", "agent_id"),
     ])
-    func badListParametersAre422(query: String, field: String) async throws {
-        try await ServerHarness.run { h in
+    func badListParametersAre422(_ backend: TestBackend, _ testCase: (query: String, field: String)) async throws {
+        let (query, field) = testCase
+        try await ServerHarness.run(backend) { h in
             let reply = try await h.send(.get, "/v1/actions?\(query)", token: ServerHarness.agentToken)
             #expect(reply.status == .unprocessableContent, "\(query)")
             #expect(try reply.error().field == field)
         }
     }
 
-    @Test func unknownRoutesAre404AndWrongMethods405WithAllow() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func unknownRoutesAre404AndWrongMethods405WithAllow(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let unknown = try await h.send(.get, "/v1/nothing", token: ServerHarness.agentToken)
             #expect(unknown.status == .notFound)
             #expect(try unknown.error().code == "NOT_FOUND")

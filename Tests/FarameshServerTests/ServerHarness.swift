@@ -3,6 +3,7 @@ import FarameshCore
 import FarameshStore
 import FarameshStorePostgres
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,14 +11,6 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PostgresNIO
-
-/// Thrown (and so failing the test) when no database is configured: these tests never skip.
-struct DatabaseNotConfigured: Error, CustomStringConvertible {
-    var description: String {
-        "FARAMESH_TEST_POSTGRES_DSN is not set. The server tests run against a real PostgreSQL and never skip: "
-            + "run `eval \"$(scripts/start-postgres.sh)\"` and test again."
-    }
-}
 
 /// One HTTP answer, with helpers to read its JSON.
 struct Reply: Sendable {
@@ -50,7 +43,8 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A Faramesh app over a fresh PostgreSQL schema, driven in-process (HummingbirdTesting `.router`).
+/// A Faramesh app over a fresh store of one backend (`TestBackend`: in-memory SQLite, or a fresh
+/// PostgreSQL schema), driven in-process (HummingbirdTesting `.router`).
 struct ServerHarness: Sendable {
     static let adminToken = "test-bootstrap-admin-token"
     static let agentToken = "test-agent-token-0123456789"
@@ -91,23 +85,17 @@ struct ServerHarness: Sendable {
         return logger
     }()
 
-    static let storeTimeouts = PostgresTimeouts(operation: .seconds(30), ping: .seconds(10), migration: .seconds(120))
-
     let client: any TestClientProtocol
-    let store: PostgresActionStore
+    let backend: TestBackend
+    let store: any ActionStore & EventFeed
+    /// The app's clock (`SystemClock` unless the test passed one).
+    let clock: any WallClock
     let metrics: ServerMetrics
     let policy: PolicyRuntime
     let readiness: Readiness
     let configuration: GatekeeperConfiguration
     /// Set when the run was given an executor catalog.
     var executors: ExecutorService? = nil
-
-    static func dsn() throws -> String {
-        guard let dsn = ProcessInfo.processInfo.environment["FARAMESH_TEST_POSTGRES_DSN"], !dsn.isEmpty else {
-            throw DatabaseNotConfigured()
-        }
-        return dsn
-    }
 
     /// A configuration with the bootstrap admin token and the test policy written to `directory`.
     static func configuration(directory: URL, policyYAML: String = testPolicy) throws -> GatekeeperConfiguration {
@@ -124,9 +112,11 @@ struct ServerHarness: Sendable {
         return url
     }
 
-    /// Runs `body` against an app on a new migrated schema with tokens for every role (none when
-    /// `withTokens` is false).
+    /// Runs `body` against an app on a new migrated store of `backend` with tokens for every
+    /// role (none when `withTokens` is false).
     static func run(
+        _ backend: TestBackend,
+        clock: any WallClock = SystemClock(),
         policyYAML: String = testPolicy,
         withTokens: Bool = true,
         executors catalog: ExecutorCatalog? = nil,
@@ -138,8 +128,8 @@ struct ServerHarness: Sendable {
         var configuration = try self.configuration(directory: directory, policyYAML: policyYAML)
         configure(&configuration)
         let serverConfiguration = configuration
-        try await self.withStore { store in
-            let now = Date()
+        try await backend.withStore(logger: logger) { store in
+            let now = clock.now()
             for (name, role, token, revoked) in [
                 ("agent-1", TokenRole.agent, agentToken, false), ("agent-2", .agent, agent2Token, false),
                 ("approver-1", .approver, approverToken, false), ("approver-2", .approver, approver2Token, false),
@@ -153,13 +143,15 @@ struct ServerHarness: Sendable {
             let readiness = Readiness()
             let executors = catalog.map {
                 ExecutorService(catalog: $0, store: store, metrics: metrics, configuration: serverConfiguration.executors,
-                                callTimeout: serverConfiguration.requestTimeout, logger: logger)
+                                callTimeout: serverConfiguration.requestTimeout, clock: clock, logger: logger)
             }
             let app = try FarameshApplication.make(configuration: serverConfiguration, store: store, policy: policy,
-                                                   metrics: metrics, readiness: readiness, executors: executors, logger: logger)
+                                                   metrics: metrics, readiness: readiness, executors: executors,
+                                                   clock: clock, logger: logger)
             do {
                 try await app.test(.router) { client in
-                    try await body(ServerHarness(client: client, store: store, metrics: metrics, policy: policy,
+                    try await body(ServerHarness(client: client, backend: backend, store: store, clock: clock,
+                                                 metrics: metrics, policy: policy,
                                                  readiness: readiness, configuration: serverConfiguration, executors: executors))
                 }
             } catch {
@@ -171,25 +163,11 @@ struct ServerHarness: Sendable {
         }
     }
 
-    /// A store on a new empty schema (migrated) while its client runs; the schema is dropped afterwards.
+    /// A PostgreSQL store on a new empty schema (migrated) while its client runs, ringing a
+    /// channel of its own; the schema is dropped afterwards (feed, hub and cluster tests).
     static func withStore(_ body: @Sendable (PostgresActionStore) async throws -> Void) async throws {
-        var config = try PostgresConfiguration(dsn: try dsn(), poolSize: 6, timeouts: storeTimeouts)
-        let schema = "faramesh_srvtest_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        config.client.options.additionalStartupParameters.append(("search_path", schema))
-        let store = PostgresActionStore(configuration: config, notificationChannel: schema, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await store.client.run() }
-            var failure: (any Error)?
-            do {
-                try await store.client.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
-                try await store.migrate()
-                try await body(store)
-            } catch {
-                failure = error
-            }
-            _ = try? await store.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
-            group.cancelAll()
-            if let failure { throw failure }
+        try await PostgresTestSchema.withStore(prefix: "faramesh_srvtest_", poolSize: 6, logger: logger) { store, _ in
+            try await body(store)
         }
     }
 

@@ -1,6 +1,7 @@
 import FarameshAPI
 import FarameshStorePostgres
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -86,8 +87,8 @@ import Testing
         }
     }
 
-    @Test func corsHeadersWhenEnabled() async throws {
-        try await ServerHarness.run(configure: { $0.enableCORS = true; $0.corsAllowedOrigins = ["https://ui.example"] }) { h in
+    @Test(arguments: TestBackend.all) func corsHeadersWhenEnabled(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend, configure: { $0.enableCORS = true; $0.corsAllowedOrigins = ["https://ui.example"] }) { h in
             let origin: HTTPFields = [.origin: "https://ui.example", .accessControlRequestMethod: "POST"]
             let preflight = try await h.send(.options, "/v1/actions", headers: origin)
             #expect(preflight.status == .noContent)
@@ -100,7 +101,7 @@ import Testing
             #expect(list.headers[.accessControlAllowOrigin] == "https://ui.example")
             #expect(list.headers[.accessControlExposeHeaders]?.contains("X-Next-Cursor") == true)
         }
-        try await ServerHarness.run { h in
+        try await ServerHarness.run(backend) { h in
             let list = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken, headers: [.origin: "https://ui.example"])
             #expect(list.headers[.accessControlAllowOrigin] == nil, "CORS is off by default")
         }

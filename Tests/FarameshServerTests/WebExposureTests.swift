@@ -2,6 +2,7 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,8 +20,8 @@ import Testing
         c.localModeRecheckInterval = .zero
     }
 
-    @Test func localModeAnswersOnlyLoopbackHostNames() async throws {
-        try await ServerHarness.run(withTokens: false, configure: Self.localMode) { h in
+    @Test(arguments: TestBackend.all) func localModeAnswersOnlyLoopbackHostNames(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend, withTokens: false, configure: Self.localMode) { h in
             #expect(h.configuration.authMode == .local)
             for host in ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", "10.0.0.1", "[::2]:80",
                          "localhost.evil.example", "128.0.0.1", "127.0.0.256", "127.0.0.1:80x", "0.0.0.0"] {
@@ -38,14 +39,14 @@ import Testing
             #expect(try await h.send(.get, "/v1/actions").status == .ok, "the authority alone (localhost)")
         }
         // With tokens the token is the guard: any Host.
-        try await ServerHarness.run { h in
+        try await ServerHarness.run(backend) { h in
             let reply = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken, headers: [LoopbackHostMiddleware.hostField: "faramesh.example.com"])
             #expect(reply.status == .ok)
         }
     }
 
-    @Test func postsNeedJSONContentType() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func postsNeedJSONContentType(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "http", operation: "get")
             let routes: [(String, String?)] = [
                 ("/v1/actions", Self.submitBody), ("/v1/gate/decide", Self.submitBody),
@@ -76,9 +77,9 @@ import Testing
         }
     }
 
-    @Test func corsOnlyForNamedOriginsAndNeverInLocalMode() async throws {
+    @Test(arguments: TestBackend.all) func corsOnlyForNamedOriginsAndNeverInLocalMode(_ backend: TestBackend) async throws {
         let origin = "https://ops.example.com"
-        try await ServerHarness.run(configure: { $0.corsAllowedOrigins = [origin] }) { h in
+        try await ServerHarness.run(backend, configure: { $0.corsAllowedOrigins = [origin] }) { h in
             let allowed = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken, headers: [.origin: origin])
             #expect(allowed.headers[.accessControlAllowOrigin] == origin)
             #expect(allowed.headers[.vary] == "Origin")
@@ -92,7 +93,7 @@ import Testing
                 #expect(pre.headers[.accessControlAllowOrigin] == nil)
             }
         }
-        try await ServerHarness.run(withTokens: false, configure: { Self.localMode(&$0); $0.corsAllowedOrigins = [origin] }) { h in
+        try await ServerHarness.run(backend, withTokens: false, configure: { Self.localMode(&$0); $0.corsAllowedOrigins = [origin] }) { h in
             let reply = try await h.send(.get, "/v1/actions", headers: [.origin: origin])
             #expect(reply.status == .ok)
             #expect(reply.headers[.accessControlAllowOrigin] == nil)
@@ -115,8 +116,8 @@ import Testing
         }
     }
 
-    @Test func metricsNeedAnAdminUnlessPublic() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func metricsNeedAnAdminUnlessPublic(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             #expect(try await h.send(.get, "/metrics").status == .unauthorized)
             for token in [ServerHarness.agentToken, ServerHarness.approverToken] {
                 let reply = try await h.send(.get, "/metrics", token: token)
@@ -125,14 +126,14 @@ import Testing
             }
             #expect(try await h.send(.get, "/metrics", token: ServerHarness.adminToken).status == .ok)
         }
-        try await ServerHarness.run(configure: { $0.metricsPublic = true }) { h in
+        try await ServerHarness.run(backend, configure: { $0.metricsPublic = true }) { h in
             let anonymous = try await h.send(.get, "/metrics")
             #expect(anonymous.status == .ok)
         }
     }
 
-    @Test func responsesCarryingApprovalTokensAreNotCached() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func responsesCarryingApprovalTokensAreNotCached(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let pending = try await h.submit(tool: "shell", operation: "run", agent: "agent-1", token: ServerHarness.adminToken)
             #expect(try pending.action().approvalToken != nil)
             #expect(pending.headers[.cacheControl] == "no-store")
@@ -145,8 +146,8 @@ import Testing
         }
     }
 
-    @Test func creatingADatabaseTokenEndsLocalModeWithoutARestart() async throws {
-        try await ServerHarness.run(withTokens: false, configure: Self.localMode) { h in
+    @Test(arguments: TestBackend.all) func creatingADatabaseTokenEndsLocalModeWithoutARestart(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend, withTokens: false, configure: Self.localMode) { h in
             #expect(try await h.send(.get, "/v1/actions").status == .ok)
             try await h.store.createToken(APIToken(id: UUID(), name: "agent-1", role: .agent,
                                                    tokenHash: SHA256Hex.hash(ServerHarness.agentToken), createdAt: Date()))
@@ -156,7 +157,7 @@ import Testing
             #expect(try await h.send(.get, "/v1/actions", token: "made-up").status == .unauthorized)
         }
         // With the default interval, presenting the new token ends local mode at once.
-        try await ServerHarness.run(withTokens: false, configure: {
+        try await ServerHarness.run(backend, withTokens: false, configure: {
             $0.bootstrapTokens = []
             $0.localModeRecheckInterval = .seconds(3600)
         }) { h in

@@ -1,6 +1,7 @@
 import FarameshAPI
 import FarameshCore
 @testable import FarameshServer
+import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Testing
@@ -69,9 +70,9 @@ import Testing
         }
     }
 
-    @Test("GET / serves the page without a token, with the security headers")
-    func pageIsPublicWithSecurityHeaders() async throws {
-        try await ServerHarness.run { h in
+    @Test("GET / serves the page without a token, with the security headers", arguments: TestBackend.all)
+    func pageIsPublicWithSecurityHeaders(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let reply = try await h.send(.get, "/")
             #expect(reply.status == .ok)
             #expect(reply.headers[.contentType] == "text/html; charset=utf-8")
@@ -93,9 +94,9 @@ import Testing
         }
     }
 
-    @Test("each asset has its content type and headers")
-    func assetsHaveTheirContentTypes() async throws {
-        try await ServerHarness.run { h in
+    @Test("each asset has its content type and headers", arguments: TestBackend.all)
+    func assetsHaveTheirContentTypes(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             for (name, type) in [("app.js", "text/javascript; charset=utf-8"), ("queue.js", "text/javascript; charset=utf-8"),
                                  ("app.css", "text/css; charset=utf-8"), ("favicon.svg", "image/svg+xml"),
                                  ("theme.js", "text/javascript; charset=utf-8")] {
@@ -114,9 +115,9 @@ import Testing
         }
     }
 
-    @Test("HEAD answers the GET headers without a body")
-    func head() async throws {
-        try await ServerHarness.run { h in
+    @Test("HEAD answers the GET headers without a body", arguments: TestBackend.all)
+    func head(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let get = try await h.send(.get, "/")
             let head = try await h.send(.head, "/")
             #expect(head.status == .ok)
@@ -129,9 +130,9 @@ import Testing
         }
     }
 
-    @Test("If-None-Match with the ETag answers 304 with no body")
-    func conditionalRequests() async throws {
-        try await ServerHarness.run { h in
+    @Test("If-None-Match with the ETag answers 304 with no body", arguments: TestBackend.all)
+    func conditionalRequests(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let first = try await h.send(.get, "/ui/app.js")
             let etag = try #require(first.headers[.eTag])
             for tag in [etag, "W/\(etag)", "\"other\", \(etag)", "*"] {
@@ -152,9 +153,9 @@ import Testing
         }
     }
 
-    @Test("gzip only when the client accepts it")
-    func compression() async throws {
-        try await ServerHarness.run { h in
+    @Test("gzip only when the client accepts it", arguments: TestBackend.all)
+    func compression(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let raw = try #require(WebUIAssets.byName["app.css"]?.bytes)
             for accept in ["gzip", "deflate, gzip;q=0.8", "*", "br, *;q=0.5", "GZIP"] {
                 let reply = try await h.send(.get, "/ui/app.css", headers: [.acceptEncoding: accept])
@@ -172,9 +173,9 @@ import Testing
         }
     }
 
-    @Test("unknown assets are JSON 404s; other methods are 405")
-    func unknownAssets() async throws {
-        try await ServerHarness.run { h in
+    @Test("unknown assets are JSON 404s; other methods are 405", arguments: TestBackend.all)
+    func unknownAssets(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             for path in ["/ui/nope.js", "/ui/index.html", "/ui/..%2FPackage.swift", "/ui/", "/index.html", "/ui/app.js/x"] {
                 let reply = try await h.send(.get, path)
                 #expect(reply.status == .notFound, "\(path)")
@@ -189,9 +190,9 @@ import Testing
         }
     }
 
-    @Test("GET /v1/auth/whoami names the caller and its role")
-    func whoami() async throws {
-        try await ServerHarness.run { h in
+    @Test("GET /v1/auth/whoami names the caller and its role", arguments: TestBackend.all)
+    func whoami(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             for (token, name, role, canApprove) in [
                 (ServerHarness.agentToken, "agent-1", "agent", false),
                 (ServerHarness.approverToken, "approver-1", "approver", true),
@@ -208,7 +209,7 @@ import Testing
                 #expect(try reply.error().code == "UNAUTHORIZED")
             }
         }
-        try await ServerHarness.run(withTokens: false, configure: { $0.bootstrapTokens = [] }) { h in
+        try await ServerHarness.run(backend, withTokens: false, configure: { $0.bootstrapTokens = [] }) { h in
             let reply = try await h.send(.get, "/v1/auth/whoami")
             #expect(reply.status == .ok)
             #expect(try WhoAmIResponse(json: try reply.json()) == WhoAmIResponse(name: "local", role: "admin", local: true, canApprove: true))

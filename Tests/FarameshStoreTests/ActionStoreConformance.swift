@@ -3,33 +3,35 @@ import FarameshStore
 import Foundation
 import Testing
 
-/// Backend-independent behaviour every `ActionStore` must show. A backend's test suite calls
-/// each check from its own `@Test` with a provider of fresh, migrated, empty stores.
-struct ActionStoreConformance: Sendable {
+/// The backends the conformance suite runs on: PostgreSQL (`FARAMESH_TEST_POSTGRES_DSN`; these
+/// tests never skip) and SQLite, on a file and in memory.
+enum ConformanceBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case postgres
+    case sqliteFile = "sqlite-file"
+    case sqliteMemory = "sqlite-memory"
+
+    var testDescription: String { rawValue }
+
     /// Runs `body` with a fresh, migrated, empty store and tears it down afterwards.
-    typealias StoreProvider = @Sendable (_ body: @Sendable (any ActionStore) async throws -> Void) async throws -> Void
-
-    let provide: StoreProvider
-
-    init(provide: @escaping StoreProvider) { self.provide = provide }
-
-    /// For backends that need nothing but `shutdown()` after use (a fresh store per call).
-    init(factory: @escaping @Sendable () async throws -> any ActionStore) {
-        self.provide = { body in
-            let store = try await factory()
-            try await store.migrate()
-            do { try await body(store) } catch {
-                try? await store.shutdown()
-                throw error
-            }
-            try await store.shutdown()
+    func provide(_ body: @Sendable (any ActionStore) async throws -> Void) async throws {
+        switch self {
+        case .postgres: try await PostgresTestDatabase.withStore { store, _ in try await body(store) }
+        case .sqliteFile: try await SQLiteTestDatabase.withStore(.file) { store, _ in try await body(store) }
+        case .sqliteMemory: try await SQLiteTestDatabase.withStore(.memory) { store, _ in try await body(store) }
         }
     }
+}
 
+/// Backend-independent behaviour every `ActionStore` must show, run on every backend: adding a
+/// check here runs it everywhere. The lifecycle rules themselves are tested purely in
+/// `ActionStateMachineTests`; these check that each backend writes and reads what they return.
+@Suite("ActionStoreConformance")
+struct ActionStoreConformance {
     // MARK: submit and read
 
-    func submitAndRead() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func submitAndRead(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             for full in [false, true] {
                 let (action, events) = StoreFixtures.action(status: .pendingApproval, fullProvenance: full)
                 let result = try await store.submit(action, events: events, idempotencyKey: nil)
@@ -50,8 +52,9 @@ struct ActionStoreConformance: Sendable {
         }
     }
 
-    func jsonRoundTripIsExact() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func jsonRoundTripIsExact(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let tricky = StoreFixtures.trickyJSON
             let (action, events) = StoreFixtures.action(params: tricky, context: .object(["ctx": tricky]))
             _ = try await store.submit(action, events: events, idempotencyKey: nil)
@@ -78,8 +81,9 @@ struct ActionStoreConformance: Sendable {
         }
     }
 
-    func timestampsKeepMicroseconds() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func timestampsKeepMicroseconds(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             // Odd microsecond values, before and after 1970 and 2000 (PostgreSQL's epoch).
             for micros: Int64 in [1_764_000_000_123_457, 946_684_799_999_999, 1, -1_000_001, 4_102_444_800_000_001] {
                 let at = WireTimestamp.date(microseconds: micros)
@@ -97,8 +101,9 @@ struct ActionStoreConformance: Sendable {
 
     // MARK: list
 
-    func listFiltersAndCursorPaging() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func listFiltersAndCursorPaging(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let base = WireTimestamp.now().addingTimeInterval(-10_000)
             let statuses: [ActionStatus] = [.allowed, .denied, .pendingApproval, .succeeded, .executing]
             var submissions: [(action: Action, events: [ActionEvent])] = []
@@ -191,8 +196,9 @@ struct ActionStoreConformance: Sendable {
 
     // MARK: idempotency
 
-    func idempotentSubmit() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func idempotentSubmit(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let (first, firstEvents) = StoreFixtures.action()
             let created = try await store.submit(first, events: firstEvents, idempotencyKey: "key-1")
             #expect(created.created)
@@ -242,8 +248,9 @@ struct ActionStoreConformance: Sendable {
 
     // MARK: state machine
 
-    func everyTransitionFromEveryStatus() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func everyTransitionFromEveryStatus(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             for status in ActionStatus.allCases {
                 for transition in ActionTransition.allCases {
                     let (action, events) = StoreFixtures.action(status: status)
@@ -304,8 +311,9 @@ struct ActionStoreConformance: Sendable {
         }
     }
 
-    func fullLifecycleChainVerifies() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func fullLifecycleChainVerifies(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let (action, events) = StoreFixtures.action(status: .pendingApproval)
             _ = try await store.submit(action, events: events, idempotencyKey: nil)
             let t0 = action.createdAt
@@ -349,8 +357,9 @@ struct ActionStoreConformance: Sendable {
 
     // MARK: races
 
-    func concurrentApprovalsHaveOneWinner() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func concurrentApprovalsHaveOneWinner(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let (action, events) = StoreFixtures.action(status: .pendingApproval)
             _ = try await store.submit(action, events: events, idempotencyKey: nil)
             enum Outcome: Sendable { case won(Action), lost(ActionStatus), failed(String) }
@@ -395,8 +404,9 @@ struct ActionStoreConformance: Sendable {
         }
     }
 
-    func startAndResultRace() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func startAndResultRace(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             for round in 0..<12 {
                 let (action, events) = StoreFixtures.action(status: round % 2 == 0 ? .allowed : .approved)
                 _ = try await store.submit(action, events: events, idempotencyKey: nil)
@@ -430,8 +440,9 @@ struct ActionStoreConformance: Sendable {
         }
     }
 
-    func approvalRacingExpiry() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func approvalRacingExpiry(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             var approvedWins = 0
             var expiryWins = 0
             for _ in 0..<12 {
@@ -472,8 +483,9 @@ struct ActionStoreConformance: Sendable {
 
     // MARK: expiry
 
-    func overdueDecisionCommitsExpiry() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func overdueDecisionCommitsExpiry(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             for transition in [ActionTransition.approve, .deny] {
                 let created = WireTimestamp.now().addingTimeInterval(-120)
                 let deadline = created.addingTimeInterval(60)
@@ -508,8 +520,9 @@ struct ActionStoreConformance: Sendable {
         }
     }
 
-    func expireDueExpiresOnlyDueApprovals() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func expireDueExpiresOnlyDueApprovals(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let t0 = WireTimestamp.now()
             var pending: [Action] = []
             for i in 1...5 {
@@ -554,8 +567,9 @@ struct ActionStoreConformance: Sendable {
 
     // MARK: prefix lookup
 
-    func idPrefixLookup() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func idPrefixLookup(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let ids = ["aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002",
                        "aaaaaaab-ffff-4fff-bfff-ffffffffffff", "bbbbbbbb-1111-4111-8111-111111111111",
                        "00000000-0000-4000-8000-000000000000", "ffffffff-ffff-4fff-bfff-ffffffffffff"].map(StoreFixtures.uuid)
@@ -584,8 +598,9 @@ struct ActionStoreConformance: Sendable {
 
     // MARK: tokens
 
-    func tokenLifecycle() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func tokenLifecycle(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let t0 = WireTimestamp.now()
             let ci = APIToken(id: UUID(), name: "ci-agent", role: .agent, tokenHash: SHA256Hex.hash("secret-1"), createdAt: t0)
             let bob = APIToken(id: UUID(), name: "bob", role: .approver, tokenHash: SHA256Hex.hash("secret-2"),
@@ -628,8 +643,9 @@ struct ActionStoreConformance: Sendable {
     // MARK: identities (issue 10)
 
     /// Token agent-id grants round-trip; names are unique ignoring case (Unicode too).
-    func tokenAgentIDsAndCaseInsensitiveNames() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func tokenAgentIDsAndCaseInsensitiveNames(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let t0 = WireTimestamp.now()
             let plain = APIToken(id: UUID(), name: "Ci-Agent", role: .agent, tokenHash: SHA256Hex.hash("s-1"), createdAt: t0)
             let granted = APIToken(id: UUID(), name: "team-bot", role: .agent, tokenHash: SHA256Hex.hash("s-2"),
@@ -659,8 +675,9 @@ struct ActionStoreConformance: Sendable {
 
     /// `ActionQuery.agentScope`: exact names and `*` globs, with `%`, `_`, `?`, `[` and `\`
     /// literal in both backends' translations.
-    func listHonoursAgentScope() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func listHonoursAgentScope(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let agents = ["team-a", "team-", "teamXa", "TEAM-B", "ops_1", "opsX1", "svc[1]x", "svc1x", "q?z", "qaz",
                           "p%x", "pyyx", "back\\slash", "other"]
             for agent in agents {
@@ -685,8 +702,9 @@ struct ActionStoreConformance: Sendable {
     }
 
     /// The same Idempotency-Key in two scopes is two keys; no scope can claim another's key.
-    func idempotencyKeysAreScoped() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func idempotencyKeysAreScoped(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             let (a, aEvents) = StoreFixtures.action(agent: "agent-a")
             let (b, bEvents) = StoreFixtures.action(agent: "agent-b")
             let first = try await store.submit(a, events: aEvents, idempotencyKey: "k-1", idempotencyScope: "agent-a")
@@ -710,8 +728,9 @@ struct ActionStoreConformance: Sendable {
 
     // MARK: health
 
-    func migrationsAndPing() async throws {
-        try await provide { store in
+    @Test(arguments: ConformanceBackend.allCases)
+    func migrationsAndPing(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
             try await store.ping()
             #expect(try await store.migrationsCurrent())
             try await store.migrate()  // idempotent

@@ -11,31 +11,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The conformance suite against a real PostgreSQL (`FARAMESH_TEST_POSTGRES_DSN`), plus the
-/// PostgreSQL-specific behaviour: migrations, idempotency-key purge, deadlines.
+/// The PostgreSQL-specific behaviour (the conformance suite runs on it too, `ActionStoreConformance`): migrations, idempotency-key purge, deadlines.
 @Suite("PostgresActionStore")
 struct PostgresActionStoreTests {
-    let suite = PostgresTestDatabase.conformance
-
-    @Test func submitAndRead() async throws { try await suite.submitAndRead() }
-    @Test func jsonRoundTripIsExact() async throws { try await suite.jsonRoundTripIsExact() }
-    @Test func timestampsKeepMicroseconds() async throws { try await suite.timestampsKeepMicroseconds() }
-    @Test func listFiltersAndCursorPaging() async throws { try await suite.listFiltersAndCursorPaging() }
-    @Test func idempotentSubmit() async throws { try await suite.idempotentSubmit() }
-    @Test func everyTransitionFromEveryStatus() async throws { try await suite.everyTransitionFromEveryStatus() }
-    @Test func fullLifecycleChainVerifies() async throws { try await suite.fullLifecycleChainVerifies() }
-    @Test func concurrentApprovalsHaveOneWinner() async throws { try await suite.concurrentApprovalsHaveOneWinner() }
-    @Test func startAndResultRace() async throws { try await suite.startAndResultRace() }
-    @Test func approvalRacingExpiry() async throws { try await suite.approvalRacingExpiry() }
-    @Test func overdueDecisionCommitsExpiry() async throws { try await suite.overdueDecisionCommitsExpiry() }
-    @Test func expireDueExpiresOnlyDueApprovals() async throws { try await suite.expireDueExpiresOnlyDueApprovals() }
-    @Test func idPrefixLookup() async throws { try await suite.idPrefixLookup() }
-    @Test func tokenLifecycle() async throws { try await suite.tokenLifecycle() }
-    @Test func tokenAgentIDsAndCaseInsensitiveNames() async throws { try await suite.tokenAgentIDsAndCaseInsensitiveNames() }
-    @Test func listHonoursAgentScope() async throws { try await suite.listHonoursAgentScope() }
-    @Test func idempotencyKeysAreScoped() async throws { try await suite.idempotencyKeysAreScoped() }
-    @Test func migrationsAndPing() async throws { try await suite.migrationsAndPing() }
-
     // MARK: PostgreSQL specifics
 
     @Test func concurrentMigrationsApplyEachVersionOnce() async throws {

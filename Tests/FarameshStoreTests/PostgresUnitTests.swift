@@ -94,23 +94,23 @@ struct PostgresUnitTests {
         #expect(statements.contains { $0.hasPrefix("CREATE TABLE actions") })
         #expect(statements.contains { $0.hasPrefix("CREATE TABLE action_events") })
         #expect(statements.allSatisfy { !$0.hasPrefix("--") })
-        #expect(PostgresMigrator.parseFileName("0012_add_things.sql")! == (12, "add_things"))
-        #expect(PostgresMigrator.parseFileName("12.sql") == nil)
-        #expect(PostgresMigrator.parseFileName("x_12.sql") == nil)
+        #expect(MigrationFile.parseFileName("0012_add_things.sql")! == (12, "add_things"))
+        #expect(MigrationFile.parseFileName("12.sql") == nil)
+        #expect(MigrationFile.parseFileName("x_12.sql") == nil)
     }
 
     // MARK: id prefixes
 
     @Test func prefixBecomesAUUIDRange() throws {
-        let range = try #require(PostgresActionStore.uuidRange(prefix: "ABCDEF01-23"))
+        let range = try #require(ActionIDPrefix.range("ABCDEF01-23"))
         #expect(range.lowerBound.uuidString.lowercased() == "abcdef01-2300-0000-0000-000000000000")
         #expect(range.upperBound.uuidString.lowercased() == "abcdef01-23ff-ffff-ffff-ffffffffffff")
-        #expect(PostgresActionStore.uuidRange(prefix: "abcdef0123") == nil)
-        #expect(PostgresActionStore.uuidRange(prefix: "abcdefg1") == nil)
-        #expect(PostgresActionStore.uuidRange(prefix: "") == nil)
-        #expect(PostgresActionStore.uuidRange(prefix: "１２３４５６７８") == nil)  // full-width digits are not hex
+        #expect(ActionIDPrefix.range("abcdef0123") == nil)
+        #expect(ActionIDPrefix.range("abcdefg1") == nil)
+        #expect(ActionIDPrefix.range("") == nil)
+        #expect(ActionIDPrefix.range("１２３４５６７８") == nil)  // full-width digits are not hex
         let full = "abcdef01-2345-4789-8bcd-ef0123456789"
-        let exact = try #require(PostgresActionStore.uuidRange(prefix: full))
+        let exact = try #require(ActionIDPrefix.range(full))
         #expect(exact.lowerBound == exact.upperBound)
     }
 

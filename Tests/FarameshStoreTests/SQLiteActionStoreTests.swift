@@ -11,63 +11,6 @@ import Testing
 /// reopening, shutdown, the in-process doorbell, locks held by other processes.
 @Suite("SQLiteActionStore")
 struct SQLiteActionStoreTests {
-    static let variants = SQLiteTestDatabase.Variant.allCases
-
-    @Test(arguments: variants) func submitAndRead(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).submitAndRead()
-    }
-    @Test(arguments: variants) func jsonRoundTripIsExact(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).jsonRoundTripIsExact()
-    }
-    @Test(arguments: variants) func timestampsKeepMicroseconds(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).timestampsKeepMicroseconds()
-    }
-    @Test(arguments: variants) func listFiltersAndCursorPaging(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).listFiltersAndCursorPaging()
-    }
-    @Test(arguments: variants) func idempotentSubmit(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).idempotentSubmit()
-    }
-    @Test(arguments: variants) func everyTransitionFromEveryStatus(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).everyTransitionFromEveryStatus()
-    }
-    @Test(arguments: variants) func fullLifecycleChainVerifies(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).fullLifecycleChainVerifies()
-    }
-    @Test(arguments: variants) func concurrentApprovalsHaveOneWinner(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).concurrentApprovalsHaveOneWinner()
-    }
-    @Test(arguments: variants) func startAndResultRace(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).startAndResultRace()
-    }
-    @Test(arguments: variants) func approvalRacingExpiry(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).approvalRacingExpiry()
-    }
-    @Test(arguments: variants) func overdueDecisionCommitsExpiry(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).overdueDecisionCommitsExpiry()
-    }
-    @Test(arguments: variants) func expireDueExpiresOnlyDueApprovals(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).expireDueExpiresOnlyDueApprovals()
-    }
-    @Test(arguments: variants) func idPrefixLookup(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).idPrefixLookup()
-    }
-    @Test(arguments: variants) func tokenLifecycle(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).tokenLifecycle()
-    }
-    @Test(arguments: variants) func tokenAgentIDsAndCaseInsensitiveNames(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).tokenAgentIDsAndCaseInsensitiveNames()
-    }
-    @Test(arguments: variants) func listHonoursAgentScope(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).listHonoursAgentScope()
-    }
-    @Test(arguments: variants) func idempotencyKeysAreScoped(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).idempotencyKeysAreScoped()
-    }
-    @Test(arguments: variants) func migrationsAndPing(_ v: SQLiteTestDatabase.Variant) async throws {
-        try await SQLiteTestDatabase.conformance(v).migrationsAndPing()
-    }
-
     // MARK: the database file
 
     @Test func createsTheFileWithItsDirectoriesInWALMode() async throws {
@@ -559,9 +502,9 @@ struct SQLiteActionStoreTests {
         #expect(statements.contains { $0.hasPrefix("CREATE TABLE actions") })
         #expect(statements.contains { $0.hasPrefix("CREATE TABLE action_events") })
         #expect(statements.allSatisfy { !$0.hasPrefix("--") && !$0.contains(";") })
-        #expect(SQLiteMigrator.parseFileName("0012_add_things.sql")! == (12, "add_things"))
-        #expect(SQLiteMigrator.parseFileName("12.sql") == nil)
-        #expect(SQLiteMigrator.parseFileName("x_12.sql") == nil)
+        #expect(MigrationFile.parseFileName("0012_add_things.sql")! == (12, "add_things"))
+        #expect(MigrationFile.parseFileName("12.sql") == nil)
+        #expect(MigrationFile.parseFileName("x_12.sql") == nil)
     }
 
     @Test func splitsStatementsRespectingQuotesCommentsAndTriggers() {
@@ -587,15 +530,15 @@ struct SQLiteActionStoreTests {
     }
 
     @Test func prefixBecomesAnIDRange() throws {
-        let range = try #require(SQLiteActionStore.idRange(prefix: "ABCDEF01-23"))
+        let range = try #require(ActionIDPrefix.textRange("ABCDEF01-23"))
         #expect(range.lowerBound == "abcdef01-2300-0000-0000-000000000000")
         #expect(range.upperBound == "abcdef01-23ff-ffff-ffff-ffffffffffff")
-        #expect(SQLiteActionStore.idRange(prefix: "abcdef0123") == nil)
-        #expect(SQLiteActionStore.idRange(prefix: "abcdefg1") == nil)
-        #expect(SQLiteActionStore.idRange(prefix: "") == nil)
-        #expect(SQLiteActionStore.idRange(prefix: "１２３４５６７８") == nil)
+        #expect(ActionIDPrefix.textRange("abcdef0123") == nil)
+        #expect(ActionIDPrefix.textRange("abcdefg1") == nil)
+        #expect(ActionIDPrefix.textRange("") == nil)
+        #expect(ActionIDPrefix.textRange("１２３４５６７８") == nil)
         let full = "abcdef01-2345-4789-8bcd-ef0123456789"
-        let exact = try #require(SQLiteActionStore.idRange(prefix: full.uppercased()))
+        let exact = try #require(ActionIDPrefix.textRange(full.uppercased()))
         #expect(exact.lowerBound == full && exact.upperBound == full)
     }
 
@@ -674,11 +617,5 @@ enum SQLiteTestDatabase {
             throw error
         }
         try await conn.close()
-    }
-
-    static func conformance(_ variant: Variant) -> ActionStoreConformance {
-        ActionStoreConformance { body in
-            try await withStore(variant) { store, _ in try await body(store) }
-        }
     }
 }

@@ -122,7 +122,7 @@ let benchmarks: @Sendable () -> Void = {
         }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            var auditor = LedgerAuditor(checkpoints: [], trustedKeys: [key.publicKey])
+            var auditor = LedgerAuditor(checkpoints: [], trustedKeys: [key.publicKey], now: Date())
             for (record, event) in zip(records, events) { auditor.add(record, event: event, request: request) }
             blackHole(auditor.finish())
         }

@@ -9,19 +9,15 @@ public enum ActionSubmission {
     ///   - defaultApprovalTimeout: deadline for a held action when the rule sets none.
     ///   - approvalToken: produces the single-use approval capability; called only when the
     ///     decision holds the action for approval.
+    ///   - eventID: produces the ids of the two events, in order.
     public static func make(id: UUID = UUID(), request: ActionRequest, decision: Decision, actor: String, at now: Date,
                             defaultApprovalTimeout: Duration,
-                            approvalToken: () -> String = { RandomToken.urlSafe(bytes: 16) }) -> (action: Action, events: [ActionEvent]) {
-        let status: ActionStatus
+                            approvalToken: () -> String = { RandomToken.urlSafe(bytes: 16) },
+                            eventID: () -> UUID = { UUID() }) -> (action: Action, events: [ActionEvent]) {
+        let status = ActionStatus(after: decision.outcome)
         var token: String?
         var expiresAt: Date?
-        switch decision.outcome {
-        case .execute:
-            status = .allowed
-        case .halt:
-            status = .denied
-        case .abstain:
-            status = .pendingApproval
+        if status == .pendingApproval {
             token = approvalToken()
             let timeout = decision.approvalTimeout ?? defaultApprovalTimeout
             let (seconds, attoseconds) = timeout.components
@@ -30,7 +26,7 @@ public enum ActionSubmission {
         }
 
         let created = EventChain.makeEvent(
-            actionID: id, type: .created,
+            id: eventID(), actionID: id, type: .created,
             meta: .object(["decision": .string(decision.effect.rawValue), "risk_level": .string(decision.riskLevel.rawValue)]),
             actor: actor, at: now, prevHash: nil)
         var decisionMeta: [String: JSONValue] = [
@@ -48,7 +44,7 @@ public enum ActionSubmission {
         // Which rules decided, by name, so a reviewer (the web UI, `faramesh explain`) sees why.
         if let rule = decision.matchedRuleName { decisionMeta["rule"] = .string(rule) }
         if let riskRule = decision.matchedRiskRuleName { decisionMeta["risk_rule"] = .string(riskRule) }
-        let decided = EventChain.makeEvent(actionID: id, type: .decisionMade, meta: .object(decisionMeta),
+        let decided = EventChain.makeEvent(id: eventID(), actionID: id, type: .decisionMade, meta: .object(decisionMeta),
                                            actor: actor, at: now, prevHash: created.recordHash)
 
         let action = Action(

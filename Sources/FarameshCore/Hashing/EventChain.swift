@@ -32,11 +32,11 @@ public enum EventChain {
         return SHA256Hex.hashBuffer(UnsafeRawBufferPointer(out.bytes))
     }
 
-    /// A new event with a fresh id and its record hash. `at` is truncated to whole microseconds
-    /// first, so the event equals what the store reads back.
-    public static func makeEvent(actionID: UUID, type: ActionEventType, meta: JSONValue, actor: String,
-                                 at: Date, prevHash: String?) -> ActionEvent {
-        let id = UUID()
+    /// A new event with its record hash. `at` is truncated to whole microseconds first, so the
+    /// event equals what the store reads back. Pass `id` for a deterministic event (the state
+    /// machine does); the default draws a random one.
+    public static func makeEvent(id: UUID = UUID(), actionID: UUID, type: ActionEventType, meta: JSONValue,
+                                 actor: String, at: Date, prevHash: String?) -> ActionEvent {
         let createdAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(at))
         let hash = recordHash(eventID: id, actionID: actionID, type: type, createdAt: createdAt,
                               meta: meta, prevHash: prevHash)

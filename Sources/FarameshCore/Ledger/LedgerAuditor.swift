@@ -86,7 +86,7 @@ public struct LedgerAuditor: Sendable {
     ///   - now, unsealedGrace: events committed, and rows sealed, less than `unsealedGrace`
     ///     seconds before `now` may still be unsealed or unsigned (a warning, not a failure).
     public init(checkpoints: [LedgerCheckpoint], trustedKeys: [LedgerPublicKey], start: Start = .genesis,
-                expectedRoots: [Int64: LedgerHash] = [:], now: Date = Date(), unsealedGrace: TimeInterval = 60) {
+                expectedRoots: [Int64: LedgerHash] = [:], now: Date, unsealedGrace: TimeInterval = 60) {
         var byKey: [String: LedgerPublicKey] = [:]
         for key in trustedKeys { byKey[key.keyID] = key }
         var bySize: [Int64: LedgerCheckpoint] = [:]

@@ -12,8 +12,6 @@ import HTTPTypes
 struct ActionController: Sendable {
     typealias Context = AppRequestContext
 
-    static let defaultApprovedReason = "Approved by human"
-    static let defaultDeniedReason = "Denied by human"
     static let maxResultReasonLength = 1_000
     static let maxResultErrorLength = 4_000
     static let maxIdempotencyKeyLength = 255
@@ -23,6 +21,8 @@ struct ActionController: Sendable {
     let metrics: ServerMetrics
     let defaultApprovalTimeout: Duration
     let requestTimeout: Duration
+    /// Stamps submissions and transitions.
+    let clock: any WallClock
     /// Server-side executors; nil (none configured): `/start` only records the state change.
     var executors: ExecutorService? = nil
 
@@ -74,7 +74,7 @@ struct ActionController: Sendable {
                                     duration: ContinuousClock.now - started)
 
         let (action, events) = ActionSubmission.make(request: actionRequest, decision: decision, actor: identity.name,
-                                                     at: WireTimestamp.now(), defaultApprovalTimeout: self.defaultApprovalTimeout)
+                                                     at: self.clock.now(), defaultApprovalTimeout: self.defaultApprovalTimeout)
         // Keys are per caller: another token replaying (or claiming first) a key gets its own action.
         let result = try await self.store.submit(action, events: events, idempotencyKey: idempotencyKey,
                                                  idempotencyScope: identity.name)
@@ -158,10 +158,10 @@ struct ActionController: Sendable {
             // the bearer token was fine, the approval capability was not.
             throw APIError(.unauthorized, .invalidApprovalToken, "Invalid approval token")
         }
-        let now = WireTimestamp.now()
-        let reason = body.reason ?? (body.approve ? Self.defaultApprovedReason : Self.defaultDeniedReason)
+        let now = self.clock.now()
+        // No reason: the state machine records "Approved by human" / "Denied by human".
         let change = TransitionRequest(
-            transition: body.approve ? .approve : .deny, actor: identity.name, reason: reason,
+            transition: body.approve ? .approve : .deny, actor: identity.name, reason: body.reason,
             meta: .object(["reason": body.reason.map(JSONValue.string) ?? .null, "approver": .string(identity.name)]),
             now: now)
         let updated = try await self.transition(action.id, change, verb: verb)
@@ -183,7 +183,7 @@ struct ActionController: Sendable {
         }
         guard let executors = self.executors, !executors.catalog.isEmpty else {
             let id = try await self.actingID(try Self.idParameter(context), identity)
-            let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: WireTimestamp.now())
+            let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: self.clock.now())
             let updated = try await self.transition(id, change, verb: "start")
             return Self.actionResponse(updated, for: identity)
         }
@@ -193,7 +193,7 @@ struct ActionController: Sendable {
         let meta: JSONValue = spec.map {
             .object(["executor": .string($0.name), "timeout_ms": .int(ExecutionReport.milliseconds($0.timeout))])
         } ?? .object([:])
-        let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, meta: meta, now: WireTimestamp.now())
+        let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, meta: meta, now: self.clock.now())
         let updated = try await self.transition(action.id, change, verb: "start")
         if let spec { executors.launch(updated, spec: spec) }
         return Self.actionResponse(updated, for: identity)
@@ -222,7 +222,7 @@ struct ActionController: Sendable {
         let change = TransitionRequest(
             transition: body.success ? .succeed : .fail, actor: identity.name, reason: reason,
             meta: .object(["reason": .string(reason), "error": error.map(JSONValue.string) ?? .null]),
-            now: WireTimestamp.now(),
+            now: self.clock.now(),
             // Executor-run: only before /start (the agent ran it itself), never while the executor runs it.
             allowedFrom: executorName == nil ? nil : [.allowed, .approved])
         let updated: Action

@@ -49,54 +49,16 @@ struct EventFrame: Sendable {
 
     static func data(_ entry: EventFeedEntry, decisionReason: String?) -> EventStreamData {
         let event = entry.event
-        let meta = event.meta
-        let metaDecision = meta["decision"]?.stringValue.flatMap(PolicyEffect.init(rawValue:))
-        let status: ActionStatus
-        let decision: PolicyEffect
-        if let transition = ActionTransition(recording: event.type) {
-            status = transition.resultingStatus
-            switch transition {
-            case .approve: decision = .allow
-            case .deny: decision = .deny
-            default: decision = entry.actionDecision
-            }
-        } else {
-            // created, decision_made: the submit's decision.
-            let outcome = meta["outcome"]?.stringValue.flatMap(DecisionOutcome.init(rawValue:))
-            status = outcome.map(Self.status(after:)) ?? metaDecision.map(Self.status(after:)) ?? entry.actionStatus
-            decision = metaDecision ?? entry.actionDecision
-        }
-        let reason: String
-        if let own = meta["reason"]?.stringValue {
-            reason = own
-        } else {
-            switch event.type {
-            case .approved: reason = ActionController.defaultApprovedReason
-            case .denied: reason = ActionController.defaultDeniedReason
-            case .created: reason = decisionReason ?? entry.actionReason
-            default: reason = entry.actionReason
-            }
-        }
+        // What the event did, by the state machine's own definition; the row's current values
+        // fill what the event does not set.
+        let effect = ActionStateMachine.effect(of: event)
+        let fallbackReason = event.type == .created ? decisionReason ?? entry.actionReason : entry.actionReason
         return EventStreamData(
             id: event.actionID.uuidString.lowercased(), seq: event.seq, eventType: event.type,
-            eventID: event.id.uuidString.lowercased(), status: status, decision: decision, agentID: entry.agentID,
-            tool: entry.tool, operation: entry.operation, reason: reason, riskLevel: entry.riskLevel,
-            actor: event.actor, meta: meta, createdAt: WireTimestamp.format(event.createdAt))
-    }
-
-    static func status(after outcome: DecisionOutcome) -> ActionStatus {
-        switch outcome {
-        case .execute: return .allowed
-        case .halt: return .denied
-        case .abstain: return .pendingApproval
-        }
-    }
-
-    static func status(after effect: PolicyEffect) -> ActionStatus {
-        switch effect {
-        case .allow: return .allowed
-        case .deny: return .denied
-        case .requireApproval: return .pendingApproval
-        }
+            eventID: event.id.uuidString.lowercased(), status: effect.status ?? entry.actionStatus,
+            decision: effect.decision ?? entry.actionDecision, agentID: entry.agentID,
+            tool: entry.tool, operation: entry.operation, reason: effect.reason ?? fallbackReason,
+            riskLevel: entry.riskLevel, actor: event.actor, meta: event.meta,
+            createdAt: WireTimestamp.format(event.createdAt))
     }
 }

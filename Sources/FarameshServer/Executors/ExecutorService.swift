@@ -17,6 +17,8 @@ public final class ExecutorService: Service, Sendable {
     let metrics: ServerMetrics
     let configuration: ExecutorsConfiguration
     let callTimeout: Duration
+    /// Stamps recorded results and decides when a run is lost.
+    let clock: any WallClock
     let logger: Logger
     let runner = ProcessRunner()
 
@@ -36,8 +38,10 @@ public final class ExecutorService: Service, Sendable {
     private let state = Mutex(State())
 
     public init(catalog: ExecutorCatalog, store: any ActionStore, metrics: ServerMetrics,
-                configuration: ExecutorsConfiguration, callTimeout: Duration, logger: Logger) {
+                configuration: ExecutorsConfiguration, callTimeout: Duration, clock: any WallClock = SystemClock(),
+                logger: Logger) {
         self.catalog = catalog
+        self.clock = clock
         self.store = store
         self.metrics = metrics
         self.configuration = configuration
@@ -105,7 +109,7 @@ public final class ExecutorService: Service, Sendable {
         self.metrics.recordExecution(result: report.result)
         let store = self.store
         for attempt in 1...Self.recordAttempts {
-            let change = report.request(now: WireTimestamp.now())
+            let change = report.request(now: self.clock.now())
             do {
                 _ = try await Deadline.run(self.callTimeout) { try await store.transition(actionID, change) }
                 self.logger.info("Execution recorded", metadata: [
@@ -161,7 +165,11 @@ public final class ExecutorService: Service, Sendable {
     /// Times out executor-run actions still executing well past their timeout (their replica
     /// died), except those running here. Returns how many were recorded.
     @discardableResult
-    func sweepOnce(now: Date = WireTimestamp.now()) async -> Int {
+    func sweepOnce() async -> Int {
+        await self.sweepOnce(now: self.clock.now())
+    }
+
+    func sweepOnce(now: Date) async -> Int {
         let store = self.store
         var swept = 0
         do {

@@ -17,10 +17,14 @@ public struct ApprovalExpirySweeper: Service {
     let interval: Duration
     let callTimeout: Duration
     let metrics: ServerMetrics
+    /// Decides what is due (an approval expires at or after its deadline by this clock).
+    let clock: any WallClock
     let logger: Logger
 
-    public init(store: any ActionStore, interval: Duration, callTimeout: Duration, metrics: ServerMetrics, logger: Logger) {
+    public init(store: any ActionStore, interval: Duration, callTimeout: Duration, metrics: ServerMetrics,
+                clock: any WallClock = SystemClock(), logger: Logger) {
         self.store = store
+        self.clock = clock
         self.interval = interval
         self.callTimeout = callTimeout
         self.metrics = metrics
@@ -47,7 +51,7 @@ public struct ApprovalExpirySweeper: Service {
     /// Deletes idempotency keys past the retention; failures are retried on the next pass.
     func purgeIdempotencyKeys() async {
         let store = self.store
-        let cutoff = WireTimestamp.now().addingTimeInterval(-Double(Self.idempotencyRetention.components.seconds))
+        let cutoff = self.clock.now().addingTimeInterval(-Double(Self.idempotencyRetention.components.seconds))
         do {
             let purged = try await Deadline.run(self.callTimeout) { try await store.purgeIdempotencyKeys(olderThan: cutoff) }
             if purged > 0 { self.logger.info("Purged idempotency keys", metadata: ["count": "\(purged)"]) }
@@ -60,10 +64,11 @@ public struct ApprovalExpirySweeper: Service {
     @discardableResult
     func sweepOnce() async -> Bool {
         let store = self.store
+        let now = self.clock.now()
         var full = false
         do {
             let expired = try await Deadline.run(self.callTimeout) {
-                try await store.expireDue(now: WireTimestamp.now(), limit: Self.batchSize)
+                try await store.expireDue(now: now, limit: Self.batchSize)
             }
             self.metrics.recordExpired(count: expired.count)
             if !expired.isEmpty {
