@@ -1,4 +1,5 @@
 import FarameshCore
+import FarameshTestSupport
 @testable import FarameshServer
 import Foundation
 import Hummingbird
@@ -50,8 +51,8 @@ import Yams
         #expect(documented == table)
     }
 
-    @Test func routerServesExactlyTheRouteTable() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func routerServesExactlyTheRouteTable(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let logger = Logger(label: "route-test")
             let hub = EventHub(feed: h.store, metrics: h.metrics, readiness: h.readiness, logger: logger)
             for metricsPublic in [false, true] {
