@@ -232,6 +232,23 @@ paths:
         - name: cursor
           in: query
           schema: {$ref: "#/components/schemas/Cursor"}
+        - name: q
+          in: query
+          description: |
+            Free-text search: actions whose id, agent_id, tool, operation or reason contains this
+            text, ignoring case (the SQLite backend folds ASCII letters only). Taken literally:
+            `%`, `_` and `\` are no wildcards. Surrounding whitespace is trimmed.
+          schema: {$ref: "#/components/schemas/SearchText"}
+        - name: since
+          in: query
+          description: |
+            Only actions created at or after this RFC 3339 date-time (`Z` or a `±HH:MM` offset;
+            none means UTC; fraction digits beyond microseconds are cut).
+          schema: {type: string, format: date-time}
+        - name: until
+          in: query
+          description: Only actions created before this RFC 3339 date-time (exclusive); not before `since`.
+          schema: {type: string, format: date-time}
       responses:
         "200":
           description: One page of actions.
@@ -670,6 +687,12 @@ components:
       minLength: 1
       maxLength: 256
       pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb][^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*$"
+    SearchText:
+      description: 1 to 200 characters, no control characters, not blank.
+      type: string
+      minLength: 1
+      maxLength: 200
+      pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     Cursor:
       description: Opaque keyset cursor from `X-Next-Cursor`.
       type: string

@@ -33,6 +33,7 @@ struct PostgresActionStoreTests {
     @Test func tokenLifecycle() async throws { try await suite.tokenLifecycle() }
     @Test func tokenAgentIDsAndCaseInsensitiveNames() async throws { try await suite.tokenAgentIDsAndCaseInsensitiveNames() }
     @Test func listHonoursAgentScope() async throws { try await suite.listHonoursAgentScope() }
+    @Test func listSearchAndTimeRange() async throws { try await suite.listSearchAndTimeRange() }
     @Test func idempotencyKeysAreScoped() async throws { try await suite.idempotencyKeysAreScoped() }
     @Test func migrationsAndPing() async throws { try await suite.migrationsAndPing() }
 

@@ -61,6 +61,9 @@ struct SQLiteActionStoreTests {
     @Test(arguments: variants) func listHonoursAgentScope(_ v: SQLiteTestDatabase.Variant) async throws {
         try await SQLiteTestDatabase.conformance(v).listHonoursAgentScope()
     }
+    @Test(arguments: variants) func listSearchAndTimeRange(_ v: SQLiteTestDatabase.Variant) async throws {
+        try await SQLiteTestDatabase.conformance(v).listSearchAndTimeRange()
+    }
     @Test(arguments: variants) func idempotencyKeysAreScoped(_ v: SQLiteTestDatabase.Variant) async throws {
         try await SQLiteTestDatabase.conformance(v).idempotencyKeysAreScoped()
     }
