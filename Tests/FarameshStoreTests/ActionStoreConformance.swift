@@ -713,7 +713,7 @@ struct ActionStoreConformance: Sendable {
                 }
             }
             #expect(try await agents(ActionQuery(limit: 1, text: "ALPHA")) == ["alpha_2", "Alpha-1"])
-            #expect(try await agents(ActionQuery(text: "_")) == ["alpha_2", "gamma\\4"], "`_` is literal")
+            #expect(try await agents(ActionQuery(text: "_")) == ["gamma\\4", "alpha_2"], "`_` is literal")
             #expect(try await agents(ActionQuery(text: "%")) == ["beta%3"], "`%` is literal")
             #expect(try await agents(ActionQuery(text: "a%3")) == ["beta%3"])
             #expect(try await agents(ActionQuery(text: "\\")) == ["gamma\\4"], "the escape character is literal")

@@ -67,7 +67,8 @@ export class VirtualBody {
     this.ids = [];
     this.members.clear();
     this.start = this.end = 0;
-    this.top.firstChild.style.height = this.bottom.firstChild.style.height = "0px";
+    this.top.firstChild.setAttribute("height", "0");
+    this.bottom.firstChild.setAttribute("height", "0");
   }
 
   detach(id) {
@@ -122,8 +123,9 @@ export class VirtualBody {
     }
     this.start = start;
     this.end = end;
-    this.top.firstChild.style.height = `${start * height}px`;
-    this.bottom.firstChild.style.height = `${(n - end) * height}px`;
+    // The td's height attribute (a presentational hint, not inline style: the CSP allows it).
+    this.top.firstChild.setAttribute("height", String(start * height));
+    this.bottom.firstChild.setAttribute("height", String((n - end) * height));
     if (!this.rowHeight && end > start) {
       const measured = this.shown.get(this.ids[start]).offsetHeight;
       if (measured > 0) { this.rowHeight = measured; if (Math.abs(measured - height) > 1) this.soon(); }
