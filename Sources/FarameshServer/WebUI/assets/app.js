@@ -296,7 +296,7 @@ function start(me, early = null) {
     const patch = { id: d.id, status: d.status, decision: d.decision, reason: d.reason, risk_level: d.risk_level, updated_at: d.created_at };
     if (known) {
       queue.upsert({ ...known, ...patch }, { live: true });
-    } else if (queue.matches({ ...patch, agent_id: d.agent_id, tool: d.tool, created_at: d.created_at })) {
+    } else if (queue.matches({ ...patch, agent_id: d.agent_id, tool: d.tool, operation: d.operation, created_at: d.created_at })) {
       // Shown at once from the stream; params and expiry follow from the API.
       const partial = { ...patch, agent_id: d.agent_id, tool: d.tool, operation: d.operation, created_at: d.created_at, context: {} };
       queue.upsert(partial, { live: true });
@@ -359,7 +359,8 @@ function start(me, early = null) {
 async function boot() {
   const message = sessionStorage.getItem("faramesh.signout");
   sessionStorage.removeItem("faramesh.signout");
-  const early = prefetch(readURL().filters);
+  // Only with a stored token: without one the sign-in form comes first (and no 401s are logged).
+  const early = api.token ? prefetch(readURL().filters) : null;
   try {
     start(await api.whoami(), early);
   } catch (error) {
