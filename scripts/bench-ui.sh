@@ -2,6 +2,7 @@
 # Web UI budgets, measured in headless Chromium against a real `faramesh serve` (tokens on):
 # asset sizes raw/gzip, first render of a 50-row queue, submit → visible latency over 250 submits
 # (p50/p99, MutationObserver time in the page vs. the time the submit was sent), and paging,
+# server-side search (input → row drawn, minus the debounce),
 # key handling and live inserts with 10,000 actions listed. Prints JSON. Nothing is asserted.
 # Usage: scripts/bench-ui.sh PATH_TO_FARAMESH_BINARY [--submits N] [--bulk N]
 set -euo pipefail

@@ -1,4 +1,5 @@
 import FarameshAPI
+import Foundation
 
 /// Filters and paging of `GET /v1/actions` (all optional; the server defaults `limit` to 20).
 public struct ActionListQuery: Sendable, Hashable {
@@ -10,9 +11,17 @@ public struct ActionListQuery: Sendable, Hashable {
     public var limit: Int?
     /// The `nextCursor` of a previous page.
     public var cursor: String?
+    /// Case-insensitive substring of id, agent_id, tool, operation or reason (`q`).
+    public var search: String?
+    /// Created at or after (`since`, inclusive) and before (`until`, exclusive).
+    public var since: Date?
+    public var until: Date?
 
     public init(status: ActionStatus? = nil, tool: String? = nil, agentID: String? = nil, riskLevel: RiskLevel? = nil,
-                limit: Int? = nil, cursor: String? = nil) {
+                limit: Int? = nil, cursor: String? = nil, search: String? = nil, since: Date? = nil, until: Date? = nil) {
+        self.search = search
+        self.since = since
+        self.until = until
         self.status = status
         self.tool = tool
         self.agentID = agentID
@@ -29,6 +38,9 @@ public struct ActionListQuery: Sendable, Hashable {
         if let riskLevel { items.append(("risk_level", riskLevel.rawValue)) }
         if let limit { items.append(("limit", String(limit))) }
         if let cursor { items.append(("cursor", cursor)) }
+        if let search { items.append(("q", search)) }
+        if let since { items.append(("since", WireTimestamp.format(since))) }
+        if let until { items.append(("until", WireTimestamp.format(until))) }
         return items
     }
 }

@@ -86,12 +86,20 @@ public struct ActionQuery: Sendable, Hashable {
     public var cursor: ActionCursor?
     /// Only actions whose agent id the caller may act as (agent tokens); nil: all.
     public var agentScope: AgentScope?
+    /// Free-text search: a case-insensitive substring (taken literally, no wildcards) of the id,
+    /// agent_id, tool, operation or reason. SQLite folds the case of ASCII letters only.
+    public var text: String?
+    /// Only actions created at or after this time (inclusive).
+    public var createdSince: Date?
+    /// Only actions created before this time (exclusive).
+    public var createdUntil: Date?
 
     public init(agentID: String? = nil, tool: String? = nil, status: ActionStatus? = nil,
                 riskLevel: RiskLevel? = nil, limit: Int = 20, offset: Int = 0, cursor: ActionCursor? = nil,
-                agentScope: AgentScope? = nil) {
+                agentScope: AgentScope? = nil, text: String? = nil, createdSince: Date? = nil, createdUntil: Date? = nil) {
         self.agentID = agentID; self.tool = tool; self.status = status; self.riskLevel = riskLevel
         self.limit = limit; self.offset = offset; self.cursor = cursor; self.agentScope = agentScope
+        self.text = text; self.createdSince = createdSince; self.createdUntil = createdUntil
     }
 }
 

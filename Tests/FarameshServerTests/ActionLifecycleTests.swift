@@ -372,6 +372,44 @@ import Testing
         }
     }
 
+    /// `q`, `since` and `until` combine with the other filters and the keyset cursor (the Link
+    /// carries them to the next page).
+    @Test(arguments: TestBackend.all) func listSearchAndTimeRange(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
+            var made: [ActionResponse] = []
+            for n in 0..<5 {
+                made.append(try await h.submitted(tool: "http", operation: "get_\(n)", params: #"{"n":\#(n)}"#,
+                                                  agent: n % 2 == 0 ? "Searcher-Even" : "searcher-odd", token: ServerHarness.adminToken))
+            }
+            _ = try await h.submitted(tool: "shell", operation: "run", agent: "other", token: ServerHarness.adminToken)
+            func ids(_ query: String) async throws -> [String] {
+                var seen: [String] = []
+                var next: String? = "/v1/actions?\(query)"
+                while let path = next {
+                    let page = try await h.send(.get, path, token: ServerHarness.approverToken)
+                    #expect(page.status == .ok, "\(path)")
+                    seen += try page.array().map { try ActionResponse(json: $0).id }
+                    next = page.headers[ActionController.linkHeader].map { String($0.dropFirst().prefix(while: { $0 != ">" })) }
+                    if seen.count > 50 { break }
+                }
+                return seen
+            }
+            let newestFirst = made.reversed().map(\.id)
+            #expect(try await ids("q=SEARCHER&limit=2") == newestFirst, "case-insensitive, across pages")
+            #expect(try await ids("q=er-ev&limit=1") == [made[4].id, made[2].id, made[0].id])
+            #expect(try await ids("q=get_3") == [made[3].id], "operation")
+            #expect(try await ids("q=\(made[1].id.prefix(13).uppercased())") == [made[1].id], "id")
+            #expect(try await ids("q=get%5F").count == 5, "`_` literal")
+            #expect(try await ids("q=g%25t").isEmpty, "`%` literal")
+            #expect(try await ids("q=searcher&agent_id=searcher-odd") == [made[3].id, made[1].id])
+            let third = ListQuery.encode(made[2].createdAt)
+            #expect(try await ids("q=searcher&since=\(third)&limit=1") == [made[4].id, made[3].id, made[2].id])
+            #expect(try await ids("q=searcher&until=\(third)&limit=1") == [made[1].id, made[0].id])
+            #expect(try await ids("since=\(third)&until=\(ListQuery.encode(made[3].createdAt))") == [made[2].id])
+            #expect(try await ids("since=2999-01-01T00:00:00Z").isEmpty)
+        }
+    }
+
     @Test(arguments: TestBackend.all) func idPrefixesResolveOr404Or409(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
             for suffix in ["0000-4000-8000-000000000001", "1111-4000-8000-000000000002"] {

@@ -29,6 +29,26 @@ import Testing
         #expect(try ListQuery.parse(rawQuery: nil).query.limit == 20)
     }
 
+    @Test func listQuerySearchAndTimeRange() throws {
+        let parsed = try ListQuery.parse(rawQuery: "q=+50%25_off+&since=2026-12-03T14:00:00%2B01:00&until=2026-12-03t14:00:00.1234567z")
+        #expect(parsed.query.text == "50%_off", "trimmed, taken literally")
+        #expect(parsed.query.createdSince == WireTimestamp.parse("2026-12-03T13:00:00.000000Z"))
+        #expect(parsed.query.createdUntil == WireTimestamp.parse("2026-12-03T14:00:00.123456Z"))
+        let next = parsed.nextPageQuery(cursor: ActionCursor(createdAt: Date(timeIntervalSince1970: 1_700_000_000), id: UUID()))
+        let reparsed = try ListQuery.parse(rawQuery: next)
+        #expect(reparsed.query.text == parsed.query.text)
+        #expect(reparsed.query.createdSince == parsed.query.createdSince)
+        #expect(reparsed.query.createdUntil == parsed.query.createdUntil)
+        #expect(ListQuery.timestamp("2026-12-03T14:00:00-05:30") == WireTimestamp.parse("2026-12-03T19:30:00Z"))
+        #expect(ListQuery.timestamp("2026-12-03 14:00:00") == WireTimestamp.parse("2026-12-03T14:00:00Z"))
+        #expect(ListQuery.timestamp("2016-12-31T23:59:60Z") == WireTimestamp.parse("2016-12-31T23:59:59.999999Z"))
+        for bad in ["", "yesterday", "2026-12-03", "2026-12-03T14:00Z", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+                    "2026-12-03T24:00:00Z", "2026-12-03T14:00:00+24:00", "2026-12-03T14:00:00+01", "2026-12-03T14:00:00.Z",
+                    "2026-12-03T14:00:00ZZ", "+2026-12-03T14:00:00Z"] {
+            #expect(ListQuery.timestamp(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func idPrefixCanonicalization() {
         #expect(ActionIDResolver.canonicalPrefix("ABCDEF12") == "abcdef12")
         #expect(ActionIDResolver.canonicalPrefix("abcdef1234") == "abcdef12-34")

@@ -701,6 +701,60 @@ struct ActionStoreConformance {
         }
     }
 
+    /// `ActionQuery.text` (literal, case-insensitive substring of id, agent_id, tool, operation,
+    /// reason) and the created_at range, combined with the other filters and keyset paging.
+    @Test(arguments: ConformanceBackend.allCases)
+    func listSearchAndTimeRange(_ backend: ConformanceBackend) async throws {
+        try await backend.provide { store in
+            let base = StoreFixtures.micro(WireTimestamp.now().addingTimeInterval(-1000))
+            let rows: [(agent: String, tool: String, operation: String, status: ActionStatus)] = [
+                ("Alpha-1", "shell", "run", .allowed), ("alpha_2", "shell", "run", .allowed),
+                ("beta%3", "kubectl", "apply", .allowed), ("gamma\\4", "shell", "Deploy_Prod", .allowed),
+                ("delta", "http", "get", .denied), ("epsilon", "shell", "run", .allowed),
+            ]
+            var all: [Action] = []
+            for (i, row) in rows.enumerated() {
+                let (action, events) = StoreFixtures.action(status: row.status, agent: row.agent, tool: row.tool,
+                                                            operation: row.operation, createdAt: base.addingTimeInterval(Double(i)))
+                _ = try await store.submit(action, events: events, idempotencyKey: nil)
+                all.append(action)
+            }
+            let newest = Array(all.reversed())
+            func agents(_ query: ActionQuery) async throws -> [String] {
+                var query = query
+                var out: [String] = []
+                while true {
+                    let page = try await store.list(query)
+                    out += page.actions.map(\.request.agentID)
+                    guard let next = page.nextCursor, out.count < 50 else { return out }
+                    query.cursor = next
+                }
+            }
+            #expect(try await agents(ActionQuery(limit: 1, text: "ALPHA")) == ["alpha_2", "Alpha-1"])
+            #expect(try await agents(ActionQuery(text: "_")) == ["gamma\\4", "alpha_2"], "`_` is literal")
+            #expect(try await agents(ActionQuery(text: "%")) == ["beta%3"], "`%` is literal")
+            #expect(try await agents(ActionQuery(text: "a%3")) == ["beta%3"])
+            #expect(try await agents(ActionQuery(text: "\\")) == ["gamma\\4"], "the escape character is literal")
+            #expect(try await agents(ActionQuery(text: "a_")) == ["alpha_2"])
+            #expect(try await agents(ActionQuery(text: "KUBE")) == ["beta%3"], "tool")
+            #expect(try await agents(ActionQuery(text: "deploy_p")) == ["gamma\\4"], "operation")
+            #expect(try await agents(ActionQuery(text: "rule deny")) == ["delta"], "reason")
+            let id = all[5].id.uuidString.lowercased()
+            let middle = String(id.dropFirst(9).prefix(9))
+            #expect(try await agents(ActionQuery(text: middle.uppercased())) == ["epsilon"], "id")
+            #expect(try await agents(ActionQuery(text: "no such text")).isEmpty)
+            // Time range: since inclusive, until exclusive, with filters and paging.
+            #expect(try await agents(ActionQuery(limit: 1, createdSince: all[2].createdAt, createdUntil: all[4].createdAt))
+                    == ["gamma\\4", "beta%3"])
+            #expect(try await agents(ActionQuery(limit: 2, createdSince: all[1].createdAt)) == newest.dropLast().map(\.request.agentID))
+            #expect(try await agents(ActionQuery(limit: 2, createdUntil: all[1].createdAt)) == ["Alpha-1"])
+            #expect(try await agents(ActionQuery(tool: "shell", limit: 1, text: "a", createdSince: all[1].createdAt))
+                    == ["epsilon", "gamma\\4", "alpha_2"], "epsilon by its reason, rule allow")
+            #expect(try await agents(ActionQuery(status: .denied, text: "alpha")).isEmpty)
+            #expect(try await agents(ActionQuery(agentScope: AgentScope(entries: ["Alpha-*"]), text: "alpha")) == ["Alpha-1"])
+        }
+    }
+
     /// The same Idempotency-Key in two scopes is two keys; no scope can claim another's key.
     @Test(arguments: ConformanceBackend.allCases)
     func idempotencyKeysAreScoped(_ backend: ConformanceBackend) async throws {

@@ -370,3 +370,109 @@ def test_desktop_notification_only_while_in_the_background(server: Server, brows
     assert title == "Approval needed" and state == "hidden"
     assert body == "ui-agent: shell · run (medium risk)"  # no params in a notification
     page.row(hidden["id"])
+
+
+def list_requests(browser, needle: str) -> list[str]:
+    """The list API calls the page made whose URL contains `needle`."""
+    return browser.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => e.name)"
+        ".filter((n) => n.includes('/v1/actions?') && n.includes(arguments[0]))", needle)
+
+
+def loaded_count(browser) -> int:
+    return int(browser.execute_script("return document.getElementById('queue').dataset.count || '0'"))
+
+
+def test_search_is_answered_by_the_server_in_the_url_and_pages(server: Server, browser) -> None:
+    marker = f"needle{int(time.time() * 1000) % 10**8}"
+    oldest = server.submit("ui-agent", "search", f"find-{marker}-Oldest", {"n": -1})
+    # More than one page newer than it: a search over the loaded rows could not find it.
+    for i in range(130):
+        server.submit("ui-agent", "search", f"find-{marker}-bulk", {"n": i})
+    page = Console(browser, server.base)
+    page.sign_in(server.tokens["ui-approver"])
+    assert not browser.execute_script("return document.querySelector(`tr.row[data-id=\"${arguments[0]}\"]`)", oldest["id"])
+
+    search = page.css('#filters input[name="q"]')
+    search.send_keys(f"{marker}-OLDEST")  # case-insensitive, over the operation
+    page.wait(lambda d: f"q={marker}-OLDEST" in d.current_url, message="search not in the URL")
+    page.row(oldest["id"])
+    page.wait(lambda d: loaded_count(d) == 1, message="the search did not narrow the list")
+    assert list_requests(browser, f"q={marker}-OLDEST"), "the search never reached the list API"
+
+    # Back: the previous view (no search) comes back.
+    browser.back()
+    page.wait(lambda d: "q=" not in d.current_url)
+    page.wait(lambda d: search.get_attribute("value") == "")
+    page.wait(lambda d: loaded_count(d) > 1)
+
+    # A shared link with a search restores it; the search combines with keyset paging.
+    browser.get(f"{server.base}/?q={marker}-bulk")
+    page.loaded()
+    assert page.css('#filters input[name="q"]').get_attribute("value") == f"{marker}-bulk"
+    page.wait(lambda d: loaded_count(d) == 100, message="first page of the search")
+    browser.execute_script("document.getElementById('load-more').click()")
+    page.wait(lambda d: loaded_count(d) == 130, message="second page of the search")
+    assert any("cursor=" in url for url in list_requests(browser, f"q={marker}-bulk")), "no keyset page with the search"
+    assert page.console_errors() == []
+
+
+def test_time_range_is_answered_by_the_server_and_shareable(server: Server, browser) -> None:
+    marker = f"range{int(time.time() * 1000) % 10**8}"
+    before = server.submit("ui-agent", "search", f"{marker}-before", {})
+    time.sleep(0.05)
+    inside = server.submit("ui-agent", "search", f"{marker}-inside", {})
+    time.sleep(0.05)
+    after = server.submit("ui-agent", "search", f"{marker}-after", {})
+    page = Console(browser, server.base)
+    page.sign_in(server.tokens["ui-approver"])
+    start, end = inside["created_at"], after["created_at"]
+    browser.get(f"{server.base}/?q={marker}&since=custom&from={start}&to={end}")
+    page.loaded()
+    page.row(inside["id"])
+    page.wait(lambda d: loaded_count(d) == 1, message="the time range did not narrow the list")
+    for outside in (before, after):
+        assert not browser.execute_script("return document.querySelector(`tr.row[data-id=\"${arguments[0]}\"]`)", outside["id"])
+    assert list_requests(browser, "until="), "the range never reached the list API"
+    assert not page.css("#custom-range").get_attribute("hidden")
+    assert page.css('#filters input[name="from"]').get_attribute("value") != ""
+    # Back to "any time" through the form: the range leaves the URL and the other two come back.
+    Select(page.css('#filters select[name="since"]')).select_by_value("")
+    page.wait(lambda d: "since=" not in d.current_url and "from=" not in d.current_url)
+    page.wait(lambda d: loaded_count(d) == 3)
+    page.row(before["id"])
+
+
+def test_the_history_is_virtualised_and_keys_walk_it(server: Server, browser) -> None:
+    agent = "ui-agent"
+    marker = f"virt{int(time.time() * 1000) % 10**8}"
+    for i in range(300):
+        server.submit(agent, "search", f"{marker}-{i:03d}", {"i": i})
+    page = Console(browser, server.base)
+    page.sign_in(server.tokens["ui-approver"], f"/?q={marker}")
+    for _ in range(100):
+        if loaded_count(browser) >= 300:
+            break
+        browser.execute_script("const b = document.getElementById('load-more'); if (!b.hidden && !b.disabled) b.click()")
+        time.sleep(0.1)
+    page.wait(lambda d: loaded_count(d) == 300, message="paging did not load all 300")
+    in_dom = browser.execute_script("return document.querySelectorAll('#rows tr.row').length")
+    assert 0 < in_dom < 150, f"{in_dom} rows in the DOM for 300 loaded"
+    browser.execute_script("document.activeElement.blur()")
+    chain = ActionChains(browser)
+    for _ in range(200):
+        chain.send_keys("j")
+    chain.perform()
+    # The 200th newest (operation -100): focused, drawn, in view.
+    focused = browser.execute_script(
+        "const r = document.querySelector('#rows tr.row.focused'); if (!r) return null;"
+        "const b = r.getBoundingClientRect(); return [r.textContent, b.top >= 0 && b.bottom <= innerHeight,"
+        " document.activeElement === r];")
+    assert focused is not None, "the focused row is not drawn"
+    assert f"{marker}-100" in focused[0]
+    assert focused[1] and focused[2]
+    # A live insert lands on top while scrolled far down, and shows when scrolled back.
+    fresh = server.submit(agent, "search", f"{marker}-fresh", {})
+    page.wait(lambda d: loaded_count(d) == 301, message="live insert not counted")
+    browser.execute_script("scrollTo(0, 0)")
+    page.row(fresh["id"])

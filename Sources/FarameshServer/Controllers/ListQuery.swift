@@ -10,7 +10,10 @@ struct ListQuery: Sendable {
     static let maxOffset = 2_147_483_647
     /// Every parameter the OpenAPI document lists; anything else is a 422 (as on the other
     /// GET routes), so a misspelt filter is never silently ignored.
-    static let parameters: Set<String> = ["limit", "offset", "agent_id", "tool", "status", "risk_level", "cursor"]
+    static let parameters: Set<String> = ["limit", "offset", "agent_id", "tool", "status", "risk_level", "cursor",
+                                          "q", "since", "until"]
+    /// Longest free-text search (code points, after trimming).
+    static let maxSearchLength = 200
 
     var query: ActionQuery
     /// The raw filter values, for building the next-page link.
@@ -55,6 +58,22 @@ struct ListQuery: Sendable {
             query.riskLevel = level
             filters.append(("risk_level", raw))
         }
+        if let raw = values["q"] {
+            let text = try WireText.identifier(raw, field: "q", maxLength: self.maxSearchLength)
+            query.text = text
+            filters.append(("q", text))
+        }
+        for (name, keyPath) in [("since", \ActionQuery.createdSince), ("until", \ActionQuery.createdUntil)] {
+            guard let raw = values[name] else { continue }
+            guard let date = self.timestamp(raw) else {
+                throw WireValidationError(field: name, message: "must be an RFC 3339 date-time, e.g. 2026-12-03T14:00:00Z")
+            }
+            query[keyPath: keyPath] = date
+            filters.append((name, WireTimestamp.format(date)))
+        }
+        if let since = query.createdSince, let until = query.createdUntil, since > until {
+            throw WireValidationError(field: "until", message: "must not be before since")
+        }
         if let raw = values["cursor"] {
             guard let cursor = self.cursor(raw) else {
                 throw WireValidationError(field: "cursor", message: "not a cursor returned by this API")
@@ -71,6 +90,41 @@ struct ListQuery: Sendable {
         guard parts.count == 2, (1...16).contains(parts[0].count), parts[0].allSatisfy(\.isASCIIDigit),
               parts[1].utf8.count == 36 else { return nil }
         return ActionCursor(encoded: raw)
+    }
+
+    /// An RFC 3339 date-time (`T`/`t`/space between date and time, any number of fraction digits,
+    /// `Z`/`z` or a `±HH:MM` offset; no offset reads as UTC) as `WireTimestamp` parses it after
+    /// normalising: fraction cut to microseconds, the offset applied. A leap second (`:60`) is
+    /// read as the last microsecond of its minute. Years 0000–9999 only.
+    static func timestamp(_ raw: String) -> Date? {
+        var b = Array(raw.utf8)
+        guard b.count >= 19, b.count <= 64 else { return nil }
+        if b[10] == UInt8(ascii: "t") || b[10] == UInt8(ascii: " ") { b[10] = UInt8(ascii: "T") }
+        var offsetMinutes = 0
+        if b.last == UInt8(ascii: "z") || b.last == UInt8(ascii: "Z") {
+            b.removeLast()
+        } else if b.count >= 25, b[b.count - 3] == UInt8(ascii: ":"),
+                  b[b.count - 6] == UInt8(ascii: "+") || b[b.count - 6] == UInt8(ascii: "-") {
+            let tail = b.suffix(6)
+            let digits = [tail[tail.startIndex + 1], tail[tail.startIndex + 2], tail[tail.startIndex + 4], tail[tail.startIndex + 5]]
+            guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+            let value = digits.map { Int($0 - UInt8(ascii: "0")) }
+            let hours = value[0] * 10 + value[1], minutes = value[2] * 10 + value[3]
+            guard hours < 24, minutes < 60 else { return nil }
+            offsetMinutes = (hours * 60 + minutes) * (tail.first == UInt8(ascii: "-") ? -1 : 1)
+            b.removeLast(6)
+        }
+        var leap = false
+        if b.count >= 19, b[17] == UInt8(ascii: "6"), b[18] == UInt8(ascii: "0") {
+            leap = true
+            b[17] = UInt8(ascii: "5"); b[18] = UInt8(ascii: "9")
+        }
+        if b.count > 26, b[19] == UInt8(ascii: "."), b[20...].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            b.removeLast(b.count - 26)
+        }
+        if leap { b = Array(b.prefix(19)) + Array(".999999".utf8) }
+        guard let text = String(bytes: b, encoding: .utf8), let local = WireTimestamp.parse(text + "Z") else { return nil }
+        return local.addingTimeInterval(-Double(offsetMinutes * 60))
     }
 
     private static func integer(_ raw: String, name: String, range: ClosedRange<Int>) throws(WireValidationError) -> Int {

@@ -59,11 +59,12 @@ export class Api {
 
   whoami(token) { return this.request("/v1/auth/whoami", { token }).then((r) => r.data); }
 
-  /** One page of `GET /v1/actions`; `next` is the keyset cursor of the following page or null. */
-  async listActions(filters, cursor, limit) {
-    const { data, headers } = await this.request("/v1/actions", {
-      query: { status: filters.status, risk_level: filters.risk, agent_id: filters.agent, tool: filters.tool, limit, cursor },
-    });
+  /**
+   * One page of `GET /v1/actions` for `query` (its parameters: status, risk_level, agent_id, tool,
+   * q, since, until; empty ones left out); `next` is the keyset cursor of the following page or null.
+   */
+  async listActions(query, cursor, limit) {
+    const { data, headers } = await this.request("/v1/actions", { query: { ...query, limit, cursor } });
     return { items: Array.isArray(data) ? data : [], next: headers.get("X-Next-Cursor") };
   }
 

@@ -6,11 +6,11 @@ import { Decider } from "./decide.js";
 import { Drawer } from "./drawer.js";
 import { shortHash, localTime } from "./format.js";
 import { installKeys } from "./keys.js";
-import { Queue } from "./queue.js";
+import { listQuery, PAGE, PENDING_PAGE, Queue, timeRange } from "./queue.js";
 import { LiveStream } from "./stream.js";
 
-const FILTER_KEYS = ["status", "risk", "agent", "tool", "since", "q"];
-const SERVER_FILTERS = ["status", "risk", "agent", "tool", "since"];
+// All of them are list API parameters (`from`/`to`: ISO times of a custom range, since=custom).
+const FILTER_KEYS = ["status", "risk", "agent", "tool", "since", "from", "to", "q"];
 const TITLE = "Faramesh approvals";
 
 const api = new Api(document.querySelector('meta[name="faramesh-api-base"]')?.content || "");
@@ -104,7 +104,32 @@ function signOut(message) {
   window.location.reload();
 }
 
-function start(me) {
+/**
+ * The first page of each section, asked for at once (with whoami and the stream), so the first
+ * render waits for one round trip instead of three in a row.
+ */
+function prefetch(filters) {
+  const range = timeRange(filters);
+  const quiet = (promise) => { promise.catch(() => {}); return promise; };
+  const pendingShown = !filters.status || filters.status === "pending_approval";
+  return {
+    range,
+    pending: pendingShown ? quiet(api.listActions(listQuery(filters, range, { status: "pending_approval" }), null, PENDING_PAGE)) : null,
+    rows: filters.status === "pending_approval" ? null : quiet(api.listActions(listQuery(filters, range), null, PAGE)),
+  };
+}
+
+/** A datetime-local value (the viewer's time zone) as ISO, and back. */
+function isoFromLocal(value) {
+  const t = value ? new Date(value).getTime() : NaN;
+  return Number.isFinite(t) ? new Date(t).toISOString() : "";
+}
+function localFromISO(iso) {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isFinite(t) ? new Date(t - new Date(t).getTimezoneOffset() * 60e3).toISOString().slice(0, 16) : "";
+}
+
+function start(me, early = null) {
   setupTheme();
   const notify = setupNotifications();
   byId("app").hidden = false;
@@ -141,9 +166,15 @@ function start(me) {
     badge.textContent = `${count}${more} pending`;
     byId("pending-heading").textContent = count ? `Pending approvals (${count}${more})` : "Pending approvals: none waiting";
     byId("rows-heading").textContent = queue.defaultView ? "History and other actions" : "Actions";
-    const shown = queue.rows.size;
+    const shown = queue.count;
+    table.dataset.count = String(shown);
+    // Rows of the history section are not all drawn: the full count for assistive technology.
+    const rowsShown = !table.querySelector("#rows").hidden;
+    table.setAttribute("aria-rowcount", queue.exhausted || !rowsShown
+      ? String(2 + (queue.pendingBody.hidden ? 0 : 1 + count) + (rowsShown ? queue.virtual.size : 0)) : "-1");
+    queue.virtual.soon();
     status.textContent = queue.loading ? `Loading… (${shown} shown)`
-      : `${shown} action${shown === 1 ? "" : "s"} loaded${queue.exhausted ? "" : "; more on the server"}${filters.q ? ` (search covers loaded actions)` : ""}`;
+      : `${shown} action${shown === 1 ? "" : "s"} loaded${queue.exhausted ? "" : "; more on the server"}`;
     loadMore.hidden = queue.exhausted || table.querySelector("#rows").hidden;
     loadMore.disabled = queue.loading;
     const selected = queue.selected.size;
@@ -183,23 +214,41 @@ function start(me) {
     if (was) queue.focus(was);
   }
 
-  // Filters: the form mirrors the URL; server-side ones reload, search only re-filters.
-  const setForm = () => { for (const key of FILTER_KEYS) form.elements[key].value = filters[key]; };
-  const fromForm = () => Object.fromEntries(FILTER_KEYS.map((k) => [k, form.elements[k].value.trim()]));
+  // Filters: the form mirrors the URL; every change asks the server again (search debounced).
+  const custom = byId("custom-range");
+  const setForm = (values) => {
+    for (const key of FILTER_KEYS) {
+      form.elements[key].value = key === "from" || key === "to" ? localFromISO(values[key]) : values[key];
+    }
+    custom.hidden = values.since !== "custom";
+  };
+  const fromForm = () => {
+    const next = Object.fromEntries(FILTER_KEYS.map((k) => [k, form.elements[k].value.trim()]));
+    next.from = next.since === "custom" ? isoFromLocal(next.from) : "";
+    next.to = next.since === "custom" ? isoFromLocal(next.to) : "";
+    custom.hidden = next.since !== "custom";
+    return next;
+  };
+  const same = (a, b) => FILTER_KEYS.every((k) => a[k] === b[k]);
   const apply = async (next, push) => {
-    const reload = SERVER_FILTERS.some((k) => next[k] !== filters[k]);
+    if (same(next, filters) && queue.generation) return;
     filters = next;
     writeURL(filters, openId, push);
-    if (reload) await queue.reset(filters).catch(onError);
-    else queue.setQuery(filters.q);
+    await queue.reset(filters).catch(onError);
     render();
   };
-  form.addEventListener("change", (event) => { if (event.target.name !== "q") apply(fromForm(), true); });
-  form.addEventListener("submit", (event) => { event.preventDefault(); apply(fromForm(), true); });
   let searchTimer = 0;
+  let typedAt = 0;
+  form.addEventListener("change", (event) => { if (event.target.name !== "q") apply(fromForm(), true); });
+  form.addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(searchTimer); apply(fromForm(), true); });
+  // One history entry per search (a pause of 2 s starts a new one), not one per keystroke.
   form.elements.q.addEventListener("input", () => {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => apply(fromForm(), false), 150);
+    searchTimer = setTimeout(() => {
+      const push = Date.now() - typedAt > 2000;
+      typedAt = Date.now();
+      apply(fromForm(), push);
+    }, 250);
   });
   form.addEventListener("reset", (event) => {
     event.preventDefault();
@@ -209,7 +258,7 @@ function start(me) {
   window.addEventListener("popstate", () => {
     const next = readURL();
     pushedOpen = false;
-    for (const key of FILTER_KEYS) form.elements[key].value = next.filters[key];
+    setForm(next.filters);
     if (!next.action && drawer.isOpen) hideDrawer();
     openId = next.action;
     apply(next.filters, false).then(() => {
@@ -247,7 +296,7 @@ function start(me) {
     const patch = { id: d.id, status: d.status, decision: d.decision, reason: d.reason, risk_level: d.risk_level, updated_at: d.created_at };
     if (known) {
       queue.upsert({ ...known, ...patch }, { live: true });
-    } else if (queue.matches({ ...patch, agent_id: d.agent_id, tool: d.tool, created_at: d.created_at })) {
+    } else if (queue.matches({ ...patch, agent_id: d.agent_id, tool: d.tool, operation: d.operation, created_at: d.created_at })) {
       // Shown at once from the stream; params and expiry follow from the API.
       const partial = { ...patch, agent_id: d.agent_id, tool: d.tool, operation: d.operation, created_at: d.created_at, context: {} };
       queue.upsert(partial, { live: true });
@@ -289,14 +338,17 @@ function start(me) {
     } catch (error) { byId("ledger-info").textContent = `Ledger: ${error.message}`; }
   };
 
-  setForm();
+  setForm(filters);
   let ticks = 0;
   setInterval(() => { ticks += 1; queue.tick(ticks); drawer.tick(); }, 1000);
   setInterval(footer, 30000);
   (async () => {
-    await stream.start();
-    await queue.reset(filters).catch(onError);
+    // Stream and lists at once; once the stream is open, one catch-up read of the head covers
+    // whatever changed between the lists' snapshot and the stream's start.
+    const opened = stream.start();
+    await queue.reset(filters, early).catch(onError);
     performance.mark("faramesh:first-render");
+    opened.then(() => { if (stream.state === "live") queue.refreshHead().catch(onError); });
     table.dataset.loaded = "true";
     render();
     footer();
@@ -307,8 +359,10 @@ function start(me) {
 async function boot() {
   const message = sessionStorage.getItem("faramesh.signout");
   sessionStorage.removeItem("faramesh.signout");
+  // Only with a stored token: without one the sign-in form comes first (and no 401s are logged).
+  const early = api.token ? prefetch(readURL().filters) : null;
   try {
-    start(await api.whoami());
+    start(await api.whoami(), early);
   } catch (error) {
     if (error.status === 401) {
       const hadToken = Boolean(api.token);

@@ -1,12 +1,14 @@
 // The queue: one table, pending approvals first (soonest expiry on top), then every other action
-// newest first, loaded page by page through the list API's keyset cursor. Rows are built once and
-// patched in place, so thousands of rows stay cheap.
+// newest first, loaded page by page through the list API's keyset cursor. Filters, search and the
+// time range are answered by the server. Rows are patched in place; the history section is
+// virtualised (only rows near the viewport are in the DOM), so 10,000 loaded actions stay cheap.
 
 import { h, pill } from "./dom.js";
 import { age, countdown, duration, localTime, parseTime, preview, SINCE } from "./format.js";
+import { VirtualBody } from "./virtual.js";
 
-const PAGE = 100;
-const PENDING_PAGE = 200;
+export const PAGE = 100;
+export const PENDING_PAGE = 200;
 const PENDING_MAX = 2000;
 const DECIDED = new Set(["approved", "denied", "expired"]);
 
@@ -15,6 +17,28 @@ export function isDemo(action) {
 }
 
 function classValue(text) { return String(text || "").replace(/[^a-z_]/g, ""); }
+
+/** The time range of `filters` as epoch ms (a preset is relative to `now`). */
+export function timeRange(filters, now = Date.now()) {
+  if (filters.since === "custom") {
+    const from = parseTime(filters.from);
+    const to = parseTime(filters.to);
+    return { since: Number.isFinite(from) ? from : null, until: Number.isFinite(to) ? to : null };
+  }
+  const span = SINCE[filters.since];
+  return { since: span ? now - span : null, until: null };
+}
+
+/** The list API's query parameters for `filters` (plus `extra`, e.g. a status). */
+export function listQuery(filters, range, extra = {}) {
+  return {
+    status: filters.status, risk_level: filters.risk, agent_id: filters.agent, tool: filters.tool,
+    q: (filters.q || "").trim(),
+    since: range.since === null ? "" : new Date(range.since).toISOString(),
+    until: range.until === null ? "" : new Date(range.until).toISOString(),
+    ...extra,
+  };
+}
 
 export class Queue {
   constructor({ api, me, table, pendingBody, rowsBody, onChange, onOpen, onDecide, onError, onPending }) {
@@ -31,7 +55,7 @@ export class Queue {
     this.filters = {};
     this.cursor = null;
     this.generation = 0;
-    this.loading = false;
+    this.loading = 0;
     this.lookups = [];
     this.lookupsRunning = 0;
     this.observer = new IntersectionObserver((entries) => this.visible(entries), { rootMargin: "200px" });
@@ -42,17 +66,34 @@ export class Queue {
         if (entry.isIntersecting) { this.onScreen.add(entry.target); this.redrawAge(entry.target); } else this.onScreen.delete(entry.target);
       }
     });
-    this.hay = new WeakMap();
+    this.flashes = new Set();
+    this.range = { since: null, until: null };
+    this.virtual = new VirtualBody(rowsBody, {
+      columns: 9,
+      // Header row, pending heading and rows (when shown), this section's heading.
+      offset: () => 2 + (this.pendingBody.hidden ? 0 : 1 + this.pendingCount),
+      make: (id) => this.makeRow(id),
+      drop: (id, row) => this.dropRow(id, row),
+      before: (a, b) => {
+        const ta = parseTime(this.actions.get(a)?.created_at) ?? 0;
+        const tb = parseTime(this.actions.get(b)?.created_at) ?? 0;
+        return ta > tb || (ta === tb && a > b);
+      },
+    });
   }
 
   get defaultView() { return !this.filters.status; }
+  /** Actions loaded (both sections). */
+  get count() { return this.actions.size; }
   get pendingCount() { return this.pendingBody.querySelectorAll("tr.row").length; }
 
   /** Clears everything and loads the pending queue plus the first page for `filters`. */
-  async reset(filters) {
+  async reset(filters, prefetched = null) {
     this.generation += 1;
     const generation = this.generation;
     this.filters = { ...filters };
+    this.range = prefetched?.range || timeRange(this.filters);
+    this.virtual.clear();
     for (const row of this.rows.values()) { this.observer.unobserve(row); this.screen.unobserve(row); row.remove(); }
     this.onScreen.clear();
     this.actions.clear();
@@ -60,6 +101,7 @@ export class Queue {
     this.selected.clear();
     this.focusedId = null;
     this.cursor = null;
+    this.loading = 0;
     this.exhausted = false;
     this.pendingTruncated = false;
     this.pendingBody.hidden = !(this.defaultView || this.filters.status === "pending_approval");
@@ -67,17 +109,20 @@ export class Queue {
     this.onChange();
     // Both lists at once; rows land in their own section whichever answers first.
     await Promise.all([
-      this.pendingBody.hidden ? null : this.loadPending(generation),
-      this.rowsBody.hidden ? null : this.loadMore(generation),
+      this.pendingBody.hidden ? null : this.loadPending(generation, prefetched?.pending),
+      this.rowsBody.hidden ? null : this.loadMore(generation, prefetched?.rows),
     ]);
     if (generation === this.generation) this.onChange();
   }
 
-  async loadPending(generation = this.generation) {
+  /** The list API query of this view (plus `extra`). */
+  query(extra = {}) { return listQuery(this.filters, this.range, extra); }
+
+  async loadPending(generation = this.generation, first = null) {
     let cursor = null;
     let loaded = 0;
     do {
-      const page = await this.api.listActions({ ...this.filters, status: "pending_approval" }, cursor, PENDING_PAGE);
+      const page = first && !cursor ? await first : await this.api.listActions(this.query({ status: "pending_approval" }), cursor, PENDING_PAGE);
       if (generation !== this.generation) return;
       for (const action of page.items) this.fromList(action);
       loaded += page.items.length;
@@ -87,24 +132,20 @@ export class Queue {
   }
 
   /** Next page of the table (the cursor from `X-Next-Cursor`; no offsets). */
-  async loadMore(generation = this.generation) {
-    if (this.loading || this.exhausted || this.rowsBody.hidden) return;
-    this.loading = true;
+  async loadMore(generation = this.generation, first = null) {
+    // `loading` is the generation being loaded: a reset mid-page starts its own first page.
+    if (this.loading === generation || this.exhausted || this.rowsBody.hidden) return;
+    this.loading = generation;
     this.onChange();
     try {
-      const page = await this.api.listActions(this.filters, this.cursor, PAGE);
+      const page = first ? await first : await this.api.listActions(this.query(), this.cursor, PAGE);
       if (generation !== this.generation) return;
-      const since = this.sinceTime();
-      let older = false;
-      for (const action of page.items) {
-        if (since !== null && (parseTime(action.created_at) ?? 0) < since) { older = true; continue; }
-        this.fromList(action);
-      }
+      for (const action of page.items) this.fromList(action);
       this.cursor = page.next;
-      this.exhausted = !page.next || older;
+      this.exhausted = !page.next;
     } finally {
-      if (generation === this.generation) {
-        this.loading = false;
+      if (this.loading === generation) {
+        this.loading = 0;
         this.onChange();
       }
     }
@@ -120,7 +161,7 @@ export class Queue {
   async refreshHead() {
     const generation = this.generation;
     if (!this.pendingBody.hidden) {
-      const page = await this.api.listActions({ ...this.filters, status: "pending_approval" }, null, PENDING_PAGE);
+      const page = await this.api.listActions(this.query({ status: "pending_approval" }), null, PENDING_PAGE);
       if (generation !== this.generation) return;
       const seen = new Set(page.items.map((a) => a.id));
       for (const action of page.items) this.upsert(action, { live: !this.actions.has(action.id) });
@@ -130,53 +171,28 @@ export class Queue {
       }
     }
     if (!this.rowsBody.hidden) {
-      const page = await this.api.listActions(this.filters, null, 50);
+      const page = await this.api.listActions(this.query(), null, 50);
       if (generation !== this.generation) return;
       for (const action of page.items) this.upsert(action, { live: !this.actions.has(action.id) });
     }
     this.onChange();
   }
 
-  sinceTime() {
-    const span = SINCE[this.filters.since];
-    return span ? Date.now() - span : null;
-  }
-
-  /** Whether an action belongs in the current view (the server-side filters, checked locally). */
+  /** Whether an action belongs in the current view: the server's filters, checked locally. */
   matches(action) {
     const f = this.filters;
     if (f.status && action.status !== f.status) return false;
     if (f.risk && action.risk_level !== f.risk) return false;
     if (f.agent && action.agent_id !== f.agent) return false;
     if (f.tool && action.tool !== f.tool) return false;
-    const since = this.sinceTime();
-    if (since !== null && (parseTime(action.created_at) ?? 0) < since) return false;
+    const created = parseTime(action.created_at) ?? 0;
+    if (this.range.since !== null && created < this.range.since) return false;
+    if (this.range.until !== null && created >= this.range.until) return false;
+    const q = (f.q || "").trim().toLowerCase();
+    // The same fields and rule as the server's `q` (case-insensitive substring).
+    if (q && ![action.id, action.agent_id, action.tool, action.operation, action.reason]
+      .some((v) => String(v ?? "").toLowerCase().includes(q))) return false;
     return true;
-  }
-
-  textMatches(action) {
-    const q = (this.filters.q || "").trim().toLowerCase();
-    if (!q) return true;
-    // One lower-cased text per action object (a changed action is a new object).
-    let hay = this.hay.get(action);
-    if (hay === undefined) {
-      let params = "";
-      try { params = JSON.stringify([action.params, action.context]); } catch { params = ""; }
-      hay = [action.id, action.agent_id, action.tool, action.operation, action.status, action.reason,
-        action.reason_code, params].join("\n").toLowerCase();
-      this.hay.set(action, hay);
-    }
-    return q.split(/\s+/).every((word) => hay.includes(word));
-  }
-
-  /** Search text changed: only hides or shows rows, no reload. */
-  setQuery(q) {
-    this.filters.q = q;
-    for (const [id, row] of this.rows) {
-      const hide = !this.textMatches(this.actions.get(id));
-      if (row.hidden !== hide) row.hidden = hide;
-    }
-    this.onChange();
   }
 
   /**
@@ -190,35 +206,57 @@ export class Queue {
       if (previous) this.remove(action.id);
       return false;
     }
-    this.actions.set(action.id, merged);
     const pendingSection = !this.pendingBody.hidden && merged.status === "pending_approval";
-    const body = pendingSection ? this.pendingBody : this.rowsBody;
-    if (body.hidden) { this.remove(action.id); return false; }
-    let row = this.rows.get(action.id);
-    const moved = !row || row.parentNode !== body;
-    if (!row) {
-      row = h("tr", { class: "row", tabindex: "-1", dataset: { id: action.id } });
-      row.addEventListener("click", (event) => {
-        if (event.target.closest("button, input, label")) return;
-        this.focus(action.id);
-        this.onOpen(action.id);
-      });
-      this.rows.set(action.id, row);
-      this.observer.observe(row);
-      this.screen.observe(row);
+    if (!pendingSection && this.rowsBody.hidden) { this.remove(action.id); return false; }
+    this.actions.set(action.id, merged);
+    const id = action.id;
+    let row = this.rows.get(id);
+    let moved;
+    if (pendingSection) {
+      if (this.virtual.has(id)) { this.virtual.remove(id); row = null; }
+      moved = !row || row.parentNode !== this.pendingBody;
+      if (!row) row = this.makeRow(id);
+      else this.fill(row, merged);
+      if (moved) this.place(row, merged, this.pendingBody);
+    } else {
+      if (row && row.parentNode === this.pendingBody) { this.dropRow(id, row); row.remove(); row = null; }
+      moved = !this.virtual.has(id);
+      if (moved) this.virtual.insert(id);
+      else if (row) this.fill(row, merged);
     }
-    this.fill(row, merged);
-    if (moved) this.place(row, merged, body);
-    row.hidden = !this.textMatches(merged);
     if (live) {
       // A new row animates on insertion; a redrawn one restarts in the next frame (no forced layout).
-      if (!previous) row.classList.add("flash");
+      if (!row) this.flashes.add(id);
+      else if (!previous) row.classList.add("flash");
       else { row.classList.remove("flash"); requestAnimationFrame(() => row.classList.add("flash")); }
     }
-    if (!pendingSection) this.selected.delete(action.id);
+    if (!pendingSection) this.selected.delete(id);
     const entered = pendingSection && (moved || previous?.status !== "pending_approval");
     if (entered && live) this.onPending(merged);
     return entered;
+  }
+
+  /** Builds the row of a loaded action (the virtual body calls this for rows coming into view). */
+  makeRow(id) {
+    const row = h("tr", { class: "row", tabindex: "-1", dataset: { id } });
+    row.addEventListener("click", (event) => {
+      if (event.target.closest("button, input, label")) return;
+      this.focus(id);
+      this.onOpen(id);
+    });
+    this.rows.set(id, row);
+    this.observer.observe(row);
+    this.screen.observe(row);
+    this.fill(row, this.actions.get(id));
+    if (this.flashes.delete(id)) row.classList.add("flash");
+    return row;
+  }
+
+  dropRow(id, row) {
+    this.observer.unobserve(row);
+    this.screen.unobserve(row);
+    this.onScreen.delete(row);
+    if (this.rows.get(id) === row) this.rows.delete(id);
   }
 
   /**
@@ -238,7 +276,7 @@ export class Queue {
     if (ids.length <= 4) {
       await Promise.all(ids.map((id) => this.api.action(id).then((full) => this.merge(full, generation), () => {})));
     } else {
-      const page = await this.api.listActions(this.filters, null, Math.min(1000, ids.length + 20)).catch(() => null);
+      const page = await this.api.listActions(this.query(), null, Math.min(1000, ids.length + 20)).catch(() => null);
       const wanted = new Set(ids);
       for (const item of page?.items || []) if (wanted.has(item.id)) this.merge(item, generation);
     }
@@ -255,19 +293,19 @@ export class Queue {
   }
 
   remove(id) {
+    this.virtual.remove(id);
     const row = this.rows.get(id);
-    if (row) { this.observer.unobserve(row); this.screen.unobserve(row); this.onScreen.delete(row); row.remove(); }
+    if (row) { this.dropRow(id, row); row.remove(); }
     this.rows.delete(id);
+    this.flashes.delete(id);
     this.actions.delete(id);
     this.selected.delete(id);
     if (this.focusedId === id) this.focusedId = null;
   }
 
-  /** Pending: soonest expiry first. Others: newest first (the list API's order). */
+  /** Pending rows: soonest expiry first (the history section is ordered by the virtual body). */
   place(row, action, body) {
-    const key = (a) => body === this.pendingBody
-      ? -(parseTime(a.approval_expires_at) ?? parseTime(a.created_at) ?? 0)
-      : (parseTime(a.created_at) ?? 0);
+    const key = (a) => -(parseTime(a.approval_expires_at) ?? parseTime(a.created_at) ?? 0);
     const mine = key(action);
     // Fast path: a list page arrives in the server's order, so each row usually goes last.
     const last = body.lastElementChild;
@@ -435,7 +473,8 @@ export class Queue {
     const old = this.focusedId && this.rows.get(this.focusedId);
     if (old) old.classList.remove("focused");
     this.focusedId = id;
-    const row = id && this.rows.get(id);
+    let row = id && this.rows.get(id);
+    if (!row && id && this.virtual.has(id)) row = this.virtual.reveal(id);
     if (row) {
       row.classList.add("focused");
       row.focus({ preventScroll: true });
@@ -443,23 +482,20 @@ export class Queue {
     }
   }
 
-  /** j/k: the next visible row in document order, across both sections. */
+  /** The ids in table order: pending rows as shown, then the (virtual) history section. */
+  order() {
+    const pending = this.pendingBody.hidden ? [] : [...this.pendingBody.querySelectorAll("tr.row")].map((r) => r.dataset.id);
+    return this.rowsBody.hidden ? pending : pending.concat(this.virtual.ids);
+  }
+
+  /** j/k: the next row across both sections (the history section need not be drawn). */
   move(step) {
-    const all = (node) => node && node.classList.contains("row") && !node.hidden && !node.parentNode.hidden;
-    let row = this.focusedId && this.rows.get(this.focusedId);
-    if (!row) {
-      const first = [...this.table.querySelectorAll("tr.row")].filter(all);
-      row = step > 0 ? first[0] : first[first.length - 1];
-      if (row) this.focus(row.dataset.id);
-      return;
-    }
-    let next = row;
-    do {
-      next = step > 0 ? (next.nextElementSibling || next.parentNode.nextElementSibling?.firstElementChild)
-        : (next.previousElementSibling || next.parentNode.previousElementSibling?.lastElementChild);
-    } while (next && !all(next));
-    if (next) this.focus(next.dataset.id);
-    if (!next && step > 0 && !this.exhausted) this.loadMore().catch((e) => this.onError(e));
+    const ids = this.order();
+    if (!ids.length) return;
+    const at = this.focusedId ? ids.indexOf(this.focusedId) : -1;
+    const next = at < 0 ? (step > 0 ? 0 : ids.length - 1) : at + step;
+    if (next >= 0 && next < ids.length) this.focus(ids[next]);
+    if (next >= ids.length && step > 0 && !this.exhausted) this.loadMore().catch((e) => this.onError(e));
   }
 
   /** Once a second: countdowns of pending rows; every 15 s: every age cell. */
