@@ -164,6 +164,17 @@ paths:
         Optional header `Idempotency-Key` (1 to 255 visible ASCII characters): a retry with the
         same key and the same request returns the stored action; the same key with a different
         request is rejected with 422 `IDEMPOTENCY_CONFLICT`. Keys are kept at least 24 hours.
+
+        Optional header `Faramesh-Start: if-allowed` (sent by `faramesh mcp-proxy`): when the
+        action is `allowed` (or, on a retry, `approved`) it is also started, exactly as
+        `POST /v1/actions/{id}/start` would, and the answer (status `executing`) carries
+        `Faramesh-Started: true`. Otherwise (another state, or server-side executors are
+        configured) the action is returned as without the header, and the client calls `/start`.
+      parameters:
+        - name: Faramesh-Start
+          in: header
+          required: false
+          schema: {type: string, enum: [if-allowed]}
       requestBody:
         required: true
         content:
@@ -172,6 +183,10 @@ paths:
       responses:
         "200":
           description: The recorded action (`approval_token` is null for agent tokens).
+          headers:
+            Faramesh-Started:
+              description: '`true` when this request started the action (`Faramesh-Start: if-allowed`).'
+              schema: {type: string, enum: ["true"]}
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Action"}
