@@ -93,6 +93,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -116,7 +117,7 @@ let package = Package(
         .testTarget(name: "FarameshCoreTests", dependencies: ["FarameshCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FarameshMCPTests", dependencies: [
-            "FarameshMCP", "FarameshCore", .product(name: "NIOCore", package: "swift-nio"),
+            "FarameshMCP", "FarameshCore", "FarameshAPI", "FarameshClient", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "FarameshPolicyToolsTests", dependencies: [
             "FarameshPolicyTools", "FarameshCore",

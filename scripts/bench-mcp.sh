@@ -4,13 +4,16 @@
 # default 1000), and the proxy's RSS. Each allowed call costs the proxy a submit and a start
 # round trip to the gatekeeper before forwarding; /result is reported after the answer.
 # Usage: scripts/bench-mcp.sh BIN [CALLS]   (a real `faramesh serve` on 127.0.0.1:18402, SQLite)
+# BENCH_STORE_DIR: parent folder of the gatekeeper's SQLite file (default: the system temp folder,
+# a disk here). The store syncs every commit (synchronous=FULL), so the disk's fsync latency is
+# part of every allowed call; BENCH_STORE_DIR=/dev/shm (tmpfs) shows the cost without it.
 set -euo pipefail
 bin="$(realpath "${1:?usage: scripts/bench-mcp.sh BIN [CALLS]}")"
 cd "$(dirname "$0")/.."
 calls="${2:-1000}"
 port=18402
-work=$(mktemp -d)
-export FARAMESH_DB_BACKEND=sqlite FARAMESH_SQLITE_PATH="$work/actions.db" FARAMESH_POLICY_FILE="$PWD/tests/mcp/policy.yaml"
+work=$(mktemp -d ${BENCH_STORE_DIR:+-p "$BENCH_STORE_DIR"})
+export FARAMESH_DB_BACKEND=sqlite FARAMESH_SQLITE_PATH="$work/actions.db" FARAMESH_POLICY_FILE="$PWD/integration-tests/mcp/policy.yaml"
 unset FARAMESH_POSTGRES_DSN FARA_POSTGRES_DSN DATABASE_URL FARA_DB_BACKEND FARAMESH_BASE_URL || true
 (cd "$work" && "$bin" migrate >/dev/null)
 token=$(cd "$work" && "$bin" token create --name bench --role agent --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
@@ -24,4 +27,4 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); binary: $bin"
-python3 integration-tests/mcp/bench.py "$bin" "http://127.0.0.1:$port" "$token" "$calls"
+python3 integration-tests/mcp/bench.py "$bin" "http://127.0.0.1:$port" "$token" "$calls" "$work"

@@ -24,7 +24,7 @@ public enum MCPHTTPServer {
     public static func run(_ configuration: MCPProxyConfiguration, logger: Logger) async throws {
         guard let listen = configuration.listen else { return }
         signal(SIGPIPE, SIG_IGN)
-        let gatekeeper = FarameshClient(configuration: configuration.gatekeeper)
+        let gatekeeper = Gatekeeper.client(configuration.gatekeeper)
         let governor = ToolCallGovernor(client: gatekeeper, settings: configuration.governor, logger: logger)
         let hub = SessionHub(configuration: configuration, governor: governor, logger: logger)
         let router = Router()

@@ -27,7 +27,7 @@ public enum MCPProxy {
     /// SIGTERM/SIGINT arrives; returns the exit status.
     public static func runStdio(_ configuration: MCPProxyConfiguration, logger: Logger) async -> Int32 {
         signal(SIGPIPE, SIG_IGN)
-        let gatekeeper = FarameshClient(configuration: configuration.gatekeeper)
+        let gatekeeper = Gatekeeper.client(configuration.gatekeeper)
         let governor = ToolCallGovernor(client: gatekeeper, settings: configuration.governor, logger: logger)
         let upstream: any UpstreamChannel
         do {

@@ -11,11 +11,11 @@ import Logging
 public actor ResultReporter {
     public static let maxAttempts = 8
 
-    private let client: FarameshClient
+    private let client: any GatekeeperAPI
     private let logger: Logger
     private var running: [UUID: Task<Void, Never>] = [:]
 
-    public init(client: FarameshClient, logger: Logger) {
+    public init(client: any GatekeeperAPI, logger: Logger) {
         self.client = client
         self.logger = logger
     }

@@ -7,12 +7,12 @@ import Logging
 /// deny, or hold the call while the action waits for approval.
 public final class ToolCallGovernor: Sendable {
     public let settings: GovernorSettings
-    let client: FarameshClient
+    let client: any GatekeeperAPI
     let keys: ResumeKeys
     public let reporter: ResultReporter
     let logger: Logger
 
-    public init(client: FarameshClient, settings: GovernorSettings, logger: Logger) {
+    public init(client: any GatekeeperAPI, settings: GovernorSettings, logger: Logger) {
         self.client = client
         self.settings = settings
         self.keys = ResumeKeys()
@@ -48,15 +48,22 @@ public final class ToolCallGovernor: Sendable {
         var step = 0
         while true {
             step += 1
-            let action: ActionResponse
+            let submission: Submission
             do {
-                action = try await self.client.submit(request, idempotencyKey: key)
+                // An allowed action is started by the submit itself (one round trip, not two)
+                // where the gatekeeper supports it; otherwise `/start` follows below.
+                submission = try await self.client.submit(request, idempotencyKey: key, startIfAllowed: true)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
                 return .respond(DecisionTexts.gatekeeperFailed(call, error))
             }
+            let action = submission.action
             let successor = step < self.settings.maxChainSteps ? ResumeKeys.successor(hash, after: action.id) : ResumeKeys.unique(hash)
+            if submission.started {
+                nextKey = successor
+                return .run(actionID: action.id)
+            }
             switch action.status {
             case .executing, .succeeded, .failed, .timeout, .expired:
                 // The key's action was used by an earlier call: step to the next link.

@@ -82,7 +82,32 @@ struct ActionController: Sendable {
         self.metrics.recordCompatSubmission(status: result.action.status, tool: actionRequest.tool,
                                             operation: actionRequest.operation, created: result.created,
                                             duration: ContinuousClock.now - handlerStarted)
+        if request.headers[Self.startHeader] == "if-allowed", let started = try await self.startAfterSubmit(result.action, identity) {
+            var response = Self.actionResponse(started, for: identity)
+            response.headers[Self.startedHeader] = "true"
+            return response
+        }
         return Self.actionResponse(result.action, for: identity)
+    }
+
+    /// Opt-in request header of `POST /v1/actions` (a valid token: the unwraps cannot fail).
+    static let startHeader = HTTPField.Name("Faramesh-Start")!
+    /// `true` on an answer whose action that request started.
+    static let startedHeader = HTTPField.Name("Faramesh-Started")!
+
+    /// `Faramesh-Start: if-allowed` (opt-in; `faramesh mcp-proxy` sends it): an allowed or
+    /// approved action is started in the same request, exactly as `/start` would, saving the
+    /// client a round trip. Nil (the client calls `/start`) for other states, a lost race, or
+    /// when server-side executors are configured.
+    private func startAfterSubmit(_ action: Action, _ identity: Identity) async throws -> Action? {
+        guard action.status == .allowed || action.status == .approved,
+              self.executors.map({ $0.catalog.isEmpty }) ?? true else { return nil }
+        let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: WireTimestamp.now())
+        do {
+            return try await self.store.transition(action.id, change)
+        } catch StoreError.illegalTransition {
+            return nil
+        }
     }
 
     /// `403 AGENT_ID_MISMATCH` unless `identity` may act as `agentID` (admins and local mode may

@@ -63,6 +63,7 @@ struct MCPProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        ProxyProcess.configure()
         let source = try SettingsSource.current()
         let logger = try CommandLogging.logger("faramesh.mcp", level: self.logLevel ?? source.string(flag: nil, ["FARAMESH_LOG_LEVEL"]) ?? "notice")
         var gatekeeper = try ClientSettings.resolve(self.global, source)
