@@ -1,5 +1,6 @@
 import FarameshAPI
 import FarameshCore
+import FarameshTestSupport
 @testable import FarameshServer
 import HTTPTypes
 import Testing
@@ -9,8 +10,8 @@ import Testing
 @Suite struct SubmitAndStartTests {
     static let optIn: HTTPFields = [ActionController.startHeader: "if-allowed"]
 
-    @Test func allowedActionIsStartedAndMarked() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func allowedActionIsStartedAndMarked(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let reply = try await h.submit(tool: "http", operation: "get", headers: Self.optIn)
             #expect(reply.status == .ok)
             #expect(reply.headers[ActionController.startedHeader] == "true")
@@ -26,8 +27,8 @@ import Testing
         }
     }
 
-    @Test func withoutTheHeaderOrWithAnotherValueNothingStarts() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func withoutTheHeaderOrWithAnotherValueNothingStarts(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             for headers: HTTPFields in [[:], [ActionController.startHeader: "yes"]] {
                 let reply = try await h.submit(tool: "http", operation: "get", headers: headers)
                 #expect(reply.headers[ActionController.startedHeader] == nil)
@@ -36,8 +37,8 @@ import Testing
         }
     }
 
-    @Test func deniedAndPendingActionsAreNotStarted() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func deniedAndPendingActionsAreNotStarted(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             let denied = try await h.submit(tool: "stripe", operation: "refund", headers: Self.optIn)
             #expect(try denied.action().status == .denied)
             #expect(denied.headers[ActionController.startedHeader] == nil)
@@ -47,8 +48,8 @@ import Testing
         }
     }
 
-    @Test func retryWithTheSameKeyStartsAnApprovedActionOnceOnly() async throws {
-        try await ServerHarness.run { h in
+    @Test(arguments: TestBackend.all) func retryWithTheSameKeyStartsAnApprovedActionOnceOnly(_ backend: TestBackend) async throws {
+        try await ServerHarness.run(backend) { h in
             var headers = Self.optIn
             headers[ActionController.idempotencyKeyHeader] = "mcp-key-1"
             let first = try await h.submit(tool: "shell", operation: "run", headers: headers)
