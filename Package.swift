@@ -1,6 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Compiler settings shared by every target: `any` spelled out for existentials, and a file
+/// sees only the members of modules it imports itself (no leaking through other imports).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "faramesh",
     platforms: [.macOS(.v15)],
@@ -28,32 +35,32 @@ let package = Package(
     targets: [
         // Wire primitives shared by the domain and the wire types: JSON values, the parser, canonical
         // JSON, wire timestamps, the status/decision/risk/event enums. Foundation only.
-        .target(name: "FarameshWire"),
+        .target(name: "FarameshWire", swiftSettings: swiftSettings),
         // Pure domain: actions, state machine, policy, decisions, hashes. No I/O.
         .target(name: "FarameshCore", dependencies: [
             "FarameshWire",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], swiftSettings: swiftSettings),
         // Public wire types (requests, responses, errors). Never imports the domain (FarameshCore).
-        .target(name: "FarameshAPI", dependencies: ["FarameshWire"]),
+        .target(name: "FarameshAPI", dependencies: ["FarameshWire"], swiftSettings: swiftSettings),
         // ActionStore protocol and errors.
-        .target(name: "FarameshStore", dependencies: ["FarameshCore"]),
+        .target(name: "FarameshStore", dependencies: ["FarameshCore"], swiftSettings: swiftSettings),
         .target(name: "FarameshStorePostgres", dependencies: [
             "FarameshCore", "FarameshStore",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ], resources: [.copy("Migrations")]),
+        ], resources: [.copy("Migrations")], swiftSettings: swiftSettings),
         // `faramesh policy …` and `faramesh policy-diff` commands (pure logic lives in Core).
         .target(name: "FarameshPolicyTools", dependencies: [
             "FarameshCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: swiftSettings),
         .target(name: "FarameshStoreSQLite", dependencies: [
             "FarameshCore", "FarameshStore",
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ], resources: [.copy("Migrations")]),
+        ], resources: [.copy("Migrations")], swiftSettings: swiftSettings),
         .target(name: "FarameshServer", dependencies: [
             "FarameshCore", "FarameshAPI", "FarameshStore",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -67,6 +74,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: [
             // The web UI's source files; embedded by scripts/gen-ui-assets.py into WebUIAssets+Generated.swift.
@@ -74,17 +82,17 @@ let package = Package(
         ], resources: [
             // Compiled into the binary (`PackageResources.openapi_yaml`): no bundle to ship next to it.
             .embedInCode("OpenAPI/openapi.yaml"),
-        ]),
+        ], swiftSettings: swiftSettings),
         // HTTP client of the API, used by the CLI's server commands (and tests).
         .target(name: "FarameshClient", dependencies: [
             "FarameshAPI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        ], swiftSettings: swiftSettings),
         // `faramesh verify-log`'s engine: reads the ledger, events and actions from any ActionStore
         // and checks them without trusting the database; the state file of incremental runs.
-        .target(name: "FarameshLedgerVerifier", dependencies: ["FarameshCore", "FarameshStore"]),
+        .target(name: "FarameshLedgerVerifier", dependencies: ["FarameshCore", "FarameshStore"], swiftSettings: swiftSettings),
         // `faramesh mcp-proxy`: MCP gateway that turns every `tools/call` into a governed action.
         .target(name: "FarameshMCP", dependencies: [
             "FarameshAPI", "FarameshCore", "FarameshClient",
@@ -97,14 +105,14 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: swiftSettings),
         .executableTarget(name: "faramesh", dependencies: [
             "FarameshCore", "FarameshAPI", "FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite",
             "FarameshServer", "FarameshPolicyTools", "FarameshClient", "FarameshMCP", "FarameshLedgerVerifier",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ], linkerSettings: [
+        ], swiftSettings: swiftSettings, linkerSettings: [
             // Release binaries link with the toolchain's lld: compact relative relocations, identical
             // code folded, no exported symbol table (nothing dlopens into this executable). Less of
             // the binary is read and touched at start: idle RSS of `serve` 39.1 → 34.2 MB (notes of
@@ -115,27 +123,29 @@ let package = Package(
                          .when(configuration: .release)),
         ]),
         .testTarget(name: "FarameshCoreTests", dependencies: ["FarameshCore"],
-                    resources: [.copy("Fixtures")]),
+                    resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "FarameshMCPTests", dependencies: [
-            "FarameshMCP", "FarameshCore", "FarameshAPI", "FarameshClient", .product(name: "NIOCore", package: "swift-nio"),
-        ]),
+            "FarameshMCP", "FarameshCore", "FarameshAPI", "FarameshClient",
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "FarameshPolicyToolsTests", dependencies: [
             "FarameshPolicyTools", "FarameshCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: swiftSettings),
         // Helpers shared by test targets (PostgreSQL test writers).
         .target(name: "FarameshTestSupport", dependencies: [
             "FarameshCore", "FarameshStorePostgres",
             "FarameshStore", "FarameshStoreSQLite",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ], path: "Tests/FarameshTestSupport"),
+        ], path: "Tests/FarameshTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FarameshStoreTests", dependencies: [
             "FarameshCore", "FarameshStore", "FarameshStorePostgres", "FarameshStoreSQLite", "FarameshTestSupport",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "FarameshCLITests", dependencies: [
             "faramesh", "FarameshServer", "FarameshClient", "FarameshAPI", "FarameshCore",
             "FarameshStorePostgres", "FarameshStoreSQLite",
@@ -146,9 +156,9 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
-        ]),
-        .testTarget(name: "FarameshClientTests", dependencies: ["FarameshClient"]),
-        .testTarget(name: "FarameshAPITests", dependencies: ["FarameshAPI", "FarameshWire"]),
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "FarameshClientTests", dependencies: ["FarameshClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "FarameshAPITests", dependencies: ["FarameshAPI", "FarameshWire"], swiftSettings: swiftSettings),
         // Audit ledger against real databases: sealer, tamper detection, failover, API, export.
         .testTarget(name: "FarameshLedgerTests", dependencies: [
             "faramesh", "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore",
@@ -156,10 +166,11 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        .testTarget(name: "FarameshLedgerVerifierTests", dependencies: ["FarameshLedgerVerifier", "FarameshCore"]),
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "FarameshLedgerVerifierTests", dependencies: ["FarameshLedgerVerifier", "FarameshCore"], swiftSettings: swiftSettings),
         .testTarget(name: "FarameshServerTests", dependencies: [
             "FarameshServer", "FarameshAPI", "FarameshCore", "FarameshStore", "FarameshStorePostgres",
             "FarameshTestSupport",
@@ -173,6 +184,6 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: swiftSettings),
     ]
 )

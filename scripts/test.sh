@@ -17,7 +17,8 @@ eval "$(bash scripts/start-postgres.sh)"
 export FARAMESH_TEST_POSTGRES_DSN
 
 echo "==> swift build"
-swift build --build-tests
+# Every import must be a declared dependency of its target (scripts/validate.sh runs the same check).
+swift build --build-tests --explicit-target-dependency-import-check error
 bin="$(swift build --show-bin-path)/faramesh"
 
 echo "==> swift test"

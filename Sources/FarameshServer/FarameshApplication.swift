@@ -6,6 +6,7 @@ import HummingbirdTLS
 public import Logging
 import NIOSSL
 public import ServiceLifecycle
+import UnixSignals
 
 /// Why the server could not be built (safe to print).
 public struct ServerStartupError: Error, Sendable, CustomStringConvertible {

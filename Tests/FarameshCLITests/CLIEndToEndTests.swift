@@ -4,6 +4,7 @@ import FarameshCore
 import Foundation
 import Testing
 @testable import faramesh
+import FarameshStore
 
 /// The real `faramesh` binary against a real `faramesh serve` on each store backend.
 @Suite("faramesh CLI against a running server", .serialized)

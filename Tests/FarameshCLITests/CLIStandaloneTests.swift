@@ -3,6 +3,9 @@ import Foundation
 import Testing
 import Yams
 @testable import faramesh
+import FarameshServer
+import FarameshClient
+import ArgumentParser
 
 /// The real binary where no gatekeeper is needed: errors, scaffolding, completion, tail.
 @Suite("faramesh CLI without a gatekeeper")

@@ -9,6 +9,7 @@ import Logging
 import PostgresNIO
 import Testing
 @testable import faramesh
+import FarameshStore
 
 /// The audit ledger through the real binaries: `faramesh serve` seals and signs (a final
 /// checkpoint on SIGTERM), `verify-log`, `audit export` and `audit verify` check it, and a

@@ -1,5 +1,6 @@
 import Testing
 @testable import FarameshCore
+import Foundation
 
 @Suite("Policy tests, explain, diff and samples")
 struct PolicyToolingTests {

@@ -8,6 +8,7 @@ import FarameshTestSupport
 import Foundation
 import Logging
 import PostgresNIO
+import SQLiteNIO
 import ServiceLifecycle
 import Testing
 @testable import faramesh

@@ -1,6 +1,7 @@
 import FarameshCore
 @testable import FarameshMCP
 import Testing
+import FarameshAPI
 
 @Suite struct ActionMappingTests {
     let mapping = ActionMapping(serverName: "github", agentID: "mcp-github")

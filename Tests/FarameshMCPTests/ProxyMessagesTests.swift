@@ -2,6 +2,7 @@ import FarameshCore
 @testable import FarameshMCP
 import NIOCore
 import Testing
+import MCP
 
 @Suite struct ProxyMessagesTests {
     @Test func errorResultIsACallToolResultWithIsErrorAndMeta() throws {

@@ -10,6 +10,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import Yams
+import PostgresNIO
 
 @Suite struct OperationsTests {
     @Test(arguments: TestBackend.all) func healthAndReadyReportStatus(_ backend: TestBackend) async throws {

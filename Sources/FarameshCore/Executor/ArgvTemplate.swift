@@ -1,3 +1,4 @@
+import Foundation
 /// One element of an executor's `command`, with `{params.KEY}` placeholders.
 ///
 /// Only the exact form `{params.KEY}` (KEY: letters, digits, `_` and `-`) is a placeholder;

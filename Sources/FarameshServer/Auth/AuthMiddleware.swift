@@ -1,4 +1,5 @@
 import Hummingbird
+import FarameshStore
 
 /// Authenticates every request of the routes it is added to and stores the caller in the context.
 struct AuthMiddleware: RouterMiddleware {

@@ -1,6 +1,8 @@
 import FarameshCore
 import FarameshStore
 import Foundation
+import HTTPTypes
+import FarameshAPI
 
 /// Resolves the `{id}` path segment: a full UUID, or a prefix of at least 8 hex digits
 /// (dashes optional) that must match exactly one action.

@@ -1,5 +1,6 @@
 import FarameshAPI
 import Hummingbird
+import FarameshStore
 
 /// `GET /v1/auth/whoami`: the authenticated caller (any role).
 struct AuthController: Sendable {

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import FarameshCore
 
 /// `GET /v1/events`: live action events as Server-Sent Events.
 ///

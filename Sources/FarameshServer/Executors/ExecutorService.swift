@@ -4,6 +4,7 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
+import Prometheus
 
 /// Runs executor-run actions on this replica after `/start`, records how they ended (actor
 /// "executor"), stops them on graceful shutdown, and sweeps up executor-run actions that a dead

@@ -1,6 +1,7 @@
 import FarameshAPI
 import FarameshCore
 import Hummingbird
+import Foundation
 
 /// An error answered as `{"detail", "code"[, "field", "current_status", "matches"]}` JSON.
 /// Every message is written for clients: no internals, no secrets, no echoed input beyond ids.

@@ -4,6 +4,8 @@ import FarameshStore
 import Hummingbird
 import NIOCore
 import NIOHTTP1
+import Logging
+import Foundation
 
 /// Turns every error into a JSON error response, so no client ever sees an empty or plain-text
 /// 500, and maps domain/store errors to their HTTP meaning. Logs error types, never error texts.

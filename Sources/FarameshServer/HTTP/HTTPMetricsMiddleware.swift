@@ -1,4 +1,5 @@
 import Hummingbird
+import FarameshAPI
 
 /// Counts requests and their latency per route template, method and status.
 struct HTTPMetricsMiddleware: RouterMiddleware {

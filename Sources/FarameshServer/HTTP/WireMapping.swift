@@ -1,5 +1,6 @@
 import FarameshAPI
 import FarameshCore
+import Foundation
 
 // The mapping between domain values (FarameshCore) and their wire form (FarameshAPI). It lives
 // here, where both are visible: the wire types stay plain and do not import the domain.

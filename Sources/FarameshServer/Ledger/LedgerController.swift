@@ -39,6 +39,12 @@ struct LedgerController: Sendable {
     @Sendable func checkpoints(_ request: Request, context: Context) async throws -> Response {
         _ = try context.requireIdentity()
         let values = try Self.query(request, allowed: ["tree_size", "position", "limit", "before"])
+        // Every parameter given is validated, also those a tree_size or position lookup ignores.
+        let limit = try values["limit"].map { raw throws in Int(try Self.integer(raw, name: "limit", minimum: 1)) } ?? 20
+        guard limit <= Self.maxCheckpointPage else {
+            throw APIError.validation(WireValidationError(field: "limit", message: "must be between 1 and \(Self.maxCheckpointPage)"))
+        }
+        let before = try values["before"].map { raw throws in try Self.integer(raw, name: "before", minimum: 1) }
         let head = try await self.store.ledgerHead()
         var list: [LedgerCheckpoint]
         if let raw = values["tree_size"] {
@@ -54,11 +60,6 @@ struct LedgerController: Sendable {
             }
             list = [checkpoint]
         } else {
-            let limit = try values["limit"].map { raw throws in Int(try Self.integer(raw, name: "limit", minimum: 1)) } ?? 20
-            guard limit <= Self.maxCheckpointPage else {
-                throw APIError.validation(WireValidationError(field: "limit", message: "must be between 1 and \(Self.maxCheckpointPage)"))
-            }
-            let before = try values["before"].map { raw throws in try Self.integer(raw, name: "before", minimum: 1) }
             list = try await self.store.ledgerCheckpoints(upTo: before.map { $0 - 1 } ?? Int64.max, limit: limit)
         }
         return JSONResponse.make(LedgerCheckpointsResponse(size: head.size, latest: head.latestCheckpoint, checkpoints: list))

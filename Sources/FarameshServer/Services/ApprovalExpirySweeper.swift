@@ -3,6 +3,7 @@ import FarameshCore
 import FarameshStore
 import Logging
 public import ServiceLifecycle
+import Prometheus
 
 /// Expires pending approvals whose deadline passed (never approves anything), refreshes the
 /// pending-approvals gauge, and about once an hour purges idempotency keys older than the

@@ -2,6 +2,7 @@ import FarameshAPI
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Foundation
 
 /// Serves the approver console: `GET /` (the page) and `GET /ui/{name}` (its CSS, modules and
 /// icon), and `HEAD` of both. Public like `/health`: the page holds no data; its API calls carry the bearer token.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FarameshStore
 
 /// `faramesh migrate`: applies pending schema migrations (safe while other replicas run).
 struct MigrateCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import FarameshAPI
 import FarameshCore
+import Foundation
 
 /// Text forms of action fields shared by the commands.
 enum ActionFormat {

@@ -1,4 +1,5 @@
 import FarameshClient
+import Foundation
 
 /// Resolves where the server is, which token to send and how long to wait.
 ///
