@@ -407,6 +407,7 @@ import Testing
             #expect(try await ids("q=searcher&until=\(third)&limit=1") == [made[1].id, made[0].id])
             #expect(try await ids("since=\(third)&until=\(ListQuery.encode(made[3].createdAt))") == [made[2].id])
             #expect(try await ids("since=2999-01-01T00:00:00Z").isEmpty)
+            #expect(try await ids("since=\(ListQuery.encode(made[3].createdAt))&until=\(third)").isEmpty, "an inverted range is empty")
         }
     }
 

@@ -148,7 +148,6 @@ import Testing
         ("cursor=nope", "cursor"), ("cursor=12_not-a-uuid", "cursor"), ("agent_id=", "agent_id"), ("tool=%01x", "tool"),
         ("agent_id=%ZZ", "agent_id"), ("q=", "q"), ("q=+", "q"), ("q=a%00b", "q"), ("q=\(String(repeating: "x", count: 201))", "q"),
         ("since=yesterday", "since"), ("since=2026-13-01T00:00:00Z", "since"), ("until=2026-12-03T10:00:00%2B25:00", "until"),
-        ("since=2026-12-03T10:00:00Z&until=2026-12-02T10:00:00Z", "until"),
     ])
     func badListParametersAre422(_ backend: TestBackend, _ testCase: (query: String, field: String)) async throws {
         let (query, field) = testCase

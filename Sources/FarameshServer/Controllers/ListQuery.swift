@@ -71,9 +71,8 @@ struct ListQuery: Sendable {
             query[keyPath: keyPath] = date
             filters.append((name, WireTimestamp.format(date)))
         }
-        if let since = query.createdSince, let until = query.createdUntil, since > until {
-            throw WireValidationError(field: "until", message: "must not be before since")
-        }
+        // `until` before `since` is a valid, empty range (each bound is checked on its own, as the
+        // OpenAPI document can state): the page is empty, not an error.
         if let raw = values["cursor"] {
             guard let cursor = self.cursor(raw) else {
                 throw WireValidationError(field: "cursor", message: "not a cursor returned by this API")
