@@ -83,7 +83,7 @@ public enum MCPProxy {
 
     /// The next SIGTERM or SIGINT (the default handlers are replaced while the proxy runs).
     static func nextTerminationSignal() async -> Int32 {
-        nonisolated(unsafe) let sources = [SIGTERM, SIGINT].map { number -> (Int32, DispatchSourceSignal) in
+        nonisolated(unsafe) let sources = [SIGTERM, SIGINT].map { number -> (Int32, any DispatchSourceSignal) in
             signal(number, SIG_IGN)
             return (number, DispatchSource.makeSignalSource(signal: number, queue: .global()))
         }

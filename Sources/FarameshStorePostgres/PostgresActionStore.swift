@@ -348,9 +348,9 @@ public final class PostgresActionStore: ActionStore {
             conditions.append(alternatives.isEmpty ? "FALSE" : "(" + alternatives.joined(separator: " OR ") + ")")
         }
         if let text = query.text {
-            binds.append(Self.containsPattern(text))
+            binds.append(ActionQuery.containsPattern(text))
             let index = binds.count
-            let columns = Self.searchedColumns.map { "\($0 == "id" ? "id::text" : $0) ILIKE $\(index) ESCAPE '\\'" }
+            let columns = ActionQuery.searchedColumns.map { "\($0 == "id" ? "id::text" : $0) ILIKE $\(index) ESCAPE '\\'" }
             conditions.append("(" + columns.joined(separator: " OR ") + ")")
         }
         if let since = query.createdSince { binds.append(PostgresTimestamp(since)); conditions.append("created_at >= $\(binds.count)") }
@@ -379,22 +379,6 @@ public final class PostgresActionStore: ActionStore {
         }
         let next = actions.count == limit ? actions.last.map { ActionCursor(createdAt: $0.createdAt, id: $0.id) } : nil
         return ActionPage(actions: actions, nextCursor: next)
-    }
-
-    /// The columns `ActionQuery.text` searches.
-    static let searchedColumns = ["id", "agent_id", "tool", "operation", "reason"]
-
-    /// `text` as a LIKE pattern matching it anywhere, taken literally: `%`, `_` and `\` escaped
-    /// (used with `ESCAPE '\'`).
-    static func containsPattern(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.append("%")
-        for scalar in text.unicodeScalars {
-            if scalar == "%" || scalar == "_" || scalar == "\\" { out.append("\\") }
-            out.append(scalar)
-        }
-        out.append("%")
-        return String(out)
     }
 
     /// A `NamePattern` glob (`*` = any run) as a LIKE pattern: `%`, `_` and `\` escaped.

@@ -355,9 +355,9 @@ public final class SQLiteActionStore: ActionStore {
         }
         if let text = query.text {
             // LIKE is case-insensitive for ASCII letters (the default, case_sensitive_like off).
-            let pattern = Self.containsPattern(text)
-            binds += Self.searchedColumns.map { _ in .text(pattern) }
-            conditions.append("(" + Self.searchedColumns.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+            let pattern = ActionQuery.containsPattern(text)
+            binds += ActionQuery.searchedColumns.map { _ in .text(pattern) }
+            conditions.append("(" + ActionQuery.searchedColumns.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
         }
         if let since = query.createdSince { binds.append(SQLiteRows.timestamp(since)); conditions.append("created_at >= ?") }
         if let until = query.createdUntil { binds.append(SQLiteRows.timestamp(until)); conditions.append("created_at < ?") }
@@ -377,22 +377,6 @@ public final class SQLiteActionStore: ActionStore {
         }
         let next = actions.count == limit ? actions.last.map { ActionCursor(createdAt: $0.createdAt, id: $0.id) } : nil
         return ActionPage(actions: actions, nextCursor: next)
-    }
-
-    /// The columns `ActionQuery.text` searches.
-    static let searchedColumns = ["id", "agent_id", "tool", "operation", "reason"]
-
-    /// `text` as a LIKE pattern matching it anywhere, taken literally: `%`, `_` and `\` escaped
-    /// (used with `ESCAPE '\'`).
-    static func containsPattern(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.append("%")
-        for scalar in text.unicodeScalars {
-            if scalar == "%" || scalar == "_" || scalar == "\\" { out.append("\\") }
-            out.append(scalar)
-        }
-        out.append("%")
-        return String(out)
     }
 
     public func pendingApprovalCount() async throws -> Int {
