@@ -56,7 +56,13 @@ public struct ErrorResponse: Error, Sendable, Hashable, JSONWritable {
     /// Matching action ids for `AMBIGUOUS_ID_PREFIX`.
     public var matches: [String]?
 
-    public init(detail: String, code: ErrorCode, field: String? = nil, currentStatus: ActionStatus? = nil, matches: [String]? = nil) {
+    public init(
+        detail: String,
+        code: ErrorCode,
+        field: String? = nil,
+        currentStatus: ActionStatus? = nil,
+        matches: [String]? = nil
+    ) {
         self.detail = detail
         self.code = code.rawValue
         self.field = field

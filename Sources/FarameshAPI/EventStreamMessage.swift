@@ -56,12 +56,36 @@ public struct EventStreamData: Sendable, Hashable, JSONWritable {
     public var meta: JSONValue
     public var createdAt: String
 
-    public init(id: String, seq: Int64, eventType: ActionEventType, eventID: String, status: ActionStatus,
-                decision: PolicyEffect, agentID: String, tool: String, operation: String, reason: String,
-                riskLevel: RiskLevel, actor: String, meta: JSONValue, createdAt: String) {
-        self.id = id; self.seq = seq; self.eventType = eventType; self.eventID = eventID; self.status = status
-        self.decision = decision; self.agentID = agentID; self.tool = tool; self.operation = operation
-        self.reason = reason; self.riskLevel = riskLevel; self.actor = actor; self.meta = meta; self.createdAt = createdAt
+    public init(
+        id: String,
+        seq: Int64,
+        eventType: ActionEventType,
+        eventID: String,
+        status: ActionStatus,
+        decision: PolicyEffect,
+        agentID: String,
+        tool: String,
+        operation: String,
+        reason: String,
+        riskLevel: RiskLevel,
+        actor: String,
+        meta: JSONValue,
+        createdAt: String
+    ) {
+        self.id = id
+        self.seq = seq
+        self.eventType = eventType
+        self.eventID = eventID
+        self.status = status
+        self.decision = decision
+        self.agentID = agentID
+        self.tool = tool
+        self.operation = operation
+        self.reason = reason
+        self.riskLevel = riskLevel
+        self.actor = actor
+        self.meta = meta
+        self.createdAt = createdAt
     }
 
     public init(json: JSONValue) throws(WireValidationError) {

@@ -93,7 +93,8 @@ public struct FieldReader: Sendable {
     }
 
     /// A string member that must be one of an enum's raw values.
-    public func enumValue<E: RawRepresentable>(_ key: String, _ type: E.Type) throws(WireValidationError) -> E where E.RawValue == String {
+    public func enumValue<E: RawRepresentable>(_ key: String, _ type: E.Type) throws(WireValidationError) -> E
+    where E.RawValue == String {
         let raw = try self.string(key)
         guard let value = E(rawValue: raw) else {
             throw WireValidationError(field: self.fieldPath(key), message: "unknown value")
@@ -101,7 +102,8 @@ public struct FieldReader: Sendable {
         return value
     }
 
-    public func optionalEnumValue<E: RawRepresentable>(_ key: String, _ type: E.Type) throws(WireValidationError) -> E? where E.RawValue == String {
+    public func optionalEnumValue<E: RawRepresentable>(_ key: String, _ type: E.Type) throws(WireValidationError) -> E?
+    where E.RawValue == String {
         guard let raw = try self.optionalString(key) else { return nil }
         guard let value = E(rawValue: raw) else {
             throw WireValidationError(field: self.fieldPath(key), message: "unknown value")

@@ -87,13 +87,34 @@ public struct JSONWriter: Sendable {
 
     // MARK: member helpers
 
-    public mutating func member(_ key: String, _ value: String) { self.key(key); self.string(value) }
-    public mutating func member(_ key: String, _ value: String?) { self.key(key); self.string(value) }
-    public mutating func member(_ key: String, _ value: Bool) { self.key(key); self.bool(value) }
-    public mutating func member(_ key: String, _ value: Int64) { self.key(key); self.int(value) }
-    public mutating func member(_ key: String, _ value: Int) { self.key(key); self.int(value) }
-    public mutating func member(_ key: String, json value: JSONValue?) { self.key(key); self.value(value) }
-    public mutating func nullMember(_ key: String) { self.key(key); self.null() }
+    public mutating func member(_ key: String, _ value: String) {
+        self.key(key)
+        self.string(value)
+    }
+    public mutating func member(_ key: String, _ value: String?) {
+        self.key(key)
+        self.string(value)
+    }
+    public mutating func member(_ key: String, _ value: Bool) {
+        self.key(key)
+        self.bool(value)
+    }
+    public mutating func member(_ key: String, _ value: Int64) {
+        self.key(key)
+        self.int(value)
+    }
+    public mutating func member(_ key: String, _ value: Int) {
+        self.key(key)
+        self.int(value)
+    }
+    public mutating func member(_ key: String, json value: JSONValue?) {
+        self.key(key)
+        self.value(value)
+    }
+    public mutating func nullMember(_ key: String) {
+        self.key(key)
+        self.null()
+    }
 
     // MARK: separators
 

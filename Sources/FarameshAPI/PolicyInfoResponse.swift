@@ -19,9 +19,20 @@ public struct PolicyInfoResponse: Sendable, Hashable, JSONWritable {
     public var profileHash: String?
     public var hotReload: Bool
 
-    public init(policyFile: String?, policyPath: String?, exists: Bool, policyVersion: String?, policyHash: String?,
-                loadedAt: String?, lastReloadError: String?, builtinDefault: Bool,
-                profileFile: String? = nil, profileID: String? = nil, profileHash: String? = nil, hotReload: Bool = false) {
+    public init(
+        policyFile: String?,
+        policyPath: String?,
+        exists: Bool,
+        policyVersion: String?,
+        policyHash: String?,
+        loadedAt: String?,
+        lastReloadError: String?,
+        builtinDefault: Bool,
+        profileFile: String? = nil,
+        profileID: String? = nil,
+        profileHash: String? = nil,
+        hotReload: Bool = false
+    ) {
         self.policyFile = policyFile
         self.policyPath = policyPath
         self.exists = exists

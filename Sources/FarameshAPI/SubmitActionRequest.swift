@@ -15,7 +15,13 @@ public struct SubmitActionRequest: Sendable, Hashable, JSONWritable {
     /// An object, or nil when absent or `null`.
     public var context: JSONValue?
 
-    public init(agentID: String, tool: String, operation: String, params: JSONValue = .object([:]), context: JSONValue? = nil) {
+    public init(
+        agentID: String,
+        tool: String,
+        operation: String,
+        params: JSONValue = .object([:]),
+        context: JSONValue? = nil
+    ) {
         self.agentID = agentID
         self.tool = tool
         self.operation = operation
@@ -32,12 +38,18 @@ public struct SubmitActionRequest: Sendable, Hashable, JSONWritable {
         self.params = try reader.object("params")
         self.context = try reader.optionalObject("context")
         if CanonicalJSON.bytes(self.params).count > Self.maxParamsBytes {
-            throw WireValidationError(.tooLarge, field: "params",
-                                      message: "must be at most \(Self.maxParamsBytes) bytes as canonical JSON")
+            throw WireValidationError(
+                .tooLarge,
+                field: "params",
+                message: "must be at most \(Self.maxParamsBytes) bytes as canonical JSON"
+            )
         }
         if let context = self.context, CanonicalJSON.bytes(context).count > Self.maxContextBytes {
-            throw WireValidationError(.tooLarge, field: "context",
-                                      message: "must be at most \(Self.maxContextBytes) bytes as canonical JSON")
+            throw WireValidationError(
+                .tooLarge,
+                field: "context",
+                message: "must be at most \(Self.maxContextBytes) bytes as canonical JSON"
+            )
         }
     }
 

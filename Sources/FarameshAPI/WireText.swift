@@ -39,16 +39,28 @@ public enum WireText {
     /// An identifier that names a principal or a tool (`agent_id`, `tool`, token names): the
     /// `identifier` rules, and no format characters, so a list cannot show `trusted-bot` for a
     /// different name.
-    public static func name(_ raw: String, field: String, maxLength: Int = maxIdentifierLength) throws(WireValidationError) -> String {
+    public static func name(
+        _ raw: String,
+        field: String,
+        maxLength: Int = maxIdentifierLength
+    ) throws(WireValidationError) -> String {
         let value = try self.identifier(raw, field: field, maxLength: maxLength)
         if self.containsFormatCharacter(raw) {
-            throw WireValidationError(field: field, message: "must not contain invisible format characters (Unicode Cf: bidi controls, zero-width characters)")
+            throw WireValidationError(
+                field: field,
+                message:
+                    "must not contain invisible format characters (Unicode Cf: bidi controls, zero-width characters)"
+            )
         }
         return value
     }
 
     /// Validates and trims an identifier-like field.
-    public static func identifier(_ raw: String, field: String, maxLength: Int = maxIdentifierLength) throws(WireValidationError) -> String {
+    public static func identifier(
+        _ raw: String,
+        field: String,
+        maxLength: Int = maxIdentifierLength
+    ) throws(WireValidationError) -> String {
         var count = 0
         for scalar in raw.unicodeScalars {
             count += 1
@@ -61,7 +73,7 @@ public enum WireText {
         }
         let scalars = raw.unicodeScalars
         guard let first = scalars.firstIndex(where: { !self.isWhitespace($0) }),
-              let last = scalars.lastIndex(where: { !self.isWhitespace($0) })
+            let last = scalars.lastIndex(where: { !self.isWhitespace($0) })
         else {
             throw WireValidationError(field: field, message: "must not be empty")
         }

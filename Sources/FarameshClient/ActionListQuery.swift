@@ -17,8 +17,17 @@ public struct ActionListQuery: Sendable, Hashable {
     public var since: Date?
     public var until: Date?
 
-    public init(status: ActionStatus? = nil, tool: String? = nil, agentID: String? = nil, riskLevel: RiskLevel? = nil,
-                limit: Int? = nil, cursor: String? = nil, search: String? = nil, since: Date? = nil, until: Date? = nil) {
+    public init(
+        status: ActionStatus? = nil,
+        tool: String? = nil,
+        agentID: String? = nil,
+        riskLevel: RiskLevel? = nil,
+        limit: Int? = nil,
+        cursor: String? = nil,
+        search: String? = nil,
+        since: Date? = nil,
+        until: Date? = nil
+    ) {
         self.search = search
         self.since = since
         self.until = until

@@ -10,9 +10,9 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String) throws(FarameshClientError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let components = URLComponents(string: trimmed),
-              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty,
-              components.query == nil, components.fragment == nil, components.user == nil
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty,
+            components.query == nil, components.fragment == nil, components.user == nil
         else {
             throw FarameshClientError.invalidBaseURL(text)
         }
@@ -36,8 +36,10 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
         return self.text + path + "?" + query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
     }
 
-    private static let unreserved = CharacterSet(charactersIn:
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    private static let unreserved = CharacterSet(
+        charactersIn:
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    )
 
     /// Percent-encodes everything but RFC 3986 unreserved characters (safe in paths and queries).
     public static func encode(_ value: String) -> String {

@@ -26,8 +26,12 @@ extension FarameshClient {
                 let reason: String
                 do {
                     let request = self.request(
-                        .GET, path, query: query, headers: lastID.isEmpty ? [] : [("Last-Event-ID", lastID)],
-                        accept: "text/event-stream")
+                        .GET,
+                        path,
+                        query: query,
+                        headers: lastID.isEmpty ? [] : [("Last-Event-ID", lastID)],
+                        accept: "text/event-stream"
+                    )
                     let response = try await self.streamResponse(request)
                     everConnected = true
                     failures = 0
@@ -76,18 +80,25 @@ extension FarameshClient {
         let status = Int(response.status.code)
         guard status == 200 else {
             let buffer = try await response.body.collect(upTo: 64 * 1024)
-            let answer = Response(status: status, headers: response.headers.map { (name: $0.name, value: $0.value) },
-                                  body: Array(buffer.readableBytesView))
+            let answer = Response(
+                status: status,
+                headers: response.headers.map { (name: $0.name, value: $0.value) },
+                body: Array(buffer.readableBytesView)
+            )
             if status == 404 && Self.serverError(answer).errorCode == ErrorCode.notFound.rawValue {
                 throw FarameshClientError.unexpectedResponse(
-                    status: 404, message: "this server has no event stream at \(request.url)")
+                    status: 404,
+                    message: "this server has no event stream at \(request.url)"
+                )
             }
             throw Self.serverError(answer)
         }
         let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
         guard contentType.hasPrefix("text/event-stream") else {
             throw FarameshClientError.unexpectedResponse(
-                status: status, message: "expected text/event-stream, got '\(contentType.isEmpty ? "no content type" : contentType)'")
+                status: status,
+                message: "expected text/event-stream, got '\(contentType.isEmpty ? "no content type" : contentType)'"
+            )
         }
         return response
     }

@@ -20,8 +20,10 @@ public final class FarameshClient: Sendable {
     public init(configuration: FarameshClientConfiguration) {
         self.configuration = configuration
         var settings = HTTPClient.Configuration()
-        settings.timeout = .init(connect: Self.timeAmount(configuration.connectTimeout),
-                                 read: Self.timeAmount(configuration.streamIdleTimeout))
+        settings.timeout = .init(
+            connect: Self.timeAmount(configuration.connectTimeout),
+            read: Self.timeAmount(configuration.streamIdleTimeout)
+        )
         settings.connectionPool.retryConnectionEstablishment = false
         settings.redirectConfiguration = .disallow
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: settings)
@@ -158,8 +160,14 @@ public final class FarameshClient: Sendable {
         }
     }
 
-    func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
-                 body: [UInt8]? = nil, headers: [(String, String)] = [], accept: String = "application/json") -> HTTPClientRequest {
+    func request(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [(String, String)] = [],
+        body: [UInt8]? = nil,
+        headers: [(String, String)] = [],
+        accept: String = "application/json"
+    ) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: self.configuration.baseURL.url(path, query: query))
         request.method = method
         request.headers.add(name: "Accept", value: accept)
@@ -175,16 +183,23 @@ public final class FarameshClient: Sendable {
         return request
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
-                      body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> Response {
+    private func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [(String, String)] = [],
+        body: [UInt8]? = nil,
+        headers: [(String, String)] = []
+    ) async throws -> Response {
         let request = self.request(method, path, query: query, body: body, headers: headers)
         let timeout = self.configuration.requestTimeout
         do {
             let response = try await self.http.execute(request, deadline: .now() + Self.timeAmount(timeout))
             let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
-            return Response(status: Int(response.status.code),
-                            headers: response.headers.map { (name: $0.name, value: $0.value) },
-                            body: Array(buffer.readableBytesView))
+            return Response(
+                status: Int(response.status.code),
+                headers: response.headers.map { (name: $0.name, value: $0.value) },
+                body: Array(buffer.readableBytesView)
+            )
         } catch {
             throw self.transportError(error)
         }
@@ -200,7 +215,10 @@ public final class FarameshClient: Sendable {
                 return FarameshClientError.timedOut(url: url, after: self.configuration.requestTimeout)
             case .connectTimeout, .tlsHandshakeTimeout:
                 return FarameshClientError.unreachable(
-                    url: url, reason: "connection timed out after \(FarameshClientError.format(self.configuration.connectTimeout))")
+                    url: url,
+                    reason:
+                        "connection timed out after \(FarameshClientError.format(self.configuration.connectTimeout))"
+                )
             case .remoteConnectionClosed:
                 return FarameshClientError.unreachable(url: url, reason: "connection closed by the server")
             case .cancelled:

@@ -16,9 +16,14 @@ public struct FarameshClientConfiguration: Sendable, Hashable {
     /// Sent as `User-Agent`.
     public var userAgent: String
 
-    public init(baseURL: BaseURL, token: String? = nil, connectTimeout: Duration = .seconds(2),
-                requestTimeout: Duration = .seconds(10), streamIdleTimeout: Duration = .seconds(90),
-                userAgent: String = "faramesh-client") {
+    public init(
+        baseURL: BaseURL,
+        token: String? = nil,
+        connectTimeout: Duration = .seconds(2),
+        requestTimeout: Duration = .seconds(10),
+        streamIdleTimeout: Duration = .seconds(90),
+        userAgent: String = "faramesh-client"
+    ) {
         self.baseURL = baseURL
         self.token = token
         self.connectTimeout = connectTimeout

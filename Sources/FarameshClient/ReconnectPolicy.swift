@@ -7,8 +7,11 @@ public struct ReconnectPolicy: Sendable, Hashable {
     /// (a server that is down is reported at once instead of being waited for).
     public var failFirstConnection: Bool
 
-    public init(initialDelay: Duration = .milliseconds(500), maximumDelay: Duration = .seconds(30),
-                failFirstConnection: Bool = true) {
+    public init(
+        initialDelay: Duration = .milliseconds(500),
+        maximumDelay: Duration = .seconds(30),
+        failFirstConnection: Bool = true
+    ) {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.failFirstConnection = failFirstConnection

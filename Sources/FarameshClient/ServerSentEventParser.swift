@@ -80,7 +80,8 @@ public struct ServerSentEventParser: Sendable {
             if !value.contains("\u{0}") { self.lastEventID = String(value) }
         case "retry":
             if !value.isEmpty, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-               let ms = Int(value) {
+                let ms = Int(value)
+            {
                 self.retryMilliseconds = ms
             }
         default:
@@ -98,7 +99,10 @@ public struct ServerSentEventParser: Sendable {
         guard self.hasData else { return nil }
         var text = self.data
         if text.hasSuffix("\n") { text.removeLast() }
-        return ServerSentEvent(id: self.lastEventID.isEmpty ? nil : self.lastEventID,
-                               event: self.eventType.isEmpty ? "message" : self.eventType, data: text)
+        return ServerSentEvent(
+            id: self.lastEventID.isEmpty ? nil : self.lastEventID,
+            event: self.eventType.isEmpty ? "message" : self.eventType,
+            data: text
+        )
     }
 }

@@ -18,8 +18,14 @@ public struct LedgerVerifier: Sendable {
         public var pageSize = 2000
         public var now = Date()
 
-        public init(pinnedKeys: [LedgerPublicKey] = [], since: Int64? = nil, remembered: VerifiedCheckpoint? = nil,
-                    grace: TimeInterval = 60, pageSize: Int = 2000, now: Date = Date()) {
+        public init(
+            pinnedKeys: [LedgerPublicKey] = [],
+            since: Int64? = nil,
+            remembered: VerifiedCheckpoint? = nil,
+            grace: TimeInterval = 60,
+            pageSize: Int = 2000,
+            now: Date = Date()
+        ) {
             self.pinnedKeys = pinnedKeys
             self.since = since
             self.remembered = remembered
@@ -44,11 +50,14 @@ public struct LedgerVerifier: Sendable {
         public var summary: String {
             let a = audit
             if !a.ok {
-                return "FAILED: \(a.failures.count) problem(s) in \(a.positions) position(s), \(a.events) event(s), \(a.actions) action(s)"
+                return
+                    "FAILED: \(a.failures.count) problem(s) in \(a.positions) position(s), \(a.events) event(s), \(a.actions) action(s)"
             }
-            var text = "OK: \(a.positions) position(s), \(a.events) event(s), \(a.actions) action(s); every chain intact"
+            var text =
+                "OK: \(a.positions) position(s), \(a.events) event(s), \(a.actions) action(s); every chain intact"
             if let latest = a.latestVerified {
-                text += "; \(a.checkpointsVerified) checkpoint(s) verified up to tree size \(latest.treeSize) (key \(latest.keyID))"
+                text +=
+                    "; \(a.checkpointsVerified) checkpoint(s) verified up to tree size \(latest.treeSize) (key \(latest.keyID))"
             }
             if a.unsignedTail > 0 { text += "; \(a.unsignedTail) newest position(s) not signed yet" }
             if a.unsealed > 0 { text += "; \(a.unsealed) event(s) not sealed yet" }
@@ -86,7 +95,9 @@ public struct LedgerVerifier: Sendable {
     private func trustedKeys(_ report: inout Report) async throws -> [LedgerPublicKey] {
         if !options.pinnedKeys.isEmpty { return options.pinnedKeys }
         report.keysFromDatabase = true
-        report.notes.append("checkpoint signatures were checked with the public keys stored in the database; pass --public-key to pin them")
+        report.notes.append(
+            "checkpoint signatures were checked with the public keys stored in the database; pass --public-key to pin them"
+        )
         return try await store.ledgerKeys().map(\.key)
     }
 
@@ -115,8 +126,14 @@ public struct LedgerVerifier: Sendable {
             guard let begin = try await incrementalStart(since, keys: keys, report: &report) else { return report }
             start = begin
         }
-        var auditor = LedgerAuditor(checkpoints: try await allCheckpoints(from: start.frontier.size + 1), trustedKeys: keys,
-                                    start: start, expectedRoots: expected, now: options.now, unsealedGrace: options.grace)
+        var auditor = LedgerAuditor(
+            checkpoints: try await allCheckpoints(from: start.frontier.size + 1),
+            trustedKeys: keys,
+            start: start,
+            expectedRoots: expected,
+            now: options.now,
+            unsealedGrace: options.grace
+        )
         var position = start.frontier.size
         while true {
             let page = try await store.ledgerEntries(from: position, limit: options.pageSize)
@@ -156,16 +173,24 @@ public struct LedgerVerifier: Sendable {
         let findings = report.audit.findings
         report.audit = auditor.finish()
         report.audit.findings = findings + report.audit.findings
-        if let remembered = options.remembered, let latest = report.audit.latestVerified, latest.treeSize > remembered.treeSize,
-           options.since == nil {
-            report.notes.append("the newest checkpoint (\(latest.treeSize)) extends the remembered one (\(remembered.treeSize))")
+        if let remembered = options.remembered, let latest = report.audit.latestVerified,
+            latest.treeSize > remembered.treeSize,
+            options.since == nil
+        {
+            report.notes.append(
+                "the newest checkpoint (\(latest.treeSize)) extends the remembered one (\(remembered.treeSize))"
+            )
         }
         return report
     }
 
     /// Authenticates the state at checkpoint `size` (its signature, the stored frontier against its
     /// root, the remembered root) and proves that the newest checkpoint extends it.
-    private func incrementalStart(_ size: Int64, keys: [LedgerPublicKey], report: inout Report) async throws -> LedgerAuditor.Start? {
+    private func incrementalStart(
+        _ size: Int64,
+        keys: [LedgerPublicKey],
+        report: inout Report
+    ) async throws -> LedgerAuditor.Start? {
         func fail(_ detail: String) -> LedgerAuditor.Start? {
             report.audit.findings.append(LedgerFinding(.checkpoint, treeSize: size, detail: detail))
             return nil
@@ -176,23 +201,39 @@ public struct LedgerVerifier: Sendable {
         guard let key = keys.first(where: { $0.keyID == checkpoint.keyID }), key.verifies(checkpoint) else {
             return fail("the checkpoint's signature does not verify with a trusted key")
         }
-        if let remembered = options.remembered, remembered.treeSize == size, remembered.rootHash != checkpoint.rootHash {
+        if let remembered = options.remembered, remembered.treeSize == size, remembered.rootHash != checkpoint.rootHash
+        {
             return fail("the checkpoint's root differs from the one verified earlier (history rewritten)")
         }
         guard let frontier = try await store.ledgerFrontier(size: size), frontier.root == checkpoint.rootHash else {
-            return fail("the stored Merkle nodes up to the checkpoint do not give its signed root (ledger rows changed)")
+            return fail(
+                "the stored Merkle nodes up to the checkpoint do not give its signed root (ledger rows changed)"
+            )
         }
         if let latest = try await store.ledgerHead().latestCheckpoint, latest.treeSize > size {
             guard let ranges = MerkleTree.consistencyProofRanges(from: size, to: latest.treeSize),
-                  let proof = try await store.ledgerRangeHashes(ranges),
-                  MerkleTree.verifyConsistency(from: size, to: latest.treeSize, fromRoot: checkpoint.rootHash,
-                                               toRoot: latest.rootHash, proof: proof) else {
-                report.audit.findings.append(LedgerFinding(
-                    .checkpoint, treeSize: latest.treeSize,
-                    detail: "the newest checkpoint does not extend checkpoint \(size): no valid consistency proof (history rewritten)"))
+                let proof = try await store.ledgerRangeHashes(ranges),
+                MerkleTree.verifyConsistency(
+                    from: size,
+                    to: latest.treeSize,
+                    fromRoot: checkpoint.rootHash,
+                    toRoot: latest.rootHash,
+                    proof: proof
+                )
+            else {
+                report.audit.findings.append(
+                    LedgerFinding(
+                        .checkpoint,
+                        treeSize: latest.treeSize,
+                        detail:
+                            "the newest checkpoint does not extend checkpoint \(size): no valid consistency proof (history rewritten)"
+                    )
+                )
                 return nil
             }
-            report.notes.append("consistency proof \(size) → \(latest.treeSize) verified: the newest checkpoint extends checkpoint \(size)")
+            report.notes.append(
+                "consistency proof \(size) → \(latest.treeSize) verified: the newest checkpoint extends checkpoint \(size)"
+            )
         }
         return LedgerAuditor.Start(frontier: frontier, chainHash: checkpoint.chainHash)
     }
@@ -207,9 +248,23 @@ public struct LedgerVerifier: Sendable {
         let events = try await store.events(actionID: action.id)
         report.audit.actions = 1
         report.audit.events = events.count
-        func finding(_ kind: LedgerFinding.Kind, position: Int64? = nil, event: UUID? = nil, _ detail: String, warning: Bool = false) {
-            report.audit.findings.append(LedgerFinding(kind, position: position, eventID: event, actionID: action.id,
-                                                       detail: detail, isWarning: warning))
+        func finding(
+            _ kind: LedgerFinding.Kind,
+            position: Int64? = nil,
+            event: UUID? = nil,
+            _ detail: String,
+            warning: Bool = false
+        ) {
+            report.audit.findings.append(
+                LedgerFinding(
+                    kind,
+                    position: position,
+                    eventID: event,
+                    actionID: action.id,
+                    detail: detail,
+                    isWarning: warning
+                )
+            )
         }
         if let problem = Self.problem(action: action, events: events) { finding(.chain, problem) }
         let latest = try await store.ledgerHead().latestCheckpoint
@@ -218,8 +273,13 @@ public struct LedgerVerifier: Sendable {
                 report.audit.latestVerified = latest
                 report.audit.checkpointsVerified = 1
             } else {
-                report.audit.findings.append(LedgerFinding(.signature, treeSize: latest.treeSize,
-                                                           detail: "the newest checkpoint's signature does not verify with a trusted key"))
+                report.audit.findings.append(
+                    LedgerFinding(
+                        .signature,
+                        treeSize: latest.treeSize,
+                        detail: "the newest checkpoint's signature does not verify with a trusted key"
+                    )
+                )
             }
         }
         let entries = try await store.ledgerEntries(actionID: action.id)
@@ -228,30 +288,60 @@ public struct LedgerVerifier: Sendable {
             let record = entry.record
             report.audit.positions += 1
             guard let event = entry.event else {
-                finding(.deleted, position: record.position, event: record.eventID, "the sealed event is missing from action_events (deleted)")
+                finding(
+                    .deleted,
+                    position: record.position,
+                    event: record.eventID,
+                    "the sealed event is missing from action_events (deleted)"
+                )
                 continue
             }
             let leaf = LedgerLeaf(position: record.position, event: event, request: entry.request)
             if leaf.hash != record.leafHash || record.leaf.hash != record.leafHash {
-                finding(event.recordHash != record.recordHash ? .rehashed : .edited, position: record.position, event: event.id,
-                        "the event (or its action's request) differs from what was sealed")
+                finding(
+                    event.recordHash != record.recordHash ? .rehashed : .edited,
+                    position: record.position,
+                    event: event.id,
+                    "the event (or its action's request) differs from what was sealed"
+                )
             }
             guard let latest, record.position < latest.treeSize else {
-                finding(.unsealed, position: record.position, event: event.id, "sealed, but not covered by a signed checkpoint yet", warning: true)
+                finding(
+                    .unsealed,
+                    position: record.position,
+                    event: event.id,
+                    "sealed, but not covered by a signed checkpoint yet",
+                    warning: true
+                )
                 continue
             }
             guard let ranges = MerkleTree.inclusionProofRanges(index: record.position, size: latest.treeSize),
-                  let proof = try await store.ledgerRangeHashes(ranges),
-                  MerkleTree.verifyInclusion(leaf: record.leafHash, index: record.position, size: latest.treeSize,
-                                             proof: proof, root: latest.rootHash) else {
-                finding(.checkpoint, position: record.position, event: event.id,
-                        "the inclusion proof against checkpoint \(latest.treeSize) does not verify (ledger rows changed)")
+                let proof = try await store.ledgerRangeHashes(ranges),
+                MerkleTree.verifyInclusion(
+                    leaf: record.leafHash,
+                    index: record.position,
+                    size: latest.treeSize,
+                    proof: proof,
+                    root: latest.rootHash
+                )
+            else {
+                finding(
+                    .checkpoint,
+                    position: record.position,
+                    event: event.id,
+                    "the inclusion proof against checkpoint \(latest.treeSize) does not verify (ledger rows changed)"
+                )
                 continue
             }
         }
         for event in events where !sealed.contains(event.id) {
             let recent = event.createdAt >= options.now.addingTimeInterval(-options.grace)
-            finding(.unsealed, event: event.id, recent ? "not sealed yet" : "the event is not in the ledger", warning: recent)
+            finding(
+                .unsealed,
+                event: event.id,
+                recent ? "not sealed yet" : "the event is not in the ledger",
+                warning: recent
+            )
         }
         return report
     }
@@ -267,7 +357,9 @@ public struct LedgerVerifier: Sendable {
         case 0: throw LookupError("no action matches '\(text)'")
         case 1: return matches[0]
         default:
-            throw LookupError("'\(text)' is ambiguous: " + matches.map { $0.id.uuidString.lowercased() }.joined(separator: ", "))
+            throw LookupError(
+                "'\(text)' is ambiguous: " + matches.map { $0.id.uuidString.lowercased() }.joined(separator: ", ")
+            )
         }
     }
 

@@ -16,7 +16,9 @@ public struct VerifiedCheckpoint: Sendable, Equatable {
     public var verifiedAt: Date
 
     public init(checkpoint: LedgerCheckpoint, verifiedAt: Date) {
-        treeSize = checkpoint.treeSize; rootHash = checkpoint.rootHash; chainHash = checkpoint.chainHash
+        treeSize = checkpoint.treeSize
+        rootHash = checkpoint.rootHash
+        chainHash = checkpoint.chainHash
         keyID = checkpoint.keyID
         self.verifiedAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(verifiedAt))
     }
@@ -24,23 +26,37 @@ public struct VerifiedCheckpoint: Sendable, Equatable {
     public static func load(_ path: String) throws(FileError) -> VerifiedCheckpoint? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONParser.parse(Array(data)).objectValue,
-              case .int(let size)? = object["tree_size"],
-              let root = object["root_hash"]?.stringValue.flatMap({ LedgerHash(hex: $0) }),
-              let chain = object["chain_hash"]?.stringValue.flatMap({ LedgerHash(hex: $0) }),
-              let keyID = object["key_id"]?.stringValue,
-              let at = object["verified_at"]?.stringValue.flatMap(WireTimestamp.parse) else {
+            let object = try? JSONParser.parse(Array(data)).objectValue,
+            case .int(let size)? = object["tree_size"],
+            let root = object["root_hash"]?.stringValue.flatMap({ LedgerHash(hex: $0) }),
+            let chain = object["chain_hash"]?.stringValue.flatMap({ LedgerHash(hex: $0) }),
+            let keyID = object["key_id"]?.stringValue,
+            let at = object["verified_at"]?.stringValue.flatMap(WireTimestamp.parse)
+        else {
             throw FileError("\(path) is not a verify-log state file")
         }
-        return VerifiedCheckpoint(checkpoint: LedgerCheckpoint(treeSize: size, rootHash: root, chainHash: chain, signedAt: at,
-                                                               keyID: keyID, signature: []), verifiedAt: at)
+        return VerifiedCheckpoint(
+            checkpoint: LedgerCheckpoint(
+                treeSize: size,
+                rootHash: root,
+                chainHash: chain,
+                signedAt: at,
+                keyID: keyID,
+                signature: []
+            ),
+            verifiedAt: at
+        )
     }
 
     public func save(to path: String) throws(FileError) {
-        let text = CanonicalJSON.string(.object([
-            "tree_size": .int(treeSize), "root_hash": .string(rootHash.hex), "chain_hash": .string(chainHash.hex),
-            "key_id": .string(keyID), "verified_at": .string(WireTimestamp.format(verifiedAt)),
-        ])) + "\n"
+        let text =
+            CanonicalJSON.string(
+                .object([
+                    "tree_size": .int(treeSize), "root_hash": .string(rootHash.hex),
+                    "chain_hash": .string(chainHash.hex),
+                    "key_id": .string(keyID), "verified_at": .string(WireTimestamp.format(verifiedAt)),
+                ])
+            ) + "\n"
         let url = URL(fileURLWithPath: path)
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         do {

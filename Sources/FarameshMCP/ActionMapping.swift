@@ -60,7 +60,12 @@ public struct ActionMapping: Sendable, Hashable {
 
     /// The body of `POST /v1/actions` for `call`.
     public func submission(for call: ToolCall, annotations: JSONValue?, client: ClientInfo?) -> SubmitActionRequest {
-        SubmitActionRequest(agentID: self.agentID, tool: self.serverName, operation: call.name,
-                            params: call.arguments, context: self.context(tool: call.name, annotations: annotations, client: client))
+        SubmitActionRequest(
+            agentID: self.agentID,
+            tool: self.serverName,
+            operation: call.name,
+            params: call.arguments,
+            context: self.context(tool: call.name, annotations: annotations, client: client)
+        )
     }
 }

@@ -1,10 +1,11 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import Synchronization
 
 /// An MCP server started as a child process: its stdin and stdout are pipes to the proxy, its
 /// stderr is the proxy's (passed through). A dedicated thread waits for it, so it is always

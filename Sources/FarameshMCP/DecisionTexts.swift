@@ -27,13 +27,23 @@ public enum DecisionTexts {
     }
 
     public static func expired(_ call: ToolCall, action: ActionResponse) -> [UInt8] {
-        let text = "The approval of Faramesh action \(action.id) expired without a decision; the tool '\(call.name)' was not run. Retry to ask again."
-        return ProxyMessages.errorResult(id: call.id, text: text, details: self.details(action, status: action.status.rawValue))
+        let text =
+            "The approval of Faramesh action \(action.id) expired without a decision; the tool '\(call.name)' was not run. Retry to ask again."
+        return ProxyMessages.errorResult(
+            id: call.id,
+            text: text,
+            details: self.details(action, status: action.status.rawValue)
+        )
     }
 
     public static func used(_ call: ToolCall, action: ActionResponse) -> [UInt8] {
-        let text = "Faramesh action \(action.id) is already \(action.status.rawValue); the tool '\(call.name)' was not run again. Retry to create a new request."
-        return ProxyMessages.errorResult(id: call.id, text: text, details: self.details(action, status: action.status.rawValue))
+        let text =
+            "Faramesh action \(action.id) is already \(action.status.rawValue); the tool '\(call.name)' was not run again. Retry to create a new request."
+        return ProxyMessages.errorResult(
+            id: call.id,
+            text: text,
+            details: self.details(action, status: action.status.rawValue)
+        )
     }
 
     public static func gatekeeperFailed(_ call: ToolCall, _ error: any Error) -> [UInt8] {
@@ -47,13 +57,16 @@ public enum DecisionTexts {
     }
 
     public static func reservedArgument(_ call: ToolCall, name: String) -> [UInt8] {
-        let text = "The argument '\(name)' uses the prefix '\(ActionMapping.reservedPrefix)' that the Faramesh gateway reserves for policy context; the tool '\(call.name)' was not run."
+        let text =
+            "The argument '\(name)' uses the prefix '\(ActionMapping.reservedPrefix)' that the Faramesh gateway reserves for policy context; the tool '\(call.name)' was not run."
         return ProxyMessages.errorResult(id: call.id, text: text, details: ["status": .string("rejected")])
     }
 
     static func details(_ action: ActionResponse, status: String) -> [String: Value] {
-        var details: [String: Value] = ["action_id": .string(action.id), "status": .string(status),
-                                        "decision": .string(action.decision.rawValue)]
+        var details: [String: Value] = [
+            "action_id": .string(action.id), "status": .string(status),
+            "decision": .string(action.decision.rawValue),
+        ]
         if let reason = action.reason { details["reason"] = .string(reason) }
         if let expires = action.approvalExpiresAt { details["expires_at"] = .string(expires) }
         details["request_hash"] = .string(action.requestHash)

@@ -6,7 +6,11 @@ import FarameshClient
 public protocol GatekeeperAPI: Sendable {
     /// `POST /v1/actions`; with `startIfAllowed` (header `Faramesh-Start: if-allowed`) an allowed
     /// or approved action is also started by the same request where the server supports it.
-    func submit(_ request: SubmitActionRequest, idempotencyKey: String?, startIfAllowed: Bool) async throws -> Submission
+    func submit(
+        _ request: SubmitActionRequest,
+        idempotencyKey: String?,
+        startIfAllowed: Bool
+    ) async throws -> Submission
     /// `POST /v1/actions/{id}/start`.
     func start(_ reference: String) async throws -> ActionResponse
     /// `GET /v1/actions/{id}`.
@@ -32,7 +36,11 @@ public struct Submission: Sendable {
 /// The CLI's client (AsyncHTTPClient): used for an `https` gatekeeper. It never asks the server
 /// to start on submit; the proxy then calls `/start`.
 extension FarameshClient: GatekeeperAPI {
-    public func submit(_ request: SubmitActionRequest, idempotencyKey: String?, startIfAllowed: Bool) async throws -> Submission {
+    public func submit(
+        _ request: SubmitActionRequest,
+        idempotencyKey: String?,
+        startIfAllowed: Bool
+    ) async throws -> Submission {
         Submission(action: try await self.submit(request, idempotencyKey: idempotencyKey), started: false)
     }
 }

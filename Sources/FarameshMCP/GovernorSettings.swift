@@ -14,8 +14,14 @@ public struct GovernorSettings: Sendable {
     /// How many used-up actions of one request hash are stepped over before a fresh key is used.
     public var maxChainSteps: Int
 
-    public init(mapping: ActionMapping, hold: Duration = .seconds(300), heartbeat: Duration = .seconds(5),
-                pollInterval: Duration = .milliseconds(500), approvalBaseURL: String, maxChainSteps: Int = 16) {
+    public init(
+        mapping: ActionMapping,
+        hold: Duration = .seconds(300),
+        heartbeat: Duration = .seconds(5),
+        pollInterval: Duration = .milliseconds(500),
+        approvalBaseURL: String,
+        maxChainSteps: Int = 16
+    ) {
         self.mapping = mapping
         self.hold = hold
         self.heartbeat = heartbeat

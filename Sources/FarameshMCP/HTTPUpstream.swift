@@ -37,7 +37,7 @@ public final class HTTPUpstream: UpstreamChannel {
 
     public init(url: String, headers: [(String, String)], logger: Logger) throws(InvalidURL) {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", components.host?.isEmpty == false
+            scheme == "http" || scheme == "https", components.host?.isEmpty == false
         else {
             throw InvalidURL(description: "invalid --upstream URL '\(url)': expected http(s)://host[:port]/path")
         }
@@ -97,7 +97,9 @@ public final class HTTPUpstream: UpstreamChannel {
     private func fail(_ requestID: JSONValue?, _ message: String) {
         self.logger.warning("MCP server at \(self.url): \(message)")
         guard let requestID else { return }
-        self.continuation.yield(.message(JSONRPCError(code: JSONRPCError.upstreamFailed, message: message, id: requestID).bytes))
+        self.continuation.yield(
+            .message(JSONRPCError(code: JSONRPCError.upstreamFailed, message: message, id: requestID).bytes)
+        )
     }
 
     private func post(_ request: HTTPClientRequest, requestID: JSONValue?) async {
@@ -105,7 +107,10 @@ public final class HTTPUpstream: UpstreamChannel {
         do {
             response = try await self.http.execute(request, deadline: .distantFuture)
         } catch {
-            self.fail(requestID, "cannot reach the MCP server at \(self.url) (\(FarameshClient.reason(String(describing: error))))")
+            self.fail(
+                requestID,
+                "cannot reach the MCP server at \(self.url) (\(FarameshClient.reason(String(describing: error))))"
+            )
             return
         }
         if let session = response.headers.first(name: "Mcp-Session-Id") {
@@ -116,8 +121,12 @@ public final class HTTPUpstream: UpstreamChannel {
         guard (200..<300).contains(status) else {
             let body = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
             let expired = status == 404 && self.state.withLock { $0.sessionID != nil }
-            self.fail(requestID, expired ? "the MCP server ended the session (HTTP 404)"
-                                         : "the MCP server answered HTTP \(status): \(body.prefix(200))")
+            self.fail(
+                requestID,
+                expired
+                    ? "the MCP server ended the session (HTTP 404)"
+                    : "the MCP server answered HTTP \(status): \(body.prefix(200))"
+            )
             return
         }
         let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
@@ -151,7 +160,7 @@ public final class HTTPUpstream: UpstreamChannel {
         // Learn the negotiated version from the initialize answer, then listen for server messages.
         let initializeID = self.state.withLock { $0.initializeID }
         guard let initializeID, let json = try? JSONParser.parse(bytes, maxDepth: JSONParser.depthLimit),
-              json["id"] == initializeID, let version = json["result"]?["protocolVersion"]?.stringValue
+            json["id"] == initializeID, let version = json["result"]?["protocolVersion"]?.stringValue
         else { return }
         let startListening = self.state.withLock { state -> Bool in
             state.protocolVersion = version
@@ -167,7 +176,10 @@ public final class HTTPUpstream: UpstreamChannel {
         var delay = Duration.milliseconds(500)
         while !Task.isCancelled, !self.state.withLock({ $0.closed }) {
             do {
-                let response = try await self.http.execute(self.request(.GET, accept: "text/event-stream"), deadline: .distantFuture)
+                let response = try await self.http.execute(
+                    self.request(.GET, accept: "text/event-stream"),
+                    deadline: .distantFuture
+                )
                 let status = Int(response.status.code)
                 if status == 405 || status == 404 || status == 400 { return }
                 if status == 200 {
@@ -184,13 +196,19 @@ public final class HTTPUpstream: UpstreamChannel {
 
     public func close() async {
         let (tasks, session, wasClosed) = self.state.withLock { state in
-            defer { state.closed = true; state.tasks = [:] }
+            defer {
+                state.closed = true
+                state.tasks = [:]
+            }
             return (state.tasks, state.sessionID, state.closed)
         }
         guard !wasClosed else { return }
         for (_, task) in tasks { task.cancel() }
         if session != nil {
-            _ = try? await self.http.execute(self.request(.DELETE, accept: "application/json"), deadline: .now() + .seconds(2))
+            _ = try? await self.http.execute(
+                self.request(.DELETE, accept: "application/json"),
+                deadline: .now() + .seconds(2)
+            )
         }
         self.continuation.yield(.closed("closed"))
         self.continuation.finish()

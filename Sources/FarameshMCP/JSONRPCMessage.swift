@@ -33,34 +33,50 @@ public struct JSONRPCMessage: Sendable {
         }
         guard case .object(let object) = json else {
             if case .array = json {
-                throw JSONRPCError(code: JSONRPCError.invalidRequest,
-                                   message: "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 and later)")
+                throw JSONRPCError(
+                    code: JSONRPCError.invalidRequest,
+                    message: "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 and later)"
+                )
             }
-            throw JSONRPCError(code: JSONRPCError.invalidRequest, message: "Invalid Request: a message must be a JSON object")
+            throw JSONRPCError(
+                code: JSONRPCError.invalidRequest,
+                message: "Invalid Request: a message must be a JSON object"
+            )
         }
         let id = object["id"]
         let usableID: JSONValue? = id.flatMap { Self.isValidID($0) ? $0 : nil }
         guard case .string("2.0")? = object["jsonrpc"] else {
-            throw JSONRPCError(code: JSONRPCError.invalidRequest, message: "Invalid Request: \"jsonrpc\" must be \"2.0\"",
-                               id: usableID ?? .null)
+            throw JSONRPCError(
+                code: JSONRPCError.invalidRequest,
+                message: "Invalid Request: \"jsonrpc\" must be \"2.0\"",
+                id: usableID ?? .null
+            )
         }
         if let methodValue = object["method"] {
             guard case .string(let method) = methodValue, !method.isEmpty else {
-                throw JSONRPCError(code: JSONRPCError.invalidRequest, message: "Invalid Request: \"method\" must be a non-empty string",
-                                   id: usableID ?? .null)
+                throw JSONRPCError(
+                    code: JSONRPCError.invalidRequest,
+                    message: "Invalid Request: \"method\" must be a non-empty string",
+                    id: usableID ?? .null
+                )
             }
             if let params = object["params"] {
                 switch params {
                 case .object, .array: break
                 default:
-                    throw JSONRPCError(code: JSONRPCError.invalidRequest,
-                                       message: "Invalid Request: \"params\" must be an object or an array", id: usableID ?? .null)
+                    throw JSONRPCError(
+                        code: JSONRPCError.invalidRequest,
+                        message: "Invalid Request: \"params\" must be an object or an array",
+                        id: usableID ?? .null
+                    )
                 }
             }
             if let id {
                 guard let usableID else {
-                    throw JSONRPCError(code: JSONRPCError.invalidRequest,
-                                       message: "Invalid Request: \"id\" must be a string or an integer")
+                    throw JSONRPCError(
+                        code: JSONRPCError.invalidRequest,
+                        message: "Invalid Request: \"id\" must be a string or an integer"
+                    )
                 }
                 self.kind = .request(id: usableID, method: method)
             } else {
@@ -69,8 +85,11 @@ public struct JSONRPCMessage: Sendable {
         } else if let usableID, object["result"] != nil || object["error"] != nil {
             self.kind = .response(id: usableID)
         } else {
-            throw JSONRPCError(code: JSONRPCError.invalidRequest,
-                               message: "Invalid Request: neither a request, a notification nor a response", id: usableID ?? .null)
+            throw JSONRPCError(
+                code: JSONRPCError.invalidRequest,
+                message: "Invalid Request: neither a request, a notification nor a response",
+                id: usableID ?? .null
+            )
         }
         self.bytes = bytes
         self.object = object

@@ -31,9 +31,12 @@ public final class KeepAliveGatekeeper: GatekeeperAPI {
     }
 
     /// Nil unless the base URL is `http://` (TLS gatekeepers use `FarameshClient`).
-    public init?(configuration: FarameshClientConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init?(
+        configuration: FarameshClientConfiguration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         guard let components = URLComponents(string: configuration.baseURL.text),
-              components.scheme?.lowercased() == "http", var host = components.host, !host.isEmpty
+            components.scheme?.lowercased() == "http", var host = components.host, !host.isEmpty
         else { return nil }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         self.configuration = configuration
@@ -56,12 +59,19 @@ public final class KeepAliveGatekeeper: GatekeeperAPI {
 
     // MARK: - API
 
-    public func submit(_ request: SubmitActionRequest, idempotencyKey: String?, startIfAllowed: Bool) async throws -> Submission {
+    public func submit(
+        _ request: SubmitActionRequest,
+        idempotencyKey: String?,
+        startIfAllowed: Bool
+    ) async throws -> Submission {
         var extra: [(String, String)] = []
         if let idempotencyKey { extra.append(("Idempotency-Key", idempotencyKey)) }
         if startIfAllowed { extra.append(("Faramesh-Start", "if-allowed")) }
         let answer = try await self.exchange(.POST, "/v1/actions", body: request.jsonBytes, extraHeaders: extra)
-        return Submission(action: try Self.decode(answer), started: answer.headers.first(name: "Faramesh-Started") == "true")
+        return Submission(
+            action: try Self.decode(answer),
+            started: answer.headers.first(name: "Faramesh-Started") == "true"
+        )
     }
 
     public func start(_ reference: String) async throws -> ActionResponse {
@@ -95,9 +105,18 @@ public final class KeepAliveGatekeeper: GatekeeperAPI {
         try Self.decode(try await self.exchange(method, path, body: body))
     }
 
-    private func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]?,
-                          extraHeaders: [(String, String)] = []) async throws -> GatekeeperAnswer {
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: self.pathPrefix + path, headers: self.headers)
+    private func exchange(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: [UInt8]?,
+        extraHeaders: [(String, String)] = []
+    ) async throws -> GatekeeperAnswer {
+        var head = HTTPRequestHead(
+            version: .http1_1,
+            method: method,
+            uri: self.pathPrefix + path,
+            headers: self.headers
+        )
         for (name, value) in extraHeaders { head.headers.add(name: name, value: value) }
         var buffer: ByteBuffer?
         if let body {
@@ -156,16 +175,22 @@ public final class KeepAliveGatekeeper: GatekeeperAPI {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(GatekeeperExchangeHandler(maxBody: FarameshClient.maxResponseBytes))
+                        try channel.pipeline.syncOperations.addHandler(
+                            GatekeeperExchangeHandler(maxBody: FarameshClient.maxResponseBytes)
+                        )
                     }
                 }
                 .connect(host: self.host, port: self.port).get()
         } catch ChannelError.connectTimeout {
             throw FarameshClientError.unreachable(
                 url: self.configuration.baseURL.text,
-                reason: "connection timed out after \(Self.format(self.configuration.connectTimeout))")
+                reason: "connection timed out after \(Self.format(self.configuration.connectTimeout))"
+            )
         } catch {
-            throw FarameshClientError.unreachable(url: self.configuration.baseURL.text, reason: FarameshClient.reason(String(describing: error)))
+            throw FarameshClientError.unreachable(
+                url: self.configuration.baseURL.text,
+                reason: FarameshClient.reason(String(describing: error))
+            )
         }
     }
 
@@ -183,7 +208,10 @@ public final class KeepAliveGatekeeper: GatekeeperAPI {
         if let error = error as? GatekeeperExchangeHandler.Failure {
             return FarameshClientError.unreachable(url: self.configuration.baseURL.text, reason: error.reason)
         }
-        return FarameshClientError.unreachable(url: self.configuration.baseURL.text, reason: FarameshClient.reason(String(describing: error)))
+        return FarameshClientError.unreachable(
+            url: self.configuration.baseURL.text,
+            reason: FarameshClient.reason(String(describing: error))
+        )
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {
@@ -291,7 +319,9 @@ final class GatekeeperExchangeHandler: ChannelDuplexHandler {
         case .end:
             guard let open = self.open else { return }
             self.open = nil
-            open.succeed(GatekeeperAnswer(status: self.status, headers: self.headers, body: self.body, keepAlive: self.keepAlive))
+            open.succeed(
+                GatekeeperAnswer(status: self.status, headers: self.headers, body: self.body, keepAlive: self.keepAlive)
+            )
         }
     }
 

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// Newline-delimited messages read from a file descriptor by a dedicated thread with blocking
 /// reads, so a message is handed on as soon as it arrives (no polling interval) and no thread of

@@ -1,10 +1,11 @@
+import Dispatch
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
-import Synchronization
 
 /// Writes newline-terminated messages to a file descriptor in order, on a serial queue (a full
 /// pipe blocks that queue, never the concurrency pool). After a write error (the reader went

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Crypto
 import FarameshClient
 import FarameshCore
@@ -11,6 +6,12 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `faramesh mcp-proxy --listen`: Streamable HTTP (MCP 2025-03-26 … 2025-11-25) at `/mcp` with
 /// bearer authentication. Each client session gets its own upstream (a child process started at
@@ -39,9 +40,14 @@ public enum MCPHTTPServer {
                 await hub.keepAlive()
             }
         }
-        let app = Application(router: router, configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
-                              logger: logger)
-        logger.notice("MCP proxy '\(configuration.governor.mapping.serverName)' listening on http://\(listen.host):\(listen.port)/\(Self.path)")
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+            logger: logger
+        )
+        logger.notice(
+            "MCP proxy '\(configuration.governor.mapping.serverName)' listening on http://\(listen.host):\(listen.port)/\(Self.path)"
+        )
         do {
             try await app.runService()
         } catch {
@@ -56,7 +62,11 @@ public enum MCPHTTPServer {
     static func jsonError(_ status: HTTPResponse.Status, _ error: JSONRPCError, session: String? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let session { headers[Self.sessionHeader] = session }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: error.bytes)))
+        return Response(
+            status: status,
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: error.bytes))
+        )
     }
 
     /// Bearer token check (digests compared in constant time) and DNS-rebinding protection:
@@ -64,9 +74,19 @@ public enum MCPHTTPServer {
     struct BearerMiddleware<Context: RequestContext>: RouterMiddleware {
         let expected: [UInt8]
 
-        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        func handle(
+            _ request: Request,
+            context: Context,
+            next: (Request, Context) async throws -> Response
+        ) async throws -> Response {
             if let origin = request.headers[.origin], !Self.isLoopbackOrigin(origin) {
-                return MCPHTTPServer.jsonError(.forbidden, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Forbidden: origin \(origin) is not allowed"))
+                return MCPHTTPServer.jsonError(
+                    .forbidden,
+                    JSONRPCError(
+                        code: JSONRPCError.invalidRequest,
+                        message: "Forbidden: origin \(origin) is not allowed"
+                    )
+                )
             }
             let header = request.headers[.authorization] ?? ""
             let parts = header.split(separator: " ", maxSplits: 1)
@@ -75,7 +95,13 @@ public enum MCPHTTPServer {
             var difference: UInt8 = 0
             for (a, b) in zip(digest, self.expected) { difference |= a ^ b }
             guard !token.isEmpty, difference == 0 else {
-                var response = MCPHTTPServer.jsonError(.unauthorized, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Unauthorized: missing or invalid bearer token"))
+                var response = MCPHTTPServer.jsonError(
+                    .unauthorized,
+                    JSONRPCError(
+                        code: JSONRPCError.invalidRequest,
+                        message: "Unauthorized: missing or invalid bearer token"
+                    )
+                )
                 response.headers[.wwwAuthenticate] = "Bearer"
                 return response
             }

@@ -1,11 +1,12 @@
+import Dispatch
+import FarameshClient
+import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
-import FarameshClient
-import Logging
 
 /// Runs `faramesh mcp-proxy`.
 public enum MCPProxy {
@@ -14,7 +15,10 @@ public enum MCPProxy {
     /// How long outstanding `/result` reports may take at exit.
     public static let drainTimeout: Duration = .seconds(5)
 
-    public static func makeUpstream(_ upstream: MCPProxyConfiguration.Upstream, logger: Logger) throws -> any UpstreamChannel {
+    public static func makeUpstream(
+        _ upstream: MCPProxyConfiguration.Upstream,
+        logger: Logger
+    ) throws -> any UpstreamChannel {
         switch upstream {
         case .command(let arguments):
             return try StdioUpstream(arguments: arguments)
@@ -38,10 +42,19 @@ public enum MCPProxy {
             return 2
         }
         let stdout = LineWriter(fd: 1, name: "mcp-stdout")
-        let session = ProxySession(governor: governor, client: StdioClientChannel(writer: stdout), upstream: upstream, logger: logger)
+        let session = ProxySession(
+            governor: governor,
+            client: StdioClientChannel(writer: stdout),
+            upstream: upstream,
+            logger: logger
+        )
         let stdin = LineReader.lines(fd: 0, name: "mcp-stdin")
 
-        enum Ending: Sendable { case client, upstream(String), signal(Int32) }
+        enum Ending: Sendable {
+            case client
+            case upstream(String)
+            case signal(Int32)
+        }
         let ending: Ending = await withTaskGroup(of: Ending.self) { group in
             group.addTask { .upstream(await session.run()) }
             group.addTask {
@@ -50,7 +63,12 @@ public enum MCPProxy {
                     case .line(let bytes):
                         await session.fromClient(bytes)
                     case .tooLong(let count):
-                        stdout.write(JSONRPCError(code: JSONRPCError.parseError, message: "Parse error: a message of \(count) bytes is over the limit").bytes)
+                        stdout.write(
+                            JSONRPCError(
+                                code: JSONRPCError.parseError,
+                                message: "Parse error: a message of \(count) bytes is over the limit"
+                            ).bytes
+                        )
                     case .end:
                         return .client
                     }

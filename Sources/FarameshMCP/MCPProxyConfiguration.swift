@@ -27,7 +27,12 @@ public struct MCPProxyConfiguration: Sendable {
     public var upstream: Upstream
     public var listen: Listen?
 
-    public init(governor: GovernorSettings, gatekeeper: FarameshClientConfiguration, upstream: Upstream, listen: Listen? = nil) {
+    public init(
+        governor: GovernorSettings,
+        gatekeeper: FarameshClientConfiguration,
+        upstream: Upstream,
+        listen: Listen? = nil
+    ) {
         self.governor = governor
         self.gatekeeper = gatekeeper
         self.upstream = upstream

@@ -12,7 +12,11 @@ public enum ProxyMessages {
     /// A `CallToolResult` with `isError: true`, one text block and, when given, `_meta` details.
     public static func errorResult(id: JSONValue, text: String, details: [String: Value]? = nil) -> [UInt8] {
         let meta = details.map { Metadata(additionalFields: [Self.metaKey: .object($0)]) }
-        let result = CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], isError: true, _meta: meta)
+        let result = CallTool.Result(
+            content: [.text(text: text, annotations: nil, _meta: nil)],
+            isError: true,
+            _meta: meta
+        )
         return self.response(id: id, result: result)
     }
 
@@ -44,7 +48,8 @@ public enum ProxyMessages {
         default: return nil
         }
         let notification = ProgressNotification.message(
-            .init(progressToken: progressToken, progress: progress, total: nil, message: message))
+            .init(progressToken: progressToken, progress: progress, total: nil, message: message)
+        )
         guard let data = try? Self.encoder().encode(notification) else { return nil }
         return Array(data)
     }

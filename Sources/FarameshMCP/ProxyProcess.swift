@@ -11,7 +11,7 @@ public enum ProxyProcess {
         NIOSingletons.groupLoopCountSuggestion = 1
         NIOSingletons.blockingPoolThreadCountSuggestion = 1
         #if os(Linux)
-        _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
+        _ = glibcMallopt(-8, 1)  // M_ARENA_MAX
         #endif
     }
 }

@@ -82,7 +82,8 @@ public actor ProxySession {
         case .notification(let method):
             if method == "notifications/tools/list_changed" { self.catalog.removeAll() }
             if method == "notifications/progress", let token = message.params?["progressToken"],
-               let request = self.progressTokens[token] {
+                let request = self.progressTokens[token]
+            {
                 await self.client.send(bytes, route: .related(request))
             } else {
                 await self.client.send(bytes, route: .unrelated)
@@ -101,7 +102,8 @@ public actor ProxySession {
         if case .bool(true)? = response.object["result"]?["isError"] {
             var text = "the tool returned isError"
             if case .array(let content)? = response.object["result"]?["content"],
-               let first = content.first(where: { $0["type"]?.stringValue == "text" })?["text"]?.stringValue {
+                let first = content.first(where: { $0["type"]?.stringValue == "text" })?["text"]?.stringValue
+            {
                 text += ": " + first
             }
             return (false, String(text.prefix(2_000)))
@@ -111,23 +113,31 @@ public actor ProxySession {
 
     private func upstreamGarbage(_ excerpt: String) async {
         self.logger.error("MCP server '\(self.serverName)' sent a message that is not JSON-RPC: \(excerpt)")
-        await self.failForwarded(code: JSONRPCError.upstreamFailed,
-                                 message: "The MCP server '\(self.serverName)' answered with something that is not JSON-RPC: \(excerpt)")
+        await self.failForwarded(
+            code: JSONRPCError.upstreamFailed,
+            message: "The MCP server '\(self.serverName)' answered with something that is not JSON-RPC: \(excerpt)"
+        )
     }
 
     private func upstreamClosed(_ reason: String) async {
         guard self.upstreamGone == nil else { return }
         self.upstreamGone = reason
         self.logger.notice("MCP server '\(self.serverName)' \(reason)")
-        await self.failForwarded(code: JSONRPCError.upstreamFailed,
-                                 message: "The MCP server '\(self.serverName)' \(reason) before answering")
+        await self.failForwarded(
+            code: JSONRPCError.upstreamFailed,
+            message: "The MCP server '\(self.serverName)' \(reason) before answering"
+        )
         for (_, waiter) in self.ownRequests { waiter.resume(returning: nil) }
         self.ownRequests.removeAll()
         let deciding = self.deciding
         self.deciding.removeAll()
         for (id, task) in deciding {
             task.cancel()
-            let error = JSONRPCError(code: JSONRPCError.upstreamFailed, message: "The MCP server '\(self.serverName)' \(reason)", id: id)
+            let error = JSONRPCError(
+                code: JSONRPCError.upstreamFailed,
+                message: "The MCP server '\(self.serverName)' \(reason)",
+                id: id
+            )
             await self.client.send(error.bytes, route: .response(id))
         }
     }
@@ -163,7 +173,11 @@ public actor ProxySession {
         switch message.kind {
         case .request(let id, let method):
             if self.forwarded[id] != nil || self.deciding[id] != nil {
-                let error = JSONRPCError(code: JSONRPCError.invalidRequest, message: "Invalid Request: id \(CanonicalJSON.string(id)) is already in use", id: id)
+                let error = JSONRPCError(
+                    code: JSONRPCError.invalidRequest,
+                    message: "Invalid Request: id \(CanonicalJSON.string(id)) is already in use",
+                    id: id
+                )
                 await self.client.send(error.bytes, route: .response(id))
                 return
             }
@@ -178,7 +192,8 @@ public actor ProxySession {
             }
         case .notification(let method):
             if method == "notifications/cancelled", let target = message.params?["requestId"],
-               let task = self.deciding.removeValue(forKey: target) {
+                let task = self.deciding.removeValue(forKey: target)
+            {
                 // Cancelled while deciding or held: the server never saw it. The action stays
                 // pending; per MCP the cancelled request gets no response.
                 task.cancel()
@@ -186,7 +201,8 @@ public actor ProxySession {
                 return
             }
             if method == "notifications/cancelled", let target = message.params?["requestId"],
-               let actionID = self.governed.removeValue(forKey: target) {
+                let actionID = self.governed.removeValue(forKey: target)
+            {
                 self.forwarded[target] = nil
                 self.forgetProgress(of: target)
                 self.governor.reporter.report(actionID: actionID, success: false, error: "cancelled by the MCP client")
@@ -199,7 +215,11 @@ public actor ProxySession {
 
     private func forward(_ message: JSONRPCMessage, id: JSONValue, method: String) async {
         if let gone = self.upstreamGone {
-            let error = JSONRPCError(code: JSONRPCError.upstreamFailed, message: "The MCP server '\(self.serverName)' \(gone)", id: id)
+            let error = JSONRPCError(
+                code: JSONRPCError.upstreamFailed,
+                message: "The MCP server '\(self.serverName)' \(gone)",
+                id: id
+            )
             await self.client.send(error.bytes, route: .response(id))
             return
         }
@@ -209,8 +229,11 @@ public actor ProxySession {
         } catch {
             guard self.forwarded.removeValue(forKey: id) != nil else { return }
             self.forgetProgress(of: id)
-            let failure = JSONRPCError(code: JSONRPCError.upstreamFailed,
-                                       message: "Cannot reach the MCP server '\(self.serverName)': \(error)", id: id)
+            let failure = JSONRPCError(
+                code: JSONRPCError.upstreamFailed,
+                message: "Cannot reach the MCP server '\(self.serverName)': \(error)",
+                id: id
+            )
             await self.client.send(failure.bytes, route: .response(id))
             if let actionID = self.governed.removeValue(forKey: id) {
                 self.governor.reporter.report(actionID: actionID, success: false, error: failure.message)
@@ -240,7 +263,8 @@ public actor ProxySession {
         let id = call.id
         let decision: GovernedDecision
         do {
-            decision = try await self.governor.decide(call, annotations: annotations, client: self.clientInfo) { bytes in
+            decision = try await self.governor.decide(call, annotations: annotations, client: self.clientInfo) {
+                bytes in
                 await client.send(bytes, route: .related(id))
             }
         } catch {
@@ -249,7 +273,11 @@ public actor ProxySession {
         guard self.deciding.removeValue(forKey: id) != nil else {
             // Cancelled after the decision was made; a started action is recorded as not run.
             if case .run(let actionID) = decision {
-                self.governor.reporter.report(actionID: actionID, success: false, error: "cancelled by the MCP client before it ran")
+                self.governor.reporter.report(
+                    actionID: actionID,
+                    success: false,
+                    error: "cancelled by the MCP client before it ran"
+                )
             }
             return
         }
@@ -316,7 +344,11 @@ public actor ProxySession {
         self.deciding.removeAll()
         for (id, actionID) in self.governed {
             self.forwarded[id] = nil
-            self.governor.reporter.report(actionID: actionID, success: false, error: "the MCP client disconnected before the tool answered")
+            self.governor.reporter.report(
+                actionID: actionID,
+                success: false,
+                error: "the MCP client disconnected before the tool answered"
+            )
         }
         self.governed.removeAll()
         await self.upstream.close()

@@ -34,18 +34,36 @@ actor SessionHub {
 
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
         guard (request.headers[.contentType] ?? "").lowercased().hasPrefix("application/json") else {
-            return MCPHTTPServer.jsonError(.unsupportedMediaType, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Unsupported Media Type: send application/json"))
+            return MCPHTTPServer.jsonError(
+                .unsupportedMediaType,
+                JSONRPCError(
+                    code: JSONRPCError.invalidRequest,
+                    message: "Unsupported Media Type: send application/json"
+                )
+            )
         }
         let accept = (request.headers[.accept] ?? "").lowercased()
         guard accept.contains("text/event-stream") || accept.contains("*/*") else {
-            return MCPHTTPServer.jsonError(.notAcceptable, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Not Acceptable: the client must accept text/event-stream"))
+            return MCPHTTPServer.jsonError(
+                .notAcceptable,
+                JSONRPCError(
+                    code: JSONRPCError.invalidRequest,
+                    message: "Not Acceptable: the client must accept text/event-stream"
+                )
+            )
         }
         let buffer: ByteBuffer
         var request = request
         do {
             buffer = try await request.collectBody(upTo: MCPHTTPServer.maxBodyBytes)
         } catch {
-            return MCPHTTPServer.jsonError(.contentTooLarge, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Request too large: at most \(MCPHTTPServer.maxBodyBytes) bytes"))
+            return MCPHTTPServer.jsonError(
+                .contentTooLarge,
+                JSONRPCError(
+                    code: JSONRPCError.invalidRequest,
+                    message: "Request too large: at most \(MCPHTTPServer.maxBodyBytes) bytes"
+                )
+            )
         }
         let bytes = Array(buffer.readableBytesView)
         let message: JSONRPCMessage
@@ -59,21 +77,49 @@ actor SessionHub {
         let newSessionID: String?
         if case .request(_, "initialize") = message.kind, sessionID == nil {
             guard self.sessions.count < Self.maxSessions else {
-                return MCPHTTPServer.jsonError(.serviceUnavailable, JSONRPCError(code: JSONRPCError.upstreamFailed, message: "Too many sessions (\(Self.maxSessions)); close one first", id: message.requestID ?? .null))
+                return MCPHTTPServer.jsonError(
+                    .serviceUnavailable,
+                    JSONRPCError(
+                        code: JSONRPCError.upstreamFailed,
+                        message: "Too many sessions (\(Self.maxSessions)); close one first",
+                        id: message.requestID ?? .null
+                    )
+                )
             }
             do {
                 let id = UUID().uuidString.lowercased()
                 entry = try self.create(id)
                 newSessionID = id
             } catch {
-                return MCPHTTPServer.jsonError(.badGateway, JSONRPCError(code: JSONRPCError.upstreamFailed, message: "Cannot start the MCP server: \(error)", id: message.requestID ?? .null))
+                return MCPHTTPServer.jsonError(
+                    .badGateway,
+                    JSONRPCError(
+                        code: JSONRPCError.upstreamFailed,
+                        message: "Cannot start the MCP server: \(error)",
+                        id: message.requestID ?? .null
+                    )
+                )
             }
         } else {
             guard let sessionID else {
-                return MCPHTTPServer.jsonError(.badRequest, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Bad Request: Mcp-Session-Id header is required (send initialize first)", id: message.requestID ?? .null))
+                return MCPHTTPServer.jsonError(
+                    .badRequest,
+                    JSONRPCError(
+                        code: JSONRPCError.invalidRequest,
+                        message: "Bad Request: Mcp-Session-Id header is required (send initialize first)",
+                        id: message.requestID ?? .null
+                    )
+                )
             }
             guard let existing = self.sessions[sessionID] else {
-                return MCPHTTPServer.jsonError(.notFound, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Session not found: initialize a new session", id: message.requestID ?? .null))
+                return MCPHTTPServer.jsonError(
+                    .notFound,
+                    JSONRPCError(
+                        code: JSONRPCError.invalidRequest,
+                        message: "Session not found: initialize a new session",
+                        id: message.requestID ?? .null
+                    )
+                )
             }
             entry = existing
             newSessionID = nil
@@ -94,13 +140,28 @@ actor SessionHub {
 
     func get(_ request: Request) async -> Response {
         guard (request.headers[.accept] ?? "").lowercased().contains("text/event-stream") else {
-            return MCPHTTPServer.jsonError(.notAcceptable, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Not Acceptable: GET needs Accept: text/event-stream"))
+            return MCPHTTPServer.jsonError(
+                .notAcceptable,
+                JSONRPCError(
+                    code: JSONRPCError.invalidRequest,
+                    message: "Not Acceptable: GET needs Accept: text/event-stream"
+                )
+            )
         }
         guard let sessionID = request.headers[MCPHTTPServer.sessionHeader], let entry = self.sessions[sessionID] else {
-            return MCPHTTPServer.jsonError(.notFound, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Session not found"))
+            return MCPHTTPServer.jsonError(
+                .notFound,
+                JSONRPCError(code: JSONRPCError.invalidRequest, message: "Session not found")
+            )
         }
         guard let stream = await entry.channel.openStandalone() else {
-            return MCPHTTPServer.jsonError(.conflict, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Conflict: this session already has a GET stream"))
+            return MCPHTTPServer.jsonError(
+                .conflict,
+                JSONRPCError(
+                    code: JSONRPCError.invalidRequest,
+                    message: "Conflict: this session already has a GET stream"
+                )
+            )
         }
         var headers = Self.sse
         headers[MCPHTTPServer.sessionHeader] = sessionID
@@ -108,8 +169,13 @@ actor SessionHub {
     }
 
     func delete(_ request: Request) async -> Response {
-        guard let sessionID = request.headers[MCPHTTPServer.sessionHeader], let entry = self.sessions.removeValue(forKey: sessionID) else {
-            return MCPHTTPServer.jsonError(.notFound, JSONRPCError(code: JSONRPCError.invalidRequest, message: "Session not found"))
+        guard let sessionID = request.headers[MCPHTTPServer.sessionHeader],
+            let entry = self.sessions.removeValue(forKey: sessionID)
+        else {
+            return MCPHTTPServer.jsonError(
+                .notFound,
+                JSONRPCError(code: JSONRPCError.invalidRequest, message: "Session not found")
+            )
         }
         await entry.session.clientClosed()
         await entry.channel.closeAll()

@@ -19,16 +19,28 @@ public struct ToolCall: Sendable, Hashable {
     /// Reads `params`; a call the proxy cannot govern is answered with `-32602` and never forwarded.
     public init(id: JSONValue, params: JSONValue?) throws(JSONRPCError) {
         guard case .object(let params)? = params else {
-            throw JSONRPCError(code: JSONRPCError.invalidParams, message: "Invalid params: tools/call needs params {name, arguments}", id: id)
+            throw JSONRPCError(
+                code: JSONRPCError.invalidParams,
+                message: "Invalid params: tools/call needs params {name, arguments}",
+                id: id
+            )
         }
         guard case .string(let name)? = params["name"], !name.isEmpty else {
-            throw JSONRPCError(code: JSONRPCError.invalidParams, message: "Invalid params: tools/call needs a non-empty string \"name\"", id: id)
+            throw JSONRPCError(
+                code: JSONRPCError.invalidParams,
+                message: "Invalid params: tools/call needs a non-empty string \"name\"",
+                id: id
+            )
         }
         switch params["arguments"] {
         case nil, .null?: self.arguments = .object([:])
         case .object(let arguments)?: self.arguments = .object(arguments)
         default:
-            throw JSONRPCError(code: JSONRPCError.invalidParams, message: "Invalid params: tools/call \"arguments\" must be an object", id: id)
+            throw JSONRPCError(
+                code: JSONRPCError.invalidParams,
+                message: "Invalid params: tools/call \"arguments\" must be an object",
+                id: id
+            )
         }
         self.id = id
         self.name = name

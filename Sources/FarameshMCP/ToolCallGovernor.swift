@@ -23,8 +23,12 @@ public final class ToolCallGovernor: Sendable {
     /// Decides `call`. `send` writes a message to the client (progress heartbeats while held).
     /// - Throws: `CancellationError` when the client cancelled the call while it was held; the
     ///   action then stays pending and an identical retry resumes it.
-    public func decide(_ call: ToolCall, annotations: JSONValue?, client info: ClientInfo?,
-                       send: @escaping @Sendable ([UInt8]) async -> Void) async throws(CancellationError) -> GovernedDecision {
+    public func decide(
+        _ call: ToolCall,
+        annotations: JSONValue?,
+        client info: ClientInfo?,
+        send: @escaping @Sendable ([UInt8]) async -> Void
+    ) async throws(CancellationError) -> GovernedDecision {
         if let reserved = ActionMapping.reservedArgument(in: call.arguments) {
             return .respond(DecisionTexts.reservedArgument(call, name: reserved))
         }
@@ -42,8 +46,13 @@ public final class ToolCallGovernor: Sendable {
     }
 
     /// The submit loop; `key` ends as the key the next identical call must use.
-    private func decide(_ call: ToolCall, request: SubmitActionRequest, hash: String, key nextKey: inout String,
-                        send: @escaping @Sendable ([UInt8]) async -> Void) async throws(CancellationError) -> GovernedDecision {
+    private func decide(
+        _ call: ToolCall,
+        request: SubmitActionRequest,
+        hash: String,
+        key nextKey: inout String,
+        send: @escaping @Sendable ([UInt8]) async -> Void
+    ) async throws(CancellationError) -> GovernedDecision {
         var key = nextKey
         var step = 0
         while true {
@@ -59,7 +68,9 @@ public final class ToolCallGovernor: Sendable {
                 return .respond(DecisionTexts.gatekeeperFailed(call, error))
             }
             let action = submission.action
-            let successor = step < self.settings.maxChainSteps ? ResumeKeys.successor(hash, after: action.id) : ResumeKeys.unique(hash)
+            let successor =
+                step < self.settings.maxChainSteps
+                ? ResumeKeys.successor(hash, after: action.id) : ResumeKeys.unique(hash)
             if submission.started {
                 nextKey = successor
                 return .run(actionID: action.id)
@@ -84,7 +95,9 @@ public final class ToolCallGovernor: Sendable {
                 }
             case .denied:
                 nextKey = successor
-                return .respond(DecisionTexts.denied(call, action: action, byApprover: action.decision == .requireApproval))
+                return .respond(
+                    DecisionTexts.denied(call, action: action, byApprover: action.decision == .requireApproval)
+                )
             case .pendingApproval, .pendingDecision:
                 let outcome = try await self.hold(call, action, send: send)
                 switch outcome {
@@ -99,7 +112,10 @@ public final class ToolCallGovernor: Sendable {
         }
     }
 
-    private enum StartOutcome { case started, alreadyStarted, failed([UInt8]) }
+    private enum StartOutcome {
+        case started, alreadyStarted
+        case failed([UInt8])
+    }
 
     private func start(_ call: ToolCall, _ action: ActionResponse) async -> StartOutcome {
         do {
@@ -112,12 +128,18 @@ public final class ToolCallGovernor: Sendable {
         }
     }
 
-    private enum HoldOutcome { case run, respond([UInt8], keepKey: Bool) }
+    private enum HoldOutcome {
+        case run
+        case respond([UInt8], keepKey: Bool)
+    }
 
     /// Waits for a decision on `first`, sending heartbeats when the client gave a progressToken,
     /// until it is approved (then started), decided otherwise, or the hold time is over.
-    private func hold(_ call: ToolCall, _ first: ActionResponse,
-                      send: @Sendable ([UInt8]) async -> Void) async throws(CancellationError) -> HoldOutcome {
+    private func hold(
+        _ call: ToolCall,
+        _ first: ActionResponse,
+        send: @Sendable ([UInt8]) async -> Void
+    ) async throws(CancellationError) -> HoldOutcome {
         let clock = ContinuousClock()
         let deadline = clock.now + self.settings.hold
         var nextBeat = clock.now + self.settings.heartbeat
@@ -128,7 +150,8 @@ public final class ToolCallGovernor: Sendable {
                 beats += 1
                 nextBeat = clock.now + self.settings.heartbeat
                 let left = max(0, Int((deadline - clock.now).components.seconds))
-                let message = "Waiting for approval of Faramesh action \(first.id) at \(self.settings.approvalURL(first.id)) (held \(left)s more)"
+                let message =
+                    "Waiting for approval of Faramesh action \(first.id) at \(self.settings.approvalURL(first.id)) (held \(left)s more)"
                 if let bytes = ProxyMessages.progress(token: token, progress: Double(beats), message: message) {
                     await send(bytes)
                 }

@@ -9,7 +9,8 @@ public struct PolicyCommand: AsyncParsableCommand {
         discussion: "Exit codes: 0 ok, 1 failure (invalid policy or failed tests), 2 usage error.",
         subcommands: [
             PolicyValidateCommand.self, PolicyTestCommand.self, PolicyExplainCommand.self, PolicyDiffSubcommand.self,
-        ])
+        ]
+    )
 
     public init() {}
 }

@@ -4,7 +4,8 @@ public import ArgumentParser
 public struct PolicyDiffCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "policy-diff",
-        abstract: "Compare two policy files: rules added, removed, changed, moved, and changed decisions on samples.")
+        abstract: "Compare two policy files: rules added, removed, changed, moved, and changed decisions on samples."
+    )
 
     @OptionGroup var options: PolicyDiffOptions
 
@@ -19,7 +20,8 @@ public struct PolicyDiffCommand: AsyncParsableCommand {
 struct PolicyDiffSubcommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Compare two policy files (same as `faramesh policy-diff`).")
+        abstract: "Compare two policy files (same as `faramesh policy-diff`)."
+    )
 
     @OptionGroup var options: PolicyDiffOptions
 

@@ -5,7 +5,8 @@ import FarameshCore
 struct PolicyExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Show which rule matches an action and why the others were passed over.")
+        abstract: "Show which rule matches an action and why the others were passed over."
+    )
 
     @Argument(help: "The policy file.")
     var policy: String
@@ -35,9 +36,13 @@ struct PolicyExplainCommand: AsyncParsableCommand {
     var json = false
 
     mutating func run() async throws {
-        let request = ActionRequest(agentID: agent, tool: tool, operation: op,
-                                    params: try PolicyFiles.jsonObject(params, option: "--params"),
-                                    context: try PolicyFiles.jsonObject(context, option: "--context"))
+        let request = ActionRequest(
+            agentID: agent,
+            tool: tool,
+            operation: op,
+            params: try PolicyFiles.jsonObject(params, option: "--params"),
+            context: try PolicyFiles.jsonObject(context, option: "--context")
+        )
         let engine = try PolicyFiles.engine(policy: policy, profile: profile, runtimeVersion: runtimeVersion)
         let explanation = PolicyExplanation.explain(request, engine: engine)
         if json { PolicyFiles.printJSON(explanation.json) } else { print(explanation.text) }

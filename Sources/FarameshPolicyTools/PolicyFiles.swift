@@ -12,8 +12,12 @@ public enum PolicyFiles {
 
     /// Loads the files and runs the tests (what `faramesh policy test` does, without printing).
     /// Throws `ExitCode` 2 for unreadable files and 1 for invalid ones, after printing the error.
-    public static func runTests(policy: String, tests: String, profile: String? = nil,
-                                runtimeVersion: String = defaultRuntimeVersion) throws -> PolicyTestReport {
+    public static func runTests(
+        policy: String,
+        tests: String,
+        profile: String? = nil,
+        runtimeVersion: String = defaultRuntimeVersion
+    ) throws -> PolicyTestReport {
         let engine = try engine(policy: policy, profile: profile, runtimeVersion: runtimeVersion)
         let text = try read(tests)
         do throws(PolicyLoadError) {
@@ -29,8 +33,11 @@ public enum PolicyFiles {
         guard let profile else { return DecisionEngine(policy: compiled, runtimeVersion: runtimeVersion) }
         let text = try read(profile)
         do throws(PolicyLoadError) {
-            return DecisionEngine(policy: compiled, profile: .loaded(try CompiledProfile.compile(yaml: text, source: profile)),
-                                  runtimeVersion: runtimeVersion)
+            return DecisionEngine(
+                policy: compiled,
+                profile: .loaded(try CompiledProfile.compile(yaml: text, source: profile)),
+                runtimeVersion: runtimeVersion
+            )
         } catch {
             printError(error.description)
             throw ExitCode(failure)

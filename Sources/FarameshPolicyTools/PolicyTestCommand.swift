@@ -6,7 +6,8 @@ struct PolicyTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run policy test cases (expected decision, risk, reason code, rule).",
-        discussion: "Exits 1 when any case fails or a file is invalid.")
+        discussion: "Exits 1 when any case fails or a file is invalid."
+    )
 
     @Argument(help: "The policy file.")
     var policy: String
@@ -24,7 +25,12 @@ struct PolicyTestCommand: AsyncParsableCommand {
     var json = false
 
     mutating func run() async throws {
-        let report = try PolicyFiles.runTests(policy: policy, tests: tests, profile: profile, runtimeVersion: runtimeVersion)
+        let report = try PolicyFiles.runTests(
+            policy: policy,
+            tests: tests,
+            profile: profile,
+            runtimeVersion: runtimeVersion
+        )
         if json { PolicyFiles.printJSON(report.json) } else { print(report.text) }
         if !report.allPassed { throw ExitCode(PolicyFiles.failure) }
     }

@@ -6,7 +6,8 @@ import FarameshCore
 struct PolicyValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check policy files (or, with --profile, execution profiles) for errors.")
+        abstract: "Check policy files (or, with --profile, execution profiles) for errors."
+    )
 
     @Argument(help: "Policy files (YAML).")
     var files: [String]
@@ -25,14 +26,18 @@ struct PolicyValidateCommand: AsyncParsableCommand {
             if profiles {
                 do throws(PolicyLoadError) {
                     let profile = try CompiledProfile.compile(yaml: text, source: file)
-                    results.append(.object([
-                        "file": .string(file), "valid": .bool(true), "id": .string(profile.id),
-                        "version": .string(profile.version), "hash": .string(profile.hash),
-                        "rules": .int(Int64(profile.rules.count)),
-                    ]))
+                    results.append(
+                        .object([
+                            "file": .string(file), "valid": .bool(true), "id": .string(profile.id),
+                            "version": .string(profile.version), "hash": .string(profile.hash),
+                            "rules": .int(Int64(profile.rules.count)),
+                        ])
+                    )
                     if !json {
-                        print("\(file): OK (profile '\(profile.id)' version \(profile.version), \(profile.rules.count) rules, "
-                              + "hash \(profile.hash))")
+                        print(
+                            "\(file): OK (profile '\(profile.id)' version \(profile.version), \(profile.rules.count) rules, "
+                                + "hash \(profile.hash))"
+                        )
                     }
                 } catch {
                     failed = true
@@ -43,15 +48,19 @@ struct PolicyValidateCommand: AsyncParsableCommand {
             }
             do throws(PolicyLoadError) {
                 let policy = try CompiledPolicy.compile(yaml: text, source: file)
-                results.append(.object([
-                    "file": .string(file), "valid": .bool(true), "version": .string(policy.version),
-                    "hash": .string(policy.hash), "rules": .int(Int64(policy.rules.count)),
-                    "risk_rules": .int(Int64(policy.riskRules.count)),
-                    "warnings": .array(policy.warnings.map { .string($0.description) }),
-                ]))
+                results.append(
+                    .object([
+                        "file": .string(file), "valid": .bool(true), "version": .string(policy.version),
+                        "hash": .string(policy.hash), "rules": .int(Int64(policy.rules.count)),
+                        "risk_rules": .int(Int64(policy.riskRules.count)),
+                        "warnings": .array(policy.warnings.map { .string($0.description) }),
+                    ])
+                )
                 if !json {
-                    print("\(file): OK (\(policy.rules.count) rules, \(policy.riskRules.count) risk rules, "
-                          + "version \(policy.version), hash \(policy.hash))")
+                    print(
+                        "\(file): OK (\(policy.rules.count) rules, \(policy.riskRules.count) risk rules, "
+                            + "version \(policy.version), hash \(policy.hash))"
+                    )
                     for warning in policy.warnings { print("\(file):\(warning): warning") }
                 }
             } catch {

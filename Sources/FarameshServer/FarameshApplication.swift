@@ -32,25 +32,41 @@ public enum FarameshApplication {
         clock: any WallClock = SystemClock(),
         logger: Logger
     ) throws -> some ApplicationProtocol {
-        for token in configuration.bootstrapTokens where !token.isEmpty && Authenticator.bearerToken("Bearer " + token) != token {
-            throw ServerStartupError("A bootstrap token (FARAMESH_TOKEN) must be visible ASCII without spaces or commas")
+        for token in configuration.bootstrapTokens
+        where !token.isEmpty && Authenticator.bearerToken("Bearer " + token) != token {
+            throw ServerStartupError(
+                "A bootstrap token (FARAMESH_TOKEN) must be visible ASCII without spaces or commas"
+            )
         }
         if configuration.enableCORS && configuration.corsAllowedOrigins.isEmpty {
             throw ServerStartupError(
-                "--enable-cors no longer allows every origin ('*' would let any web page read approval tokens): name the allowed origins with --cors-origin https://host[:port] (or FARAMESH_CORS_ORIGINS)")
+                "--enable-cors no longer allows every origin ('*' would let any web page read approval tokens): name the allowed origins with --cors-origin https://host[:port] (or FARAMESH_CORS_ORIGINS)"
+            )
         }
         for origin in configuration.corsAllowedOrigins where !CORSHeadersMiddleware.isValidOrigin(origin) {
-            throw ServerStartupError("--cors-origin '\(origin)' is not an origin: use scheme://host[:port] (http or https, no path, no '*')")
+            throw ServerStartupError(
+                "--cors-origin '\(origin)' is not an origin: use scheme://host[:port] (http or https, no path, no '*')"
+            )
         }
         let authenticator = Authenticator(configuration: configuration, store: store)
-        let router = self.buildRouter(configuration: configuration, store: store, policy: policy,
-                                      metrics: metrics, readiness: readiness, authenticator: authenticator,
-                                      eventHub: eventHub, ledgerKey: ledgerKey, executors: executors, clock: clock)
+        let router = self.buildRouter(
+            configuration: configuration,
+            store: store,
+            policy: policy,
+            metrics: metrics,
+            readiness: readiness,
+            authenticator: authenticator,
+            eventHub: eventHub,
+            ledgerKey: ledgerKey,
+            executors: executors,
+            clock: clock
+        )
         var app = Application(
             responder: HeadAsGetResponder(inner: router.buildResponder()),
             server: try self.serverBuilder(configuration, metrics: metrics),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            logger: logger)
+            logger: logger
+        )
         app.beforeServerStarts {
             if configuration.migrateOnStart {
                 try await self.waitForDatabase(store, logger: logger)
@@ -60,9 +76,12 @@ public enum FarameshApplication {
             // Tokens created with `faramesh token create` mean the operator wants authentication,
             // even when no bootstrap token is configured: never stay open in that case.
             if authenticator.mode == .local,
-               (try? await store.tokens().contains(where: { $0.revokedAt == nil })) ?? true {
+                (try? await store.tokens().contains(where: { $0.revokedAt == nil })) ?? true
+            {
                 authenticator.requireTokens()
-                logger.notice("API tokens exist (or could not be checked): authentication is required, local mode is off")
+                logger.notice(
+                    "API tokens exist (or could not be checked): authentication is required, local mode is off"
+                )
             }
         }
         return app
@@ -83,8 +102,13 @@ public enum FarameshApplication {
     ) async throws {
         let group: ServiceGroup
         do {
-            group = try self.serviceGroup(configuration: configuration, store: store, storeServices: storeServices,
-                                          metrics: metrics, logger: logger)
+            group = try self.serviceGroup(
+                configuration: configuration,
+                store: store,
+                storeServices: storeServices,
+                metrics: metrics,
+                logger: logger
+            )
         } catch {
             // A bad policy, executors or key file: close the store (SQLite must) before reporting it.
             try? await store.shutdown()
@@ -111,31 +135,70 @@ public enum FarameshApplication {
         let readiness = Readiness()
         // Live updates: every replica follows the store's commit doorbell and fans out to its SSE clients.
         let eventHub = (store as? any EventFeed).map {
-            EventHub(feed: $0, configuration: configuration.eventStream, metrics: metrics, readiness: readiness,
-                     waitForMigrations: configuration.migrateOnStart, logger: logger)
+            EventHub(
+                feed: $0,
+                configuration: configuration.eventStream,
+                metrics: metrics,
+                readiness: readiness,
+                waitForMigrations: configuration.migrateOnStart,
+                logger: logger
+            )
         }
-        let ledgerKey = configuration.ledger.sealerEnabled
+        let ledgerKey =
+            configuration.ledger.sealerEnabled
             ? try LedgerKeyLoader.load(configuration.ledger.keySource, logger: logger) : nil
         let executors = try configuration.executors.file.map { file in
             let catalog = try ExecutorLoader.load(file: file)
-            logger.notice("Server-side executors enabled", metadata: [
-                "file": "\(file)", "executors": "\(catalog.executors.map(\.name).joined(separator: ", "))",
-            ])
-            return ExecutorService(catalog: catalog, store: store, metrics: metrics, configuration: configuration.executors,
-                                   callTimeout: configuration.requestTimeout, logger: logger)
+            logger.notice(
+                "Server-side executors enabled",
+                metadata: [
+                    "file": "\(file)", "executors": "\(catalog.executors.map(\.name).joined(separator: ", "))",
+                ]
+            )
+            return ExecutorService(
+                catalog: catalog,
+                store: store,
+                metrics: metrics,
+                configuration: configuration.executors,
+                callTimeout: configuration.requestTimeout,
+                logger: logger
+            )
         }
-        let app = try self.make(configuration: configuration, store: store, policy: policy, metrics: metrics,
-                                readiness: readiness, eventHub: eventHub, ledgerKey: ledgerKey?.publicKey,
-                                executors: executors, logger: logger)
+        let app = try self.make(
+            configuration: configuration,
+            store: store,
+            policy: policy,
+            metrics: metrics,
+            readiness: readiness,
+            eventHub: eventHub,
+            ledgerKey: ledgerKey?.publicKey,
+            executors: executors,
+            logger: logger
+        )
         var services: [any Service] = storeServices
         if let ledgerKey {
             // Right after the store: stopped after everything that writes events, so its final
             // checkpoint covers them all.
-            services.append(LedgerSealer(store: store, key: ledgerKey, configuration: configuration.ledger, metrics: metrics,
-                                         readiness: configuration.migrateOnStart ? readiness : nil, logger: logger))
+            services.append(
+                LedgerSealer(
+                    store: store,
+                    key: ledgerKey,
+                    configuration: configuration.ledger,
+                    metrics: metrics,
+                    readiness: configuration.migrateOnStart ? readiness : nil,
+                    logger: logger
+                )
+            )
         }
-        services.append(ApprovalExpirySweeper(store: store, interval: configuration.expirySweepInterval,
-                                              callTimeout: configuration.requestTimeout, metrics: metrics, logger: logger))
+        services.append(
+            ApprovalExpirySweeper(
+                store: store,
+                interval: configuration.expirySweepInterval,
+                callTimeout: configuration.requestTimeout,
+                metrics: metrics,
+                logger: logger
+            )
+        )
         if let executors {
             services.append(executors)
         }
@@ -147,14 +210,17 @@ public enum FarameshApplication {
             services.append(eventHub)
         }
         services.append(app)
-        services.append(ReadinessFlipper(readiness: readiness, drainDelay: configuration.shutdownDrainDelay, logger: logger))
+        services.append(
+            ReadinessFlipper(readiness: readiness, drainDelay: configuration.shutdownDrainDelay, logger: logger)
+        )
         if configuration.authMode == .local {
             logger.warning("No token configured: open local mode, every caller is the admin identity 'local'")
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
+            logger: logger
+        )
         let grace = max(configuration.shutdownGracePeriod, .milliseconds(200))
         let cancellation = min(.seconds(1), grace / 2)
         groupConfiguration.maximumGracefulShutdownDuration = grace - cancellation
@@ -180,29 +246,46 @@ public enum FarameshApplication {
         router.add(middleware: TransportHeadersMiddleware(servesTLS: configuration.tlsCertificatePath != nil))
         router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
         if !configuration.corsAllowedOrigins.isEmpty {
-            router.add(middleware: CORSHeadersMiddleware(allowedOrigins: configuration.corsAllowedOrigins,
-                                                         authenticator: authenticator))
+            router.add(
+                middleware: CORSHeadersMiddleware(
+                    allowedOrigins: configuration.corsAllowedOrigins,
+                    authenticator: authenticator
+                )
+            )
         }
         router.add(middleware: ErrorMiddleware(metrics: metrics))
         router.add(middleware: LoopbackHostMiddleware(authenticator: authenticator))
 
         let auth = AuthMiddleware(authenticator: authenticator)
-        let system = SystemController(store: store, policy: policy, metrics: metrics, readiness: readiness,
-                                      readinessTimeout: configuration.readinessTimeout)
+        let system = SystemController(
+            store: store,
+            policy: policy,
+            metrics: metrics,
+            readiness: readiness,
+            readinessTimeout: configuration.readinessTimeout
+        )
         system.addPublicRoutes(to: router)
         WebUIController().addRoutes(to: router)
         if configuration.metricsPublic {
             system.addMetricsRoute(to: router)
         } else {
             // Admin only: the series name tools and agents' activity.
-            system.addMetricsRoute(to: router.group("metrics").add(middleware: auth).add(middleware: RequireAdminMiddleware()))
+            system.addMetricsRoute(
+                to: router.group("metrics").add(middleware: auth).add(middleware: RequireAdminMiddleware())
+            )
         }
 
         let v1 = router.group("v1").add(middleware: auth).add(middleware: JSONContentTypeMiddleware())
-        ActionController(store: store, policy: policy, metrics: metrics,
-                         defaultApprovalTimeout: configuration.defaultApprovalTimeout,
-                         requestTimeout: configuration.requestTimeout, clock: clock, executors: executors)
-            .addRoutes(to: v1.group("actions"))
+        ActionController(
+            store: store,
+            policy: policy,
+            metrics: metrics,
+            defaultApprovalTimeout: configuration.defaultApprovalTimeout,
+            requestTimeout: configuration.requestTimeout,
+            clock: clock,
+            executors: executors
+        )
+        .addRoutes(to: v1.group("actions"))
         GateController(policy: policy, metrics: metrics).addRoutes(to: v1.group("gate"))
         PolicyController(policy: policy).addRoutes(to: v1.group("policy"))
         AuthController().addRoutes(to: v1.group("auth"))
@@ -236,12 +319,16 @@ public enum FarameshApplication {
 
     /// HTTP/1 (over TLS when configured) with the connection guard: deadlines for idle
     /// connections, heads and bodies, and the connection cap.
-    private static func serverBuilder(_ configuration: GatekeeperConfiguration, metrics: ServerMetrics) throws -> HTTPServerBuilder {
+    private static func serverBuilder(
+        _ configuration: GatekeeperConfiguration,
+        metrics: ServerMetrics
+    ) throws -> HTTPServerBuilder {
         let limits = configuration.connections
         let registry = ConnectionRegistry(maxConnections: limits.maxConnections, metrics: metrics)
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionGuardHandler(limits: limits, registry: registry)],
-            idleTimeout: nil)
+            idleTimeout: nil
+        )
         switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
         case (nil, nil):
             return HTTPServerBuilder { responder in
@@ -263,8 +350,10 @@ public enum FarameshApplication {
                 throw ServerStartupError("The TLS certificate and key cannot be used together (\(error))")
             }
             return HTTPServerBuilder { responder in
-                try TLSChannel(GuardedHTTPChannel(base: HTTP1Channel(responder: responder, configuration: http1)),
-                               tlsConfiguration: tls)
+                try TLSChannel(
+                    GuardedHTTPChannel(base: HTTP1Channel(responder: responder, configuration: http1)),
+                    tlsConfiguration: tls
+                )
             }
         default:
             throw ServerStartupError("TLS needs both a certificate and a key path")

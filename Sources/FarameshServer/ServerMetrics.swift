@@ -104,77 +104,142 @@ public final class ServerMetrics: Sendable {
         var compatErrors: [String: Counter] = [:]
         for code in ErrorCode.allCases {
             compatErrors[code.rawValue] = registry.makeCounter(
-                descriptor: Self.descriptor("errors", unit: "total",
-                    help: "Compatibility series (Faramesh Core 0.3): error answers, by error code."),
-                labels: [("error_type", code.rawValue)])
+                descriptor: Self.descriptor(
+                    "errors",
+                    unit: "total",
+                    help: "Compatibility series (Faramesh Core 0.3): error answers, by error code."
+                ),
+                labels: [("error_type", code.rawValue)]
+            )
         }
         self.compatErrors = compatErrors
         var decisions: [DecisionKey: Counter] = [:]
         for outcome in DecisionOutcome.allCases {
             for code in ReasonCode.allCases {
                 decisions[DecisionKey(outcome: outcome, code: code)] = registry.makeCounter(
-                    descriptor: Self.descriptor("decisions", unit: "total",
-                        help: "Policy decisions made (submissions and gate/decide), by outcome and reason code."),
-                    labels: [("outcome", outcome.rawValue), ("reason_code", code.rawValue)])
+                    descriptor: Self.descriptor(
+                        "decisions",
+                        unit: "total",
+                        help: "Policy decisions made (submissions and gate/decide), by outcome and reason code."
+                    ),
+                    labels: [("outcome", outcome.rawValue), ("reason_code", code.rawValue)]
+                )
             }
         }
         self.decisionCounters = decisions
         self.decisionLatency = registry.makeDurationHistogram(
-            descriptor: Self.descriptor("decision_duration", unit: "seconds",
-                help: "Time the decision engine took for one decision."),
+            descriptor: Self.descriptor(
+                "decision_duration",
+                unit: "seconds",
+                help: "Time the decision engine took for one decision."
+            ),
             labels: [],
-            buckets: Self.decisionBuckets)
+            buckets: Self.decisionBuckets
+        )
         self.approvalWaitApproved = registry.makeDurationHistogram(
-            descriptor: Self.descriptor("approval_wait", unit: "seconds",
-                help: "Time from submission to a human approval or denial."),
+            descriptor: Self.descriptor(
+                "approval_wait",
+                unit: "seconds",
+                help: "Time from submission to a human approval or denial."
+            ),
             labels: [("result", "approved")],
-            buckets: Self.approvalWaitBuckets)
+            buckets: Self.approvalWaitBuckets
+        )
         self.approvalWaitDenied = registry.makeDurationHistogram(
-            descriptor: Self.descriptor("approval_wait", unit: "seconds",
-                help: "Time from submission to a human approval or denial."),
+            descriptor: Self.descriptor(
+                "approval_wait",
+                unit: "seconds",
+                help: "Time from submission to a human approval or denial."
+            ),
             labels: [("result", "denied")],
-            buckets: Self.approvalWaitBuckets)
+            buckets: Self.approvalWaitBuckets
+        )
         self.policyReloadSuccess = registry.makeCounter(
-            descriptor: Self.descriptor("policy_reloads", unit: "total",
-                help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy."),
-            labels: [("result", "success")])
+            descriptor: Self.descriptor(
+                "policy_reloads",
+                unit: "total",
+                help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy."
+            ),
+            labels: [("result", "success")]
+        )
         self.policyReloadFailure = registry.makeCounter(
-            descriptor: Self.descriptor("policy_reloads", unit: "total",
-                help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy."),
-            labels: [("result", "failure")])
+            descriptor: Self.descriptor(
+                "policy_reloads",
+                unit: "total",
+                help: "Policy (and profile) reload attempts by result; a failed reload keeps the last good policy."
+            ),
+            labels: [("result", "failure")]
+        )
         self.expiredApprovals = registry.makeCounter(
-            descriptor: Self.descriptor("approvals_expired", unit: "total",
-                help: "Pending approvals that passed their deadline and were expired by the sweeper."))
-        self.pendingApprovals = registry.makeGauge(descriptor: Self.descriptor(
-            "pending_approvals", unit: "", help: "Actions waiting for a human decision (refreshed by the expiry sweeper)."))
-        self.databaseOperations = registry.makeGauge(descriptor: Self.descriptor(
-            "db_operations_in_flight", unit: "",
-            help: "Database calls holding or waiting for a pooled connection; above faramesh_db_pool_connections_max means callers queue."))
-        self.databaseConnectionLimit = registry.makeGauge(descriptor: Self.descriptor(
-            "db_pool_connections_max", unit: "", help: "Most connections the store opens for calls (pool size)."))
+            descriptor: Self.descriptor(
+                "approvals_expired",
+                unit: "total",
+                help: "Pending approvals that passed their deadline and were expired by the sweeper."
+            )
+        )
+        self.pendingApprovals = registry.makeGauge(
+            descriptor: Self.descriptor(
+                "pending_approvals",
+                unit: "",
+                help: "Actions waiting for a human decision (refreshed by the expiry sweeper)."
+            )
+        )
+        self.databaseOperations = registry.makeGauge(
+            descriptor: Self.descriptor(
+                "db_operations_in_flight",
+                unit: "",
+                help:
+                    "Database calls holding or waiting for a pooled connection; above faramesh_db_pool_connections_max means callers queue."
+            )
+        )
+        self.databaseConnectionLimit = registry.makeGauge(
+            descriptor: Self.descriptor(
+                "db_pool_connections_max",
+                unit: "",
+                help: "Most connections the store opens for calls (pool size)."
+            )
+        )
         var submissions: [ActionStatus: Counter] = [:]
         for status in [ActionStatus.allowed, .denied, .pendingApproval] {
             submissions[status] = registry.makeCounter(
-                descriptor: Self.descriptor("actions_submitted", unit: "total",
-                    help: "Actions recorded by POST /v1/actions, by initial status (idempotent retries not counted)."),
-                labels: [("status", status.rawValue)])
+                descriptor: Self.descriptor(
+                    "actions_submitted",
+                    unit: "total",
+                    help: "Actions recorded by POST /v1/actions, by initial status (idempotent retries not counted)."
+                ),
+                labels: [("status", status.rawValue)]
+            )
         }
         self.submissions = submissions
         var executions: [ExecutionResult: Counter] = [:]
         for result in ExecutionResult.allCases {
             executions[result] = registry.makeCounter(
-                descriptor: Self.descriptor("executions", unit: "total",
-                    help: "Server-side executor runs by result (succeeded, failed, timeout, start_failed, invalid_params, shutdown, lost)."),
-                labels: [("result", result.rawValue)])
+                descriptor: Self.descriptor(
+                    "executions",
+                    unit: "total",
+                    help:
+                        "Server-side executor runs by result (succeeded, failed, timeout, start_failed, invalid_params, shutdown, lost)."
+                ),
+                labels: [("result", result.rawValue)]
+            )
         }
         self.executions = executions
         self.executionDuration = registry.makeDurationHistogram(
-            descriptor: Self.descriptor("execution_duration", unit: "seconds",
-                help: "Wall time of server-side executor commands, from spawn to exit."),
+            descriptor: Self.descriptor(
+                "execution_duration",
+                unit: "seconds",
+                help: "Wall time of server-side executor commands, from spawn to exit."
+            ),
             labels: [],
-            buckets: Self.executionBuckets)
-        self.executionsRunning = registry.makeGauge(descriptor: Self.descriptor(
-            "executions_running", unit: "", help: "Server-side executor commands running on this replica."))
+            buckets: Self.executionBuckets
+        )
+        self.executionsRunning = registry.makeGauge(
+            descriptor: Self.descriptor(
+                "executions_running",
+                unit: "",
+                help: "Server-side executor commands running on this replica."
+            )
+        )
     }
 
     private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
@@ -189,13 +254,22 @@ public final class ServerMetrics: Sendable {
         let counters = self.requestCounters.withLock { counters in
             if let c = counters[key] { return c }
             let ours = self.registry.makeCounter(
-                descriptor: Self.descriptor("http_requests", unit: "total",
-                    help: "HTTP requests answered, by route template, method and status code."),
-                labels: [("route", route), ("method", method), ("status", String(status))])
+                descriptor: Self.descriptor(
+                    "http_requests",
+                    unit: "total",
+                    help: "HTTP requests answered, by route template, method and status code."
+                ),
+                labels: [("route", route), ("method", method), ("status", String(status))]
+            )
             let compat = self.registry.makeCounter(
-                descriptor: Self.descriptor("requests", unit: "total",
-                    help: "Compatibility series (Faramesh Core 0.3): HTTP requests, by method, endpoint (route template) and status."),
-                labels: [("method", method), ("endpoint", route), ("status", String(status))])
+                descriptor: Self.descriptor(
+                    "requests",
+                    unit: "total",
+                    help:
+                        "Compatibility series (Faramesh Core 0.3): HTTP requests, by method, endpoint (route template) and status."
+                ),
+                labels: [("method", method), ("endpoint", route), ("status", String(status))]
+            )
             counters[key] = (ours, compat)
             return (ours, compat)
         }
@@ -205,10 +279,14 @@ public final class ServerMetrics: Sendable {
         let histogram = self.requestDurations.withLock { histograms in
             if let h = histograms[routeKey] { return h }
             let h = self.registry.makeDurationHistogram(
-                descriptor: Self.descriptor("http_request_duration", unit: "seconds",
-                    help: "HTTP request latency, by route template and method."),
+                descriptor: Self.descriptor(
+                    "http_request_duration",
+                    unit: "seconds",
+                    help: "HTTP request latency, by route template and method."
+                ),
                 labels: [("route", route), ("method", method)],
-                buckets: Self.httpBuckets)
+                buckets: Self.httpBuckets
+            )
             histograms[routeKey] = h
             return h
         }
@@ -231,32 +309,48 @@ public final class ServerMetrics: Sendable {
 
     /// Compatibility series for one answered submit: `faramesh_actions_total{status,tool}` when
     /// it recorded a new action, and `faramesh_action_duration_seconds{tool,operation}` always.
-    public func recordCompatSubmission(status: ActionStatus, tool: String, operation: String, created: Bool,
-                                       duration: Duration) {
+    public func recordCompatSubmission(
+        status: ActionStatus,
+        tool: String,
+        operation: String,
+        created: Bool,
+        duration: Duration
+    ) {
         let toolLabel = self.compatTools.admits(tool) ? tool : MetricLabelCap<String>.overflow
         if created {
             let key = StatusTool(status: status, tool: toolLabel)
             let counter = self.compatActionCounters.withLock { counters in
                 if let c = counters[key] { return c }
                 let c = self.registry.makeCounter(
-                    descriptor: Self.descriptor("actions", unit: "total",
-                        help: "Compatibility series (Faramesh Core 0.3): actions submitted, by initial status and tool (tools past the first \(Self.compatLabelLimit) are 'other')."),
-                    labels: [("status", status.rawValue), ("tool", toolLabel)])
+                    descriptor: Self.descriptor(
+                        "actions",
+                        unit: "total",
+                        help:
+                            "Compatibility series (Faramesh Core 0.3): actions submitted, by initial status and tool (tools past the first \(Self.compatLabelLimit) are 'other')."
+                    ),
+                    labels: [("status", status.rawValue), ("tool", toolLabel)]
+                )
                 counters[key] = c
                 return c
             }
             counter.increment()
         }
         let pair = ToolOperation(tool: tool, operation: operation)
-        let key = self.compatPairs.admits(pair)
+        let key =
+            self.compatPairs.admits(pair)
             ? pair : ToolOperation(tool: MetricLabelCap<String>.overflow, operation: MetricLabelCap<String>.overflow)
         let histogram = self.compatDurations.withLock { histograms in
             if let h = histograms[key] { return h }
             let h = self.registry.makeDurationHistogram(
-                descriptor: Self.descriptor("action_duration", unit: "seconds",
-                    help: "Compatibility series (Faramesh Core 0.3): submit handling time, by tool and operation (pairs past the first \(Self.compatLabelLimit) are 'other')."),
+                descriptor: Self.descriptor(
+                    "action_duration",
+                    unit: "seconds",
+                    help:
+                        "Compatibility series (Faramesh Core 0.3): submit handling time, by tool and operation (pairs past the first \(Self.compatLabelLimit) are 'other')."
+                ),
                 labels: [("tool", key.tool), ("operation", key.operation)],
-                buckets: Self.compatDurationBuckets)
+                buckets: Self.compatDurationBuckets
+            )
             histograms[key] = h
             return h
         }

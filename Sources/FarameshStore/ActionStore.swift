@@ -22,7 +22,12 @@ public protocol ActionStore: LedgerStore {
     /// caller's identity) returns the stored action (`created == false`); the same key with
     /// another request hash throws `.idempotencyConflict`. The same key in another scope is a
     /// different key.
-    func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?, idempotencyScope: String) async throws -> SubmitResult
+    func submit(
+        _ action: Action,
+        events: [ActionEvent],
+        idempotencyKey: String?,
+        idempotencyScope: String
+    ) async throws -> SubmitResult
 
     /// Applies one transition under a row lock. Throws `.notFound`, or `.illegalTransition`
     /// with the current action when the state machine forbids it. Approving or denying a
@@ -72,7 +77,10 @@ public struct SubmitResult: Sendable {
     public var action: Action
     /// False when an idempotent retry returned the stored action.
     public var created: Bool
-    public init(action: Action, created: Bool) { self.action = action; self.created = created }
+    public init(action: Action, created: Bool) {
+        self.action = action
+        self.created = created
+    }
 }
 
 public struct ActionQuery: Sendable, Hashable {
@@ -94,12 +102,30 @@ public struct ActionQuery: Sendable, Hashable {
     /// Only actions created before this time (exclusive).
     public var createdUntil: Date?
 
-    public init(agentID: String? = nil, tool: String? = nil, status: ActionStatus? = nil,
-                riskLevel: RiskLevel? = nil, limit: Int = 20, offset: Int = 0, cursor: ActionCursor? = nil,
-                agentScope: AgentScope? = nil, text: String? = nil, createdSince: Date? = nil, createdUntil: Date? = nil) {
-        self.agentID = agentID; self.tool = tool; self.status = status; self.riskLevel = riskLevel
-        self.limit = limit; self.offset = offset; self.cursor = cursor; self.agentScope = agentScope
-        self.text = text; self.createdSince = createdSince; self.createdUntil = createdUntil
+    public init(
+        agentID: String? = nil,
+        tool: String? = nil,
+        status: ActionStatus? = nil,
+        riskLevel: RiskLevel? = nil,
+        limit: Int = 20,
+        offset: Int = 0,
+        cursor: ActionCursor? = nil,
+        agentScope: AgentScope? = nil,
+        text: String? = nil,
+        createdSince: Date? = nil,
+        createdUntil: Date? = nil
+    ) {
+        self.agentID = agentID
+        self.tool = tool
+        self.status = status
+        self.riskLevel = riskLevel
+        self.limit = limit
+        self.offset = offset
+        self.cursor = cursor
+        self.agentScope = agentScope
+        self.text = text
+        self.createdSince = createdSince
+        self.createdUntil = createdUntil
     }
 }
 
@@ -107,14 +133,21 @@ public struct ActionQuery: Sendable, Hashable {
 public struct ActionCursor: Sendable, Hashable {
     public var createdAt: Date
     public var id: UUID
-    public init(createdAt: Date, id: UUID) { self.createdAt = createdAt; self.id = id }
+    public init(createdAt: Date, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
 
     /// "<microseconds since epoch>_<uuid>", URL-safe.
-    public var encoded: String { "\(Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())" }
+    public var encoded: String {
+        "\(Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())"
+    }
 
     public init?(encoded: String) {
         let parts = encoded.split(separator: "_", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            return nil
+        }
         self.createdAt = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
         self.id = id
     }
@@ -124,7 +157,10 @@ public struct ActionPage: Sendable {
     public var actions: [Action]
     /// Set when more rows may follow.
     public var nextCursor: ActionCursor?
-    public init(actions: [Action], nextCursor: ActionCursor?) { self.actions = actions; self.nextCursor = nextCursor }
+    public init(actions: [Action], nextCursor: ActionCursor?) {
+        self.actions = actions
+        self.nextCursor = nextCursor
+    }
 }
 
 public enum TokenRole: String, Sendable, Codable, CaseIterable, Hashable {
@@ -148,10 +184,22 @@ public struct APIToken: Sendable, Hashable {
     /// default, and every token created before this column existed): exactly its own name.
     public var agentIDs: [String]?
 
-    public init(id: UUID, name: String, role: TokenRole, tokenHash: String, createdAt: Date, revokedAt: Date? = nil,
-                agentIDs: [String]? = nil) {
-        self.id = id; self.name = name; self.role = role; self.tokenHash = tokenHash
-        self.createdAt = createdAt; self.revokedAt = revokedAt; self.agentIDs = agentIDs
+    public init(
+        id: UUID,
+        name: String,
+        role: TokenRole,
+        tokenHash: String,
+        createdAt: Date,
+        revokedAt: Date? = nil,
+        agentIDs: [String]? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.tokenHash = tokenHash
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+        self.agentIDs = agentIDs
     }
 
     /// Whom the token may act as. Admin tokens are not limited by it (see the server's auth).

@@ -12,7 +12,10 @@ package enum Deadline {
         package var limit: Duration
     }
 
-    package static func run<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    package static func run<T: Sendable>(
+        _ limit: Duration,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         let race = Race<T>()
         let work = Task { try await operation() }
         return try await withTaskCancellationHandler {

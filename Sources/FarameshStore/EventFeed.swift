@@ -98,10 +98,23 @@ public struct EventFeedEntry: Sendable, Hashable {
     public var actionDecision: PolicyEffect
     public var actionReason: String
 
-    public init(event: ActionEvent, agentID: String, tool: String, operation: String, riskLevel: RiskLevel,
-                actionStatus: ActionStatus, actionDecision: PolicyEffect, actionReason: String) {
-        self.event = event; self.agentID = agentID; self.tool = tool; self.operation = operation
-        self.riskLevel = riskLevel; self.actionStatus = actionStatus; self.actionDecision = actionDecision
+    public init(
+        event: ActionEvent,
+        agentID: String,
+        tool: String,
+        operation: String,
+        riskLevel: RiskLevel,
+        actionStatus: ActionStatus,
+        actionDecision: PolicyEffect,
+        actionReason: String
+    ) {
+        self.event = event
+        self.agentID = agentID
+        self.tool = tool
+        self.operation = operation
+        self.riskLevel = riskLevel
+        self.actionStatus = actionStatus
+        self.actionDecision = actionDecision
         self.actionReason = actionReason
     }
 }
@@ -114,8 +127,12 @@ public enum StableEventWalk {
     ///   - rows: the snapshot's rows after the cursor, ascending, as read with `limit`.
     ///   - full: the read returned `limit` rows (rows above the last one were not read).
     ///   - horizonPassed: the hold's horizon is set and has passed in this snapshot.
-    public static func advance(_ position: EventFeedPosition, rows: [EventFeedEntry], full: Bool,
-                               horizonPassed: Bool) -> (deliver: [EventFeedEntry], position: EventFeedPosition) {
+    public static func advance(
+        _ position: EventFeedPosition,
+        rows: [EventFeedEntry],
+        full: Bool,
+        horizonPassed: Bool
+    ) -> (deliver: [EventFeedEntry], position: EventFeedPosition) {
         var cursor = position.cursor
         let resolvedBelow: Int64? = horizonPassed ? position.hold?.below : nil
         var deliver: [EventFeedEntry] = []

@@ -63,9 +63,16 @@ public struct LedgerSealState: Sendable {
     /// 0 for an empty ledger.
     public var maxSealedSeq: Int64
 
-    public init(frontier: MerkleFrontier, chainHash: LedgerHash, latestCheckpoint: LedgerCheckpoint?, maxSealedSeq: Int64) {
-        self.frontier = frontier; self.chainHash = chainHash
-        self.latestCheckpoint = latestCheckpoint; self.maxSealedSeq = maxSealedSeq
+    public init(
+        frontier: MerkleFrontier,
+        chainHash: LedgerHash,
+        latestCheckpoint: LedgerCheckpoint?,
+        maxSealedSeq: Int64
+    ) {
+        self.frontier = frontier
+        self.chainHash = chainHash
+        self.latestCheckpoint = latestCheckpoint
+        self.maxSealedSeq = maxSealedSeq
     }
 
     /// Assembles the state from what a backend reads: the ledger's size; for a non-empty ledger
@@ -82,10 +89,16 @@ public struct LedgerSealState: Sendable {
         let frontierNodes = MerkleTree.frontierNodes(size: size)
         let known = try await nodes(Set(frontierNodes))
         guard let frontier = MerkleFrontier(size: size, hashes: frontierNodes.compactMap { known[$0] }) else {
-            throw StoreError.unavailable("unreadable ledger data: the stored Merkle nodes of the ledger's last positions are incomplete")
+            throw StoreError.unavailable(
+                "unreadable ledger data: the stored Merkle nodes of the ledger's last positions are incomplete"
+            )
         }
-        return LedgerSealState(frontier: frontier, chainHash: chain, latestCheckpoint: try await latestCheckpoint(),
-                               maxSealedSeq: maxSeq)
+        return LedgerSealState(
+            frontier: frontier,
+            chainHash: chain,
+            latestCheckpoint: try await latestCheckpoint(),
+            maxSealedSeq: maxSeq
+        )
     }
 }
 
@@ -97,7 +110,9 @@ public struct LedgerEntry: Sendable {
     public var request: ActionRequest?
 
     public init(record: LedgerRecord, event: ActionEvent?, request: ActionRequest?) {
-        self.record = record; self.event = event; self.request = request
+        self.record = record
+        self.event = event
+        self.request = request
     }
 }
 
@@ -106,7 +121,8 @@ public struct LedgerHead: Sendable {
     public var latestCheckpoint: LedgerCheckpoint?
 
     public init(size: Int64, latestCheckpoint: LedgerCheckpoint?) {
-        self.size = size; self.latestCheckpoint = latestCheckpoint
+        self.size = size
+        self.latestCheckpoint = latestCheckpoint
     }
 }
 
@@ -115,7 +131,8 @@ public struct LedgerKeyRecord: Sendable, Hashable {
     public var firstUsedAt: Date
 
     public init(key: LedgerPublicKey, firstUsedAt: Date) {
-        self.key = key; self.firstUsedAt = firstUsedAt
+        self.key = key
+        self.firstUsedAt = firstUsedAt
     }
 }
 
@@ -147,7 +164,7 @@ extension LedgerStore {
         guard size > 0 else { return MerkleTree.emptyRoot }
         let nodes = MerkleTree.frontierNodes(size: size)
         let known = try await ledgerNodes(Set(nodes))
-        return MerkleTree.hash(of: 0 ..< size, nodes: known)
+        return MerkleTree.hash(of: 0..<size, nodes: known)
     }
 
     /// Hashes of the given tree ranges (proof elements) from stored nodes.

@@ -11,7 +11,9 @@ public struct MigrationFile: Sendable, Hashable {
     public var checksum: String
 
     public init(version: Int, name: String, sql: String) {
-        self.version = version; self.name = name; self.sql = sql
+        self.version = version
+        self.name = name
+        self.sql = sql
         self.checksum = SHA256Hex.hash(sql)
     }
 
@@ -27,8 +29,13 @@ public struct MigrationFile: Sendable, Hashable {
             guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path) else {
                 throw .bundleMissing
             }
-            migrations.append(MigrationFile(version: parsed.version, name: parsed.name,
-                                            sql: String(decoding: data, as: UTF8.self)))
+            migrations.append(
+                MigrationFile(
+                    version: parsed.version,
+                    name: parsed.name,
+                    sql: String(decoding: data, as: UTF8.self)
+                )
+            )
         }
         guard !migrations.isEmpty else { throw .bundleMissing }
         var seen = Set<Int>()
@@ -46,7 +53,8 @@ public struct MigrationFile: Sendable, Hashable {
         let digits = stem[..<underscore]
         let name = stem[stem.index(after: underscore)...]
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let version = Int(digits),
-              version > 0, !name.isEmpty else { return nil }
+            version > 0, !name.isEmpty
+        else { return nil }
         return (version, String(name))
     }
 }

@@ -18,9 +18,14 @@ package final class StoreCallGate: Sendable {
 
     /// Runs `operation` within `limit`; failures go through `mapError` (start it with
     /// `StoreCallGate.commonMapping`).
-    package func run<T: Sendable>(limit: Duration, mapError: (any Error) -> any Error,
-                                  _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard !closed.load(ordering: .sequentiallyConsistent) else { throw StoreError.unavailable("the store is shut down") }
+    package func run<T: Sendable>(
+        limit: Duration,
+        mapError: (any Error) -> any Error,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard !closed.load(ordering: .sequentiallyConsistent) else {
+            throw StoreError.unavailable("the store is shut down")
+        }
         do {
             // Counted until the operation really ends (it may outlive a missed deadline).
             return try await Deadline.run(limit) { [self] in

@@ -71,7 +71,8 @@ extension PostgresActionStore: EventFeed {
         let newest = try await perform { [client, logger] in
             var newest: Int64 = 0
             for try await seq in try await client.query(
-                "SELECT coalesce(max(seq), 0)::bigint FROM action_events", logger: logger
+                "SELECT coalesce(max(seq), 0)::bigint FROM action_events",
+                logger: logger
             ).decode(Int64.self) {
                 newest = seq
             }
@@ -122,9 +123,12 @@ extension PostgresActionStore: EventFeed {
             if established.isSet { failures = 0 }
             await onSignal(.disconnected(reason: reason))
             failures += 1
-            logger.warning("event listener disconnected; reconnecting", metadata: [
-                "reason": "\(reason)", "attempt": "\(failures)",
-            ])
+            logger.warning(
+                "event listener disconnected; reconnecting",
+                metadata: [
+                    "reason": "\(reason)", "attempt": "\(failures)",
+                ]
+            )
             // 100 ms, 200 ms, … up to 3 s, with jitter so replicas do not reconnect in lockstep.
             let base = min(100 << min(failures - 1, 5), 3_000)
             let delay = base / 2 + Int.random(in: 0...(base / 2))
@@ -139,8 +143,10 @@ extension PostgresActionStore: EventFeed {
     // MARK: internals
 
     /// One LISTEN session on a leased connection, until it fails or the task is cancelled.
-    private func listenOnce(established: ListenFlag,
-                            onSignal: @escaping @Sendable (EventFeedSignal) async -> Void) async throws {
+    private func listenOnce(
+        established: ListenFlag,
+        onSignal: @escaping @Sendable (EventFeedSignal) async -> Void
+    ) async throws {
         let (client, logger, channel) = (self.client, self.logger, self.notificationChannel)
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
@@ -214,7 +220,8 @@ extension PostgresActionStore: EventFeed {
                 try await connection.query("SET LOCAL synchronous_commit TO off", logger: logger).drain()
                 var id: Int64 = 0
                 for try await value in try await connection.query(
-                    "SELECT pg_current_xact_id()::text::bigint", logger: logger
+                    "SELECT pg_current_xact_id()::text::bigint",
+                    logger: logger
                 ).decode(Int64.self) {
                     id = value
                 }
@@ -227,7 +234,8 @@ extension PostgresActionStore: EventFeed {
         try await perform { [client, logger] in
             var xmin: Int64 = 0
             for try await value in try await client.query(
-                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", logger: logger
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+                logger: logger
             ).decode(Int64.self) {
                 xmin = value
             }
@@ -240,7 +248,9 @@ extension PostgresActionStore: EventFeed {
         let r = row.makeRandomAccess()
         func code<E: RawRepresentable>(_ column: String, _ type: E.Type) throws -> E where E.RawValue == String {
             let raw = try r[column].decode(String.self)
-            guard let value = E(rawValue: raw) else { throw StoreError.unavailable("stored \(column) has an unknown value") }
+            guard let value = E(rawValue: raw) else {
+                throw StoreError.unavailable("stored \(column) has an unknown value")
+            }
             return value
         }
         return EventFeedEntry(
@@ -251,7 +261,8 @@ extension PostgresActionStore: EventFeed {
             riskLevel: try code("risk_level", RiskLevel.self),
             actionStatus: try code("action_status", ActionStatus.self),
             actionDecision: try code("action_decision", PolicyEffect.self),
-            actionReason: try r["action_reason"].decode(String.self))
+            actionReason: try r["action_reason"].decode(String.self)
+        )
     }
 }
 

@@ -18,15 +18,18 @@ import PostgresNIO
 extension PostgresActionStore {
     /// The advisory lock key of the sealing role in the current schema: the first 64 bits of
     /// `md5('faramesh-ledger:' || current_schema())`.
-    static let lockKeyExpression = "('x' || substr(md5('faramesh-ledger:' || current_schema()), 1, 16))::bit(64)::bigint"
+    static let lockKeyExpression =
+        "('x' || substr(md5('faramesh-ledger:' || current_schema()), 1, 16))::bit(64)::bigint"
 
     /// The advisory lock key the sealer of this store's schema holds (for monitoring: look it up
     /// in `pg_locks`).
     public func ledgerLockKey() async throws -> Int64 {
         try await perform { [client, logger] in
             var key: Int64 = 0
-            for try await value in try await client.query(PostgresQuery(unsafeSQL: "SELECT \(Self.lockKeyExpression)"),
-                                                          logger: logger).decode(Int64.self) {
+            for try await value in try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT \(Self.lockKeyExpression)"),
+                logger: logger
+            ).decode(Int64.self) {
                 key = value
             }
             return key
@@ -39,9 +42,11 @@ extension PostgresActionStore {
         try await client.withConnection { conn -> T? in
             let acquired = try await self.perform { [logger] () -> Int64? in
                 var key: Int64?
-                let query = PostgresQuery(unsafeSQL: """
-                    SELECT k, pg_try_advisory_lock(k) FROM (SELECT \(Self.lockKeyExpression) AS k) AS lock_key
-                    """)
+                let query = PostgresQuery(
+                    unsafeSQL: """
+                        SELECT k, pg_try_advisory_lock(k) FROM (SELECT \(Self.lockKeyExpression) AS k) AS lock_key
+                        """
+                )
                 for try await (value, got) in try await conn.query(query, logger: logger).decode((Int64, Bool).self) {
                     key = got ? value : nil
                 }
@@ -69,27 +74,39 @@ extension PostgresActionStore {
     public func ledgerEntries(from position: Int64, limit: Int) async throws -> [LedgerEntry] {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
-            try await Self.entries(client, """
+            try await Self.entries(
+                client,
+                """
                 SELECT \(unescaped: Self.entryColumns) FROM \(unescaped: Self.entryJoin)
                 WHERE l.position >= \(position) ORDER BY l.position LIMIT \(limit)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
     public func ledgerEntries(actionID: UUID) async throws -> [LedgerEntry] {
         try await perform { [client, logger] in
-            try await Self.entries(client, """
+            try await Self.entries(
+                client,
+                """
                 SELECT \(unescaped: Self.entryColumns) FROM \(unescaped: Self.entryJoin)
                 WHERE l.action_id = \(actionID) ORDER BY l.position
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
     public func ledgerEntry(eventID: UUID) async throws -> LedgerEntry? {
         try await perform { [client, logger] in
-            try await Self.entries(client, """
+            try await Self.entries(
+                client,
+                """
                 SELECT \(unescaped: Self.entryColumns) FROM \(unescaped: Self.entryJoin) WHERE l.event_id = \(eventID)
-                """, logger: logger).first
+                """,
+                logger: logger
+            ).first
         }
     }
 
@@ -103,14 +120,22 @@ extension PostgresActionStore {
     public func ledgerCheckpoints(from treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
-            try await Self.checkpoints(client, "WHERE tree_size >= \(treeSize) ORDER BY tree_size LIMIT \(limit)", logger: logger)
+            try await Self.checkpoints(
+                client,
+                "WHERE tree_size >= \(treeSize) ORDER BY tree_size LIMIT \(limit)",
+                logger: logger
+            )
         }
     }
 
     public func ledgerCheckpoints(upTo treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
-            try await Self.checkpoints(client, "WHERE tree_size <= \(treeSize) ORDER BY tree_size DESC LIMIT \(limit)", logger: logger)
+            try await Self.checkpoints(
+                client,
+                "WHERE tree_size <= \(treeSize) ORDER BY tree_size DESC LIMIT \(limit)",
+                logger: logger
+            )
         }
     }
 
@@ -118,9 +143,13 @@ extension PostgresActionStore {
         try await perform { [client, logger] in
             var keys: [LedgerKeyRecord] = []
             let rows = try await client.query(
-                "SELECT public_key, first_used_at FROM ledger_keys ORDER BY first_used_at, key_id", logger: logger)
+                "SELECT public_key, first_used_at FROM ledger_keys ORDER BY first_used_at, key_id",
+                logger: logger
+            )
             for try await (text, at) in rows.decode((String, PostgresTimestamp).self) {
-                guard let key = try? LedgerPublicKey(text: text) else { throw StoreError.unavailable("unreadable ledger data: a stored public key") }
+                guard let key = try? LedgerPublicKey(text: text) else {
+                    throw StoreError.unavailable("unreadable ledger data: a stored public key")
+                }
                 keys.append(LedgerKeyRecord(key: key, firstUsedAt: at.date))
             }
             return keys
@@ -131,10 +160,13 @@ extension PostgresActionStore {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
             var events: [ActionEvent] = []
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 SELECT \(unescaped: PostgresRows.eventColumns) FROM action_events e
                 WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT \(limit)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await row in rows { events.append(try PostgresRows.event(row)) }
             return events
         }
@@ -144,7 +176,8 @@ extension PostgresActionStore {
         try await perform { [client, logger] in
             var position: Int64?
             for try await value in try await client.query(
-                "SELECT min(position) FROM ledger WHERE sealed_at >= \(PostgresTimestamp(date))", logger: logger
+                "SELECT min(position) FROM ledger WHERE sealed_at >= \(PostgresTimestamp(date))",
+                logger: logger
             ).decode(Int64?.self) {
                 position = value
             }
@@ -175,14 +208,19 @@ extension PostgresActionStore {
     static func ledgerSize(_ db: some PostgresQueryRunner, logger: Logger) async throws -> Int64 {
         var size: Int64 = 0
         for try await value in try await db.run(
-            "SELECT coalesce(max(position) + 1, 0)::bigint FROM ledger", logger: logger
+            "SELECT coalesce(max(position) + 1, 0)::bigint FROM ledger",
+            logger: logger
         ).decode(Int64.self) {
             size = value
         }
         return size
     }
 
-    static func entries(_ db: some PostgresQueryRunner, _ query: PostgresQuery, logger: Logger) async throws -> [LedgerEntry] {
+    static func entries(
+        _ db: some PostgresQueryRunner,
+        _ query: PostgresQuery,
+        logger: Logger
+    ) async throws -> [LedgerEntry] {
         var entries: [LedgerEntry] = []
         for try await row in try await db.run(query, logger: logger) {
             let r = row.makeRandomAccess()
@@ -198,7 +236,8 @@ extension PostgresActionStore {
                     createdAt: try r["created_at"].decode(PostgresTimestamp.self).date,
                     prevHash: try r["prev_hash"].decode(String?.self),
                     recordHash: try r["record_hash"].decode(String.self),
-                    seq: try r["seq"].decode(Int64.self))
+                    seq: try r["seq"].decode(Int64.self)
+                )
             }
             entries.append(LedgerEntry(record: record, event: event, request: try Self.request(r)))
         }
@@ -207,48 +246,75 @@ extension PostgresActionStore {
 
     static func record(_ r: PostgresRandomAccessRow) throws -> LedgerRecord {
         guard let leaf = LedgerHash(hex: try r["leaf_hash"].decode(String.self)),
-              let chain = LedgerHash(hex: try r["chain_hash"].decode(String.self)),
-              let nodes = LedgerRecord.nodes(hex: try r["nodes"].decode(String.self)) else {
+            let chain = LedgerHash(hex: try r["chain_hash"].decode(String.self)),
+            let nodes = LedgerRecord.nodes(hex: try r["nodes"].decode(String.self))
+        else {
             throw StoreError.unavailable("unreadable ledger data: a ledger row's hashes are not hex")
         }
         return LedgerRecord(
-            position: try r["position"].decode(Int64.self), seq: try r["event_seq"].decode(Int64.self),
-            eventID: try r["event_id"].decode(UUID.self), actionID: try r["l_action_id"].decode(UUID.self),
-            eventType: try r["l_event_type"].decode(String.self), actor: try r["l_actor"].decode(String.self),
+            position: try r["position"].decode(Int64.self),
+            seq: try r["event_seq"].decode(Int64.self),
+            eventID: try r["event_id"].decode(UUID.self),
+            actionID: try r["l_action_id"].decode(UUID.self),
+            eventType: try r["l_event_type"].decode(String.self),
+            actor: try r["l_actor"].decode(String.self),
             recordHash: try r["l_record_hash"].decode(String.self),
             requestCommitment: try r["request_commitment"].decode(String?.self),
-            leafHash: leaf, chainHash: chain, nodes: nodes,
-            sealedAt: try r["sealed_at"].decode(PostgresTimestamp.self).date)
+            leafHash: leaf,
+            chainHash: chain,
+            nodes: nodes,
+            sealedAt: try r["sealed_at"].decode(PostgresTimestamp.self).date
+        )
     }
 
     /// The request of a `created` event's action (the join yields nulls otherwise).
     static func request(_ r: PostgresRandomAccessRow) throws -> ActionRequest? {
         guard let agent = try r["agent_id"].decode(String?.self) else { return nil }
-        return ActionRequest(agentID: agent, tool: try r["tool"].decode(String.self),
-                             operation: try r["operation"].decode(String.self),
-                             params: try json(r["params_json"]), context: try json(r["context_json"]))
+        return ActionRequest(
+            agentID: agent,
+            tool: try r["tool"].decode(String.self),
+            operation: try r["operation"].decode(String.self),
+            params: try json(r["params_json"]),
+            context: try json(r["context_json"])
+        )
     }
 
-    static func candidates(_ db: some PostgresQueryRunner, _ query: PostgresQuery, logger: Logger) async throws -> [LedgerCandidate] {
+    static func candidates(
+        _ db: some PostgresQueryRunner,
+        _ query: PostgresQuery,
+        logger: Logger
+    ) async throws -> [LedgerCandidate] {
         var out: [LedgerCandidate] = []
         for try await row in try await db.run(query, logger: logger) {
             let r = row.makeRandomAccess()
-            out.append(LedgerCandidate(
-                seq: try r["seq"].decode(Int64.self), eventID: try r["id"].decode(UUID.self),
-                actionID: try r["action_id"].decode(UUID.self), eventType: try r["event_type"].decode(String.self),
-                actor: try r["actor"].decode(String.self), recordHash: try r["record_hash"].decode(String.self),
-                request: try request(r), createdAt: try r["created_at"].decode(PostgresTimestamp.self).date))
+            out.append(
+                LedgerCandidate(
+                    seq: try r["seq"].decode(Int64.self),
+                    eventID: try r["id"].decode(UUID.self),
+                    actionID: try r["action_id"].decode(UUID.self),
+                    eventType: try r["event_type"].decode(String.self),
+                    actor: try r["actor"].decode(String.self),
+                    recordHash: try r["record_hash"].decode(String.self),
+                    request: try request(r),
+                    createdAt: try r["created_at"].decode(PostgresTimestamp.self).date
+                )
+            )
         }
         return out
     }
 
-    static func nodes(_ db: some PostgresQueryRunner, _ nodes: Set<MerkleNode>, logger: Logger) async throws -> [MerkleNode: LedgerHash] {
+    static func nodes(
+        _ db: some PostgresQueryRunner,
+        _ nodes: Set<MerkleNode>,
+        logger: Logger
+    ) async throws -> [MerkleNode: LedgerHash] {
         let positions = Array(Set(nodes.map(\.lastLeaf))).sorted()
         var rows: [Int64: (leaf: LedgerHash, nodes: [LedgerHash])] = [:]
         for chunk in stride(from: 0, to: positions.count, by: 1000) {
-            let slice = Array(positions[chunk ..< min(chunk + 1000, positions.count)])
+            let slice = Array(positions[chunk..<min(chunk + 1000, positions.count)])
             for try await (position, leafText, nodesText) in try await db.run(
-                "SELECT position, leaf_hash, nodes FROM ledger WHERE position = ANY(\(slice))", logger: logger
+                "SELECT position, leaf_hash, nodes FROM ledger WHERE position = ANY(\(slice))",
+                logger: logger
             ).decode((Int64, String, String).self) {
                 guard let leaf = LedgerHash(hex: leafText), let stored = LedgerRecord.nodes(hex: nodesText) else {
                     throw StoreError.unavailable("unreadable ledger data: a ledger row's hashes are not hex")
@@ -259,19 +325,35 @@ extension PostgresActionStore {
         return MerkleNode.stored(nodes, rows: rows)
     }
 
-    static func checkpoints(_ db: some PostgresQueryRunner, _ tail: String, logger: Logger) async throws -> [LedgerCheckpoint] {
+    static func checkpoints(
+        _ db: some PostgresQueryRunner,
+        _ tail: String,
+        logger: Logger
+    ) async throws -> [LedgerCheckpoint] {
         var out: [LedgerCheckpoint] = []
-        let query = PostgresQuery(unsafeSQL: """
-            SELECT tree_size, root_hash, chain_hash, signed_at, key_id, signature FROM ledger_checkpoints \(tail)
-            """)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT tree_size, root_hash, chain_hash, signed_at, key_id, signature FROM ledger_checkpoints \(tail)
+                """
+        )
         for try await (size, root, chain, at, keyID, signature) in try await db.run(query, logger: logger)
-            .decode((Int64, String, String, PostgresTimestamp, String, String).self) {
+            .decode((Int64, String, String, PostgresTimestamp, String, String).self)
+        {
             guard let rootHash = LedgerHash(hex: root), let chainHash = LedgerHash(hex: chain),
-                  let signatureBytes = Data(base64Encoded: signature) else {
+                let signatureBytes = Data(base64Encoded: signature)
+            else {
                 throw StoreError.unavailable("unreadable ledger data: checkpoint \(size)")
             }
-            out.append(LedgerCheckpoint(treeSize: size, rootHash: rootHash, chainHash: chainHash, signedAt: at.date,
-                                        keyID: keyID, signature: Array(signatureBytes)))
+            out.append(
+                LedgerCheckpoint(
+                    treeSize: size,
+                    rootHash: rootHash,
+                    chainHash: chainHash,
+                    signedAt: at.date,
+                    keyID: keyID,
+                    signature: Array(signatureBytes)
+                )
+            )
         }
         return out
     }
@@ -327,9 +409,12 @@ struct PostgresLedgerSession: LedgerSealingSession {
                 size: try await PostgresActionStore.ledgerSize(connection, logger: logger),
                 last: { position in
                     var last = (LedgerChain.genesis, Int64(0))
-                    for try await (text, seq) in try await connection.query("""
+                    for try await (text, seq) in try await connection.query(
+                        """
                         SELECT chain_hash, (SELECT max(event_seq) FROM ledger) FROM ledger WHERE position = \(position)
-                        """, logger: logger).decode((String, Int64).self) {
+                        """,
+                        logger: logger
+                    ).decode((String, Int64).self) {
                         guard let hash = LedgerHash(hex: text) else {
                             throw StoreError.unavailable("unreadable ledger data: chain hash at \(position)")
                         }
@@ -339,15 +424,22 @@ struct PostgresLedgerSession: LedgerSealingSession {
                 },
                 nodes: { try await PostgresActionStore.nodes(connection, $0, logger: logger) },
                 latestCheckpoint: {
-                    try await PostgresActionStore.checkpoints(connection, "ORDER BY tree_size DESC LIMIT 1", logger: logger).first
-                })
+                    try await PostgresActionStore.checkpoints(
+                        connection,
+                        "ORDER BY tree_size DESC LIMIT 1",
+                        logger: logger
+                    ).first
+                }
+            )
         }
     }
 
     func candidates(afterSeq: Int64, holes: [Int64], limit: Int) async throws -> [LedgerCandidate] {
         try await store.perform { [connection, logger = store.logger] in
             // Two index range reads instead of one OR that would scan the table.
-            try await PostgresActionStore.candidates(connection, """
+            try await PostgresActionStore.candidates(
+                connection,
+                """
                 SELECT \(unescaped: PostgresActionStore.candidateColumns)
                 FROM action_events e LEFT JOIN actions a ON e.event_type = 'created' AND a.id = e.action_id
                 WHERE e.seq IN (
@@ -355,18 +447,24 @@ struct PostgresLedgerSession: LedgerSealingSession {
                     UNION ALL SELECT unnest(\(holes)::bigint[]))
                   AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq)
                 ORDER BY e.seq LIMIT \(limit)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
     func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
         try await store.perform { [connection, logger = store.logger] in
-            try await PostgresActionStore.candidates(connection, """
+            try await PostgresActionStore.candidates(
+                connection,
+                """
                 SELECT \(unescaped: PostgresActionStore.candidateColumns)
                 FROM action_events e LEFT JOIN actions a ON e.event_type = 'created' AND a.id = e.action_id
                 WHERE e.seq > \(afterSeq) AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq)
                 ORDER BY e.seq LIMIT \(limit)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
@@ -377,26 +475,38 @@ struct PostgresLedgerSession: LedgerSealingSession {
             do {
                 return try await connection.withTransaction(logger: logger) { conn -> LedgerStoreError? in
                     var holds = false
-                    for try await flag in try await conn.query("""
+                    for try await flag in try await conn.query(
+                        """
                         SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
                             AND classid = \(high) AND objid = \(low) AND objsubid = 1 AND granted)
-                        """, logger: logger).decode(Bool.self) {
+                        """,
+                        logger: logger
+                    ).decode(Bool.self) {
                         holds = flag
                     }
-                    guard holds else { throw LedgerStoreError.conflict("this session no longer holds the sealing lock") }
+                    guard holds else {
+                        throw LedgerStoreError.conflict("this session no longer holds the sealing lock")
+                    }
                     let size = try await PostgresActionStore.ledgerSize(conn, logger: logger)
                     guard size == expectedSize else {
                         throw LedgerStoreError.conflict("the ledger has \(size) positions, expected \(expectedSize)")
                     }
                     for chunk in stride(from: 0, to: rows.count, by: 500) {
-                        try await Self.insert(Array(rows[chunk ..< min(chunk + 500, rows.count)]), conn: conn, logger: logger)
+                        try await Self.insert(
+                            Array(rows[chunk..<min(chunk + 500, rows.count)]),
+                            conn: conn,
+                            logger: logger
+                        )
                     }
                     if let c = checkpoint {
-                        try await conn.query("""
+                        try await conn.query(
+                            """
                             INSERT INTO ledger_checkpoints (tree_size, root_hash, chain_hash, signed_at, key_id, signature)
                             VALUES (\(c.treeSize), \(c.rootHash.hex), \(c.chainHash.hex), \(PostgresTimestamp(c.signedAt)),
                                 \(c.keyID), \(c.signatureBase64))
-                            """, logger: logger).drain()
+                            """,
+                            logger: logger
+                        ).drain()
                     }
                     return nil
                 }
@@ -442,11 +552,14 @@ struct PostgresLedgerSession: LedgerSealingSession {
 
     func registerKey(_ key: LedgerPublicKey, at date: Date) async throws {
         try await store.perform { [connection, logger = store.logger] in
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO ledger_keys (key_id, algorithm, public_key, first_used_at)
                 VALUES (\(key.keyID), 'ed25519', \(key.base64), \(PostgresTimestamp(date)))
                 ON CONFLICT (key_id) DO NOTHING
-                """, logger: logger).drain()
+                """,
+                logger: logger
+            ).drain()
         }
     }
 }

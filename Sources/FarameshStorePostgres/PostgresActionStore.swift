@@ -30,9 +30,13 @@ public final class PostgresActionStore: ActionStore {
 
     /// Uses a client created and run by the caller, configured with at most `connectionLimit`
     /// connections.
-    public init(client: PostgresClient, connectionLimit: Int, timeouts: PostgresTimeouts = PostgresTimeouts(),
-                notificationChannel: String = PostgresActionStore.defaultNotificationChannel,
-                logger: Logger = Logger(label: "faramesh.store.postgres")) {
+    public init(
+        client: PostgresClient,
+        connectionLimit: Int,
+        timeouts: PostgresTimeouts = PostgresTimeouts(),
+        notificationChannel: String = PostgresActionStore.defaultNotificationChannel,
+        logger: Logger = Logger(label: "faramesh.store.postgres")
+    ) {
         self.client = client
         self.connectionLimit = connectionLimit
         self.timeouts = timeouts
@@ -42,12 +46,19 @@ public final class PostgresActionStore: ActionStore {
     }
 
     /// Creates the client from `configuration`; run `store.client` before using the store.
-    public convenience init(configuration: PostgresConfiguration,
-                            notificationChannel: String = PostgresActionStore.defaultNotificationChannel,
-                            logger: Logger = Logger(label: "faramesh.store.postgres")) {
+    public convenience init(
+        configuration: PostgresConfiguration,
+        notificationChannel: String = PostgresActionStore.defaultNotificationChannel,
+        logger: Logger = Logger(label: "faramesh.store.postgres")
+    ) {
         let client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
-        self.init(client: client, connectionLimit: configuration.poolSize, timeouts: configuration.timeouts,
-                  notificationChannel: notificationChannel, logger: logger)
+        self.init(
+            client: client,
+            connectionLimit: configuration.poolSize,
+            timeouts: configuration.timeouts,
+            notificationChannel: notificationChannel,
+            logger: logger
+        )
     }
 
     // MARK: migrations and health
@@ -79,8 +90,12 @@ public final class PostgresActionStore: ActionStore {
 
     // MARK: submit
 
-    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?,
-                       idempotencyScope: String) async throws -> SubmitResult {
+    public func submit(
+        _ action: Action,
+        events: [ActionEvent],
+        idempotencyKey: String?,
+        idempotencyScope: String
+    ) async throws -> SubmitResult {
         var stored = action.storedForm
         if let last = events.last { stored.lastEventHash = last.recordHash }
         let row = stored
@@ -100,7 +115,14 @@ public final class PostgresActionStore: ActionStore {
         let (result, seq) = try await perform { [client, logger] in
             try await client.withTransaction(logger: logger) { conn -> (SubmitResult, Int64?) in
                 if let key = idempotencyKey,
-                   let existing = try await Self.claim(key: key, scope: idempotencyScope, for: row, conn: conn, logger: logger) {
+                    let existing = try await Self.claim(
+                        key: key,
+                        scope: idempotencyScope,
+                        for: row,
+                        conn: conn,
+                        logger: logger
+                    )
+                {
                     return (SubmitResult(action: existing, created: false), nil)
                 }
                 var seq: Int64?
@@ -171,8 +193,11 @@ public final class PostgresActionStore: ActionStore {
 
     /// Appends each event's values (id, [action_id,] event_type, meta_json, actor, created_at,
     /// prev_hash, record_hash) to `binds`; returns one `($n, …)` VALUES row per event.
-    private static func bindEventRows(_ events: [ActionEvent], includingActionID: Bool,
-                                      to binds: inout PostgresBindings) -> [String] {
+    private static func bindEventRows(
+        _ events: [ActionEvent],
+        includingActionID: Bool,
+        to binds: inout PostgresBindings
+    ) -> [String] {
         events.map { event in
             let base = binds.count
             binds.append(event.id)
@@ -191,18 +216,27 @@ public final class PostgresActionStore: ActionStore {
     /// stored action when the key was used for the same request, and throws
     /// `.idempotencyConflict` when it was used for another one. A concurrent submit with the same
     /// key blocks on the key's unique index until that transaction ends.
-    private static func claim(key: String, scope: String, for action: Action, conn: PostgresConnection,
-                              logger: Logger) async throws -> Action? {
+    private static func claim(
+        key: String,
+        scope: String,
+        for action: Action,
+        conn: PostgresConnection,
+        logger: Logger
+    ) async throws -> Action? {
         for _ in 0..<3 {
-            let inserted = try await conn.query("""
+            let inserted = try await conn.query(
+                """
                 INSERT INTO idempotency_keys (scope, key, request_hash, action_id, created_at)
                 VALUES (\(scope), \(key), \(action.requestHash), \(action.id), \(PostgresTimestamp(action.createdAt)))
                 ON CONFLICT (scope, key) DO NOTHING RETURNING action_id
-                """, logger: logger).drain()
+                """,
+                logger: logger
+            ).drain()
             if inserted == 1 { return nil }
             var existing: (hash: String, id: UUID)?
             for try await (hash, id) in try await conn.query(
-                "SELECT request_hash, action_id FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)", logger: logger
+                "SELECT request_hash, action_id FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)",
+                logger: logger
             ).decode((String, UUID).self) {
                 existing = (hash, id)
             }
@@ -222,7 +256,8 @@ public final class PostgresActionStore: ActionStore {
     /// Inserts events in one statement; returns the highest assigned seq.
     /// The transaction must already have a transaction id (it wrote or locked a row first):
     /// the event feed's gap resolution relies on it (see `PostgresActionStore+EventFeed`).
-    private static func insert(_ events: [ActionEvent], conn: PostgresConnection, logger: Logger) async throws -> Int64? {
+    private static func insert(_ events: [ActionEvent], conn: PostgresConnection, logger: Logger) async throws -> Int64?
+    {
         guard !events.isEmpty else { return nil }
         var binds = PostgresBindings(capacity: events.count * 8)
         let rows = Self.bindEventRows(events, includingActionID: true, to: &binds)
@@ -231,7 +266,9 @@ public final class PostgresActionStore: ActionStore {
             VALUES \(rows.joined(separator: ", ")) RETURNING seq
             """
         var maxSeq: Int64?
-        for try await seq in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Int64.self) {
+        for try await seq in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(
+            Int64.self
+        ) {
             maxSeq = max(maxSeq ?? seq, seq)
         }
         return maxSeq
@@ -259,17 +296,22 @@ public final class PostgresActionStore: ActionStore {
         let (expired, maxSeq) = try await perform { [client, logger] in
             try await client.withTransaction(logger: logger) { conn -> ([Action], Int64?) in
                 var due: [Action] = []
-                let rows = try await conn.query("""
+                let rows = try await conn.query(
+                    """
                     SELECT \(unescaped: PostgresRows.actionColumns) FROM actions
                     WHERE status = 'pending_approval' AND approval_expires_at <= \(PostgresTimestamp(now))
                     ORDER BY approval_expires_at LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 for try await row in rows { due.append(try PostgresRows.action(row)) }
                 var expired: [Action] = []
                 var maxSeq: Int64?
                 for action in due {
-                    guard case .apply(let written) = ActionStateMachine.expire(action, now: now, eventID: UUID()) else { continue }
+                    guard case .apply(let written) = ActionStateMachine.expire(action, now: now, eventID: UUID()) else {
+                        continue
+                    }
                     let seq = try await Self.write(written, conn: conn, logger: logger)
                     expired.append(written.action)
                     maxSeq = max(maxSeq ?? seq, seq)
@@ -288,12 +330,15 @@ public final class PostgresActionStore: ActionStore {
             throw StoreError.unavailable("event insert returned no sequence number")
         }
         let updated = change.action
-        try await conn.query("""
+        try await conn.query(
+            """
             UPDATE actions SET status = \(updated.status.rawValue), decision = \(updated.decision.rawValue),
                 reason = \(updated.reason), approval_token = \(updated.approvalToken), version = \(updated.version),
                 last_event_hash = \(updated.lastEventHash), updated_at = \(PostgresTimestamp(updated.updatedAt))
             WHERE id = \(updated.id)
-            """, logger: logger).drain()
+            """,
+            logger: logger
+        ).drain()
         return seq
     }
 
@@ -307,10 +352,18 @@ public final class PostgresActionStore: ActionStore {
         }
     }
 
-    private static func fetchAction(_ id: UUID, lock: Bool, conn: PostgresConnection, logger: Logger) async throws -> Action? {
-        let rows = try await conn.query("""
+    private static func fetchAction(
+        _ id: UUID,
+        lock: Bool,
+        conn: PostgresConnection,
+        logger: Logger
+    ) async throws -> Action? {
+        let rows = try await conn.query(
+            """
             SELECT \(unescaped: PostgresRows.actionColumns) FROM actions WHERE id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var found: Action?
         // Always consume the rows: a lock error is only reported while iterating.
         for try await row in rows { found = try PostgresRows.action(row) }
@@ -321,10 +374,13 @@ public final class PostgresActionStore: ActionStore {
         guard limit > 0, let range = ActionIDPrefix.range(idPrefix) else { return [] }
         return try await perform { [client, logger] in
             var found: [Action] = []
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 SELECT \(unescaped: PostgresRows.actionColumns) FROM actions
                 WHERE id BETWEEN \(range.lowerBound) AND \(range.upperBound) ORDER BY id LIMIT \(limit)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await row in rows { found.append(try PostgresRows.action(row)) }
             return found
         }
@@ -334,13 +390,28 @@ public final class PostgresActionStore: ActionStore {
         let limit = max(1, query.limit)
         var binds = PostgresBindings()
         var conditions: [String] = []
-        if let agentID = query.agentID { binds.append(agentID); conditions.append("agent_id = $\(binds.count)") }
-        if let tool = query.tool { binds.append(tool); conditions.append("tool = $\(binds.count)") }
-        if let status = query.status { binds.append(status.rawValue); conditions.append("status = $\(binds.count)") }
-        if let risk = query.riskLevel { binds.append(risk.rawValue); conditions.append("risk_level = $\(binds.count)") }
+        if let agentID = query.agentID {
+            binds.append(agentID)
+            conditions.append("agent_id = $\(binds.count)")
+        }
+        if let tool = query.tool {
+            binds.append(tool)
+            conditions.append("tool = $\(binds.count)")
+        }
+        if let status = query.status {
+            binds.append(status.rawValue)
+            conditions.append("status = $\(binds.count)")
+        }
+        if let risk = query.riskLevel {
+            binds.append(risk.rawValue)
+            conditions.append("risk_level = $\(binds.count)")
+        }
         if let scope = query.agentScope, !scope.allowsEverything {
             var alternatives: [String] = []
-            for name in scope.exact { binds.append(name); alternatives.append("agent_id = $\(binds.count)") }
+            for name in scope.exact {
+                binds.append(name)
+                alternatives.append("agent_id = $\(binds.count)")
+            }
             for pattern in scope.patterns {
                 binds.append(Self.likePattern(pattern.pattern))
                 alternatives.append("agent_id LIKE $\(binds.count) ESCAPE '\\'")
@@ -350,11 +421,19 @@ public final class PostgresActionStore: ActionStore {
         if let text = query.text {
             binds.append(ActionQuery.containsPattern(text))
             let index = binds.count
-            let columns = ActionQuery.searchedColumns.map { "\($0 == "id" ? "id::text" : $0) ILIKE $\(index) ESCAPE '\\'" }
+            let columns = ActionQuery.searchedColumns.map {
+                "\($0 == "id" ? "id::text" : $0) ILIKE $\(index) ESCAPE '\\'"
+            }
             conditions.append("(" + columns.joined(separator: " OR ") + ")")
         }
-        if let since = query.createdSince { binds.append(PostgresTimestamp(since)); conditions.append("created_at >= $\(binds.count)") }
-        if let until = query.createdUntil { binds.append(PostgresTimestamp(until)); conditions.append("created_at < $\(binds.count)") }
+        if let since = query.createdSince {
+            binds.append(PostgresTimestamp(since))
+            conditions.append("created_at >= $\(binds.count)")
+        }
+        if let until = query.createdUntil {
+            binds.append(PostgresTimestamp(until))
+            conditions.append("created_at < $\(binds.count)")
+        }
         if let cursor = query.cursor {
             binds.append(PostgresTimestamp(cursor.createdAt))
             binds.append(cursor.id)
@@ -387,7 +466,9 @@ public final class PostgresActionStore: ActionStore {
         for scalar in glob.unicodeScalars {
             switch scalar {
             case "*": out.append("%")
-            case "%", "_", "\\": out.append("\\"); out.append(scalar)
+            case "%", "_", "\\":
+                out.append("\\")
+                out.append(scalar)
             default: out.append(scalar)
             }
         }
@@ -398,7 +479,8 @@ public final class PostgresActionStore: ActionStore {
         try await perform { [client, logger] in
             var count = 0
             for try await n in try await client.query(
-                "SELECT count(*) FROM actions WHERE status = 'pending_approval'", logger: logger
+                "SELECT count(*) FROM actions WHERE status = 'pending_approval'",
+                logger: logger
             ).decode(Int.self) {
                 count = n
             }
@@ -409,9 +491,12 @@ public final class PostgresActionStore: ActionStore {
     public func events(actionID: UUID) async throws -> [ActionEvent] {
         try await perform { [client, logger] in
             var events: [ActionEvent] = []
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 SELECT \(unescaped: PostgresRows.eventColumns) FROM action_events WHERE action_id = \(actionID) ORDER BY seq
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await row in rows { events.append(try PostgresRows.event(row)) }
             return events
         }
@@ -424,9 +509,12 @@ public final class PostgresActionStore: ActionStore {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
             var events: [ActionEvent] = []
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 SELECT \(unescaped: PostgresRows.eventColumns) FROM action_events WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await row in rows { events.append(try PostgresRows.event(row)) }
             return events
         }
@@ -440,7 +528,8 @@ public final class PostgresActionStore: ActionStore {
     public func purgeIdempotencyKeys(olderThan cutoff: Date) async throws -> Int {
         try await perform { [client, logger] in
             try await client.query(
-                "DELETE FROM idempotency_keys WHERE created_at < \(PostgresTimestamp(cutoff)) RETURNING key", logger: logger
+                "DELETE FROM idempotency_keys WHERE created_at < \(PostgresTimestamp(cutoff)) RETURNING key",
+                logger: logger
             ).drain()
         }
     }
@@ -452,17 +541,24 @@ public final class PostgresActionStore: ActionStore {
             // The unique index on lower(name) depends on the database's locale for non-ASCII
             // letters: compare with Swift's Unicode lower-casing as well.
             var names: [String] = []
-            for try await name in try await client.query("SELECT name FROM api_tokens", logger: logger).decode(String.self) {
+            for try await name in try await client.query("SELECT name FROM api_tokens", logger: logger).decode(
+                String.self
+            ) {
                 names.append(name)
             }
-            if names.contains(where: { APIToken.sameName($0, token.name) }) { throw StoreError.duplicateToken(name: token.name) }
+            if names.contains(where: { APIToken.sameName($0, token.name) }) {
+                throw StoreError.duplicateToken(name: token.name)
+            }
             do {
-                try await client.query("""
+                try await client.query(
+                    """
                     INSERT INTO api_tokens (id, name, role, token_hash, created_at, revoked_at, agent_ids)
                     VALUES (\(token.id), \(token.name), \(token.role.rawValue), \(token.tokenHash),
                         \(PostgresTimestamp(token.createdAt)), \(token.revokedAt.map(PostgresTimestamp.init)),
                         \(token.storedAgentIDs))
-                    """, logger: logger).drain()
+                    """,
+                    logger: logger
+                ).drain()
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
                 // Name, id or secret hash already present; only the name is safe to report.
                 throw StoreError.duplicateToken(name: token.name)
@@ -473,9 +569,12 @@ public final class PostgresActionStore: ActionStore {
     public func token(hash: String) async throws -> APIToken? {
         try await perform { [client, logger] in
             var found: APIToken?
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 SELECT \(unescaped: PostgresRows.tokenColumns) FROM api_tokens WHERE token_hash = \(hash) AND revoked_at IS NULL
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await row in rows { found = try PostgresRows.token(row) }
             return found
         }
@@ -485,7 +584,9 @@ public final class PostgresActionStore: ActionStore {
         try await perform { [client, logger] in
             var tokens: [APIToken] = []
             let rows = try await client.query(
-                "SELECT \(unescaped: PostgresRows.tokenColumns) FROM api_tokens ORDER BY created_at, name", logger: logger)
+                "SELECT \(unescaped: PostgresRows.tokenColumns) FROM api_tokens ORDER BY created_at, name",
+                logger: logger
+            )
             for try await row in rows { tokens.append(try PostgresRows.token(row)) }
             return tokens
         }
@@ -496,10 +597,13 @@ public final class PostgresActionStore: ActionStore {
     public func revokeToken(idOrName: String, at: Date) async throws -> Bool {
         let id = UUID(uuidString: idOrName)
         let revoked = try await perform { [client, logger] in
-            try await client.query("""
+            try await client.query(
+                """
                 UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, \(PostgresTimestamp(at)))
                 WHERE name = \(idOrName) OR id = \(id) RETURNING id
-                """, logger: logger).drain()
+                """,
+                logger: logger
+            ).drain()
         }
         return revoked > 0
     }
@@ -514,8 +618,10 @@ public final class PostgresActionStore: ActionStore {
     /// Runs one database operation through the store's `StoreCallGate` (deadline, shutdown,
     /// in-flight count, errors as `StoreError`).
     @discardableResult
-    func perform<T: Sendable>(timeout: Duration? = nil,
-                              _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    func perform<T: Sendable>(
+        timeout: Duration? = nil,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         try await gate.run(limit: timeout ?? timeouts.operation, mapError: mapError, operation)
     }
 
@@ -524,9 +630,12 @@ public final class PostgresActionStore: ActionStore {
     }
 
     private func mapError(_ error: any Error) -> any Error {
-        if let mapped = StoreCallGate.commonMapping(error, onTimeout: { [logger] limit in
-            logger.warning("database call timed out", metadata: ["limit": "\(limit)"])
-        }) {
+        if let mapped = StoreCallGate.commonMapping(
+            error,
+            onTimeout: { [logger] limit in
+                logger.warning("database call timed out", metadata: ["limit": "\(limit)"])
+            }
+        ) {
             return mapped
         }
         switch error {
@@ -537,11 +646,17 @@ public final class PostgresActionStore: ActionStore {
             return StoreError.unavailable("the database transaction failed")
         case let error as PSQLError:
             if error.code == .server, let state = error.serverInfo?[.sqlState] {
-                logger.error("database error", metadata: ["sqlstate": "\(state)",
-                                                          "message": "\(error.serverInfo?[.message] ?? "")"])
+                logger.error(
+                    "database error",
+                    metadata: [
+                        "sqlstate": "\(state)",
+                        "message": "\(error.serverInfo?[.message] ?? "")",
+                    ]
+                )
                 switch state {
                 case "57014": return StoreError.unavailable("the database cancelled a slow statement")
-                case "40001", "40P01": return StoreError.unavailable("the database aborted a conflicting transaction; retry")
+                case "40001", "40P01":
+                    return StoreError.unavailable("the database aborted a conflicting transaction; retry")
                 default: return StoreError.unavailable("database error (SQLSTATE \(state))")
                 }
             }

@@ -15,7 +15,9 @@ public struct PostgresTimeouts: Sendable, Hashable {
     public var migration: Duration
 
     public init(operation: Duration = .seconds(5), ping: Duration = .seconds(1), migration: Duration = .seconds(300)) {
-        self.operation = operation; self.ping = ping; self.migration = migration
+        self.operation = operation
+        self.ping = ping
+        self.migration = migration
     }
 }
 
@@ -45,7 +47,11 @@ public struct PostgresConfiguration: Sendable {
     /// so work the store gave up on also stops on the server.
     ///
     /// Errors never contain the password.
-    public init(dsn: String, poolSize: Int = 10, timeouts: PostgresTimeouts = PostgresTimeouts()) throws(PostgresConfigurationError) {
+    public init(
+        dsn: String,
+        poolSize: Int = 10,
+        timeouts: PostgresTimeouts = PostgresTimeouts()
+    ) throws(PostgresConfigurationError) {
         guard let components = URLComponents(string: dsn) else { throw .invalid("the DSN is not a valid URL") }
         guard let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql" else {
             throw .invalid("the DSN must start with postgres:// or postgresql://")
@@ -75,7 +81,9 @@ public struct PostgresConfiguration: Sendable {
             case "application_name": startup.append(("application_name", value))
             case "search_path": startup.append(("search_path", value))
             case "connect_timeout":
-                guard let seconds = Int(value), seconds > 0 else { throw .invalid("connect_timeout must be a positive number of seconds") }
+                guard let seconds = Int(value), seconds > 0 else {
+                    throw .invalid("connect_timeout must be a positive number of seconds")
+                }
                 connectTimeout = .seconds(seconds)
             case "host":
                 guard value.hasPrefix("/") else { throw .invalid("the host parameter must be a socket directory") }
@@ -112,12 +120,22 @@ public struct PostgresConfiguration: Sendable {
 
         var client: PostgresClient.Configuration
         if let socketDirectory {
-            client = PostgresClient.Configuration(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user,
-                                                  password: password, database: database.isEmpty ? nil : database)
+            client = PostgresClient.Configuration(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)",
+                username: user,
+                password: password,
+                database: database.isEmpty ? nil : database
+            )
         } else {
             guard !host.isEmpty else { throw .invalid("the DSN has no host") }
-            client = PostgresClient.Configuration(host: host, port: port, username: user, password: password,
-                                                  database: database.isEmpty ? nil : database, tls: tls)
+            client = PostgresClient.Configuration(
+                host: host,
+                port: port,
+                username: user,
+                password: password,
+                database: database.isEmpty ? nil : database,
+                tls: tls
+            )
         }
         if let connectTimeout { client.options.connectTimeout = connectTimeout }
         let names = Set(startup.map { $0.0 })
@@ -125,7 +143,9 @@ public struct PostgresConfiguration: Sendable {
             startup.append(("statement_timeout", "\(Self.milliseconds(timeouts.operation))"))
         }
         if !names.contains("idle_in_transaction_session_timeout") {
-            startup.append(("idle_in_transaction_session_timeout", "\(max(60_000, Self.milliseconds(timeouts.operation) * 4))"))
+            startup.append(
+                ("idle_in_transaction_session_timeout", "\(max(60_000, Self.milliseconds(timeouts.operation) * 4))")
+            )
         }
         client.options.additionalStartupParameters = startup
         client.options.maximumConnections = max(1, poolSize)
@@ -138,10 +158,20 @@ public struct PostgresConfiguration: Sendable {
         var word = ""
         var escaped = false
         for ch in text {
-            if escaped { word.append(ch); escaped = false; continue }
-            if ch == "\\" { escaped = true; continue }
+            if escaped {
+                word.append(ch)
+                escaped = false
+                continue
+            }
+            if ch == "\\" {
+                escaped = true
+                continue
+            }
             if ch == " " || ch == "\t" {
-                if !word.isEmpty { words.append(word); word = "" }
+                if !word.isEmpty {
+                    words.append(word)
+                    word = ""
+                }
                 continue
             }
             word.append(ch)

@@ -22,7 +22,11 @@ public struct PostgresMigrator: Sendable {
 
     /// The migrations bundled with this module.
     public static func bundled() throws(MigrationError) -> PostgresMigrator {
-        PostgresMigrator(migrations: try MigrationFile.load(from: Bundle.module.resourceURL?.appendingPathComponent("Migrations", isDirectory: true)))
+        PostgresMigrator(
+            migrations: try MigrationFile.load(
+                from: Bundle.module.resourceURL?.appendingPathComponent("Migrations", isDirectory: true)
+            )
+        )
     }
 
     static let createTable: PostgresQuery = """
@@ -40,23 +44,32 @@ public struct PostgresMigrator: Sendable {
         let migrations = self.migrations
         return try await client.withTransaction(logger: logger) { conn in
             let timeoutMS = PostgresConfiguration.milliseconds(statementTimeout)
-            try await conn.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(timeoutMS)"), logger: logger).drain()
+            try await conn.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(timeoutMS)"), logger: logger)
+                .drain()
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger).drain()
             try await conn.query(Self.createTable, logger: logger).drain()
             var applied = Set<Int>()
-            for try await version in try await conn.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+            for try await version in try await conn.query("SELECT version FROM schema_migrations", logger: logger)
+                .decode(Int.self)
+            {
                 applied.insert(version)
             }
             var done: [Int] = []
             for migration in migrations where !applied.contains(migration.version) {
-                logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                logger.info(
+                    "applying migration",
+                    metadata: ["version": "\(migration.version)", "name": "\(migration.name)"]
+                )
                 for statement in SQLScript.statements(in: migration.sql) {
                     try await conn.query(PostgresQuery(unsafeSQL: statement), logger: logger).drain()
                 }
-                try await conn.query("""
+                try await conn.query(
+                    """
                     INSERT INTO schema_migrations (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), \(migration.checksum))
-                    """, logger: logger).drain()
+                    """,
+                    logger: logger
+                ).drain()
                 done.append(migration.version)
             }
             return done
@@ -66,12 +79,17 @@ public struct PostgresMigrator: Sendable {
     /// Bundled versions not yet recorded (all of them when `schema_migrations` does not exist).
     func pendingVersions(client: PostgresClient, logger: Logger) async throws -> [Int] {
         var exists = false
-        for try await flag in try await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) {
+        for try await flag in try await client.query(
+            "SELECT to_regclass('schema_migrations') IS NOT NULL",
+            logger: logger
+        ).decode(Bool.self) {
             exists = flag
         }
         guard exists else { return migrations.map(\.version) }
         var applied = Set<Int>()
-        for try await version in try await client.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+        for try await version in try await client.query("SELECT version FROM schema_migrations", logger: logger).decode(
+            Int.self
+        ) {
             applied.insert(version)
         }
         return migrations.map(\.version).filter { !applied.contains($0) }

@@ -23,7 +23,8 @@ enum PostgresRows {
             tool: try r["tool"].decode(String.self),
             operation: try r["operation"].decode(String.self),
             params: try json(r["params_json"], what: "action params"),
-            context: try json(r["context_json"], what: "action context"))
+            context: try json(r["context_json"], what: "action context")
+        )
         return Action(
             id: try r["id"].decode(UUID.self),
             request: request,
@@ -46,7 +47,8 @@ enum PostgresRows {
             createdAt: try r["created_at"].decode(PostgresTimestamp.self).date,
             updatedAt: try r["updated_at"].decode(PostgresTimestamp.self).date,
             version: try r["version"].decode(Int.self),
-            lastEventHash: try r["last_event_hash"].decode(String?.self))
+            lastEventHash: try r["last_event_hash"].decode(String?.self)
+        )
     }
 
     static func event(_ row: PostgresRow) throws -> ActionEvent {
@@ -60,7 +62,8 @@ enum PostgresRows {
             createdAt: try r["created_at"].decode(PostgresTimestamp.self).date,
             prevHash: try r["prev_hash"].decode(String?.self),
             recordHash: try r["record_hash"].decode(String.self),
-            seq: try r["seq"].decode(Int64.self))
+            seq: try r["seq"].decode(Int64.self)
+        )
     }
 
     static func token(_ row: PostgresRow) throws -> APIToken {
@@ -72,7 +75,8 @@ enum PostgresRows {
             tokenHash: try r["token_hash"].decode(String.self),
             createdAt: try r["created_at"].decode(PostgresTimestamp.self).date,
             revokedAt: try r["revoked_at"].decode(PostgresTimestamp?.self)?.date,
-            agentIDs: APIToken.agentIDs(stored: try r["agent_ids"].decode(String?.self)))
+            agentIDs: APIToken.agentIDs(stored: try r["agent_ids"].decode(String?.self))
+        )
     }
 
     private static func json(_ cell: PostgresCell, what: String) throws -> JSONValue {
@@ -84,7 +88,8 @@ enum PostgresRows {
         }
     }
 
-    private static func enumValue<E: RawRepresentable>(_ cell: PostgresCell, _ type: E.Type) throws -> E where E.RawValue == String {
+    private static func enumValue<E: RawRepresentable>(_ cell: PostgresCell, _ type: E.Type) throws -> E
+    where E.RawValue == String {
         let raw = try cell.decode(String.self)
         guard let value = E(rawValue: raw) else {
             throw StoreError.unavailable("stored \(cell.columnName) has an unknown value")

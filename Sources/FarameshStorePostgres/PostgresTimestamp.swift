@@ -21,14 +21,19 @@ struct PostgresTimestamp: PostgresNonThrowingEncodable, PostgresDecodable, Senda
     static var psqlType: PostgresDataType { .timestamptz }
     static var psqlFormat: PostgresFormat { .binary }
 
-    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer,
-                                                 context: PostgresEncodingContext<JSONEncoder>) {
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into byteBuffer: inout ByteBuffer,
+        context: PostgresEncodingContext<JSONEncoder>
+    ) {
         byteBuffer.writeInteger(microseconds &- Self.postgresEpochOffset)
     }
 
-    init<JSONDecoder: PostgresJSONDecoder>(from buffer: inout ByteBuffer, type: PostgresDataType,
-                                           format: PostgresFormat,
-                                           context: PostgresDecodingContext<JSONDecoder>) throws {
+    init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer,
+        type: PostgresDataType,
+        format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
         guard type == .timestamptz || type == .timestamp else { throw PostgresDecodingError.Code.typeMismatch }
         guard format == .binary, buffer.readableBytes == 8, let raw = buffer.readInteger(as: Int64.self) else {
             throw PostgresDecodingError.Code.failure

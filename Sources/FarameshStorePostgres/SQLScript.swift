@@ -28,9 +28,14 @@ enum SQLScript {
             case "/" where next == "*":
                 var depth = 0
                 while i < chars.count {
-                    if chars[i] == "/", i + 1 < chars.count, chars[i + 1] == "*" { depth += 1; i += 2; continue }
+                    if chars[i] == "/", i + 1 < chars.count, chars[i + 1] == "*" {
+                        depth += 1
+                        i += 2
+                        continue
+                    }
                     if chars[i] == "*", i + 1 < chars.count, chars[i + 1] == "/" {
-                        depth -= 1; i += 2
+                        depth -= 1
+                        i += 2
                         if depth == 0 { break }
                         continue
                     }
@@ -48,12 +53,17 @@ enum SQLScript {
                     current.append(d)
                     i += 1
                     if backslashEscapes, d == "\\", i < chars.count {
-                        current.append(chars[i]); i += 1
+                        current.append(chars[i])
+                        i += 1
                         continue
                     }
                     if d == c {
                         // A doubled quote is an escaped quote, not the end.
-                        if i < chars.count, chars[i] == c { current.append(chars[i]); i += 1; continue }
+                        if i < chars.count, chars[i] == c {
+                            current.append(chars[i])
+                            i += 1
+                            continue
+                        }
                         break
                     }
                 }
@@ -116,7 +126,8 @@ extension String {
     fileprivate func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         return String(scalars[first...last])
     }
 }

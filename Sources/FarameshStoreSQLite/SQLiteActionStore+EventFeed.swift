@@ -58,10 +58,14 @@ extension SQLiteActionStore: EventFeed {
                 binds.append(SQLiteRows.integer(through))
             }
             binds.append(SQLiteRows.integer(limit))
-            let rows = try await SQLiteRunner.rows(conn, """
+            let rows = try await SQLiteRunner.rows(
+                conn,
+                """
                 SELECT \(Self.feedColumns) FROM action_events e JOIN actions a ON a.id = e.action_id
                 WHERE e.seq > ?\(upper) ORDER BY e.seq LIMIT ?
-                """, binds)
+                """,
+                binds
+            )
             return try rows.map(Self.feedEntry)
         }
     }
@@ -81,6 +85,7 @@ extension SQLiteActionStore: EventFeed {
             riskLevel: try code("risk_level", RiskLevel.self),
             actionStatus: try code("action_status", ActionStatus.self),
             actionDecision: try code("action_decision", PolicyEffect.self),
-            actionReason: try SQLiteRows.string(row, "action_reason"))
+            actionReason: try SQLiteRows.string(row, "action_reason")
+        )
     }
 }

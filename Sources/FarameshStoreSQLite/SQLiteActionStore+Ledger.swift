@@ -42,16 +42,21 @@ extension SQLiteActionStore {
 
     public func ledgerHead() async throws -> LedgerHead {
         try await read { conn in
-            LedgerHead(size: try await Self.ledgerSize(conn),
-                       latestCheckpoint: try await Self.checkpoints(conn, "ORDER BY tree_size DESC LIMIT 1").first)
+            LedgerHead(
+                size: try await Self.ledgerSize(conn),
+                latestCheckpoint: try await Self.checkpoints(conn, "ORDER BY tree_size DESC LIMIT 1").first
+            )
         }
     }
 
     public func ledgerEntries(from position: Int64, limit: Int) async throws -> [LedgerEntry] {
         guard limit > 0 else { return [] }
         return try await read { conn in
-            try await Self.entries(conn, "WHERE l.position >= ? ORDER BY l.position LIMIT ?",
-                                   [SQLiteRows.integer(position), SQLiteRows.integer(limit)])
+            try await Self.entries(
+                conn,
+                "WHERE l.position >= ? ORDER BY l.position LIMIT ?",
+                [SQLiteRows.integer(position), SQLiteRows.integer(limit)]
+            )
         }
     }
 
@@ -75,45 +80,64 @@ extension SQLiteActionStore {
     public func ledgerCheckpoints(from treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
         guard limit > 0 else { return [] }
         return try await read { conn in
-            try await Self.checkpoints(conn, "WHERE tree_size >= ? ORDER BY tree_size LIMIT ?",
-                                       [SQLiteRows.integer(treeSize), SQLiteRows.integer(limit)])
+            try await Self.checkpoints(
+                conn,
+                "WHERE tree_size >= ? ORDER BY tree_size LIMIT ?",
+                [SQLiteRows.integer(treeSize), SQLiteRows.integer(limit)]
+            )
         }
     }
 
     public func ledgerCheckpoints(upTo treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
         guard limit > 0 else { return [] }
         return try await read { conn in
-            try await Self.checkpoints(conn, "WHERE tree_size <= ? ORDER BY tree_size DESC LIMIT ?",
-                                       [SQLiteRows.integer(treeSize), SQLiteRows.integer(limit)])
+            try await Self.checkpoints(
+                conn,
+                "WHERE tree_size <= ? ORDER BY tree_size DESC LIMIT ?",
+                [SQLiteRows.integer(treeSize), SQLiteRows.integer(limit)]
+            )
         }
     }
 
     public func ledgerKeys() async throws -> [LedgerKeyRecord] {
         try await read { conn in
-            try await SQLiteRunner.rows(conn, "SELECT public_key, first_used_at FROM ledger_keys ORDER BY first_used_at, key_id")
-                .map { row in
-                    guard let key = try? LedgerPublicKey(text: try SQLiteRows.string(row, "public_key")) else {
-                        throw StoreError.unavailable("unreadable ledger data: a stored public key")
-                    }
-                    return LedgerKeyRecord(key: key, firstUsedAt: WireTimestamp.date(microseconds: try SQLiteRows.integer(row, "first_used_at")))
+            try await SQLiteRunner.rows(
+                conn,
+                "SELECT public_key, first_used_at FROM ledger_keys ORDER BY first_used_at, key_id"
+            )
+            .map { row in
+                guard let key = try? LedgerPublicKey(text: try SQLiteRows.string(row, "public_key")) else {
+                    throw StoreError.unavailable("unreadable ledger data: a stored public key")
                 }
+                return LedgerKeyRecord(
+                    key: key,
+                    firstUsedAt: WireTimestamp.date(microseconds: try SQLiteRows.integer(row, "first_used_at"))
+                )
+            }
         }
     }
 
     public func unsealedEvents(limit: Int) async throws -> [ActionEvent] {
         guard limit > 0 else { return [] }
         return try await read { conn in
-            try await SQLiteRunner.rows(conn, """
+            try await SQLiteRunner.rows(
+                conn,
+                """
                 SELECT \(Self.eventColumnsAliased) FROM action_events e
                 WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT ?
-                """, [SQLiteRows.integer(limit)]).map(SQLiteRows.event)
+                """,
+                [SQLiteRows.integer(limit)]
+            ).map(SQLiteRows.event)
         }
     }
 
     public func ledgerPosition(sealedAtOrAfter date: Date) async throws -> Int64? {
         try await read { conn in
-            let rows = try await SQLiteRunner.rows(conn, "SELECT min(position) AS p FROM ledger WHERE sealed_at >= ?",
-                                                   [SQLiteRows.timestamp(date)])
+            let rows = try await SQLiteRunner.rows(
+                conn,
+                "SELECT min(position) AS p FROM ledger WHERE sealed_at >= ?",
+                [SQLiteRows.timestamp(date)]
+            )
             guard case .integer(let p)? = rows.first?.column("p") else { return nil }
             return Int64(p)
         }
@@ -137,7 +161,9 @@ extension SQLiteActionStore {
     }
 
     static func entries(_ conn: SQLiteConnection, _ tail: String, _ binds: [SQLiteData]) async throws -> [LedgerEntry] {
-        let rows = try await SQLiteRunner.rows(conn, """
+        let rows = try await SQLiteRunner.rows(
+            conn,
+            """
             SELECT l.position AS position, l.event_seq AS event_seq, l.event_id AS event_id, l.action_id AS l_action_id,
                 l.event_type AS l_event_type, l.actor AS l_actor, l.record_hash AS l_record_hash, l.request_commitment AS request_commitment, l.leaf_hash AS leaf_hash,
                 l.chain_hash AS chain_hash, l.nodes AS nodes, l.sealed_at AS sealed_at,
@@ -145,7 +171,9 @@ extension SQLiteActionStore {
             FROM ledger l LEFT JOIN action_events e ON e.id = l.event_id
             LEFT JOIN actions a ON e.event_type = 'created' AND a.id = e.action_id
             \(tail)
-            """, binds)
+            """,
+            binds
+        )
         return try rows.map { row in
             let event: ActionEvent? = row.column("id") == .null ? nil : try SQLiteRows.event(row)
             return LedgerEntry(record: try record(row), event: event, request: try request(row))
@@ -154,49 +182,78 @@ extension SQLiteActionStore {
 
     static func record(_ row: SQLiteRow) throws -> LedgerRecord {
         guard let leaf = LedgerHash(hex: try SQLiteRows.string(row, "leaf_hash")),
-              let chain = LedgerHash(hex: try SQLiteRows.string(row, "chain_hash")),
-              let nodes = LedgerRecord.nodes(hex: try SQLiteRows.string(row, "nodes")),
-              let eventID = UUID(uuidString: try SQLiteRows.string(row, "event_id")),
-              let actionID = UUID(uuidString: try SQLiteRows.string(row, "l_action_id")) else {
+            let chain = LedgerHash(hex: try SQLiteRows.string(row, "chain_hash")),
+            let nodes = LedgerRecord.nodes(hex: try SQLiteRows.string(row, "nodes")),
+            let eventID = UUID(uuidString: try SQLiteRows.string(row, "event_id")),
+            let actionID = UUID(uuidString: try SQLiteRows.string(row, "l_action_id"))
+        else {
             throw StoreError.unavailable("unreadable ledger data: a ledger row's hashes or ids")
         }
         return LedgerRecord(
-            position: try SQLiteRows.integer(row, "position"), seq: try SQLiteRows.integer(row, "event_seq"),
-            eventID: eventID, actionID: actionID, eventType: try SQLiteRows.string(row, "l_event_type"),
-            actor: try SQLiteRows.string(row, "l_actor"), recordHash: try SQLiteRows.string(row, "l_record_hash"),
+            position: try SQLiteRows.integer(row, "position"),
+            seq: try SQLiteRows.integer(row, "event_seq"),
+            eventID: eventID,
+            actionID: actionID,
+            eventType: try SQLiteRows.string(row, "l_event_type"),
+            actor: try SQLiteRows.string(row, "l_actor"),
+            recordHash: try SQLiteRows.string(row, "l_record_hash"),
             requestCommitment: try SQLiteRows.optionalString(row, "request_commitment"),
-            leafHash: leaf, chainHash: chain, nodes: nodes,
-            sealedAt: WireTimestamp.date(microseconds: try SQLiteRows.integer(row, "sealed_at")))
+            leafHash: leaf,
+            chainHash: chain,
+            nodes: nodes,
+            sealedAt: WireTimestamp.date(microseconds: try SQLiteRows.integer(row, "sealed_at"))
+        )
     }
 
     static func request(_ row: SQLiteRow) throws -> ActionRequest? {
         guard let agent = try SQLiteRows.optionalString(row, "agent_id") else { return nil }
         func json(_ column: String) throws -> JSONValue {
-            do { return try StoredJSON.parse(try SQLiteRows.string(row, column)) } catch let error as StoreError { throw error } catch {
+            do { return try StoredJSON.parse(try SQLiteRows.string(row, column)) } catch let error as StoreError {
+                throw error
+            } catch {
                 throw StoreError.unavailable("stored \(column) is not valid JSON")
             }
         }
-        return ActionRequest(agentID: agent, tool: try SQLiteRows.string(row, "tool"),
-                             operation: try SQLiteRows.string(row, "operation"),
-                             params: try json("params_json"), context: try json("context_json"))
+        return ActionRequest(
+            agentID: agent,
+            tool: try SQLiteRows.string(row, "tool"),
+            operation: try SQLiteRows.string(row, "operation"),
+            params: try json("params_json"),
+            context: try json("context_json")
+        )
     }
 
-    static func candidates(_ conn: SQLiteConnection, _ filter: String, _ binds: [SQLiteData]) async throws -> [LedgerCandidate] {
-        let rows = try await SQLiteRunner.rows(conn, """
+    static func candidates(
+        _ conn: SQLiteConnection,
+        _ filter: String,
+        _ binds: [SQLiteData]
+    ) async throws -> [LedgerCandidate] {
+        let rows = try await SQLiteRunner.rows(
+            conn,
+            """
             SELECT e.seq AS seq, e.id AS id, e.action_id AS action_id, e.event_type AS event_type, e.actor AS actor,
                 e.record_hash AS record_hash, e.created_at AS created_at, \(requestColumnsAliased)
             FROM action_events e LEFT JOIN actions a ON e.event_type = 'created' AND a.id = e.action_id
             \(filter)
-            """, binds)
+            """,
+            binds
+        )
         return try rows.map { row in
             guard let id = UUID(uuidString: try SQLiteRows.string(row, "id")),
-                  let actionID = UUID(uuidString: try SQLiteRows.string(row, "action_id")) else {
+                let actionID = UUID(uuidString: try SQLiteRows.string(row, "action_id"))
+            else {
                 throw StoreError.unavailable("the database returned an unexpected value for an event id")
             }
-            return LedgerCandidate(seq: try SQLiteRows.integer(row, "seq"), eventID: id, actionID: actionID,
-                                   eventType: try SQLiteRows.string(row, "event_type"), actor: try SQLiteRows.string(row, "actor"),
-                                   recordHash: try SQLiteRows.string(row, "record_hash"), request: try request(row),
-                                   createdAt: WireTimestamp.date(microseconds: try SQLiteRows.integer(row, "created_at")))
+            return LedgerCandidate(
+                seq: try SQLiteRows.integer(row, "seq"),
+                eventID: id,
+                actionID: actionID,
+                eventType: try SQLiteRows.string(row, "event_type"),
+                actor: try SQLiteRows.string(row, "actor"),
+                recordHash: try SQLiteRows.string(row, "record_hash"),
+                request: try request(row),
+                createdAt: WireTimestamp.date(microseconds: try SQLiteRows.integer(row, "created_at"))
+            )
         }
     }
 
@@ -204,12 +261,16 @@ extension SQLiteActionStore {
         let positions = Array(Set(nodes.map(\.lastLeaf))).sorted()
         var rows: [Int64: (leaf: LedgerHash, nodes: [LedgerHash])] = [:]
         for chunk in stride(from: 0, to: positions.count, by: 500) {
-            let slice = positions[chunk ..< min(chunk + 500, positions.count)]
+            let slice = positions[chunk..<min(chunk + 500, positions.count)]
             let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ", ")
-            for row in try await SQLiteRunner.rows(conn, "SELECT position, leaf_hash, nodes FROM ledger WHERE position IN (\(placeholders))",
-                                                   slice.map { SQLiteRows.integer($0) }) {
+            for row in try await SQLiteRunner.rows(
+                conn,
+                "SELECT position, leaf_hash, nodes FROM ledger WHERE position IN (\(placeholders))",
+                slice.map { SQLiteRows.integer($0) }
+            ) {
                 guard let leaf = LedgerHash(hex: try SQLiteRows.string(row, "leaf_hash")),
-                      let stored = LedgerRecord.nodes(hex: try SQLiteRows.string(row, "nodes")) else {
+                    let stored = LedgerRecord.nodes(hex: try SQLiteRows.string(row, "nodes"))
+                else {
                     throw StoreError.unavailable("unreadable ledger data: a ledger row's hashes")
                 }
                 rows[try SQLiteRows.integer(row, "position")] = (leaf, stored)
@@ -218,18 +279,32 @@ extension SQLiteActionStore {
         return MerkleNode.stored(nodes, rows: rows)
     }
 
-    static func checkpoints(_ conn: SQLiteConnection, _ tail: String, _ binds: [SQLiteData] = []) async throws -> [LedgerCheckpoint] {
-        try await SQLiteRunner.rows(conn, """
+    static func checkpoints(
+        _ conn: SQLiteConnection,
+        _ tail: String,
+        _ binds: [SQLiteData] = []
+    ) async throws -> [LedgerCheckpoint] {
+        try await SQLiteRunner.rows(
+            conn,
+            """
             SELECT tree_size, root_hash, chain_hash, signed_at, key_id, signature FROM ledger_checkpoints \(tail)
-            """, binds).map { row in
+            """,
+            binds
+        ).map { row in
             guard let root = LedgerHash(hex: try SQLiteRows.string(row, "root_hash")),
-                  let chain = LedgerHash(hex: try SQLiteRows.string(row, "chain_hash")),
-                  let signature = Data(base64Encoded: try SQLiteRows.string(row, "signature")) else {
+                let chain = LedgerHash(hex: try SQLiteRows.string(row, "chain_hash")),
+                let signature = Data(base64Encoded: try SQLiteRows.string(row, "signature"))
+            else {
                 throw StoreError.unavailable("unreadable ledger data: a checkpoint")
             }
-            return LedgerCheckpoint(treeSize: try SQLiteRows.integer(row, "tree_size"), rootHash: root, chainHash: chain,
-                                    signedAt: WireTimestamp.date(microseconds: try SQLiteRows.integer(row, "signed_at")),
-                                    keyID: try SQLiteRows.string(row, "key_id"), signature: Array(signature))
+            return LedgerCheckpoint(
+                treeSize: try SQLiteRows.integer(row, "tree_size"),
+                rootHash: root,
+                chainHash: chain,
+                signedAt: WireTimestamp.date(microseconds: try SQLiteRows.integer(row, "signed_at")),
+                keyID: try SQLiteRows.string(row, "key_id"),
+                signature: Array(signature)
+            )
         }
     }
 }
@@ -243,36 +318,54 @@ struct SQLiteLedgerSession: LedgerSealingSession {
             try await LedgerSealState.read(
                 size: try await SQLiteActionStore.ledgerSize(conn),
                 last: { position in
-                    let rows = try await SQLiteRunner.rows(conn, """
+                    let rows = try await SQLiteRunner.rows(
+                        conn,
+                        """
                         SELECT chain_hash, (SELECT max(event_seq) FROM ledger) AS max_seq FROM ledger WHERE position = ?
-                        """, [SQLiteRows.integer(position)])
-                    guard let row = rows.first, let hash = LedgerHash(hex: try SQLiteRows.string(row, "chain_hash")) else {
+                        """,
+                        [SQLiteRows.integer(position)]
+                    )
+                    guard let row = rows.first, let hash = LedgerHash(hex: try SQLiteRows.string(row, "chain_hash"))
+                    else {
                         throw StoreError.unavailable("unreadable ledger data: the last chain hash")
                     }
                     return (hash, try SQLiteRows.integer(row, "max_seq"))
                 },
                 nodes: { try await SQLiteActionStore.nodes(conn, $0) },
-                latestCheckpoint: { try await SQLiteActionStore.checkpoints(conn, "ORDER BY tree_size DESC LIMIT 1").first })
+                latestCheckpoint: {
+                    try await SQLiteActionStore.checkpoints(conn, "ORDER BY tree_size DESC LIMIT 1").first
+                }
+            )
         }
     }
 
     func candidates(afterSeq: Int64, holes: [Int64], limit: Int) async throws -> [LedgerCandidate] {
         let holes = Array(holes.prefix(500))
-        let holeFilter = holes.isEmpty ? "" : " OR e.seq IN (" + Array(repeating: "?", count: holes.count).joined(separator: ", ") + ")"
+        let holeFilter =
+            holes.isEmpty
+            ? "" : " OR e.seq IN (" + Array(repeating: "?", count: holes.count).joined(separator: ", ") + ")"
         let binds = [SQLiteRows.integer(afterSeq)] + holes.map { SQLiteRows.integer($0) } + [SQLiteRows.integer(limit)]
         return try await store.read { conn in
-            try await SQLiteActionStore.candidates(conn, """
+            try await SQLiteActionStore.candidates(
+                conn,
+                """
                 WHERE (e.seq > ?\(holeFilter)) AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq)
                 ORDER BY e.seq LIMIT ?
-                """, binds)
+                """,
+                binds
+            )
         }
     }
 
     func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
         try await store.read { conn in
-            try await SQLiteActionStore.candidates(conn, """
+            try await SQLiteActionStore.candidates(
+                conn,
+                """
                 WHERE e.seq > ? AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT ?
-                """, [SQLiteRows.integer(afterSeq), SQLiteRows.integer(limit)])
+                """,
+                [SQLiteRows.integer(afterSeq), SQLiteRows.integer(limit)]
+            )
         }
     }
 
@@ -285,28 +378,43 @@ struct SQLiteLedgerSession: LedgerSealingSession {
                 return (.conflict("the ledger has \(size) positions, expected \(expectedSize)"), nil)
             }
             for chunk in stride(from: 0, to: rows.count, by: 80) {
-                let slice = rows[chunk ..< min(chunk + 80, rows.count)]
+                let slice = rows[chunk..<min(chunk + 80, rows.count)]
                 var binds: [SQLiteData] = []
                 binds.reserveCapacity(slice.count * 12)
                 for row in slice {
-                    binds += [SQLiteRows.integer(row.position), SQLiteRows.integer(row.seq), SQLiteRows.uuid(row.eventID),
-                              SQLiteRows.uuid(row.actionID), .text(row.eventType), .text(row.actor), .text(row.recordHash), SQLiteRows.text(row.requestCommitment),
-                              .text(row.leafHash.hex), .text(row.chainHash.hex), .text(row.nodesHex),
-                              SQLiteRows.timestamp(row.sealedAt)]
+                    binds += [
+                        SQLiteRows.integer(row.position), SQLiteRows.integer(row.seq), SQLiteRows.uuid(row.eventID),
+                        SQLiteRows.uuid(row.actionID), .text(row.eventType), .text(row.actor), .text(row.recordHash),
+                        SQLiteRows.text(row.requestCommitment),
+                        .text(row.leafHash.hex), .text(row.chainHash.hex), .text(row.nodesHex),
+                        SQLiteRows.timestamp(row.sealedAt),
+                    ]
                 }
-                let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: slice.count).joined(separator: ", ")
-                try await SQLiteRunner.execute(conn, """
+                let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: slice.count).joined(
+                    separator: ", "
+                )
+                try await SQLiteRunner.execute(
+                    conn,
+                    """
                     INSERT INTO ledger (position, event_seq, event_id, action_id, event_type, actor, record_hash,
                         request_commitment, leaf_hash, chain_hash, nodes, sealed_at)
                     VALUES \(values)
-                    """, binds)
+                    """,
+                    binds
+                )
             }
             if let c = checkpoint {
-                try await SQLiteRunner.execute(conn, """
+                try await SQLiteRunner.execute(
+                    conn,
+                    """
                     INSERT INTO ledger_checkpoints (tree_size, root_hash, chain_hash, signed_at, key_id, signature)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    """, [SQLiteRows.integer(c.treeSize), .text(c.rootHash.hex), .text(c.chainHash.hex),
-                          SQLiteRows.timestamp(c.signedAt), .text(c.keyID), .text(c.signatureBase64)])
+                    """,
+                    [
+                        SQLiteRows.integer(c.treeSize), .text(c.rootHash.hex), .text(c.chainHash.hex),
+                        SQLiteRows.timestamp(c.signedAt), .text(c.keyID), .text(c.signatureBase64),
+                    ]
+                )
             }
             return (nil, nil)
         }
@@ -315,10 +423,14 @@ struct SQLiteLedgerSession: LedgerSealingSession {
 
     func registerKey(_ key: LedgerPublicKey, at date: Date) async throws {
         try await store.write { conn -> (Void, Int64?) in
-            try await SQLiteRunner.execute(conn, """
+            try await SQLiteRunner.execute(
+                conn,
+                """
                 INSERT INTO ledger_keys (key_id, algorithm, public_key, first_used_at) VALUES (?, 'ed25519', ?, ?)
                 ON CONFLICT (key_id) DO NOTHING
-                """, [.text(key.keyID), .text(key.base64), SQLiteRows.timestamp(date)])
+                """,
+                [.text(key.keyID), .text(key.base64), SQLiteRows.timestamp(date)]
+            )
             return ((), nil)
         }
     }

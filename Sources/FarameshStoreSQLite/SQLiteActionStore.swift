@@ -44,8 +44,14 @@ public final class SQLiteActionStore: ActionStore {
     /// The one shutdown every `shutdown()` call waits for.
     private let closing = Mutex<Task<Void, any Error>?>(nil)
 
-    private init(path: String?, timeouts: SQLiteTimeouts, logger: Logger, threadPool: NIOThreadPool,
-                 writer: SQLiteConnectionPool, readers: SQLiteConnectionPool) {
+    private init(
+        path: String?,
+        timeouts: SQLiteTimeouts,
+        logger: Logger,
+        threadPool: NIOThreadPool,
+        writer: SQLiteConnectionPool,
+        readers: SQLiteConnectionPool
+    ) {
         self.path = path
         self.timeouts = timeouts
         self.logger = logger
@@ -58,9 +64,12 @@ public final class SQLiteActionStore: ActionStore {
     /// Opens (creating when missing) the database file at `path`, relative paths against the
     /// working directory. A missing parent directory is created (mode 0700) and a new file is
     /// created with mode 0600: it holds approval tokens and token hashes. Call `migrate()` next.
-    public convenience init(path: String = SQLiteActionStore.defaultPath, timeouts: SQLiteTimeouts = SQLiteTimeouts(),
-                            readerCount: Int = SQLiteActionStore.defaultReaderCount,
-                            logger: Logger = Logger(label: "faramesh.store.sqlite")) async throws {
+    public convenience init(
+        path: String = SQLiteActionStore.defaultPath,
+        timeouts: SQLiteTimeouts = SQLiteTimeouts(),
+        readerCount: Int = SQLiteActionStore.defaultReaderCount,
+        logger: Logger = Logger(label: "faramesh.store.sqlite")
+    ) async throws {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let readerCount = max(1, readerCount)
         let threadPool = NIOThreadPool(numberOfThreads: 1 + readerCount)
@@ -68,37 +77,71 @@ public final class SQLiteActionStore: ActionStore {
         var opened: [SQLiteConnection] = []
         do {
             try await Self.prepareFile(absolute, on: threadPool)
-            opened.append(try await Self.open(.file(path: absolute), role: .writer, threadPool: threadPool,
-                                              timeouts: timeouts, logger: logger))
+            opened.append(
+                try await Self.open(
+                    .file(path: absolute),
+                    role: .writer,
+                    threadPool: threadPool,
+                    timeouts: timeouts,
+                    logger: logger
+                )
+            )
             for _ in 0..<readerCount {
-                opened.append(try await Self.open(.file(path: absolute), role: .reader, threadPool: threadPool,
-                                                  timeouts: timeouts, logger: logger))
+                opened.append(
+                    try await Self.open(
+                        .file(path: absolute),
+                        role: .reader,
+                        threadPool: threadPool,
+                        timeouts: timeouts,
+                        logger: logger
+                    )
+                )
             }
         } catch {
             for connection in opened { try? await connection.close() }
             try? await threadPool.shutdownGracefully()
             throw error
         }
-        self.init(path: absolute, timeouts: timeouts, logger: logger, threadPool: threadPool,
-                  writer: SQLiteConnectionPool([opened[0]]), readers: SQLiteConnectionPool(Array(opened.dropFirst())))
+        self.init(
+            path: absolute,
+            timeouts: timeouts,
+            logger: logger,
+            threadPool: threadPool,
+            writer: SQLiteConnectionPool([opened[0]]),
+            readers: SQLiteConnectionPool(Array(opened.dropFirst()))
+        )
     }
 
     /// A store that lives in memory until `shutdown()` (tests, demos). One connection serves
     /// reads and writes.
-    public static func inMemory(timeouts: SQLiteTimeouts = SQLiteTimeouts(),
-                                logger: Logger = Logger(label: "faramesh.store.sqlite")) async throws -> SQLiteActionStore {
+    public static func inMemory(
+        timeouts: SQLiteTimeouts = SQLiteTimeouts(),
+        logger: Logger = Logger(label: "faramesh.store.sqlite")
+    ) async throws -> SQLiteActionStore {
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
         let connection: SQLiteConnection
         do {
-            connection = try await open(.memory, role: .writer, threadPool: threadPool, timeouts: timeouts, logger: logger)
+            connection = try await open(
+                .memory,
+                role: .writer,
+                threadPool: threadPool,
+                timeouts: timeouts,
+                logger: logger
+            )
         } catch {
             try? await threadPool.shutdownGracefully()
             throw error
         }
         let pool = SQLiteConnectionPool([connection])
-        return SQLiteActionStore(path: nil, timeouts: timeouts, logger: logger, threadPool: threadPool,
-                                 writer: pool, readers: pool)
+        return SQLiteActionStore(
+            path: nil,
+            timeouts: timeouts,
+            logger: logger,
+            threadPool: threadPool,
+            writer: pool,
+            readers: pool
+        )
     }
 
     // MARK: live updates
@@ -123,7 +166,9 @@ public final class SQLiteActionStore: ActionStore {
                 // Wait as long as the migration may take for another process holding the lock.
                 try await Self.setBusyTimeout(timeouts.migration, on: conn)
                 let outcome: Result<[Int], any Error>
-                do { outcome = .success(try await migrator.migrate(conn, logger: logger)) } catch { outcome = .failure(error) }
+                do { outcome = .success(try await migrator.migrate(conn, logger: logger)) } catch {
+                    outcome = .failure(error)
+                }
                 try await SQLiteRunner.uncancelled { try await Self.setBusyTimeout(timeouts.operation, on: conn) }
                 return try outcome.get()
             }
@@ -168,33 +213,46 @@ public final class SQLiteActionStore: ActionStore {
 
     // MARK: submit
 
-    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?,
-                       idempotencyScope: String) async throws -> SubmitResult {
+    public func submit(
+        _ action: Action,
+        events: [ActionEvent],
+        idempotencyKey: String?,
+        idempotencyScope: String
+    ) async throws -> SubmitResult {
         var stored = action.storedForm
         if let last = events.last { stored.lastEventHash = last.recordHash }
         let row = stored
         return try await write { conn -> (SubmitResult, Int64?) in
             if let key = idempotencyKey,
-               let existing = try await Self.claim(key: key, scope: idempotencyScope, for: row, conn: conn) {
+                let existing = try await Self.claim(key: key, scope: idempotencyScope, for: row, conn: conn)
+            {
                 return (SubmitResult(action: existing, created: false), nil)
             }
-            try await SQLiteRunner.execute(conn, """
+            try await SQLiteRunner.execute(
+                conn,
+                """
                 INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision,
                     outcome, reason, reason_code, risk_level, request_hash, policy_hash, policy_version, profile_id,
                     profile_version, profile_hash, runtime_version, provenance_id, approval_token,
                     approval_expires_at, idempotency_key, created_at, updated_at, version, last_event_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
+                """,
+                [
                     SQLiteRows.uuid(row.id), .text(row.request.agentID), .text(row.request.tool),
-                    .text(row.request.operation), SQLiteRows.json(row.request.params), SQLiteRows.json(row.request.context),
-                    .text(row.status.rawValue), .text(row.decision.rawValue), .text(row.outcome.rawValue), .text(row.reason),
+                    .text(row.request.operation), SQLiteRows.json(row.request.params),
+                    SQLiteRows.json(row.request.context),
+                    .text(row.status.rawValue), .text(row.decision.rawValue), .text(row.outcome.rawValue),
+                    .text(row.reason),
                     .text(row.reasonCode.rawValue), .text(row.riskLevel.rawValue), .text(row.requestHash),
                     SQLiteRows.text(row.policyHash), SQLiteRows.text(row.policyVersion), SQLiteRows.text(row.profileID),
                     SQLiteRows.text(row.profileVersion), SQLiteRows.text(row.profileHash), .text(row.runtimeVersion),
-                    .text(row.provenanceID), SQLiteRows.text(row.approvalToken), SQLiteRows.timestamp(row.approvalExpiresAt),
-                    SQLiteRows.text(idempotencyKey), SQLiteRows.timestamp(row.createdAt), SQLiteRows.timestamp(row.updatedAt),
+                    .text(row.provenanceID), SQLiteRows.text(row.approvalToken),
+                    SQLiteRows.timestamp(row.approvalExpiresAt),
+                    SQLiteRows.text(idempotencyKey), SQLiteRows.timestamp(row.createdAt),
+                    SQLiteRows.timestamp(row.updatedAt),
                     SQLiteRows.integer(row.version), SQLiteRows.text(row.lastEventHash),
-                ])
+                ]
+            )
             let seq = try await Self.insert(events, conn: conn)
             return (SubmitResult(action: row, created: true), seq)
         }
@@ -204,9 +262,17 @@ public final class SQLiteActionStore: ActionStore {
     /// key is new (claimed now), the stored action when the key was used for the same request,
     /// and throws `.idempotencyConflict` when it was used for another one. Concurrent submits
     /// with one key are serialised by the writer, so the second sees the first one's claim.
-    private static func claim(key: String, scope: String, for action: Action, conn: SQLiteConnection) async throws -> Action? {
+    private static func claim(
+        key: String,
+        scope: String,
+        for action: Action,
+        conn: SQLiteConnection
+    ) async throws -> Action? {
         let rows = try await SQLiteRunner.rows(
-            conn, "SELECT request_hash, action_id FROM idempotency_keys WHERE scope = ? AND key = ?", [.text(scope), .text(key)])
+            conn,
+            "SELECT request_hash, action_id FROM idempotency_keys WHERE scope = ? AND key = ?",
+            [.text(scope), .text(key)]
+        )
         if let row = rows.first {
             let hash = try SQLiteRows.string(row, "request_hash")
             guard let existingID = UUID(uuidString: try SQLiteRows.string(row, "action_id")) else {
@@ -220,10 +286,16 @@ public final class SQLiteActionStore: ActionStore {
             }
             return stored
         }
-        try await SQLiteRunner.execute(conn, """
+        try await SQLiteRunner.execute(
+            conn,
+            """
             INSERT INTO idempotency_keys (scope, key, request_hash, action_id, created_at) VALUES (?, ?, ?, ?, ?)
-            """, [.text(scope), .text(key), .text(action.requestHash), SQLiteRows.uuid(action.id),
-                  SQLiteRows.timestamp(action.createdAt)])
+            """,
+            [
+                .text(scope), .text(key), .text(action.requestHash), SQLiteRows.uuid(action.id),
+                SQLiteRows.timestamp(action.createdAt),
+            ]
+        )
         return nil
     }
 
@@ -233,15 +305,21 @@ public final class SQLiteActionStore: ActionStore {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(events.count * 8)
         for event in events {
-            binds += [SQLiteRows.uuid(event.id), SQLiteRows.uuid(event.actionID), .text(event.type.rawValue),
-                      SQLiteRows.json(event.meta), .text(event.actor), SQLiteRows.timestamp(event.createdAt),
-                      SQLiteRows.text(event.prevHash), .text(event.recordHash)]
+            binds += [
+                SQLiteRows.uuid(event.id), SQLiteRows.uuid(event.actionID), .text(event.type.rawValue),
+                SQLiteRows.json(event.meta), .text(event.actor), SQLiteRows.timestamp(event.createdAt),
+                SQLiteRows.text(event.prevHash), .text(event.recordHash),
+            ]
         }
         let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: events.count).joined(separator: ", ")
-        let rows = try await SQLiteRunner.rows(conn, """
+        let rows = try await SQLiteRunner.rows(
+            conn,
+            """
             INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
             VALUES \(values) RETURNING seq
-            """, binds)
+            """,
+            binds
+        )
         var maxSeq: Int64?
         for row in rows {
             let seq = try SQLiteRows.integer(row, "seq")
@@ -267,16 +345,22 @@ public final class SQLiteActionStore: ActionStore {
     public func expireDue(now: Date, limit: Int) async throws -> [Action] {
         guard limit > 0 else { return [] }
         return try await write { conn -> ([Action], Int64?) in
-            let rows = try await SQLiteRunner.rows(conn, """
+            let rows = try await SQLiteRunner.rows(
+                conn,
+                """
                 SELECT \(SQLiteRows.actionColumns) FROM actions
                 WHERE status = 'pending_approval' AND approval_expires_at <= ?
                 ORDER BY approval_expires_at, id LIMIT ?
-                """, [SQLiteRows.timestamp(now), SQLiteRows.integer(limit)])
+                """,
+                [SQLiteRows.timestamp(now), SQLiteRows.integer(limit)]
+            )
             let due = try rows.map(SQLiteRows.action)
             var expired: [Action] = []
             var maxSeq: Int64?
             for action in due {
-                guard case .apply(let written) = ActionStateMachine.expire(action, now: now, eventID: UUID()) else { continue }
+                guard case .apply(let written) = ActionStateMachine.expire(action, now: now, eventID: UUID()) else {
+                    continue
+                }
                 let seq = try await Self.write(written, conn: conn)
                 expired.append(written.action)
                 maxSeq = max(maxSeq ?? seq, seq)
@@ -292,14 +376,20 @@ public final class SQLiteActionStore: ActionStore {
             throw StoreError.unavailable("event insert returned no sequence number")
         }
         let updated = change.action
-        try await SQLiteRunner.execute(conn, """
+        try await SQLiteRunner.execute(
+            conn,
+            """
             UPDATE actions SET status = ?, decision = ?, reason = ?, approval_token = ?, version = ?,
                 last_event_hash = ?, updated_at = ?
             WHERE id = ?
-            """, [.text(updated.status.rawValue), .text(updated.decision.rawValue), .text(updated.reason),
-                  SQLiteRows.text(updated.approvalToken), SQLiteRows.integer(updated.version),
-                  SQLiteRows.text(updated.lastEventHash), SQLiteRows.timestamp(updated.updatedAt),
-                  SQLiteRows.uuid(updated.id)])
+            """,
+            [
+                .text(updated.status.rawValue), .text(updated.decision.rawValue), .text(updated.reason),
+                SQLiteRows.text(updated.approvalToken), SQLiteRows.integer(updated.version),
+                SQLiteRows.text(updated.lastEventHash), SQLiteRows.timestamp(updated.updatedAt),
+                SQLiteRows.uuid(updated.id),
+            ]
+        )
         return seq
     }
 
@@ -310,17 +400,24 @@ public final class SQLiteActionStore: ActionStore {
     }
 
     private static func fetchAction(_ id: UUID, conn: SQLiteConnection) async throws -> Action? {
-        let rows = try await SQLiteRunner.rows(conn, "SELECT \(SQLiteRows.actionColumns) FROM actions WHERE id = ?",
-                                               [SQLiteRows.uuid(id)])
+        let rows = try await SQLiteRunner.rows(
+            conn,
+            "SELECT \(SQLiteRows.actionColumns) FROM actions WHERE id = ?",
+            [SQLiteRows.uuid(id)]
+        )
         return try rows.first.map(SQLiteRows.action)
     }
 
     public func actions(idPrefix: String, limit: Int) async throws -> [Action] {
         guard limit > 0, let range = ActionIDPrefix.textRange(idPrefix) else { return [] }
         return try await read { conn in
-            let rows = try await SQLiteRunner.rows(conn, """
+            let rows = try await SQLiteRunner.rows(
+                conn,
+                """
                 SELECT \(SQLiteRows.actionColumns) FROM actions WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?
-                """, [.text(range.lowerBound), .text(range.upperBound), SQLiteRows.integer(limit)])
+                """,
+                [.text(range.lowerBound), .text(range.upperBound), SQLiteRows.integer(limit)]
+            )
             return try rows.map(SQLiteRows.action)
         }
     }
@@ -343,24 +440,50 @@ public final class SQLiteActionStore: ActionStore {
         let limit = max(1, query.limit)
         var binds: [SQLiteData] = []
         var conditions: [String] = []
-        if let agentID = query.agentID { binds.append(.text(agentID)); conditions.append("agent_id = ?") }
-        if let tool = query.tool { binds.append(.text(tool)); conditions.append("tool = ?") }
-        if let status = query.status { binds.append(.text(status.rawValue)); conditions.append("status = ?") }
-        if let risk = query.riskLevel { binds.append(.text(risk.rawValue)); conditions.append("risk_level = ?") }
+        if let agentID = query.agentID {
+            binds.append(.text(agentID))
+            conditions.append("agent_id = ?")
+        }
+        if let tool = query.tool {
+            binds.append(.text(tool))
+            conditions.append("tool = ?")
+        }
+        if let status = query.status {
+            binds.append(.text(status.rawValue))
+            conditions.append("status = ?")
+        }
+        if let risk = query.riskLevel {
+            binds.append(.text(risk.rawValue))
+            conditions.append("risk_level = ?")
+        }
         if let scope = query.agentScope, !scope.allowsEverything {
             var alternatives: [String] = []
-            for name in scope.exact { binds.append(.text(name)); alternatives.append("agent_id = ?") }
-            for pattern in scope.patterns { binds.append(.text(Self.globPattern(pattern.pattern))); alternatives.append("agent_id GLOB ?") }
+            for name in scope.exact {
+                binds.append(.text(name))
+                alternatives.append("agent_id = ?")
+            }
+            for pattern in scope.patterns {
+                binds.append(.text(Self.globPattern(pattern.pattern)))
+                alternatives.append("agent_id GLOB ?")
+            }
             conditions.append(alternatives.isEmpty ? "0" : "(" + alternatives.joined(separator: " OR ") + ")")
         }
         if let text = query.text {
             // LIKE is case-insensitive for ASCII letters (the default, case_sensitive_like off).
             let pattern = ActionQuery.containsPattern(text)
             binds += ActionQuery.searchedColumns.map { _ in .text(pattern) }
-            conditions.append("(" + ActionQuery.searchedColumns.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+            conditions.append(
+                "(" + ActionQuery.searchedColumns.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")"
+            )
         }
-        if let since = query.createdSince { binds.append(SQLiteRows.timestamp(since)); conditions.append("created_at >= ?") }
-        if let until = query.createdUntil { binds.append(SQLiteRows.timestamp(until)); conditions.append("created_at < ?") }
+        if let since = query.createdSince {
+            binds.append(SQLiteRows.timestamp(since))
+            conditions.append("created_at >= ?")
+        }
+        if let until = query.createdUntil {
+            binds.append(SQLiteRows.timestamp(until))
+            conditions.append("created_at < ?")
+        }
         if let cursor = query.cursor {
             binds += [SQLiteRows.timestamp(cursor.createdAt), SQLiteRows.uuid(cursor.id)]
             conditions.append("(created_at, id) < (?, ?)")
@@ -381,25 +504,36 @@ public final class SQLiteActionStore: ActionStore {
 
     public func pendingApprovalCount() async throws -> Int {
         try await read { conn in
-            let rows = try await SQLiteRunner.rows(conn, "SELECT count(*) AS n FROM actions WHERE status = 'pending_approval'")
+            let rows = try await SQLiteRunner.rows(
+                conn,
+                "SELECT count(*) AS n FROM actions WHERE status = 'pending_approval'"
+            )
             return Int(try rows.first.map { try SQLiteRows.integer($0, "n") } ?? 0)
         }
     }
 
     public func events(actionID: UUID) async throws -> [ActionEvent] {
         try await read { conn in
-            try await SQLiteRunner.rows(conn, """
+            try await SQLiteRunner.rows(
+                conn,
+                """
                 SELECT \(SQLiteRows.eventColumns) FROM action_events WHERE action_id = ? ORDER BY seq
-                """, [SQLiteRows.uuid(actionID)]).map(SQLiteRows.event)
+                """,
+                [SQLiteRows.uuid(actionID)]
+            ).map(SQLiteRows.event)
         }
     }
 
     public func events(after: Int64, limit: Int) async throws -> [ActionEvent] {
         guard limit > 0 else { return [] }
         return try await read { conn in
-            try await SQLiteRunner.rows(conn, """
+            try await SQLiteRunner.rows(
+                conn,
+                """
                 SELECT \(SQLiteRows.eventColumns) FROM action_events WHERE seq > ? ORDER BY seq LIMIT ?
-                """, [SQLiteRows.integer(after), SQLiteRows.integer(limit)]).map(SQLiteRows.event)
+                """,
+                [SQLiteRows.integer(after), SQLiteRows.integer(limit)]
+            ).map(SQLiteRows.event)
         }
     }
 
@@ -410,8 +544,11 @@ public final class SQLiteActionStore: ActionStore {
     @discardableResult
     public func purgeIdempotencyKeys(olderThan cutoff: Date) async throws -> Int {
         try await write { conn -> (Int, Int64?) in
-            let rows = try await SQLiteRunner.rows(conn, "DELETE FROM idempotency_keys WHERE created_at < ? RETURNING key",
-                                                   [SQLiteRows.timestamp(cutoff)])
+            let rows = try await SQLiteRunner.rows(
+                conn,
+                "DELETE FROM idempotency_keys WHERE created_at < ? RETURNING key",
+                [SQLiteRows.timestamp(cutoff)]
+            )
             return (rows.count, nil)
         }
     }
@@ -421,17 +558,26 @@ public final class SQLiteActionStore: ActionStore {
     public func createToken(_ token: APIToken) async throws {
         try await write { conn -> (Void, Int64?) in
             // SQLite's lower() folds ASCII only: compare names with Swift's Unicode lower-casing too.
-            let names = try await SQLiteRunner.rows(conn, "SELECT name FROM api_tokens").map { try SQLiteRows.string($0, "name") }
+            let names = try await SQLiteRunner.rows(conn, "SELECT name FROM api_tokens").map {
+                try SQLiteRows.string($0, "name")
+            }
             if names.contains(where: { APIToken.sameName($0, token.name) }) {
                 throw StoreError.duplicateToken(name: token.name)
             }
             do {
-                try await SQLiteRunner.execute(conn, """
+                try await SQLiteRunner.execute(
+                    conn,
+                    """
                     INSERT INTO api_tokens (id, name, role, token_hash, created_at, revoked_at, agent_ids)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, [SQLiteRows.uuid(token.id), .text(token.name), .text(token.role.rawValue), .text(token.tokenHash),
-                          SQLiteRows.timestamp(token.createdAt), SQLiteRows.timestamp(token.revokedAt),
-                          SQLiteRows.text(token.storedAgentIDs)])
+                    """,
+                    [
+                        SQLiteRows.uuid(token.id), .text(token.name), .text(token.role.rawValue),
+                        .text(token.tokenHash),
+                        SQLiteRows.timestamp(token.createdAt), SQLiteRows.timestamp(token.revokedAt),
+                        SQLiteRows.text(token.storedAgentIDs),
+                    ]
+                )
             } catch let error as SQLiteError where Self.isUniqueViolation(error) {
                 // Name, id or secret hash already present; only the name is safe to report.
                 throw StoreError.duplicateToken(name: token.name)
@@ -442,16 +588,23 @@ public final class SQLiteActionStore: ActionStore {
 
     public func token(hash: String) async throws -> APIToken? {
         try await read { conn in
-            try await SQLiteRunner.rows(conn, """
+            try await SQLiteRunner.rows(
+                conn,
+                """
                 SELECT \(SQLiteRows.tokenColumns) FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL
-                """, [.text(hash)]).first.map(SQLiteRows.token)
+                """,
+                [.text(hash)]
+            ).first.map(SQLiteRows.token)
         }
     }
 
     public func tokens() async throws -> [APIToken] {
         try await read { conn in
-            try await SQLiteRunner.rows(conn, "SELECT \(SQLiteRows.tokenColumns) FROM api_tokens ORDER BY created_at, name")
-                .map(SQLiteRows.token)
+            try await SQLiteRunner.rows(
+                conn,
+                "SELECT \(SQLiteRows.tokenColumns) FROM api_tokens ORDER BY created_at, name"
+            )
+            .map(SQLiteRows.token)
         }
     }
 
@@ -460,9 +613,13 @@ public final class SQLiteActionStore: ActionStore {
     public func revokeToken(idOrName: String, at: Date) async throws -> Bool {
         let id: SQLiteData = UUID(uuidString: idOrName).map(SQLiteRows.uuid) ?? .null
         return try await write { conn -> (Bool, Int64?) in
-            let rows = try await SQLiteRunner.rows(conn, """
+            let rows = try await SQLiteRunner.rows(
+                conn,
+                """
                 UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ? OR id = ? RETURNING id
-                """, [SQLiteRows.timestamp(at), .text(idOrName), id])
+                """,
+                [SQLiteRows.timestamp(at), .text(idOrName), id]
+            )
             return (!rows.isEmpty, nil)
         }
     }
@@ -478,8 +635,11 @@ public final class SQLiteActionStore: ActionStore {
                 let files = FileManager.default
                 let directory = (path as NSString).deletingLastPathComponent
                 if !directory.isEmpty, !files.fileExists(atPath: directory) {
-                    try files.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                              attributes: [.posixPermissions: 0o700])
+                    try files.createDirectory(
+                        atPath: directory,
+                        withIntermediateDirectories: true,
+                        attributes: [.posixPermissions: 0o700]
+                    )
                 }
                 if !files.fileExists(atPath: path) {
                     // An empty file is a valid empty database; SQLite gives the -wal and -shm files its mode.
@@ -495,8 +655,13 @@ public final class SQLiteActionStore: ActionStore {
     ///
     /// synchronous=FULL: with WAL, NORMAL may lose the last commits on power loss, and an
     /// acknowledged approval or result must not disappear. The price is one WAL sync per commit.
-    private static func open(_ storage: SQLiteConnection.Storage, role: Role, threadPool: NIOThreadPool,
-                             timeouts: SQLiteTimeouts, logger: Logger) async throws -> SQLiteConnection {
+    private static func open(
+        _ storage: SQLiteConnection.Storage,
+        role: Role,
+        threadPool: NIOThreadPool,
+        timeouts: SQLiteTimeouts,
+        logger: Logger
+    ) async throws -> SQLiteConnection {
         let place: String
         switch storage {
         case .memory: place = "in memory"
@@ -504,8 +669,12 @@ public final class SQLiteActionStore: ActionStore {
         }
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: storage, threadPool: threadPool, logger: logger,
-                                                         on: MultiThreadedEventLoopGroup.singleton.any())
+            connection = try await SQLiteConnection.open(
+                storage: storage,
+                threadPool: threadPool,
+                logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any()
+            )
         } catch let error as SQLiteError {
             throw StoreError.unavailable("cannot open the SQLite database \(place): \(describe(error.reason))")
         } catch {
@@ -560,8 +729,10 @@ public final class SQLiteActionStore: ActionStore {
     }
 
     /// Runs `body` on a read connection.
-    func read<T: Sendable>(timeout: Duration? = nil,
-                           _ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(
+        timeout: Duration? = nil,
+        _ body: @escaping @Sendable (SQLiteConnection) async throws -> T
+    ) async throws -> T {
         try await perform(timeout: timeout) { [readers] in
             try await readers.withConnection { conn in try await body(conn) }
         }
@@ -604,21 +775,28 @@ public final class SQLiteActionStore: ActionStore {
     /// Runs one database operation through the store's `StoreCallGate` (deadline, shutdown,
     /// in-flight count, errors as `StoreError`).
     @discardableResult
-    private func perform<T: Sendable>(timeout: Duration? = nil,
-                                      _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    private func perform<T: Sendable>(
+        timeout: Duration? = nil,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         try await gate.run(limit: timeout ?? timeouts.operation, mapError: mapError, operation)
     }
 
     /// The writer plus the read connections (one shared connection in memory).
     public var databaseUsage: DatabaseUsage {
-        DatabaseUsage(operationsInFlight: gate.operationsInFlight,
-                      connectionLimit: readers === writer ? writer.size : writer.size + readers.size)
+        DatabaseUsage(
+            operationsInFlight: gate.operationsInFlight,
+            connectionLimit: readers === writer ? writer.size : writer.size + readers.size
+        )
     }
 
     private func mapError(_ error: any Error) -> any Error {
-        if let mapped = StoreCallGate.commonMapping(error, onTimeout: { [logger] limit in
-            logger.warning("database call timed out", metadata: ["limit": "\(limit)"])
-        }) {
+        if let mapped = StoreCallGate.commonMapping(
+            error,
+            onTimeout: { [logger] limit in
+                logger.warning("database call timed out", metadata: ["limit": "\(limit)"])
+            }
+        ) {
             return mapped
         }
         switch error {
@@ -647,7 +825,9 @@ public final class SQLiteActionStore: ActionStore {
         if name.hasPrefix("readOnly") || name.hasPrefix("readonly") || name == "permission" || name.hasPrefix("auth") {
             return "the database file is not writable"
         }
-        if name.hasPrefix("corrupt") || name == "notADatabase" { return "the database file is damaged or not a database" }
+        if name.hasPrefix("corrupt") || name == "notADatabase" {
+            return "the database file is damaged or not a database"
+        }
         if name.hasPrefix("cantOpen") { return "the database file cannot be opened" }
         if name.hasPrefix("ioError") { return "database I/O error (\(name))" }
         return "database error (SQLite \(name))"

@@ -60,7 +60,8 @@ final class SQLiteConnectionPool: Sendable {
             return state.nextWaiterID
         }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SQLiteConnection, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<SQLiteConnection, any Error>) in
                 let immediate: Result<SQLiteConnection, any Error>? = state.withLock { state in
                     guard state.phase == .open else { return .failure(Closed()) }
                     // Checked under the lock: a cancellation handler that ran before this point
@@ -113,7 +114,10 @@ final class SQLiteConnectionPool: Sendable {
     /// Refuses new leases, fails queued waiters, waits for lent connections and closes every
     /// connection. Idempotent; concurrent calls all return once the connections are closed.
     func close() async throws {
-        enum Start { case first([Waiter], mustDrain: Bool), waitForFirst, done }
+        enum Start {
+            case first([Waiter], mustDrain: Bool)
+            case waitForFirst, done
+        }
         let start = state.withLock { state -> Start in
             switch state.phase {
             case .closed:

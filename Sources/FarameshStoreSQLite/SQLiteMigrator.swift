@@ -20,7 +20,11 @@ public struct SQLiteMigrator: Sendable {
 
     /// The migrations bundled with this module.
     public static func bundled() throws(MigrationError) -> SQLiteMigrator {
-        SQLiteMigrator(migrations: try MigrationFile.load(from: Bundle.module.resourceURL?.appendingPathComponent("Migrations", isDirectory: true)))
+        SQLiteMigrator(
+            migrations: try MigrationFile.load(
+                from: Bundle.module.resourceURL?.appendingPathComponent("Migrations", isDirectory: true)
+            )
+        )
     }
 
     static let createTable = """
@@ -45,14 +49,23 @@ public struct SQLiteMigrator: Sendable {
             }
             var done: [Int] = []
             for migration in migrations where !applied.contains(migration.version) {
-                logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                logger.info(
+                    "applying migration",
+                    metadata: ["version": "\(migration.version)", "name": "\(migration.name)"]
+                )
                 for statement in SQLiteScript.statements(in: migration.sql) {
                     try await SQLiteRunner.execute(conn, statement)
                 }
-                try await SQLiteRunner.execute(conn, """
+                try await SQLiteRunner.execute(
+                    conn,
+                    """
                     INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)
-                    """, [SQLiteRows.integer(migration.version), .text(migration.name), .text(migration.checksum),
-                          SQLiteRows.timestamp(Date())])
+                    """,
+                    [
+                        SQLiteRows.integer(migration.version), .text(migration.name), .text(migration.checksum),
+                        SQLiteRows.timestamp(Date()),
+                    ]
+                )
                 done.append(migration.version)
             }
             try await SQLiteRunner.execute(conn, "COMMIT")
@@ -65,9 +78,12 @@ public struct SQLiteMigrator: Sendable {
 
     /// Bundled versions not yet recorded (all of them when `schema_migrations` does not exist).
     func pendingVersions(_ conn: SQLiteConnection) async throws -> [Int] {
-        let exists = try await SQLiteRunner.rows(conn, """
+        let exists = try await SQLiteRunner.rows(
+            conn,
+            """
             SELECT 1 AS present FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'
-            """)
+            """
+        )
         guard !exists.isEmpty else { return migrations.map(\.version) }
         var applied = Set<Int>()
         for row in try await SQLiteRunner.rows(conn, "SELECT version FROM schema_migrations") {

@@ -38,7 +38,8 @@ enum SQLiteRows {
             tool: try string(row, "tool"),
             operation: try string(row, "operation"),
             params: try json(row, "params_json", what: "action params"),
-            context: try json(row, "context_json", what: "action context"))
+            context: try json(row, "context_json", what: "action context")
+        )
         return Action(
             id: try uuid(row, "id"),
             request: request,
@@ -61,7 +62,8 @@ enum SQLiteRows {
             createdAt: try date(row, "created_at"),
             updatedAt: try date(row, "updated_at"),
             version: Int(try integer(row, "version")),
-            lastEventHash: try optionalString(row, "last_event_hash"))
+            lastEventHash: try optionalString(row, "last_event_hash")
+        )
     }
 
     static func event(_ row: SQLiteRow) throws -> ActionEvent {
@@ -74,7 +76,8 @@ enum SQLiteRows {
             createdAt: try date(row, "created_at"),
             prevHash: try optionalString(row, "prev_hash"),
             recordHash: try string(row, "record_hash"),
-            seq: try integer(row, "seq"))
+            seq: try integer(row, "seq")
+        )
     }
 
     static func token(_ row: SQLiteRow) throws -> APIToken {
@@ -85,7 +88,8 @@ enum SQLiteRows {
             tokenHash: try string(row, "token_hash"),
             createdAt: try date(row, "created_at"),
             revokedAt: try optionalDate(row, "revoked_at"),
-            agentIDs: APIToken.agentIDs(stored: try optionalString(row, "agent_ids")))
+            agentIDs: APIToken.agentIDs(stored: try optionalString(row, "agent_ids"))
+        )
     }
 
     // MARK: cells

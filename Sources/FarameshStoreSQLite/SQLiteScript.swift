@@ -16,7 +16,10 @@ enum SQLiteScript {
         var i = 0
 
         func endWord() {
-            if !word.isEmpty { words.append(word.uppercased()); word = "" }
+            if !word.isEmpty {
+                words.append(word.uppercased())
+                word = ""
+            }
         }
 
         func flush() {
@@ -34,7 +37,9 @@ enum SQLiteScript {
             var sawBegin = false
             for w in words {
                 switch w {
-                case "BEGIN": depth += 1; sawBegin = true
+                case "BEGIN":
+                    depth += 1
+                    sawBegin = true
                 case "CASE": depth += 1
                 case "END": depth -= 1
                 default: break
@@ -70,7 +75,11 @@ enum SQLiteScript {
                     i += 1
                     if d == close {
                         // A doubled quote is an escaped quote, not the end ([…] has no escape).
-                        if close != "]", i < chars.count, chars[i] == close { current.append(chars[i]); i += 1; continue }
+                        if close != "]", i < chars.count, chars[i] == close {
+                            current.append(chars[i])
+                            i += 1
+                            continue
+                        }
                         break
                     }
                 }
@@ -105,7 +114,8 @@ extension String {
     fileprivate func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         return String(scalars[first...last])
     }
 }

@@ -13,7 +13,9 @@ public struct SQLiteTimeouts: Sendable, Hashable {
     public var migration: Duration
 
     public init(operation: Duration = .seconds(5), ping: Duration = .seconds(1), migration: Duration = .seconds(300)) {
-        self.operation = operation; self.ping = ping; self.migration = migration
+        self.operation = operation
+        self.ping = ping
+        self.migration = migration
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

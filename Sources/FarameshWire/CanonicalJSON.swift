@@ -52,7 +52,8 @@ public enum CanonicalJSON {
         let n = min(a.count, b.count)
         var i = 0
         while i < n {
-            let x = a[i], y = b[i]
+            let x = a[i]
+            let y = b[i]
             if x != y { return x < y }
             i += 1
         }
@@ -367,7 +368,10 @@ public enum CanonicalJSON {
             var inFraction = false
             var i = 0
             let n = text.count
-            if i < n, text[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            if i < n, text[i] == UInt8(ascii: "-") {
+                negative = true
+                i += 1
+            }
             while i < n {
                 let c = text[i]
                 if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
@@ -407,7 +411,9 @@ public enum CanonicalJSON {
                 out.write(UInt8(ascii: "0"))
                 return
             }
-            let significand = UnsafeBufferPointer(UnsafeMutableRawBufferPointer(rebasing: digits[0..<count]).bindMemory(to: UInt8.self))
+            let significand = UnsafeBufferPointer(
+                UnsafeMutableRawBufferPointer(rebasing: digits[0..<count]).bindMemory(to: UInt8.self)
+            )
             // Sign, digits, point, and up to ~330 zeros.
             out.reserve(count + Swift.abs(scale) + 3)
             if negative { out.put(UInt8(ascii: "-")) }

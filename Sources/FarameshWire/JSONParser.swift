@@ -20,7 +20,13 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     func prefixed(key: String) -> JSONParseError {
         var e = self
         let component = Self.pathComponent(key)
-        if path == "$" { e.path = component } else if path.utf8.first == UInt8(ascii: "[") { e.path = component + path } else { e.path = component + "." + path }
+        if path == "$" {
+            e.path = component
+        } else if path.utf8.first == UInt8(ascii: "[") {
+            e.path = component + path
+        } else {
+            e.path = component + "." + path
+        }
         return e
     }
 
@@ -34,7 +40,10 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
                 out += "…"
                 break
             }
-            out.unicodeScalars.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}" ? "?" : scalar)
+            out.unicodeScalars.append(
+                scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}"
+                    || scalar == "\u{2029}" ? "?" : scalar
+            )
             count += 1
         }
         return out
@@ -44,7 +53,13 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     func prefixed(index: Int) -> JSONParseError {
         var e = self
         let component = "[\(index)]"
-        if path == "$" { e.path = component } else if path.utf8.first == UInt8(ascii: "[") { e.path = component + path } else { e.path = component + "." + path }
+        if path == "$" {
+            e.path = component
+        } else if path.utf8.first == UInt8(ascii: "[") {
+            e.path = component + path
+        } else {
+            e.path = component + "." + path
+        }
         return e
     }
 }
@@ -227,7 +242,9 @@ private struct JSONReader {
             let keyOffset = pos
             let key = try parseString()
             skipWhitespace()
-            guard pos < end, buffer[pos] == ASCII.colon else { throw fail("expected ':' after object key").prefixed(key: key) }
+            guard pos < end, buffer[pos] == ASCII.colon else {
+                throw fail("expected ':' after object key").prefixed(key: key)
+            }
             pos += 1
             let value: JSONValue
             do {
@@ -417,12 +434,20 @@ private struct JSONReader {
         var upper: UInt8 = 0xBF
         switch lead {
         case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
+        case 0xE0:
+            length = 3
+            lower = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
+        case 0xED:
+            length = 3
+            upper = 0x9F
+        case 0xF0:
+            length = 4
+            lower = 0x90
         case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
+        case 0xF4:
+            length = 4
+            upper = 0x8F
         default: throw fail("invalid UTF-8")
         }
         guard end - pos >= length else { throw fail("invalid UTF-8") }
@@ -450,7 +475,9 @@ private struct JSONReader {
         if buffer[pos] == ASCII.minus {
             negative = true
             pos += 1
-            if pos < end, buffer[pos] == UInt8(ascii: "I") { throw fail("NaN and Infinity are not valid JSON numbers", at: start) }
+            if pos < end, buffer[pos] == UInt8(ascii: "I") {
+                throw fail("NaN and Infinity are not valid JSON numbers", at: start)
+            }
         }
         guard isDigit(at: pos) else { throw fail("invalid number", at: start) }
         let intStart = pos
@@ -461,7 +488,8 @@ private struct JSONReader {
             while isDigit(at: pos) { pos += 1 }
         }
         let intEnd = pos
-        var fracStart = pos, fracEnd = pos
+        var fracStart = pos
+        var fracEnd = pos
         var isDouble = false
         if pos < end, buffer[pos] == ASCII.dot {
             isDouble = true
@@ -491,11 +519,23 @@ private struct JSONReader {
         if !isDouble {
             return try makeInteger(negative: negative, digitsStart: intStart, digitsEnd: intEnd, tokenStart: start)
         }
-        return .double(try makeDouble(negative: negative, intRange: intStart..<intEnd,
-                                      fracRange: fracStart..<fracEnd, exponent: exponent, tokenStart: start))
+        return .double(
+            try makeDouble(
+                negative: negative,
+                intRange: intStart..<intEnd,
+                fracRange: fracStart..<fracEnd,
+                exponent: exponent,
+                tokenStart: start
+            )
+        )
     }
 
-    func makeInteger(negative: Bool, digitsStart: Int, digitsEnd: Int, tokenStart: Int) throws(JSONParseError) -> JSONValue {
+    func makeInteger(
+        negative: Bool,
+        digitsStart: Int,
+        digitsEnd: Int,
+        tokenStart: Int
+    ) throws(JSONParseError) -> JSONValue {
         let count = digitsEnd - digitsStart
         if count <= 18 {
             var value: Int64 = 0
@@ -512,7 +552,10 @@ private struct JSONReader {
                 let (m, o1) = value.multipliedReportingOverflow(by: 10)
                 let (a, o2) = m.addingReportingOverflow(UInt64(buffer[i] - ASCII.zero))
                 value = a
-                if o1 || o2 { overflow = true; break }
+                if o1 || o2 {
+                    overflow = true
+                    break
+                }
             }
             if !overflow {
                 if !negative, value <= UInt64(Int64.max) { return .int(Int64(value)) }
@@ -523,7 +566,13 @@ private struct JSONReader {
         return .bigInt(digits)
     }
 
-    func makeDouble(negative: Bool, intRange: Range<Int>, fracRange: Range<Int>, exponent: Int, tokenStart: Int) throws(JSONParseError) -> Double {
+    func makeDouble(
+        negative: Bool,
+        intRange: Range<Int>,
+        fracRange: Range<Int>,
+        exponent: Int,
+        tokenStart: Int
+    ) throws(JSONParseError) -> Double {
         // Clinger's fast path: at most 15 significant digits and a small power of ten give an
         // exactly rounded result with one IEEE operation.
         var mantissa: UInt64 = 0
@@ -533,7 +582,10 @@ private struct JSONReader {
             let d = buffer[i] - ASCII.zero
             if significant == 0 && d == 0 { continue }
             significant += 1
-            if significant > 15 { fastPath = false; break }
+            if significant > 15 {
+                fastPath = false
+                break
+            }
             mantissa = mantissa * 10 + UInt64(d)
         }
         if fastPath {
@@ -541,7 +593,10 @@ private struct JSONReader {
                 let d = buffer[i] - ASCII.zero
                 if significant == 0 && d == 0 { continue }
                 significant += 1
-                if significant > 15 { fastPath = false; break }
+                if significant > 15 {
+                    fastPath = false
+                    break
+                }
                 mantissa = mantissa * 10 + UInt64(d)
             }
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON document as the gatekeeper sees it: numbers keep the distinction the published
 /// client's canonicalization makes (integers of any size print as digits; non-integer numbers
 /// are finite doubles), objects are unordered (canonical output sorts keys by code point).
@@ -50,5 +52,3 @@ extension JSONValue {
         }
     }
 }
-
-import Foundation

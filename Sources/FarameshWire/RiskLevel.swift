@@ -3,5 +3,11 @@ public enum RiskLevel: String, Sendable, Codable, CaseIterable, Hashable, Compar
     case low, medium, high
 
     public static func < (a: RiskLevel, b: RiskLevel) -> Bool { a.rank < b.rank }
-    private var rank: Int { switch self { case .low: 0; case .medium: 1; case .high: 2 } }
+    private var rank: Int {
+        switch self {
+        case .low: 0
+        case .medium: 1
+        case .high: 2
+        }
+    }
 }

@@ -37,10 +37,14 @@ struct Faramesh: AsyncParsableCommand {
             PolicyCommand.self,
             PolicyDiffCommand.self,
             MCPProxyCommand.self,
-        ])
+        ]
+    )
 
     /// Global options may precede the command name; usage errors exit 2 (not ArgumentParser's 64).
     static func main() async {
-        await PolicyFiles.main(Faramesh.self, arguments: ClientOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+        await PolicyFiles.main(
+            Faramesh.self,
+            arguments: ClientOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+        )
     }
 }

@@ -15,7 +15,9 @@ struct BuildUICommandTests {
         guard case .array(let files)? = try result.json()["files"] else { throw HarnessFailure("no files: \(result)") }
         #expect(files.count == WebUIAssets.all.count)
         for asset in WebUIAssets.all {
-            let path = directory.appendingPathComponent("site").appendingPathComponent(WebUIAssets.relativePath(of: asset))
+            let path = directory.appendingPathComponent("site").appendingPathComponent(
+                WebUIAssets.relativePath(of: asset)
+            )
             let written = try #require(FileManager.default.contents(atPath: path.path), "\(path.path) missing")
             #expect(Array(written) == asset.bytes, "\(asset.name)")
         }
@@ -27,7 +29,10 @@ struct BuildUICommandTests {
     func apiURL() async throws {
         let directory = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try await CLI.run(["build-ui", "--out", "site", "--api-url", "https://faramesh.example.com:8443/"], directory: directory)
+        let result = try await CLI.run(
+            ["build-ui", "--out", "site", "--api-url", "https://faramesh.example.com:8443/"],
+            directory: directory
+        )
         #expect(result.status == 0, "\(result)")
         let page = try String(contentsOf: directory.appendingPathComponent("site/index.html"), encoding: .utf8)
         #expect(page.contains(#"<meta name="faramesh-api-base" content="https://faramesh.example.com:8443">"#))

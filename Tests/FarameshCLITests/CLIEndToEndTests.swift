@@ -1,17 +1,21 @@
 import FarameshAPI
 import FarameshClient
 import FarameshCore
+import FarameshStore
 import Foundation
 import Testing
+
 @testable import faramesh
-import FarameshStore
 
 /// The real `faramesh` binary against a real `faramesh serve` on each store backend.
 @Suite("faramesh CLI against a running server", .serialized)
 struct CLIEndToEndTests {
     static let everyStatus: Set<ActionStatus> = Set(ActionStatus.allCases).subtracting([.pendingDecision])
 
-    @Test("FARAMESH_DEMO=1 seeds every status and risk level once, through the real decision path", arguments: Backend.allCases)
+    @Test(
+        "FARAMESH_DEMO=1 seeds every status and risk level once, through the real decision path",
+        arguments: Backend.allCases
+    )
     func demoSeeding(_ backend: Backend) async throws {
         try await TestDatabase.with(backend) { database in
             let seeded = try await RunningServer.with(database, environment: ["FARAMESH_DEMO": "1"]) { server in
@@ -58,14 +62,40 @@ struct CLIEndToEndTests {
         try await TestDatabase.with(backend) { database in
             try await RunningServer.with(database) { server in
                 let (shell, http, refund, second) = try await server.client { client in
-                    (try await client.submit(SubmitActionRequest(agentID: "agent-a", tool: "shell", operation: "run",
-                                                                 params: .object(["cmd": .string("ls -la")]))),
-                     try await client.submit(SubmitActionRequest(agentID: "agent-b", tool: "http", operation: "get",
-                                                                 params: .object(["url": .string("https://example.com")]))),
-                     try await client.submit(SubmitActionRequest(agentID: "agent-a", tool: "stripe", operation: "refund",
-                                                                 params: .object(["amount": .int(10)]))),
-                     try await client.submit(SubmitActionRequest(agentID: "agent-a", tool: "shell", operation: "run",
-                                                                 params: .object(["cmd": .string("whoami")]))))
+                    (
+                        try await client.submit(
+                            SubmitActionRequest(
+                                agentID: "agent-a",
+                                tool: "shell",
+                                operation: "run",
+                                params: .object(["cmd": .string("ls -la")])
+                            )
+                        ),
+                        try await client.submit(
+                            SubmitActionRequest(
+                                agentID: "agent-b",
+                                tool: "http",
+                                operation: "get",
+                                params: .object(["url": .string("https://example.com")])
+                            )
+                        ),
+                        try await client.submit(
+                            SubmitActionRequest(
+                                agentID: "agent-a",
+                                tool: "stripe",
+                                operation: "refund",
+                                params: .object(["amount": .int(10)])
+                            )
+                        ),
+                        try await client.submit(
+                            SubmitActionRequest(
+                                agentID: "agent-a",
+                                tool: "shell",
+                                operation: "run",
+                                params: .object(["cmd": .string("whoami")])
+                            )
+                        )
+                    )
                 }
                 #expect(shell.status == .pendingApproval && http.status == .allowed && refund.status == .denied)
 
@@ -74,9 +104,15 @@ struct CLIEndToEndTests {
                 #expect(all.status == 0, "\(all)")
                 #expect(try all.actions().map(\.id) == [second.id, refund.id, http.id, shell.id])
                 #expect(try all.actions().allSatisfy { $0.tokenField == .omitted })
-                #expect(try await server.cli(["list", "--json", "--status", "pending_approval"]).actions().map(\.id) == [second.id, shell.id])
+                #expect(
+                    try await server.cli(["list", "--json", "--status", "pending_approval"]).actions().map(\.id) == [
+                        second.id, shell.id,
+                    ]
+                )
                 #expect(try await server.cli(["list", "--json", "--tool", "http"]).actions().map(\.id) == [http.id])
-                #expect(try await server.cli(["--json", "list", "--agent", "agent-b"]).actions().map(\.id) == [http.id])
+                #expect(
+                    try await server.cli(["--json", "list", "--agent", "agent-b"]).actions().map(\.id) == [http.id]
+                )
                 let page = try await server.cli(["list", "--limit", "1"])
                 #expect(page.status == 0)
                 #expect(page.stdout.hasPrefix("ID"))
@@ -84,32 +120,55 @@ struct CLIEndToEndTests {
                 #expect(!page.stdout.contains("\u{1B}["), "no colours when piped")
                 #expect(page.stderr.contains("faramesh list --cursor"))
                 let firstPage = try await server.cli(["list", "--json", "--limit", "2"])
-                let cursor = try #require(firstPage.stderr.split(separator: " ").last).trimmingCharacters(in: .whitespacesAndNewlines)
+                let cursor = try #require(firstPage.stderr.split(separator: " ").last).trimmingCharacters(
+                    in: .whitespacesAndNewlines
+                )
                 let secondPage = try await server.cli(["list", "--json", "--limit", "2", "--cursor", cursor])
                 #expect(secondPage.status == 0, "\(secondPage)")
-                #expect(try firstPage.actions().map(\.id) + secondPage.actions().map(\.id) == [second.id, refund.id, http.id, shell.id])
+                #expect(
+                    try firstPage.actions().map(\.id) + secondPage.actions().map(\.id) == [
+                        second.id, refund.id, http.id, shell.id,
+                    ]
+                )
                 let full = try await server.cli(["list", "--full"])
                 #expect(full.stdout.contains(shell.id))
                 // Colours by status and risk on a terminal (a pseudo-terminal via script(1)), never with NO_COLOR.
-                let command = "'\(try CLI.binary().path)' list --port \(server.port) --token \(RunningServer.adminToken)"
+                let command =
+                    "'\(try CLI.binary().path)' list --port \(server.port) --token \(RunningServer.adminToken)"
                 let script = URL(fileURLWithPath: "/usr/bin/script")
-                let tty = try await CLI.run(["-qec", command, "/dev/null"], directory: database.directory, executable: script)
+                let tty = try await CLI.run(
+                    ["-qec", command, "/dev/null"],
+                    directory: database.directory,
+                    executable: script
+                )
                 #expect(tty.status == 0, "\(tty)")
                 #expect(tty.stdout.contains("\u{1B}[33mpending_approval\u{1B}[0m"), "\(tty)")
                 #expect(tty.stdout.contains("\u{1B}[31mdenied"), "\(tty)")
-                let plain = try await CLI.run(["-qec", command, "/dev/null"], environment: ["NO_COLOR": "1"],
-                                              directory: database.directory, executable: script)
+                let plain = try await CLI.run(
+                    ["-qec", command, "/dev/null"],
+                    environment: ["NO_COLOR": "1"],
+                    directory: database.directory,
+                    executable: script
+                )
                 #expect(plain.stdout.contains("pending_approval") && !plain.stdout.contains("\u{1B}["), "\(plain)")
 
                 // get: by prefix; agents never see the approval token, approvers do.
-                let asAgent = try await server.cli(["get", String(shell.id.prefix(8)), "--json"], token: server.agentToken)
+                let asAgent = try await server.cli(
+                    ["get", String(shell.id.prefix(8)), "--json"],
+                    token: server.agentToken
+                )
                 #expect(asAgent.status == 0, "\(asAgent)")
                 #expect(try asAgent.action().id == shell.id)
                 #expect(try asAgent.action().approvalToken == nil)
-                let asApprover = try await server.cli(["get", String(shell.id.prefix(13)), "--json"], token: server.approverToken)
+                let asApprover = try await server.cli(
+                    ["get", String(shell.id.prefix(13)), "--json"],
+                    token: server.approverToken
+                )
                 let approvalToken = try #require(try asApprover.action().approvalToken)
                 let text = try await server.cli(["get", shell.id])
-                #expect(text.stdout.contains("pending_approval") && text.stdout.contains("Shell commands require approval"))
+                #expect(
+                    text.stdout.contains("pending_approval") && text.stdout.contains("Shell commands require approval")
+                )
 
                 // curl: ready-to-copy lines, the bearer token stays in $FARAMESH_TOKEN.
                 let curl = try await server.cli(["curl", String(shell.id.prefix(8))], token: server.approverToken)
@@ -131,8 +190,10 @@ struct CLIEndToEndTests {
                 let byAgent = try await server.cli(["approve", shell.id], token: server.agentToken)
                 #expect(byAgent.status == 1)
                 #expect(byAgent.stderr.contains("approver or admin role required"))
-                let approved = try await server.cli(["allow", String(shell.id.prefix(8)), "--reason", "looks safe", "--json"],
-                                                    token: server.approverToken)
+                let approved = try await server.cli(
+                    ["allow", String(shell.id.prefix(8)), "--reason", "looks safe", "--json"],
+                    token: server.approverToken
+                )
                 #expect(approved.status == 0, "\(approved)")
                 #expect(try approved.action().status == .approved)
                 #expect(try approved.action().reason == "looks safe")
@@ -142,7 +203,10 @@ struct CLIEndToEndTests {
                 let denyApproved = try await server.cli(["deny", shell.id], token: server.approverToken)
                 #expect(denyApproved.status == 1)
                 #expect(denyApproved.stderr.contains("its status is approved"))
-                let denied = try await server.cli(["deny", second.id, "--reason", "not today"], token: server.approverToken)
+                let denied = try await server.cli(
+                    ["deny", second.id, "--reason", "not today"],
+                    token: server.approverToken
+                )
                 #expect(denied.status == 0, "\(denied)")
                 #expect(denied.stdout.contains("Denied \(second.id)"))
 
@@ -153,7 +217,9 @@ struct CLIEndToEndTests {
                 #expect(timeline.map(\.eventType) == [.created, .decisionMade, .approved])
                 #expect(timeline.last?.actor.hasPrefix("cli-approver-") == true)
                 #expect(timeline.last?.meta["reason"] == .string("looks safe"))
-                for (previous, event) in zip(timeline, timeline.dropFirst()) { #expect(event.prevHash == previous.recordHash) }
+                for (previous, event) in zip(timeline, timeline.dropFirst()) {
+                    #expect(event.prevHash == previous.recordHash)
+                }
                 let logs = try await server.cli(["logs", String(shell.id.prefix(8)), "--json"])
                 let statuses = try logs.json()["transitions"].map { value -> [String] in
                     guard case .array(let items) = value else { return [] }
@@ -189,8 +255,14 @@ struct CLIEndToEndTests {
         try await TestDatabase.with(backend) { database in
             try await RunningServer.with(database) { server in
                 let action = try await server.client { client in
-                    try await client.submit(SubmitActionRequest(agentID: "agent-r", tool: "shell", operation: "run",
-                                                                params: .object(["cmd": .string("rm -rf /tmp/x")])))
+                    try await client.submit(
+                        SubmitActionRequest(
+                            agentID: "agent-r",
+                            tool: "shell",
+                            operation: "run",
+                            params: .object(["cmd": .string("rm -rf /tmp/x")])
+                        )
+                    )
                 }
                 #expect(action.riskLevel == .high)
 
@@ -199,21 +271,27 @@ struct CLIEndToEndTests {
                 let json = try onServer.json()
                 #expect(json["match"] == .bool(true) && json["mode"] == .string("server"))
                 guard case .array(let fields)? = json["fields"] else { throw HarnessFailure("no fields") }
-                #expect(fields.compactMap { $0["field"]?.stringValue }
-                    == ["outcome", "reason_code", "request_hash", "policy_hash", "profile_hash", "runtime_version"])
+                #expect(
+                    fields.compactMap { $0["field"]?.stringValue }
+                        == ["outcome", "reason_code", "request_hash", "policy_hash", "profile_hash", "runtime_version"]
+                )
 
                 let samePolicy = try await server.cli(["replay-decision", action.id, "--policy", CLI.defaultPolicy])
                 #expect(samePolicy.status == 0, "\(samePolicy)")
                 #expect(samePolicy.stdout.contains("Decision reproduced: ABSTAIN POLICY_REQUIRE_APPROVAL."))
 
                 let strict = database.directory.appendingPathComponent("deny-shell.yaml")
-                try Data("""
+                try Data(
+                    """
                     rules:
                       - match: {tool: shell, op: "*"}
                         deny: true
                         description: No shell at all
-                    """.utf8).write(to: strict)
-                let changed = try await server.cli(["replay-decision", String(action.id.prefix(8)), "--policy", strict.path, "--json"])
+                    """.utf8
+                ).write(to: strict)
+                let changed = try await server.cli([
+                    "replay-decision", String(action.id.prefix(8)), "--policy", strict.path, "--json",
+                ])
                 #expect(changed.status == 1, "\(changed)")
                 #expect(try changed.json()["same_decision"] == .bool(false))
                 #expect(try changed.json()["replayed"]?["outcome"] == .string("HALT"))
@@ -235,15 +313,26 @@ struct CLIEndToEndTests {
     func prefixes(_ backend: Backend) async throws {
         try await TestDatabase.with(backend) { database in
             // Two actions whose ids share the first 8 hex digits, written with the real decision path.
-            let policy = try CompiledPolicy.compile(yaml: String(contentsOfFile: CLI.defaultPolicy, encoding: .utf8), source: "default.yaml")
+            let policy = try CompiledPolicy.compile(
+                yaml: String(contentsOfFile: CLI.defaultPolicy, encoding: .utf8),
+                source: "default.yaml"
+            )
             let engine = DecisionEngine(policy: policy, runtimeVersion: "test")
-            let ids = ["abcdef01-0000-4000-8000-000000000001", "abcdef01-0000-4000-8000-000000000002"].compactMap(UUID.init(uuidString:))
+            let ids = ["abcdef01-0000-4000-8000-000000000001", "abcdef01-0000-4000-8000-000000000002"].compactMap(
+                UUID.init(uuidString:)
+            )
             let settings = database.settings
             try await StoreFactory.withStore(settings, logger: TestDatabase.logger) { store in
                 try await store.migrate()
                 for id in ids {
-                    _ = try await DemoSeeder.seed(DemoSeeder.scenarios[0], id: id, store: store, engine: engine,
-                                                  at: Date(), defaultApprovalTimeout: .seconds(3600))
+                    _ = try await DemoSeeder.seed(
+                        DemoSeeder.scenarios[0],
+                        id: id,
+                        store: store,
+                        engine: engine,
+                        at: Date(),
+                        defaultApprovalTimeout: .seconds(3600)
+                    )
                 }
             }
             try await RunningServer.with(database) { server in

@@ -7,6 +7,7 @@ import Logging
 import PostgresNIO
 import Synchronization
 import Testing
+
 @testable import faramesh
 
 #if canImport(Glibc)
@@ -54,19 +55,24 @@ enum CLI {
                 let binary = url.appendingPathComponent("faramesh")
                 var isDirectory: ObjCBool = false
                 if manager.fileExists(atPath: binary.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                   manager.isExecutableFile(atPath: binary.path) {
+                    manager.isExecutableFile(atPath: binary.path)
+                {
                     return binary
                 }
                 url = url.deletingLastPathComponent()
             }
         }
-        throw HarnessFailure("the faramesh binary was not found next to the test bundle (\(candidates.map(\.path))); run `swift build` first")
+        throw HarnessFailure(
+            "the faramesh binary was not found next to the test bundle (\(candidates.map(\.path))); run `swift build` first"
+        )
     }
 
     /// The repository root (for policies/default.yaml).
     static let repositoryRoot: URL = {
         var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        while url.path != "/"
+            && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path)
+        {
             url = url.deletingLastPathComponent()
         }
         return url
@@ -76,14 +82,22 @@ enum CLI {
 
     /// A clean environment: nothing from the test process leaks into the command (no tokens, URLs).
     static func environment(_ extra: [String: String] = [:], home: URL) -> [String: String] {
-        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home.path, "LANG": "C.UTF-8"]
+        var env = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home.path,
+            "LANG": "C.UTF-8",
+        ]
         env.merge(extra) { _, new in new }
         return env
     }
 
     /// Runs the binary to completion (output goes through files, so large outputs cannot block).
-    static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL,
-                    timeout: Duration = .seconds(60), executable: URL? = nil) async throws -> CLIResult {
+    static func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        directory: URL,
+        timeout: Duration = .seconds(60),
+        executable: URL? = nil
+    ) async throws -> CLIResult {
         let out = directory.appendingPathComponent(".cli-\(UUID().uuidString).out")
         let err = directory.appendingPathComponent(".cli-\(UUID().uuidString).err")
         defer {
@@ -101,7 +115,10 @@ enum CLI {
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
         let exited = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { exited.continuation.yield($0.terminationStatus); exited.continuation.finish() }
+        process.terminationHandler = {
+            exited.continuation.yield($0.terminationStatus)
+            exited.continuation.finish()
+        }
         let started = ContinuousClock.now
         try process.run()
         let pid = process.processIdentifier
@@ -118,15 +135,21 @@ enum CLI {
             defer { group.cancelAll() }
             return try await group.next() ?? nil
         }
-        guard let status else { throw HarnessFailure("faramesh \(arguments.joined(separator: " ")) did not finish within \(timeout)") }
-        return CLIResult(status: status,
-                         stdout: String(decoding: FileManager.default.contents(atPath: out.path) ?? Data(), as: UTF8.self),
-                         stderr: String(decoding: FileManager.default.contents(atPath: err.path) ?? Data(), as: UTF8.self),
-                         duration: ContinuousClock.now - started)
+        guard let status else {
+            throw HarnessFailure("faramesh \(arguments.joined(separator: " ")) did not finish within \(timeout)")
+        }
+        return CLIResult(
+            status: status,
+            stdout: String(decoding: FileManager.default.contents(atPath: out.path) ?? Data(), as: UTF8.self),
+            stderr: String(decoding: FileManager.default.contents(atPath: err.path) ?? Data(), as: UTF8.self),
+            duration: ContinuousClock.now - started
+        )
     }
 
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("faramesh-cli-\(UUID().uuidString.prefix(8))")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "faramesh-cli-\(UUID().uuidString.prefix(8))"
+        )
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -143,7 +166,9 @@ enum FreePort {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw HarnessFailure("bind() failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -178,8 +203,12 @@ struct TestDatabase: Sendable {
     }
 
     var settings: DatabaseSettings {
-        DatabaseSettings(backend: backend == .postgres ? .postgres : .sqlite, postgresDSN: dsn,
-                         sqlitePath: sqlitePath ?? "", poolSize: 4)
+        DatabaseSettings(
+            backend: backend == .postgres ? .postgres : .sqlite,
+            postgresDSN: dsn,
+            sqlitePath: sqlitePath ?? "",
+            poolSize: 4
+        )
     }
 
     static let logger: Logger = {
@@ -197,12 +226,17 @@ struct TestDatabase: Sendable {
             return try await body(TestDatabase(backend: .sqlite, sqlitePath: path, directory: directory))
         case .postgres:
             guard let base = ProcessInfo.processInfo.environment["FARAMESH_TEST_POSTGRES_DSN"], !base.isEmpty else {
-                throw HarnessFailure("FARAMESH_TEST_POSTGRES_DSN is not set. The CLI tests run a real server on PostgreSQL and never skip: "
-                                     + "run `eval \"$(scripts/start-postgres.sh)\"` and test again.")
+                throw HarnessFailure(
+                    "FARAMESH_TEST_POSTGRES_DSN is not set. The CLI tests run a real server on PostgreSQL and never skip: "
+                        + "run `eval \"$(scripts/start-postgres.sh)\"` and test again."
+                )
             }
-            let name = "faramesh_cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+            let name =
+                "faramesh_cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
             try await self.admin(base, "CREATE DATABASE \(name)")
-            guard var components = URLComponents(string: base) else { throw HarnessFailure("bad FARAMESH_TEST_POSTGRES_DSN") }
+            guard var components = URLComponents(string: base) else {
+                throw HarnessFailure("bad FARAMESH_TEST_POSTGRES_DSN")
+            }
             components.path = "/" + name
             guard let dsn = components.string else { throw HarnessFailure("bad FARAMESH_TEST_POSTGRES_DSN") }
             do {
@@ -240,48 +274,82 @@ struct RunningServer: Sendable {
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// Runs a CLI command against this server with `token` (admin by default).
-    func cli(_ arguments: [String], token: String? = nil, environment: [String: String] = [:]) async throws -> CLIResult {
-        try await CLI.run(arguments + ["--port", String(port), "--token", token ?? Self.adminToken],
-                          environment: environment, directory: database.directory)
+    func cli(_ arguments: [String], token: String? = nil, environment: [String: String] = [:]) async throws -> CLIResult
+    {
+        try await CLI.run(
+            arguments + ["--port", String(port), "--token", token ?? Self.adminToken],
+            environment: environment,
+            directory: database.directory
+        )
     }
 
     /// An API client for setting up data (agent token by default).
     func client<T: Sendable>(token: String? = nil, _ body: (FarameshClient) async throws -> T) async throws -> T {
-        try await FarameshClient.withClient(FarameshClientConfiguration(baseURL: try BaseURL(host: "127.0.0.1", port: port),
-                                                                        token: token ?? agentToken), body)
+        try await FarameshClient.withClient(
+            FarameshClientConfiguration(
+                baseURL: try BaseURL(host: "127.0.0.1", port: port),
+                token: token ?? agentToken
+            ),
+            body
+        )
     }
 
     /// Creates tokens, starts the server, waits until `/ready`, runs `body`, stops the server (SIGTERM).
-    static func with<T: Sendable>(_ database: TestDatabase, environment: [String: String] = [:],
-                                  _ body: (RunningServer) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(
+        _ database: TestDatabase,
+        environment: [String: String] = [:],
+        _ body: (RunningServer) async throws -> T
+    ) async throws -> T {
         let directory = database.directory
         // The tests submit as agent-a, agent-b, agent-0, ...; the agent token submits, reads and replays them.
-        let agent = try await self.createToken("cli-agent-\(UUID().uuidString.prefix(6))", role: "agent", database,
-                                               agentIDs: ["agent-*"])
-        let approver = try await self.createToken("cli-approver-\(UUID().uuidString.prefix(6))", role: "approver", database)
+        let agent = try await self.createToken(
+            "cli-agent-\(UUID().uuidString.prefix(6))",
+            role: "agent",
+            database,
+            agentIDs: ["agent-*"]
+        )
+        let approver = try await self.createToken(
+            "cli-approver-\(UUID().uuidString.prefix(6))",
+            role: "approver",
+            database
+        )
         let port = try FreePort.pick()
         let log = directory.appendingPathComponent("serve-\(port).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = try CLI.binary()
         process.arguments = ["serve", "--port", String(port), "--policy", CLI.defaultPolicy] + database.flags
-        process.environment = CLI.environment(environment.merging(["FARAMESH_TOKEN": adminToken]) { a, _ in a }, home: directory)
+        process.environment = CLI.environment(
+            environment.merging(["FARAMESH_TOKEN": adminToken]) { a, _ in a },
+            home: directory
+        )
         process.currentDirectoryURL = directory
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
         let exited = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { exited.continuation.yield($0.terminationStatus); exited.continuation.finish() }
+        process.terminationHandler = {
+            exited.continuation.yield($0.terminationStatus)
+            exited.continuation.finish()
+        }
         try process.run()
         let pid = process.processIdentifier
         let server = RunningServer(port: port, database: database, agentToken: agent, approverToken: approver)
 
-        func logText() -> String { String(decoding: FileManager.default.contents(atPath: log.path) ?? Data(), as: UTF8.self) }
+        func logText() -> String {
+            String(decoding: FileManager.default.contents(atPath: log.path) ?? Data(), as: UTF8.self)
+        }
         func stop() async {
             kill(pid, SIGTERM)
             let stopped = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { for await _ in exited.stream { return true }; return true }
-                group.addTask { try? await Task.sleep(for: .seconds(15)); return false }
+                group.addTask {
+                    for await _ in exited.stream { return true }
+                    return true
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(15))
+                    return false
+                }
                 defer { group.cancelAll() }
                 return await group.next() ?? false
             }
@@ -293,7 +361,9 @@ struct RunningServer: Sendable {
             var ready = false
             while !ready {
                 if !process.isRunning { throw HarnessFailure("faramesh serve exited early:\n\(logText())") }
-                if ContinuousClock.now > deadline { throw HarnessFailure("faramesh serve did not become ready:\n\(logText())") }
+                if ContinuousClock.now > deadline {
+                    throw HarnessFailure("faramesh serve did not become ready:\n\(logText())")
+                }
                 ready = (try? await server.client { try await $0.readiness().ready }) ?? false
                 if !ready { try await Task.sleep(for: .milliseconds(100)) }
             }
@@ -307,10 +377,17 @@ struct RunningServer: Sendable {
     }
 
     /// `faramesh token create` against the database; returns the secret.
-    static func createToken(_ name: String, role: String, _ database: TestDatabase, agentIDs: [String] = []) async throws -> String {
-        let result = try await CLI.run(["token", "create", "--name", name, "--role", role, "--json"]
-                                           + agentIDs.flatMap { ["--agent-id", $0] } + database.flags,
-                                       directory: database.directory)
+    static func createToken(
+        _ name: String,
+        role: String,
+        _ database: TestDatabase,
+        agentIDs: [String] = []
+    ) async throws -> String {
+        let result = try await CLI.run(
+            ["token", "create", "--name", name, "--role", role, "--json"]
+                + agentIDs.flatMap { ["--agent-id", $0] } + database.flags,
+            directory: database.directory
+        )
         guard result.status == 0, let token = try result.json()["token"]?.stringValue else {
             throw HarnessFailure("token create failed: \(result)")
         }

@@ -36,33 +36,49 @@ final class ScriptedEventServer: Sendable {
             }
             let answer = index < self.script.count ? self.script[index] : Answer(status: .serviceUnavailable)
             guard answer.status == .ok else {
-                return Response(status: answer.status, headers: [.contentType: "application/json"],
-                                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"detail":"scripted","code":"SCRIPTED"}"#)))
+                return Response(
+                    status: answer.status,
+                    headers: [.contentType: "application/json"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"detail":"scripted","code":"SCRIPTED"}"#))
+                )
             }
-            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
-                for frame in answer.frames { try await writer.write(ByteBuffer(string: frame)) }
-                if answer.stayOpen {
-                    // Heartbeats until the client goes away (the write then fails) or 10 s pass.
-                    for _ in 0..<200 where !Task.isCancelled {
-                        try await Task.sleep(for: .milliseconds(50))
-                        try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream"],
+                body: ResponseBody { writer in
+                    for frame in answer.frames { try await writer.write(ByteBuffer(string: frame)) }
+                    if answer.stayOpen {
+                        // Heartbeats until the client goes away (the write then fails) or 10 s pass.
+                        for _ in 0..<200 where !Task.isCancelled {
+                            try await Task.sleep(for: .milliseconds(50))
+                            try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                        }
                     }
+                    try await writer.finish(nil)
                 }
-                try await writer.finish(nil)
-            })
+            )
         }
         let port = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "scripted-sse")
         logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  port.continuation.yield(channel.localAddress?.port ?? 0)
-                                  port.continuation.finish()
-                              }, logger: logger)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                port.continuation.yield(channel.localAddress?.port ?? 0)
+                port.continuation.finish()
+            },
+            logger: logger
+        )
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.runService(); return nil }
+            group.addTask {
+                try await app.runService()
+                return nil
+            }
             var iterator = port.stream.makeAsyncIterator()
-            guard let bound = await iterator.next(), bound > 0 else { throw HarnessFailure("the SSE test server did not start") }
+            guard let bound = await iterator.next(), bound > 0 else {
+                throw HarnessFailure("the SSE test server did not start")
+            }
             let result = try await body(bound)
             group.cancelAll()
             return result
@@ -80,7 +96,11 @@ struct EventStreamTests {
     static let fast = ReconnectPolicy(initialDelay: .milliseconds(20), maximumDelay: .milliseconds(200))
 
     private static func client(port: Int) throws -> FarameshClientConfiguration {
-        FarameshClientConfiguration(baseURL: try BaseURL(host: "127.0.0.1", port: port), token: "t", requestTimeout: .seconds(5))
+        FarameshClientConfiguration(
+            baseURL: try BaseURL(host: "127.0.0.1", port: port),
+            token: "t",
+            requestTimeout: .seconds(5)
+        )
     }
 
     @Test func reconnectsAndResumesWithLastEventID() async throws {

@@ -2,14 +2,15 @@ import FarameshAPI
 import FarameshClient
 import FarameshCore
 import FarameshServer
+import FarameshStore
 import FarameshStorePostgres
-@testable import FarameshStoreSQLite
 import Foundation
 import Logging
 import PostgresNIO
 import Testing
+
+@testable import FarameshStoreSQLite
 @testable import faramesh
-import FarameshStore
 
 /// The audit ledger through the real binaries: `faramesh serve` seals and signs (a final
 /// checkpoint on SIGTERM), `verify-log`, `audit export` and `audit verify` check it, and a
@@ -20,9 +21,16 @@ struct LedgerCLITests {
     static func traffic(_ server: RunningServer, count: Int) async throws {
         try await server.client { client in
             for i in 0..<count {
-                let action = try await client.submit(SubmitActionRequest(
-                    agentID: "agent-\(i % 3)", tool: "http", operation: "get",
-                    params: .object(["url": .string("https://example.com/\(i)"), "api_key": .string("sk-secret-\(i)")])))
+                let action = try await client.submit(
+                    SubmitActionRequest(
+                        agentID: "agent-\(i % 3)",
+                        tool: "http",
+                        operation: "get",
+                        params: .object([
+                            "url": .string("https://example.com/\(i)"), "api_key": .string("sk-secret-\(i)"),
+                        ])
+                    )
+                )
                 if action.status == .allowed {
                     _ = try await client.result(action.id, ResultRequest(success: true))
                 }
@@ -31,7 +39,9 @@ struct LedgerCLITests {
     }
 
     static func publicKey(_ server: RunningServer) async throws -> LedgerPublicKey {
-        let response = try await server.client(token: RunningServer.adminToken) { try await $0.get("/v1/ledger/public-key") }
+        let response = try await server.client(token: RunningServer.adminToken) {
+            try await $0.get("/v1/ledger/public-key")
+        }
         #expect(response.status == 200)
         return try #require(try LedgerPublicKeyResponse(json: try JSONParser.parse(response.body)).current)
     }
@@ -62,7 +72,10 @@ struct LedgerCLITests {
         }
     }
 
-    @Test("serve seals and signs; verify-log, incremental verify-log, audit export and verify; tampering exits 1", arguments: Backend.allCases)
+    @Test(
+        "serve seals and signs; verify-log, incremental verify-log, audit export and verify; tampering exits 1",
+        arguments: Backend.allCases
+    )
     func endToEnd(_ backend: Backend) async throws {
         try await TestDatabase.with(backend) { database in
             let directory = database.directory
@@ -77,7 +90,10 @@ struct LedgerCLITests {
             #expect(try LedgerSigningKey(text: String(contentsOfFile: keyFile, encoding: .utf8)).publicKey == key)
             let pinned = ["--public-key", key.base64]
 
-            var verified = try await CLI.run(["verify-log", "--json", "--state", "state.json"] + pinned + database.flags, directory: directory)
+            var verified = try await CLI.run(
+                ["verify-log", "--json", "--state", "state.json"] + pinned + database.flags,
+                directory: directory
+            )
             #expect(verified.status == 0, "\(verified)")
             let json = try verified.json()
             #expect(json["ok"] == .bool(true))
@@ -88,14 +104,18 @@ struct LedgerCLITests {
 
             // More traffic, then an incremental check from the remembered checkpoint.
             try await RunningServer.with(database) { server in try await Self.traffic(server, count: 5) }
-            verified = try await CLI.run(["verify-log", "--since-checkpoint", "last", "--state", "state.json"] + pinned + database.flags,
-                                         directory: directory)
+            verified = try await CLI.run(
+                ["verify-log", "--since-checkpoint", "last", "--state", "state.json"] + pinned + database.flags,
+                directory: directory
+            )
             #expect(verified.status == 0, "\(verified)")
             #expect(verified.stdout.contains("consistency proof"), "\(verified)")
 
             // Export with redaction, verify offline.
-            let export = try await CLI.run(["audit", "export", "--redact", "api_key", "-o", "bundle.jsonl"] + database.flags,
-                                           directory: directory)
+            let export = try await CLI.run(
+                ["audit", "export", "--redact", "api_key", "-o", "bundle.jsonl"] + database.flags,
+                directory: directory
+            )
             #expect(export.status == 0, "\(export)")
             let bundle = try String(contentsOf: directory.appendingPathComponent("bundle.jsonl"), encoding: .utf8)
             #expect(!bundle.contains("sk-secret-"))
@@ -117,15 +137,23 @@ struct LedgerCLITests {
                 try await store.ledgerEntries(from: 3, limit: 1)
             }
             let victim = try #require(entries.first?.event)
-            try await Self.tamper(database, "UPDATE action_events SET actor = 'mallory' WHERE id = '\(victim.id.uuidString.lowercased())'")
+            try await Self.tamper(
+                database,
+                "UPDATE action_events SET actor = 'mallory' WHERE id = '\(victim.id.uuidString.lowercased())'"
+            )
             let tampered = try await CLI.run(["verify-log", "--json"] + pinned + database.flags, directory: directory)
             #expect(tampered.status == 1, "\(tampered)")
             guard case .array(let failures)? = try tampered.json()["failures"] else {
                 Issue.record("no failures array: \(tampered)")
                 return
             }
-            #expect(failures.contains { $0["event_id"] == .string(victim.id.uuidString.lowercased()) && $0["position"] == .int(3)
-                && $0["kind"] == .string("edited") }, "\(tampered)")
+            #expect(
+                failures.contains {
+                    $0["event_id"] == .string(victim.id.uuidString.lowercased()) && $0["position"] == .int(3)
+                        && $0["kind"] == .string("edited")
+                },
+                "\(tampered)"
+            )
         }
     }
 
@@ -137,15 +165,21 @@ struct LedgerCLITests {
                 return try await Self.publicKey(server)
             }
             let next = LedgerSigningKey.generate()
-            let second = try await RunningServer.with(database, environment: ["FARAMESH_LEDGER_KEY": next.base64]) { server in
+            let second = try await RunningServer.with(database, environment: ["FARAMESH_LEDGER_KEY": next.base64]) {
+                server in
                 try await Self.traffic(server, count: 3)
                 return try await Self.publicKey(server)
             }
             #expect(second == next.publicKey && first != second)
-            let both = try await CLI.run(["verify-log", "--public-key", first.base64, "--public-key", second.base64] + database.flags,
-                                         directory: database.directory)
+            let both = try await CLI.run(
+                ["verify-log", "--public-key", first.base64, "--public-key", second.base64] + database.flags,
+                directory: database.directory
+            )
             #expect(both.status == 0, "\(both)")
-            let onlyNew = try await CLI.run(["verify-log", "--public-key", second.base64] + database.flags, directory: database.directory)
+            let onlyNew = try await CLI.run(
+                ["verify-log", "--public-key", second.base64] + database.flags,
+                directory: database.directory
+            )
             #expect(onlyNew.status == 1, "\(onlyNew)")
             #expect(onlyNew.stdout.contains("not a trusted key"))
         }

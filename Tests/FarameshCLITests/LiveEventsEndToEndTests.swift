@@ -10,8 +10,11 @@ import Testing
 @Suite("LiveEventsEndToEnd", .serialized)
 struct LiveEventsEndToEndTests {
     /// Reads events until `count` arrived (or fails after `timeout`).
-    static func read(_ stream: AsyncThrowingStream<EventStreamElement, any Error>, count: Int,
-                     timeout: Duration = .seconds(30)) async throws -> [EventStreamMessage] {
+    static func read(
+        _ stream: AsyncThrowingStream<EventStreamElement, any Error>,
+        count: Int,
+        timeout: Duration = .seconds(30)
+    ) async throws -> [EventStreamMessage] {
         try await withThrowingTaskGroup(of: [EventStreamMessage].self) { group in
             group.addTask {
                 var messages: [EventStreamMessage] = []
@@ -40,18 +43,31 @@ struct LiveEventsEndToEndTests {
             try await RunningServer.with(database) { server in
                 try await server.client(token: RunningServer.adminToken) { client in
                     let stream = client.eventStream(query: [("tool", "shell")], lastEventID: "0")
-                    let held = try await client.submit(SubmitActionRequest(agentID: "live", tool: "shell", operation: "run"))
+                    let held = try await client.submit(
+                        SubmitActionRequest(agentID: "live", tool: "shell", operation: "run")
+                    )
                     let token = try #require(held.approvalToken)
                     _ = try await client.submit(SubmitActionRequest(agentID: "live", tool: "http", operation: "get"))
                     try await server.client(token: server.approverToken) { approver in
-                        _ = try await approver.approval(held.id, ApprovalRequest(token: token, approve: true, reason: "ok"))
+                        _ = try await approver.approval(
+                            held.id,
+                            ApprovalRequest(token: token, approve: true, reason: "ok")
+                        )
                     }
                     _ = try await client.start(held.id)
                     _ = try await client.result(held.id, ResultRequest(success: false, error: "exit 1"))
                     let messages = try await Self.read(stream, count: 5)
-                    #expect(messages.map(\.type) == ["action.created", "action.decision_made", "action.approved",
-                                                     "action.started", "action.failed"])
-                    #expect(messages.map(\.data.status) == [.pendingApproval, .pendingApproval, .approved, .executing, .failed])
+                    #expect(
+                        messages.map(\.type) == [
+                            "action.created", "action.decision_made", "action.approved",
+                            "action.started", "action.failed",
+                        ]
+                    )
+                    #expect(
+                        messages.map(\.data.status) == [
+                            .pendingApproval, .pendingApproval, .approved, .executing, .failed,
+                        ]
+                    )
                     #expect(messages.allSatisfy { $0.data.id == held.id && $0.data.tool == "shell" })
                     let seqs = messages.map(\.data.seq)
                     #expect(seqs == seqs.sorted() && Set(seqs).count == 5)

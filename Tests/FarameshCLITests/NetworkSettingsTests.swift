@@ -1,13 +1,17 @@
 import ArgumentParser
 import FarameshServer
 import Testing
+
 @testable import faramesh
 
 /// `faramesh serve` connection settings and the loopback bind check (issue 10).
 @Suite("serve: connection limits, timeouts and the loopback check")
 struct NetworkSettingsTests {
     private func serve(_ args: [String], env: [String: String] = [:]) throws -> GatekeeperConfiguration {
-        try ServeSettings.resolve(try ServeOptions.parse(args), SettingsSource(environment: env, dotEnv: try DotEnv(parsing: "")))
+        try ServeSettings.resolve(
+            try ServeOptions.parse(args),
+            SettingsSource(environment: env, dotEnv: try DotEnv(parsing: ""))
+        )
     }
 
     @Test("timeouts: defaults, FARAMESH_* and flags")
@@ -16,12 +20,17 @@ struct NetworkSettingsTests {
         #expect(defaults.connections.idleTimeout == .seconds(60))
         #expect(defaults.connections.headerTimeout == .seconds(10))
         #expect(defaults.connections.bodyTimeout == .seconds(30))
-        let env = try serve([], env: ["FARAMESH_IDLE_TIMEOUT": "5s", "FARAMESH_HEADER_TIMEOUT": "2s", "FARAMESH_BODY_TIMEOUT": "3s"])
+        let env = try serve(
+            [],
+            env: ["FARAMESH_IDLE_TIMEOUT": "5s", "FARAMESH_HEADER_TIMEOUT": "2s", "FARAMESH_BODY_TIMEOUT": "3s"]
+        )
         #expect(env.connections.idleTimeout == .seconds(5))
         #expect(env.connections.headerTimeout == .seconds(2))
         #expect(env.connections.bodyTimeout == .seconds(3))
-        let flags = try serve(["--idle-timeout", "7s", "--header-timeout", "1s", "--body-timeout", "4s"],
-                              env: ["FARAMESH_IDLE_TIMEOUT": "5s"])
+        let flags = try serve(
+            ["--idle-timeout", "7s", "--header-timeout", "1s", "--body-timeout", "4s"],
+            env: ["FARAMESH_IDLE_TIMEOUT": "5s"]
+        )
         #expect(flags.connections.idleTimeout == .seconds(7))
         #expect(flags.connections.headerTimeout == .seconds(1))
         #expect(flags.connections.bodyTimeout == .seconds(4))
@@ -63,7 +72,9 @@ struct NetworkSettingsTests {
             #expect(ServeSettings.isLoopback(host), "\(host)")
         }
         // Text that merely starts like a loopback address is not one.
-        for host in ["127.0.0.1.nip.io.invalid", "127.attacker.invalid", "0.0.0.0", "::", "10.0.0.1", "192.168.1.1", ""] {
+        for host in [
+            "127.0.0.1.nip.io.invalid", "127.attacker.invalid", "0.0.0.0", "::", "10.0.0.1", "192.168.1.1", "",
+        ] {
             #expect(!ServeSettings.isLoopback(host), "\(host)")
         }
         #expect(throws: SettingsError.self) { try serve(["--host", "127.evil.invalid"]) }

@@ -1,11 +1,16 @@
 import ArgumentParser
 import FarameshServer
 import Testing
+
 @testable import faramesh
 
 @Suite("Configuration precedence: flags > FARAMESH_* > FARA_* > .env > defaults")
 struct SettingsTests {
-    private func serve(_ args: [String], env: [String: String] = [:], dotEnv: String = "") throws -> GatekeeperConfiguration {
+    private func serve(
+        _ args: [String],
+        env: [String: String] = [:],
+        dotEnv: String = ""
+    ) throws -> GatekeeperConfiguration {
         let options = try ServeOptions.parse(args)
         let source = SettingsSource(environment: env, dotEnv: try DotEnv(parsing: dotEnv))
         return try ServeSettings.resolve(options, source)
@@ -30,7 +35,9 @@ struct SettingsTests {
         #expect(try serve(["--port", "7004"], env: ["FARAMESH_PORT": "7003"], dotEnv: dot).port == 7004)
         #expect(try serve([], dotEnv: dot).policyFile == "dot.yaml")
         #expect(try serve([], env: ["FARA_POLICY_FILE": "legacy.yaml"], dotEnv: dot).policyFile == "legacy.yaml")
-        #expect(try serve(["--policy", "flag.yaml"], env: ["FARAMESH_POLICY_FILE": "new.yaml"]).policyFile == "flag.yaml")
+        #expect(
+            try serve(["--policy", "flag.yaml"], env: ["FARAMESH_POLICY_FILE": "new.yaml"]).policyFile == "flag.yaml"
+        )
     }
 
     @Test func executorsFileFlagBeatsEnvironmentBeatsDotEnv() throws {
@@ -38,7 +45,10 @@ struct SettingsTests {
         let dot = "FARAMESH_EXECUTORS_FILE=dot.yaml\n"
         #expect(try serve([], dotEnv: dot).executors.file == "dot.yaml")
         #expect(try serve([], env: ["FARAMESH_EXECUTORS_FILE": "env.yaml"], dotEnv: dot).executors.file == "env.yaml")
-        #expect(try serve(["--executors", "flag.yaml"], env: ["FARAMESH_EXECUTORS_FILE": "env.yaml"]).executors.file == "flag.yaml")
+        #expect(
+            try serve(["--executors", "flag.yaml"], env: ["FARAMESH_EXECUTORS_FILE": "env.yaml"]).executors.file
+                == "flag.yaml"
+        )
     }
 
     @Test func tokensFromFarameshTokenThenLegacy() throws {
@@ -83,15 +93,17 @@ struct SettingsTests {
     }
 
     @Test func dotEnvParsing() throws {
-        let env = try DotEnv(parsing: """
-            # comment
-            export A=1
-            B = "two words" 
-            C='x#y'
-            D=plain # trailing comment
-            E="line\\nbreak"
+        let env = try DotEnv(
+            parsing: """
+                # comment
+                export A=1
+                B = "two words" 
+                C='x#y'
+                D=plain # trailing comment
+                E="line\\nbreak"
 
-            """)
+                """
+        )
         #expect(env.values == ["A": "1", "B": "two words", "C": "x#y", "D": "plain", "E": "line\nbreak"])
         #expect(throws: DotEnv.ParseError.self) { try DotEnv(parsing: "NOEQUALS") }
         #expect(throws: DotEnv.ParseError.self) { try DotEnv(parsing: "A=\"open") }

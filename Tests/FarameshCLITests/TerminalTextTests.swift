@@ -3,6 +3,7 @@ import FarameshClient
 import FarameshCore
 import Foundation
 import Testing
+
 @testable import faramesh
 
 /// Agent-controlled text never reaches the operator's terminal raw (issue 10, finding 10).
@@ -35,9 +36,16 @@ struct TerminalTextTests {
         var table = TextTable(header: ["A", "B"])
         table.add([Self.hostile, "x"])
         #expect(Self.rawControls(table.render()).isEmpty)
-        let event = ServerSentEvent(id: "1", event: "message",
-                                    data: CanonicalJSON.string(.object(["action_id": .string("abcdef0123"), "status": .string("allowed"),
-                                                                        "tool": .string("t\u{9B}2J"), "operation": .string("op\u{7F}")])))
+        let event = ServerSentEvent(
+            id: "1",
+            event: "message",
+            data: CanonicalJSON.string(
+                .object([
+                    "action_id": .string("abcdef0123"), "status": .string("allowed"),
+                    "tool": .string("t\u{9B}2J"), "operation": .string("op\u{7F}"),
+                ])
+            )
+        )
         #expect(Self.rawControls(TailCommand.summary(event)).isEmpty)
         let notJSON = ServerSentEvent(id: nil, event: "x\u{1B}]0;t\u{07}", data: "\u{1B}[2J")
         #expect(Self.rawControls(TailCommand.summary(notJSON)).isEmpty)
@@ -48,17 +56,24 @@ struct TerminalTextTests {
         try await TestDatabase.with(.sqlite) { database in
             try await RunningServer.with(database) { server in
                 let action = try await server.client { client in
-                    let submitted = try await client.submit(SubmitActionRequest(
-                        agentID: "agent-a", tool: "http", operation: "get",
-                        params: .object(["cmd": .string(Self.hostile), Self.hostile: .int(1)]),
-                        context: .object(["note": .string(Self.hostile)])))
+                    let submitted = try await client.submit(
+                        SubmitActionRequest(
+                            agentID: "agent-a",
+                            tool: "http",
+                            operation: "get",
+                            params: .object(["cmd": .string(Self.hostile), Self.hostile: .int(1)]),
+                            context: .object(["note": .string(Self.hostile)])
+                        )
+                    )
                     return try await client.result(submitted.id, ResultRequest(success: false, error: Self.hostile))
                 }
                 #expect(action.reason?.contains("\u{1B}]0;") == true, "stored as sent")
-                for arguments in [["get", action.id], ["list"], ["list", "--full"], ["logs", action.id], ["events", action.id],
-                                  ["events", action.id, "--full"], ["explain", action.id],
-                                  ["get", action.id, "--json"], ["list", "--json"], ["logs", action.id, "--json"],
-                                  ["events", action.id, "--json"], ["explain", action.id, "--json"]] {
+                for arguments in [
+                    ["get", action.id], ["list"], ["list", "--full"], ["logs", action.id], ["events", action.id],
+                    ["events", action.id, "--full"], ["explain", action.id],
+                    ["get", action.id, "--json"], ["list", "--json"], ["logs", action.id, "--json"],
+                    ["events", action.id, "--json"], ["explain", action.id, "--json"],
+                ] {
                     let run = try await server.cli(arguments, token: RunningServer.adminToken)
                     #expect(run.status == 0, "\(arguments) \(run)")
                     #expect(Self.rawControls(run.stdout).isEmpty, "\(arguments): \(run.stdout.debugDescription)")
@@ -67,8 +82,10 @@ struct TerminalTextTests {
                 let get = try await server.cli(["get", action.id], token: RunningServer.adminToken)
                 #expect(get.stdout.contains(#"\x1b]0;pwned\x07"#), "\(get.stdout)")
                 let json = try await server.cli(["get", action.id, "--json"], token: RunningServer.adminToken)
-                #expect(try ActionResponse(json: try JSONParser.parse(Array(json.stdout.utf8))).reason == action.reason,
-                        "--json output is the same value, escaped")
+                #expect(
+                    try ActionResponse(json: try JSONParser.parse(Array(json.stdout.utf8))).reason == action.reason,
+                    "--json output is the same value, escaped"
+                )
             }
         }
     }

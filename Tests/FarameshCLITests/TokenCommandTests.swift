@@ -11,8 +11,10 @@ import Testing
             func run(_ arguments: [String]) async throws -> CLIResult {
                 try await CLI.run(["token"] + arguments + database.flags, directory: database.directory)
             }
-            let created = try await run(["create", "--name", "Deploy-Bot", "--role", "agent",
-                                         "--agent-id", "deploy-*", "--agent-id", "release", "--json"])
+            let created = try await run([
+                "create", "--name", "Deploy-Bot", "--role", "agent",
+                "--agent-id", "deploy-*", "--agent-id", "release", "--json",
+            ])
             #expect(created.status == 0, "\(created)")
             #expect(try created.json().objectValue?["agent_ids"] == .array([.string("release"), .string("deploy-*")]))
             let plain = try await run(["create", "--name", "ci", "--role", "agent", "--json"])

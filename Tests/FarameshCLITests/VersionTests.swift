@@ -1,8 +1,9 @@
+import ArgumentParser
 import FarameshCore
 import Foundation
 import Testing
+
 @testable import faramesh
-import ArgumentParser
 
 /// One product version: the CLI, the server default and the OpenAPI document (FarameshServerTests)
 /// all read `FarameshVersion.current`; the Helm chart's appVersion names the same release.

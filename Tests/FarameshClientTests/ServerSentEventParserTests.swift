@@ -3,7 +3,10 @@ import Testing
 
 @Suite("Server-Sent Events parser (WHATWG event stream interpretation)")
 struct ServerSentEventParserTests {
-    private func parse(_ chunks: [String], lastEventID: String = "") -> (events: [ServerSentEvent], parser: ServerSentEventParser) {
+    private func parse(
+        _ chunks: [String],
+        lastEventID: String = ""
+    ) -> (events: [ServerSentEvent], parser: ServerSentEventParser) {
         var parser = ServerSentEventParser(lastEventID: lastEventID)
         var events: [ServerSentEvent] = []
         for chunk in chunks { events += parser.feed(Array(chunk.utf8)) }
@@ -90,8 +93,10 @@ struct ServerSentEventParserTests {
 
     @Test func backoffDoublesUpToTheMaximumAndHonoursServerRetry() {
         let policy = ReconnectPolicy(initialDelay: .milliseconds(500), maximumDelay: .seconds(4))
-        #expect((1...6).map { policy.delay(afterFailures: $0, serverRetry: nil) }
-            == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(4), .seconds(4)])
+        #expect(
+            (1...6).map { policy.delay(afterFailures: $0, serverRetry: nil) }
+                == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(4), .seconds(4)]
+        )
         #expect(policy.delay(afterFailures: 1, serverRetry: .milliseconds(100)) == .milliseconds(100))
         #expect(policy.delay(afterFailures: 3, serverRetry: .milliseconds(100)) == .milliseconds(400))
     }

@@ -1,6 +1,6 @@
+import FarameshCore
 import Foundation
 import Testing
-import FarameshCore
 
 @Suite("CanonicalJSON")
 struct CanonicalJSONTests {
@@ -25,7 +25,8 @@ struct CanonicalJSONTests {
     @Test func escapesOnlyWhatPythonEscapes() {
         var s = ""
         for scalar in 0..<0x20 { s.unicodeScalars.append(Unicode.Scalar(UInt8(scalar))) }
-        let expected = #""\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f"#
+        let expected =
+            #""\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f"#
             + #"\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f""#
         #expect(CanonicalJSON.string(.string(s)) == expected)
         #expect(CanonicalJSON.string(.string("q\"b\\s/")) == #""q\"b\\s/""#)
@@ -55,7 +56,7 @@ struct CanonicalJSONTests {
             (2.5e-10, "0.00000000025"), (1e21, "1000000000000000000000"),
             (123456789.123, "123456789.123"), (0.30000000000000004, "0.30000000000000004"),
             (1e16, "10000000000000000"), (1.152921504606847e18, "1152921504606847000"),
-            (9007199254740991, "9007199254740991"), (9007199254740992, "9007199254740992"),
+            (9_007_199_254_740_991, "9007199254740991"), (9_007_199_254_740_992, "9007199254740992"),
             (4503599627370495.5, "4503599627370495.5"), (0.0001, "0.0001"), (1e-5, "0.00001"),
             (12.5e-3, "0.0125"), (-1.25e-3, "-0.00125"),
             (1.5e300, "15" + String(repeating: "0", count: 299)),
@@ -78,13 +79,20 @@ struct CanonicalJSONTests {
             #expect(!text.contains("e") && !text.contains("E"), "\(text)")
             if text.contains(".") { #expect(!text.hasSuffix("0") && !text.hasSuffix("."), "\(text)") }
             // Same significant digits as Swift's shortest description.
-            let digits = { (s: String) in String(s.prefix { $0 != "e" }.filter(\.isNumber).drop { $0 == "0" }.reversed().drop { $0 == "0" }.reversed()) }
+            let digits = { (s: String) in
+                String(
+                    s.prefix { $0 != "e" }.filter(\.isNumber).drop { $0 == "0" }.reversed().drop { $0 == "0" }
+                        .reversed()
+                )
+            }
             #expect(digits(text) == digits(d.description), "\(d) -> \(text)")
         }
     }
 
     @Test func nonFiniteDoublesBuiltInCodeBecomeNull() {
-        #expect(CanonicalJSON.string(.array([.double(.nan), .double(.infinity), .double(-.infinity)])) == "[null,null,null]")
+        #expect(
+            CanonicalJSON.string(.array([.double(.nan), .double(.infinity), .double(-.infinity)])) == "[null,null,null]"
+        )
     }
 
     @Test func writesContainersWithoutWhitespace() {
@@ -129,12 +137,19 @@ struct CanonicalJSONTests {
 @Suite("JSONValue Codable")
 struct JSONValueCodableTests {
     @Test func decodesEveryKind() throws {
-        let data = Data(#"{"n": null, "b": true, "one": 1, "zero": 0, "i": -5, "u": 18446744073709551615, "d": 2.5, "s": "x", "a": [1, "y"], "o": {"k": false}}"#.utf8)
+        let data = Data(
+            #"{"n": null, "b": true, "one": 1, "zero": 0, "i": -5, "u": 18446744073709551615, "d": 2.5, "s": "x", "a": [1, "y"], "o": {"k": false}}"#
+                .utf8
+        )
         let v = try JSONDecoder().decode(JSONValue.self, from: data)
-        #expect(v == .object([
-            "n": .null, "b": .bool(true), "one": .int(1), "zero": .int(0), "i": .int(-5), "u": .bigInt("18446744073709551615"), "d": .double(2.5),
-            "s": .string("x"), "a": .array([.int(1), .string("y")]), "o": .object(["k": .bool(false)]),
-        ]))
+        #expect(
+            v
+                == .object([
+                    "n": .null, "b": .bool(true), "one": .int(1), "zero": .int(0), "i": .int(-5),
+                    "u": .bigInt("18446744073709551615"), "d": .double(2.5),
+                    "s": .string("x"), "a": .array([.int(1), .string("y")]), "o": .object(["k": .bool(false)]),
+                ])
+        )
     }
 
     @Test func encodesAndDecodesBackToTheSameValue() throws {

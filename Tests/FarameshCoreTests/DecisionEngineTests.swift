@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FarameshCore
 
 @Suite("Decision engine")
@@ -6,27 +7,27 @@ struct DecisionEngineTests {
     typealias F = PolicyFixture
 
     static let policyYAML = """
-    version: "2026.1"
-    rules:
-      - match: {tool: http, op: get}
-        allow: true
-        description: Allow HTTP GET requests
-        risk: low
-      - match: {tool: shell}
-        require_approval: true
-        description: Shell commands require approval
-        risk: medium
-        approval_timeout: 45m
-      - match: {tool: "*", op: "*"}
-        deny: true
-        description: Default deny rule
-        risk: high
-    risk:
-      rules:
-        - name: metadata
-          when: {tool: http, contains: "169.254.169.254"}
-          risk_level: high
-    """
+        version: "2026.1"
+        rules:
+          - match: {tool: http, op: get}
+            allow: true
+            description: Allow HTTP GET requests
+            risk: low
+          - match: {tool: shell}
+            require_approval: true
+            description: Shell commands require approval
+            risk: medium
+            approval_timeout: 45m
+          - match: {tool: "*", op: "*"}
+            deny: true
+            description: Default deny rule
+            risk: high
+        risk:
+          rules:
+            - name: metadata
+              when: {tool: http, contains: "169.254.169.254"}
+              risk_level: high
+        """
 
     static func engine() throws -> DecisionEngine {
         DecisionEngine(policy: try F.compile(policyYAML), runtimeVersion: "0.4.0")
@@ -65,8 +66,15 @@ struct DecisionEngineTests {
         #expect(decision.policyVersion == "2026.1")
         #expect(decision.runtimeVersion == "0.4.0")
         #expect(decision.profileID == nil && decision.profileVersion == nil && decision.profileHash == nil)
-        #expect(decision.provenanceID == Provenance.id(requestHash: requestHash, policyHash: engine.policy?.hash,
-                                                       profileHash: nil, runtimeVersion: "0.4.0"))
+        #expect(
+            decision.provenanceID
+                == Provenance.id(
+                    requestHash: requestHash,
+                    policyHash: engine.policy?.hash,
+                    profileHash: nil,
+                    runtimeVersion: "0.4.0"
+                )
+        )
     }
 
     @Test("decisions are deterministic: same inputs, same decision; precomputed inputs change nothing")
@@ -75,10 +83,15 @@ struct DecisionEngineTests {
         let first = try Self.engine().decide(request)
         let second = try Self.engine().decide(request)
         #expect(first == second)
-        let precomputed = try Self.engine().decide(request, requestHash: RequestHash.compute(request),
-                                                   canonicalParams: CanonicalJSON.string(request.params))
+        let precomputed = try Self.engine().decide(
+            request,
+            requestHash: RequestHash.compute(request),
+            canonicalParams: CanonicalJSON.string(request.params)
+        )
         #expect(precomputed == first)
-        let otherRuntime = DecisionEngine(policy: try F.compile(Self.policyYAML), runtimeVersion: "0.5.0").decide(request)
+        let otherRuntime = DecisionEngine(policy: try F.compile(Self.policyYAML), runtimeVersion: "0.5.0").decide(
+            request
+        )
         #expect(otherRuntime.provenanceID != first.provenanceID)
         #expect(otherRuntime.requestHash == first.requestHash)
     }
@@ -89,8 +102,15 @@ struct DecisionEngineTests {
         #expect(decision.outcome == .halt && decision.reasonCode == .missingPolicy)
         #expect(decision.policyHash == nil && decision.policyVersion == nil)
         #expect(decision.riskLevel == .high)
-        #expect(decision.provenanceID == Provenance.id(requestHash: decision.requestHash, policyHash: nil,
-                                                       profileHash: nil, runtimeVersion: "0.4.0"))
+        #expect(
+            decision.provenanceID
+                == Provenance.id(
+                    requestHash: decision.requestHash,
+                    policyHash: nil,
+                    profileHash: nil,
+                    runtimeVersion: "0.4.0"
+                )
+        )
     }
 
     @Test("params or context that are not objects fail closed with INTERNAL_ERROR")

@@ -1,6 +1,6 @@
+import FarameshCore
 import Foundation
 import Testing
-import FarameshCore
 
 @Suite("EventChain")
 struct EventChainTests {
@@ -15,12 +15,23 @@ struct EventChainTests {
     @Test func recordHashMatchesPythonCanonicalization() {
         // hashlib.sha256(canonicalize({"id", "action_id", "event_type", "created_at", "meta"}).encode()
         //                [+ prev_hash.encode()]).hexdigest() with faramesh-sdk 0.3.3.
-        let genesis = EventChain.recordHash(eventID: Self.eventID, actionID: Self.actionID, type: .decisionMade,
-                                            createdAt: Self.createdAt, meta: Self.meta, prevHash: nil)
+        let genesis = EventChain.recordHash(
+            eventID: Self.eventID,
+            actionID: Self.actionID,
+            type: .decisionMade,
+            createdAt: Self.createdAt,
+            meta: Self.meta,
+            prevHash: nil
+        )
         #expect(genesis == "be3675ad0fff17ad53d22688903ad2d30ace44839331f6901670f66585c0b2c0")
-        let linked = EventChain.recordHash(eventID: Self.eventID, actionID: Self.actionID, type: .decisionMade,
-                                           createdAt: Self.createdAt, meta: Self.meta,
-                                           prevHash: String(repeating: "ab", count: 32))
+        let linked = EventChain.recordHash(
+            eventID: Self.eventID,
+            actionID: Self.actionID,
+            type: .decisionMade,
+            createdAt: Self.createdAt,
+            meta: Self.meta,
+            prevHash: String(repeating: "ab", count: 32)
+        )
         #expect(linked == "5c459060f9c4cca12a351a4d3a912b6e3c7b3b69a073853efbf6f078ee748fdc")
     }
 
@@ -34,8 +45,16 @@ struct EventChainTests {
         ])
         let prev = String(repeating: "0f", count: 32)
         let expected = SHA256Hex.hash(CanonicalJSON.bytes(expectedDocument) + Array(prev.utf8))
-        #expect(EventChain.recordHash(eventID: Self.eventID, actionID: Self.actionID, type: .decisionMade,
-                                      createdAt: Self.createdAt, meta: Self.meta, prevHash: prev) == expected)
+        #expect(
+            EventChain.recordHash(
+                eventID: Self.eventID,
+                actionID: Self.actionID,
+                type: .decisionMade,
+                createdAt: Self.createdAt,
+                meta: Self.meta,
+                prevHash: prev
+            ) == expected
+        )
     }
 
     /// created → decision_made → approved → started → succeeded, one second apart.
@@ -43,11 +62,14 @@ struct EventChainTests {
         let types: [ActionEventType] = [.created, .decisionMade, .approved, .started, .succeeded]
         var events: [ActionEvent] = []
         for (i, type) in types.enumerated() {
-            let event = EventChain.makeEvent(actionID: actionID, type: type,
-                                             meta: .object(["step": .int(Int64(i)), "note": .string("n\(i)")]),
-                                             actor: i == 0 ? "agent-1" : "approver",
-                                             at: start.addingTimeInterval(Double(i) + 0.0000004),
-                                             prevHash: events.last?.recordHash)
+            let event = EventChain.makeEvent(
+                actionID: actionID,
+                type: type,
+                meta: .object(["step": .int(Int64(i)), "note": .string("n\(i)")]),
+                actor: i == 0 ? "agent-1" : "approver",
+                at: start.addingTimeInterval(Double(i) + 0.0000004),
+                prevHash: events.last?.recordHash
+            )
             events.append(event)
         }
         return events
@@ -73,7 +95,8 @@ struct EventChainTests {
         var events = Self.chain()
         events[2].meta = .object(["step": .int(2), "note": .string("forged")])
         guard case .broken(let index, let id, let reason) = EventChain.verify(events) else {
-            Issue.record("tampering not detected"); return
+            Issue.record("tampering not detected")
+            return
         }
         #expect(index == 2)
         #expect(id == events[2].id)
@@ -83,11 +106,21 @@ struct EventChainTests {
     @Test func detectsEditedFields() {
         let original = Self.chain()
         var edits: [[ActionEvent]] = []
-        var e = original; e[1].type = .denied; edits.append(e)
-        e = original; e[3].createdAt = e[3].createdAt.addingTimeInterval(0.000001); edits.append(e)
-        e = original; e[4].actionID = UUID(); edits.append(e)
-        e = original; e[0].id = UUID(); edits.append(e)
-        e = original; e[4].recordHash = String(repeating: "0", count: 64); edits.append(e)
+        var e = original
+        e[1].type = .denied
+        edits.append(e)
+        e = original
+        e[3].createdAt = e[3].createdAt.addingTimeInterval(0.000001)
+        edits.append(e)
+        e = original
+        e[4].actionID = UUID()
+        edits.append(e)
+        e = original
+        e[0].id = UUID()
+        edits.append(e)
+        e = original
+        e[4].recordHash = String(repeating: "0", count: 64)
+        edits.append(e)
         for (n, edited) in edits.enumerated() {
             #expect(EventChain.verify(edited) != .valid(count: 5), "edit \(n) not detected")
         }
@@ -96,14 +129,21 @@ struct EventChainTests {
     @Test func detectsRemovedEvent() {
         var events = Self.chain()
         events.remove(at: 2)
-        #expect(EventChain.verify(events) == .broken(index: 2, eventID: events[2].id,
-                                                     reason: "prev_hash does not match the previous event's record_hash"))
+        #expect(
+            EventChain.verify(events)
+                == .broken(
+                    index: 2,
+                    eventID: events[2].id,
+                    reason: "prev_hash does not match the previous event's record_hash"
+                )
+        )
     }
 
     @Test func detectsRemovedFirstEvent() {
         let events = Array(Self.chain().dropFirst())
         guard case .broken(let index, _, let reason) = EventChain.verify(events) else {
-            Issue.record("missing genesis not detected"); return
+            Issue.record("missing genesis not detected")
+            return
         }
         #expect(index == 0)
         #expect(reason.contains("prev_hash"))
@@ -113,7 +153,8 @@ struct EventChainTests {
         var events = Self.chain()
         events.swapAt(1, 3)
         guard case .broken(let index, _, _) = EventChain.verify(events) else {
-            Issue.record("reordering not detected"); return
+            Issue.record("reordering not detected")
+            return
         }
         #expect(index == 1)
     }
@@ -121,20 +162,35 @@ struct EventChainTests {
     @Test func detectsWrongFirstPrevHash() {
         var events = Self.chain()
         let forged = String(repeating: "a", count: 64)
-        events[0] = EventChain.makeEvent(actionID: Self.actionID, type: .created, meta: events[0].meta,
-                                         actor: "agent-1", at: events[0].createdAt, prevHash: forged)
+        events[0] = EventChain.makeEvent(
+            actionID: Self.actionID,
+            type: .created,
+            meta: events[0].meta,
+            actor: "agent-1",
+            at: events[0].createdAt,
+            prevHash: forged
+        )
         guard case .broken(let index, _, _) = EventChain.verify(events) else {
-            Issue.record("non-nil genesis prev_hash not detected"); return
+            Issue.record("non-nil genesis prev_hash not detected")
+            return
         }
         #expect(index == 0)
     }
 
     @Test func detectsEventsOfAnotherAction() {
         var events = Self.chain()
-        let other = EventChain.makeEvent(actionID: UUID(), type: .failed, meta: .object([:]), actor: "x",
-                                         at: Self.createdAt, prevHash: events.last?.recordHash)
+        let other = EventChain.makeEvent(
+            actionID: UUID(),
+            type: .failed,
+            meta: .object([:]),
+            actor: "x",
+            at: Self.createdAt,
+            prevHash: events.last?.recordHash
+        )
         events.append(other)
-        #expect(EventChain.verify(events) == .broken(index: 5, eventID: other.id, reason: "event belongs to another action"))
+        #expect(
+            EventChain.verify(events) == .broken(index: 5, eventID: other.id, reason: "event belongs to another action")
+        )
     }
 
     @Test func rehashedForgeryStillLinksOnlyWithNewHashes() {
@@ -144,10 +200,26 @@ struct EventChainTests {
         var forged: [ActionEvent] = []
         for (i, e) in original.enumerated() {
             let meta: JSONValue = i == 2 ? .object(["forged": .bool(true)]) : e.meta
-            let hash = EventChain.recordHash(eventID: e.id, actionID: e.actionID, type: e.type, createdAt: e.createdAt,
-                                             meta: meta, prevHash: forged.last?.recordHash)
-            forged.append(ActionEvent(id: e.id, actionID: e.actionID, type: e.type, meta: meta, actor: e.actor,
-                                      createdAt: e.createdAt, prevHash: forged.last?.recordHash, recordHash: hash))
+            let hash = EventChain.recordHash(
+                eventID: e.id,
+                actionID: e.actionID,
+                type: e.type,
+                createdAt: e.createdAt,
+                meta: meta,
+                prevHash: forged.last?.recordHash
+            )
+            forged.append(
+                ActionEvent(
+                    id: e.id,
+                    actionID: e.actionID,
+                    type: e.type,
+                    meta: meta,
+                    actor: e.actor,
+                    createdAt: e.createdAt,
+                    prevHash: forged.last?.recordHash,
+                    recordHash: hash
+                )
+            )
         }
         #expect(EventChain.verify(forged) == .valid(count: 5))
         #expect(forged.last?.recordHash != original.last?.recordHash)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FarameshCore
 
 @Suite("Executor configuration")
@@ -19,17 +20,19 @@ struct ExecutorConfigTests {
 
     @Test("the documented example compiles with every field")
     func fullEntry() throws {
-        let catalog = try Self.compile("""
-        executors:
-          - tool: deploy
-            operation: run
-            name: deploy-service
-            command: ["/usr/local/bin/deploy", "--service", "{params.service}"]
-            timeout: 30s
-            max_output_bytes: 1024
-            working_directory: /var/lib/faramesh/work
-            environment: {PATH: "/usr/bin:/bin", LANG: C.UTF-8}
-        """)
+        let catalog = try Self.compile(
+            """
+            executors:
+              - tool: deploy
+                operation: run
+                name: deploy-service
+                command: ["/usr/local/bin/deploy", "--service", "{params.service}"]
+                timeout: 30s
+                max_output_bytes: 1024
+                working_directory: /var/lib/faramesh/work
+                environment: {PATH: "/usr/bin:/bin", LANG: C.UTF-8}
+            """
+        )
         #expect(catalog.executors.count == 1)
         let spec = try #require(catalog.executors.first)
         #expect(spec.index == 0)
@@ -47,14 +50,16 @@ struct ExecutorConfigTests {
 
     @Test("defaults: 60s, 64 KiB, PATH only, private temp dir, name from tool and operation")
     func defaults() throws {
-        let catalog = try Self.compile("""
-        executors:
-          - tool: echo
-            command: [/bin/echo]
-          - tool: other
-            operation: op
-            command: [/bin/true]
-        """)
+        let catalog = try Self.compile(
+            """
+            executors:
+              - tool: echo
+                command: [/bin/echo]
+              - tool: other
+                operation: op
+                command: [/bin/true]
+            """
+        )
         let spec = catalog.executors[0]
         #expect(spec.timeout == .seconds(60))
         #expect(spec.maxOutputBytes == 65_536)
@@ -74,11 +79,13 @@ struct ExecutorConfigTests {
 
     @Test("lookup: exact tool, operation narrows, first entry wins")
     func lookup() throws {
-        let catalog = try Self.compile("""
-        executors:
-          - {tool: deploy, operation: run, command: [/bin/echo, run]}
-          - {tool: deploy, command: [/bin/echo, any]}
-        """)
+        let catalog = try Self.compile(
+            """
+            executors:
+              - {tool: deploy, operation: run, command: [/bin/echo, run]}
+              - {tool: deploy, command: [/bin/echo, any]}
+            """
+        )
         #expect(catalog.executor(tool: "deploy", operation: "run")?.index == 0)
         #expect(catalog.executor(tool: "deploy", operation: "status")?.index == 1)
         #expect(catalog.executor(tool: "deploy2", operation: "run") == nil)
@@ -87,14 +94,16 @@ struct ExecutorConfigTests {
 
     @Test("unknown keys are errors that name the entry and suggest the key")
     func unknownKey() {
-        let message = Self.failure("""
-        executors:
-          - tool: a
-            command: [/bin/echo]
-          - tool: b
-            command: [/bin/echo]
-            timout: 5s
-        """)
+        let message = Self.failure(
+            """
+            executors:
+              - tool: a
+                command: [/bin/echo]
+              - tool: b
+                command: [/bin/echo]
+                timout: 5s
+            """
+        )
         #expect(message.contains("executors.yaml:6"))
         #expect(message.contains("executors[1]"))
         #expect(message.contains("unknown key 'timout'"))
@@ -105,12 +114,14 @@ struct ExecutorConfigTests {
     @Test("bad timeouts: no unit, not positive, over 1h")
     func badTimeout() {
         for value in ["30", "0s", "-5s", "fast", "2h", "61m"] {
-            let message = Self.failure("""
-            executors:
-              - tool: a
-                command: [/bin/echo]
-                timeout: \(value)
-            """)
+            let message = Self.failure(
+                """
+                executors:
+                  - tool: a
+                    command: [/bin/echo]
+                    timeout: \(value)
+                """
+            )
             #expect(message.contains("executors[0].timeout"), "\(value): \(message)")
         }
         #expect(Self.failure("executors:\n  - {tool: a, command: [/bin/echo], timeout: 2h}").contains("at most 1h"))
@@ -119,12 +130,14 @@ struct ExecutorConfigTests {
 
     @Test("missing tool or command")
     func missingRequired() {
-        let noTool = Self.failure("""
-        executors:
-          - tool: a
-            command: [/bin/echo]
-          - command: [/bin/echo]
-        """)
+        let noTool = Self.failure(
+            """
+            executors:
+              - tool: a
+                command: [/bin/echo]
+              - command: [/bin/echo]
+            """
+        )
         #expect(noTool.contains("executors[1]"))
         #expect(noTool.contains("missing required key 'tool'"))
         #expect(Self.failure("executors:\n  - {tool: a}").contains("missing required key 'command'"))
@@ -133,7 +146,9 @@ struct ExecutorConfigTests {
 
     @Test("command: a non-empty list, absolute fixed program")
     func badCommand() {
-        #expect(Self.failure("executors:\n  - {tool: a, command: '/bin/echo hi'}").contains("never run through a shell"))
+        #expect(
+            Self.failure("executors:\n  - {tool: a, command: '/bin/echo hi'}").contains("never run through a shell")
+        )
         #expect(Self.failure("executors:\n  - {tool: a, command: []}").contains("must not be empty"))
         #expect(Self.failure("executors:\n  - {tool: a, command: [echo, hi]}").contains("absolute path"))
         #expect(Self.failure("executors:\n  - {tool: a, command: ['/bin/{params.x}']}").contains("command[0]"))
@@ -143,40 +158,74 @@ struct ExecutorConfigTests {
     @Test("placeholder syntax errors are start-up errors")
     func placeholderErrors() {
         for argument in ["{params.}", "{params.a b}", "--x={params.name", "{params.a.b}", "{params.é}"] {
-            let message = Self.failure("""
-            executors:
-              - tool: a
-                command: [/bin/echo, "\(argument)"]
-            """)
+            let message = Self.failure(
+                """
+                executors:
+                  - tool: a
+                    command: [/bin/echo, "\(argument)"]
+                """
+            )
             #expect(message.contains("executors[0].command[1]"), "\(argument): \(message)")
         }
     }
 
     @Test("output bound, working directory and environment are validated")
     func otherFields() {
-        #expect(Self.failure("executors:\n  - {tool: a, command: [/bin/echo], max_output_bytes: 0}").contains("max_output_bytes"))
-        #expect(Self.failure("executors:\n  - {tool: a, command: [/bin/echo], max_output_bytes: 2000000}").contains("1048576"))
-        #expect(Self.failure("executors:\n  - {tool: a, command: [/bin/echo], max_output_bytes: 1.5}").contains("whole number"))
-        #expect(Self.failure("executors:\n  - {tool: a, command: [/bin/echo], working_directory: work}").contains("absolute path"))
-        #expect(Self.failure("executors:\n  - {tool: a, command: [/bin/echo], environment: {1X: y}}").contains("variable names"))
-        #expect(Self.failure("executors:\n  - {tool: a, command: [/bin/echo], environment: [PATH]}").contains("mapping"))
-        #expect(Self.failure("executors:\n  - {tool: a, command: [/bin/echo], environment: {A: [1]}}").contains("environment.A"))
+        #expect(
+            Self.failure("executors:\n  - {tool: a, command: [/bin/echo], max_output_bytes: 0}").contains(
+                "max_output_bytes"
+            )
+        )
+        #expect(
+            Self.failure("executors:\n  - {tool: a, command: [/bin/echo], max_output_bytes: 2000000}").contains(
+                "1048576"
+            )
+        )
+        #expect(
+            Self.failure("executors:\n  - {tool: a, command: [/bin/echo], max_output_bytes: 1.5}").contains(
+                "whole number"
+            )
+        )
+        #expect(
+            Self.failure("executors:\n  - {tool: a, command: [/bin/echo], working_directory: work}").contains(
+                "absolute path"
+            )
+        )
+        #expect(
+            Self.failure("executors:\n  - {tool: a, command: [/bin/echo], environment: {1X: y}}").contains(
+                "variable names"
+            )
+        )
+        #expect(
+            Self.failure("executors:\n  - {tool: a, command: [/bin/echo], environment: [PATH]}").contains("mapping")
+        )
+        #expect(
+            Self.failure("executors:\n  - {tool: a, command: [/bin/echo], environment: {A: [1]}}").contains(
+                "environment.A"
+            )
+        )
     }
 
     @Test("an entry shadowed by an earlier one is an error")
     func shadowed() {
-        let message = Self.failure("""
-        executors:
-          - {tool: deploy, command: [/bin/echo]}
-          - {tool: deploy, operation: run, command: [/bin/echo]}
-        """)
+        let message = Self.failure(
+            """
+            executors:
+              - {tool: deploy, command: [/bin/echo]}
+              - {tool: deploy, operation: run, command: [/bin/echo]}
+            """
+        )
         #expect(message.contains("executors[1]"))
         #expect(message.contains("already covered by executors[0]"))
-        #expect((try? Self.compile("""
-        executors:
-          - {tool: deploy, operation: run, command: [/bin/echo]}
-          - {tool: deploy, command: [/bin/echo]}
-        """)) != nil)
+        #expect(
+            (try? Self.compile(
+                """
+                executors:
+                  - {tool: deploy, operation: run, command: [/bin/echo]}
+                  - {tool: deploy, command: [/bin/echo]}
+                """
+            )) != nil
+        )
     }
 
     @Test("YAML syntax errors keep their position")
@@ -193,21 +242,29 @@ struct ExecutorConfigTests {
 
     @Test("placeholders take scalar values; each fills its own argv element")
     func render() throws {
-        let spec = try #require(try Self.compile("""
-        executors:
-          - tool: deploy
-            command: [/bin/echo, "{params.service}", "--replicas={params.replicas}", "{params.ratio}", "{params.dry}",
-                      "awk '{print $1}'", "{params.replicas}-{params.dry}"]
-        """).executors.first)
-        #expect(try spec.argv(params: Self.params) == [
-            "/bin/echo", "api server; rm -rf /", "--replicas=3", "0.5", "true", "awk '{print $1}'", "3-true",
-        ])
+        let spec = try #require(
+            try Self.compile(
+                """
+                executors:
+                  - tool: deploy
+                    command: [/bin/echo, "{params.service}", "--replicas={params.replicas}", "{params.ratio}", "{params.dry}",
+                              "awk '{print $1}'", "{params.replicas}-{params.dry}"]
+                """
+            ).executors.first
+        )
+        #expect(
+            try spec.argv(params: Self.params) == [
+                "/bin/echo", "api server; rm -rf /", "--replicas=3", "0.5", "true", "awk '{print $1}'", "3-true",
+            ]
+        )
     }
 
     @Test("a missing, null or non-scalar value fails instead of running with a blank")
     func renderFailures() throws {
-        for (key, problem) in [("absent", "is missing"), ("nothing", "is null"), ("list", "is a list"),
-                               ("map", "is an object"), ("nul", "contains a NUL")] {
+        for (key, problem) in [
+            ("absent", "is missing"), ("nothing", "is null"), ("list", "is a list"),
+            ("map", "is an object"), ("nul", "contains a NUL"),
+        ] {
             let template = try ArgvTemplate(parsing: "--x={params.\(key)}")
             do {
                 _ = try template.render(params: Self.params)
@@ -217,7 +274,9 @@ struct ExecutorConfigTests {
                 #expect(error.description.contains("params.\(key) \(problem)"), "\(error.description)")
             }
         }
-        #expect(throws: ArgvTemplate.RenderError.self) { try ArgvTemplate(parsing: "{params.a}").render(params: .object([:])) }
+        #expect(throws: ArgvTemplate.RenderError.self) {
+            try ArgvTemplate(parsing: "{params.a}").render(params: .object([:]))
+        }
     }
 
     @Test("literal text without placeholders is kept as written")

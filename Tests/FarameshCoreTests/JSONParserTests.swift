@@ -1,6 +1,6 @@
+import FarameshCore
 import Foundation
 import Testing
-import FarameshCore
 
 @Suite("JSONParser")
 struct JSONParserTests {
@@ -8,11 +8,14 @@ struct JSONParserTests {
 
     @Test func parsesScalarsAndContainers() throws {
         let v = try JSONParser.parse(#" { "a" : [1, -2, 3.5, true, false, null, "x"], "b": {}, "c": [] } "#)
-        #expect(v == .object([
-            "a": .array([.int(1), .int(-2), .double(3.5), .bool(true), .bool(false), .null, .string("x")]),
-            "b": .object([:]),
-            "c": .array([]),
-        ]))
+        #expect(
+            v
+                == .object([
+                    "a": .array([.int(1), .int(-2), .double(3.5), .bool(true), .bool(false), .null, .string("x")]),
+                    "b": .object([:]),
+                    "c": .array([]),
+                ])
+        )
         #expect(try JSONParser.parse("null") == .null)
         #expect(try JSONParser.parse(" \"s\" ") == .string("s"))
         #expect(try JSONParser.parse("\t\r\n42\n") == .int(42))
@@ -25,7 +28,10 @@ struct JSONParserTests {
         #expect(try JSONParser.parse("1E+3") == .double(1000))
         #expect(try JSONParser.parse("-0") == .int(0))
         let negativeZero = try JSONParser.parse("-0.0")
-        guard case .double(let d) = negativeZero else { Issue.record("expected a double"); return }
+        guard case .double(let d) = negativeZero else {
+            Issue.record("expected a double")
+            return
+        }
         #expect(d == 0 && d.sign == .minus)
         #expect(try JSONParser.parse("9223372036854775807") == .int(.max))
         #expect(try JSONParser.parse("-9223372036854775808") == .int(.min))
@@ -41,7 +47,7 @@ struct JSONParserTests {
             ("0.1", 0.1), ("1e-7", 1e-7), ("1.5e300", 1.5e300), ("5e-324", Double(bitPattern: 1)),
             ("1.7976931348623157e308", 1.7976931348623157e308), ("2.5e-10", 2.5e-10),
             ("123456789.123", 123456789.123), ("0.30000000000000004", 0.30000000000000004),
-            ("9007199254740993.0", 9007199254740992), ("1e-400", 0), ("-2.5", -2.5),
+            ("9007199254740993.0", 9_007_199_254_740_992), ("1e-400", 0), ("-2.5", -2.5),
             ("1.00000000000000000000000001", 1), ("4.9406564584124654e-324", Double(bitPattern: 1)),
             ("2.2250738585072011e-308", Double(bitPattern: 0x000F_FFFF_FFFF_FFFF)), ("1e22", 1e22), ("1e23", 1e23),
             ("123456789012345.6", 123456789012345.6), ("0.000000000000000000001", 1e-21),
@@ -71,7 +77,8 @@ struct JSONParserTests {
     @Test func keepsRawUnicodeAndEquivalentValues() throws {
         let v = try JSONParser.parse("[\"e\u{301}\", \"\u{e9}\", \"\u{7f}\u{2028}🚀\"]")
         guard case .array(let items) = v, case .string(let nfd) = items[0], case .string(let nfc) = items[1] else {
-            Issue.record("unexpected shape"); return
+            Issue.record("unexpected shape")
+            return
         }
         // Swift's String == treats these as equal, but their scalars (and canonical bytes) differ.
         #expect(Array(nfd.utf8) == [0x65, 0xCC, 0x81])
@@ -178,23 +185,25 @@ struct JSONParserTests {
 
     @Test func rejectsInvalidUTF8() {
         let bad: [[UInt8]] = [
-            [0x22, 0xC0, 0x80, 0x22],             // overlong NUL
-            [0x22, 0xE0, 0x80, 0xAF, 0x22],       // overlong '/'
-            [0x22, 0xED, 0xA0, 0x80, 0x22],       // UTF-8 encoded surrogate
-            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], // above U+10FFFF
+            [0x22, 0xC0, 0x80, 0x22],  // overlong NUL
+            [0x22, 0xE0, 0x80, 0xAF, 0x22],  // overlong '/'
+            [0x22, 0xED, 0xA0, 0x80, 0x22],  // UTF-8 encoded surrogate
+            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // above U+10FFFF
             [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],
-            [0x22, 0xC3, 0x22],                   // truncated sequence
-            [0x22, 0x80, 0x22],                   // lone continuation byte
+            [0x22, 0xC3, 0x22],  // truncated sequence
+            [0x22, 0x80, 0x22],  // lone continuation byte
             [0x22, 0xFF, 0x22],
-            [0xEF, 0xBB, 0xBF, 0x31],             // byte order mark
-            [0x22, 0x61, 0x5C, 0x6E, 0xC3, 0x28, 0x22], // bad byte after an escape
+            [0xEF, 0xBB, 0xBF, 0x31],  // byte order mark
+            [0x22, 0x61, 0x5C, 0x6E, 0xC3, 0x28, 0x22],  // bad byte after an escape
         ]
         for bytes in bad {
             #expect(throws: JSONParseError.self, "\(bytes)") { try JSONParser.parse(bytes) }
         }
         // Well-formed 2-, 3- and 4-byte sequences at the edges of the valid ranges pass.
-        let good: [UInt8] = [0x22, 0xC2, 0x80, 0xDF, 0xBF, 0xE0, 0xA0, 0x80, 0xED, 0x9F, 0xBF, 0xEE, 0x80, 0x80,
-                             0xF0, 0x90, 0x80, 0x80, 0xF4, 0x8F, 0xBF, 0xBF, 0x22]
+        let good: [UInt8] = [
+            0x22, 0xC2, 0x80, 0xDF, 0xBF, 0xE0, 0xA0, 0x80, 0xED, 0x9F, 0xBF, 0xEE, 0x80, 0x80,
+            0xF0, 0x90, 0x80, 0x80, 0xF4, 0x8F, 0xBF, 0xBF, 0x22,
+        ]
         #expect(throws: Never.self) { try JSONParser.parse(good) }
     }
 
@@ -221,9 +230,12 @@ struct JSONParserTests {
         #expect(error("[1,]")?.path == "$")
         #expect(error("{} {}")?.path == "$")
         #expect(error("{} {}")?.offset == 3)
-        let deep = error(#"{"a": "#  + String(repeating: "[", count: 64) + String(repeating: "]", count: 64) + "}")
+        let deep = error(#"{"a": "# + String(repeating: "[", count: 64) + String(repeating: "]", count: 64) + "}")
         #expect(deep?.message.contains("64") == true)
         #expect(deep?.path == "a" + String(repeating: "[0]", count: 63))
-        #expect(nan.map { "\($0)" } == "invalid JSON at params.items[3] (byte 31): NaN and Infinity are not valid JSON numbers")
+        #expect(
+            nan.map { "\($0)" }
+                == "invalid JSON at params.items[3] (byte 31): NaN and Infinity are not valid JSON numbers"
+        )
     }
 }

@@ -16,33 +16,72 @@ struct LedgerAuditTests {
         let key = LedgerSigningKey.generate()
         var builder = LedgerBuilder()
 
-        mutating func addAction(params: JSONValue = .object(["cmd": .string("ls"), "token": .string("s3cret")]),
-                                transitions: [ActionEventType] = []) -> UUID {
+        mutating func addAction(
+            params: JSONValue = .object(["cmd": .string("ls"), "token": .string("s3cret")]),
+            transitions: [ActionEventType] = []
+        ) -> UUID {
             let id = UUID()
             let at = Date(timeIntervalSince1970: 1_800_000_000 + Double(nextSeq))
             let request = ActionRequest(agentID: "agent-1", tool: "shell", operation: "run", params: params)
             let requestHash = RequestHash.compute(request)
-            var created = EventChain.makeEvent(actionID: id, type: .created, meta: .object([:]), actor: "agent-1", at: at, prevHash: nil)
-            created.seq = nextSeq; nextSeq += 1
-            var decided = EventChain.makeEvent(actionID: id, type: .decisionMade,
-                                               meta: .object(["request_hash": .string(requestHash)]), actor: "agent-1",
-                                               at: at, prevHash: created.recordHash)
-            decided.seq = nextSeq; nextSeq += 1
+            var created = EventChain.makeEvent(
+                actionID: id,
+                type: .created,
+                meta: .object([:]),
+                actor: "agent-1",
+                at: at,
+                prevHash: nil
+            )
+            created.seq = nextSeq
+            nextSeq += 1
+            var decided = EventChain.makeEvent(
+                actionID: id,
+                type: .decisionMade,
+                meta: .object(["request_hash": .string(requestHash)]),
+                actor: "agent-1",
+                at: at,
+                prevHash: created.recordHash
+            )
+            decided.seq = nextSeq
+            nextSeq += 1
             events[created.seq] = created
             events[decided.seq] = decided
             var last = decided
             for type in transitions {
-                var next = EventChain.makeEvent(actionID: id, type: type, meta: .object(["by": .string("alice")]),
-                                                actor: "alice", at: at, prevHash: last.recordHash)
-                next.seq = nextSeq; nextSeq += 1
+                var next = EventChain.makeEvent(
+                    actionID: id,
+                    type: type,
+                    meta: .object(["by": .string("alice")]),
+                    actor: "alice",
+                    at: at,
+                    prevHash: last.recordHash
+                )
+                next.seq = nextSeq
+                nextSeq += 1
                 events[next.seq] = next
                 last = next
             }
-            actions[id] = Action(id: id, request: request, status: .allowed, decision: .allow, outcome: .execute,
-                                 reason: "ok", reasonCode: .policyAllow, riskLevel: .low, requestHash: requestHash,
-                                 policyHash: nil, policyVersion: nil, profileID: nil, profileVersion: nil, profileHash: nil,
-                                 runtimeVersion: "test", provenanceID: "p", createdAt: at, updatedAt: at,
-                                 lastEventHash: last.recordHash)
+            actions[id] = Action(
+                id: id,
+                request: request,
+                status: .allowed,
+                decision: .allow,
+                outcome: .execute,
+                reason: "ok",
+                reasonCode: .policyAllow,
+                riskLevel: .low,
+                requestHash: requestHash,
+                policyHash: nil,
+                policyVersion: nil,
+                profileID: nil,
+                profileVersion: nil,
+                profileHash: nil,
+                runtimeVersion: "test",
+                provenanceID: "p",
+                createdAt: at,
+                updatedAt: at,
+                lastEventHash: last.recordHash
+            )
             return id
         }
 
@@ -102,7 +141,8 @@ struct LedgerAuditTests {
     @Test func ed25519MatchesRFC8032() throws {
         // RFC 8032 §7.1 TEST 1 (empty message) and TEST 2.
         let key1 = try LedgerPublicKey(text: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
-        let sig1 = try #require(LedgerHash(hex: "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155")).bytes
+        let sig1 =
+            try #require(LedgerHash(hex: "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155")).bytes
             + (try #require(LedgerHash(hex: "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")).bytes)
         #expect(key1.isValidSignature(sig1, for: []))
         #expect(!key1.isValidSignature(sig1, for: [0]))
@@ -118,7 +158,12 @@ struct LedgerAuditTests {
 
     @Test func checkpointsAreSignedOverTheirContents() throws {
         let key = LedgerSigningKey.generate()
-        let checkpoint = try key.checkpoint(treeSize: 3, rootHash: MerkleTree.emptyRoot, chainHash: .zero, signedAt: Date())
+        let checkpoint = try key.checkpoint(
+            treeSize: 3,
+            rootHash: MerkleTree.emptyRoot,
+            chainHash: .zero,
+            signedAt: Date()
+        )
         #expect(key.publicKey.verifies(checkpoint))
         var moved = checkpoint
         moved.treeSize = 4
@@ -135,12 +180,18 @@ struct LedgerAuditTests {
     /// a real deletion or a timeline that really disagrees stays a failure.
     @Test func writesRacingTheScanAreRecheckedNotReported() throws {
         var (world, ids) = try Self.world()
-        let late = world.addAction()                          // committed after the event scan
+        let late = world.addAction()  // committed after the event scan
         let lateEvents = world.events.values.filter { $0.actionID == late }.sorted { $0.seq < $1.seq }
         for event in lateEvents { world.events[event.seq] = nil }
         var auditor = LedgerAuditor(checkpoints: world.checkpoints, trustedKeys: [world.key.publicKey], now: Date())
         let byID = Dictionary(uniqueKeysWithValues: world.events.values.map { ($0.id, $0) })
-        for record in world.records { auditor.add(record, event: byID[record.eventID], request: world.actions[byID[record.eventID]?.actionID ?? UUID()]?.request) }
+        for record in world.records {
+            auditor.add(
+                record,
+                event: byID[record.eventID],
+                request: world.actions[byID[record.eventID]?.actionID ?? UUID()]?.request
+            )
+        }
         for action in world.actions.values { auditor.check(action: action) }
         #expect(auditor.actionsToRecheck == [late])
 
@@ -200,7 +251,11 @@ struct LedgerAuditTests {
         let positions = Set(world.records.filter { $0.actionID == target }.map(\.position))
         let rowFindings = Self.failures(report, .deleted).filter { $0.position != nil }
         #expect(Set(rowFindings.compactMap(\.position)) == positions)
-        #expect(Self.failures(report, .deleted).contains { $0.actionID == target && $0.position == nil && $0.detail.contains("action was deleted") })
+        #expect(
+            Self.failures(report, .deleted).contains {
+                $0.actionID == target && $0.position == nil && $0.detail.contains("action was deleted")
+            }
+        )
         #expect(report.failures.allSatisfy { $0.actionID == target }, "\(report.failures)")
     }
 
@@ -208,8 +263,14 @@ struct LedgerAuditTests {
         // A forged event appended to a sealed action, chained correctly, never sealed.
         var (world, ids) = try Self.world()
         var action = try #require(world.actions[ids[1]])
-        var forged = EventChain.makeEvent(actionID: action.id, type: .approved, meta: .object([:]), actor: "mallory",
-                                          at: Date(timeIntervalSince1970: 1_700_000_000), prevHash: action.lastEventHash)
+        var forged = EventChain.makeEvent(
+            actionID: action.id,
+            type: .approved,
+            meta: .object([:]),
+            actor: "mallory",
+            at: Date(timeIntervalSince1970: 1_700_000_000),
+            prevHash: action.lastEventHash
+        )
         forged.seq = world.nextSeq
         world.events[forged.seq] = forged
         action.lastEventHash = forged.recordHash
@@ -220,9 +281,12 @@ struct LedgerAuditTests {
 
         // Two events swap their seqs.
         (world, ids) = try Self.world()
-        let a = try #require(world.event(of: ids[0], .started)), b = try #require(world.event(of: ids[0], .succeeded))
-        var a2 = a, b2 = b
-        a2.seq = b.seq; b2.seq = a.seq
+        let a = try #require(world.event(of: ids[0], .started))
+        let b = try #require(world.event(of: ids[0], .succeeded))
+        var a2 = a
+        var b2 = b
+        a2.seq = b.seq
+        b2.seq = a.seq
         world.events[a2.seq] = a2
         world.events[b2.seq] = b2
         report = world.audit()
@@ -236,8 +300,14 @@ struct LedgerAuditTests {
             var rewritten = event
             if rewritten.type == .succeeded { rewritten.meta = .object(["by": .string("mallory")]) }
             rewritten.prevHash = previous
-            rewritten.recordHash = EventChain.recordHash(eventID: event.id, actionID: event.actionID, type: event.type,
-                                                         createdAt: event.createdAt, meta: rewritten.meta, prevHash: previous)
+            rewritten.recordHash = EventChain.recordHash(
+                eventID: event.id,
+                actionID: event.actionID,
+                type: event.type,
+                createdAt: event.createdAt,
+                meta: rewritten.meta,
+                prevHash: previous
+            )
             previous = rewritten.recordHash
             world.events[event.seq] = rewritten
         }
@@ -264,8 +334,12 @@ struct LedgerAuditTests {
         }
         for record in swapped {
             guard let event = world.events[record.seq] else { continue }
-            rows.append(rebuilt.append(LedgerCandidate(event: event, request: world.actions[event.actionID]?.request),
-                                       sealedAt: record.sealedAt))
+            rows.append(
+                rebuilt.append(
+                    LedgerCandidate(event: event, request: world.actions[event.actionID]?.request),
+                    sealedAt: record.sealedAt
+                )
+            )
         }
         world.records = rows
         report = world.audit()
@@ -305,22 +379,43 @@ struct LedgerAuditTests {
         let anchor = try #require(world.checkpoints.last { $0.treeSize == to })
         var lines: [JSONValue] = []
         let prev = from == 0 ? LedgerChain.genesis : world.records[Int(from) - 1].chainHash
-        lines.append(AuditBundle.header(from: from, to: to, prevChainHash: prev, redactedParams: redact.sorted(), exportedAt: Date()))
+        lines.append(
+            AuditBundle.header(
+                from: from,
+                to: to,
+                prevChainHash: prev,
+                redactedParams: redact.sorted(),
+                exportedAt: Date()
+            )
+        )
         lines.append(AuditBundle.key(world.key.publicKey))
         lines.append(AuditBundle.checkpoint(anchor, role: "anchor"))
         let leaves = world.records.map(\.leafHash)
         let ranges = try #require(MerkleTree.rangeProofRanges(from: from, to: to, size: to))
-        lines.append(AuditBundle.proof("range", from: from, to: to,
-                                       hashes: ranges.map { MerkleTree.root(leaves[Int($0.lowerBound) ..< Int($0.upperBound)]) }))
+        lines.append(
+            AuditBundle.proof(
+                "range",
+                from: from,
+                to: to,
+                hashes: ranges.map { MerkleTree.root(leaves[Int($0.lowerBound)..<Int($0.upperBound)]) }
+            )
+        )
         if let base = world.checkpoints.last(where: { $0.treeSize <= from && $0.treeSize > 0 }) {
             lines.append(AuditBundle.checkpoint(base, role: "base"))
-            lines.append(AuditBundle.proof("consistency", from: base.treeSize, to: to,
-                                           hashes: try #require(MerkleTree.consistencyProof(from: base.treeSize, leaves: leaves))))
+            lines.append(
+                AuditBundle.proof(
+                    "consistency",
+                    from: base.treeSize,
+                    to: to,
+                    hashes: try #require(MerkleTree.consistencyProof(from: base.treeSize, leaves: leaves))
+                )
+            )
         }
         let range = world.records[Int(from)...]
         var actionCount: Int64 = 0
         for record in range {
-            if let event = world.events[record.seq], event.type == .created, let action = world.actions[event.actionID] {
+            if let event = world.events[record.seq], event.type == .created, let action = world.actions[event.actionID]
+            {
                 lines.append(AuditBundle.action(action, redacting: redact))
                 actionCount += 1
             }
@@ -359,8 +454,13 @@ struct LedgerAuditTests {
         let (world, ids) = try Self.world()
         let lines = try Self.bundle(world, from: 2, redact: ["token"])
         // A redacted digest replaced: the request commitment breaks at the created event.
-        let swappedDigest = lines.map { $0.contains("\"redacted_sha256\"") && $0.contains(ids[2].uuidString.lowercased())
-            ? $0.replacingOccurrences(of: RequestCommitment.valueDigest(.string("s3cret")), with: String(repeating: "0", count: 64)) : $0 }
+        let swappedDigest = lines.map {
+            $0.contains("\"redacted_sha256\"") && $0.contains(ids[2].uuidString.lowercased())
+                ? $0.replacingOccurrences(
+                    of: RequestCommitment.valueDigest(.string("s3cret")),
+                    with: String(repeating: "0", count: 64)
+                ) : $0
+        }
         var report = try Self.verify(swappedDigest, keys: [world.key.publicKey])
         #expect(report.failures.contains { $0.kind == .edited && $0.actionID == ids[2] })
         // An event's meta changed in the bundle.
@@ -368,7 +468,9 @@ struct LedgerAuditTests {
         report = try Self.verify(edited, keys: [world.key.publicKey])
         #expect(report.failures.contains { $0.kind == .edited && $0.position != nil })
         // An entry dropped: the bundle cannot be read past the gap.
-        let dropped = lines.enumerated().filter { index, line in !(line.contains("\"position\":9,") && line.contains("\"entry\"")) }.map(\.1)
+        let dropped = lines.enumerated().filter { index, line in
+            !(line.contains("\"position\":9,") && line.contains("\"entry\""))
+        }.map(\.1)
         #expect(throws: AuditBundleError.self) { try Self.verify(dropped, keys: [world.key.publicKey]) }
         // The anchor's root changed (and so its signature).
         let anchorRoot = world.checkpoints.last?.rootHash.hex ?? ""

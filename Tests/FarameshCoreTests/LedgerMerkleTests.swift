@@ -41,50 +41,97 @@ struct LedgerMerkleTests {
 
     @Test func inclusionProofsMatchTheReference() throws {
         let vectors: [(Int64, Int64, [String])] = [
-            (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            (
+                0, 8,
+                [
+                    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
                     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-            (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+                ]
+            ),
+            (
+                5, 8,
+                [
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
                     "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                ]
+            ),
             (0, 1, []),
         ]
         for (index, size, expected) in vectors {
             let leaves = Array(Self.leaves.prefix(Int(size)))
             let proof = try #require(MerkleTree.inclusionProof(index: index, leaves: leaves))
             #expect(proof.map(\.hex) == expected, "leaf \(index) of \(size)")
-            #expect(MerkleTree.verifyInclusion(leaf: leaves[Int(index)], index: index, size: size, proof: proof,
-                                               root: Self.h(Self.roots[Int(size)])))
+            #expect(
+                MerkleTree.verifyInclusion(
+                    leaf: leaves[Int(index)],
+                    index: index,
+                    size: size,
+                    proof: proof,
+                    root: Self.h(Self.roots[Int(size)])
+                )
+            )
         }
     }
 
     @Test func consistencyProofsMatchTheReference() throws {
         let vectors: [(Int64, Int64, [String])] = [
-            (2, 8, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-            (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            (
+                2, 8,
+                [
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+                ]
+            ),
+            (
+                6, 8,
+                [
+                    "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
                     "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-            (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                ]
+            ),
+            (
+                2, 5,
+                [
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                ]
+            ),
             (1, 1, []),
         ]
         for (from, to, expected) in vectors {
             let leaves = Array(Self.leaves.prefix(Int(to)))
             let proof = try #require(MerkleTree.consistencyProof(from: from, leaves: leaves))
             #expect(proof.map(\.hex) == expected, "\(from) -> \(to)")
-            #expect(MerkleTree.verifyConsistency(from: from, to: to, fromRoot: Self.h(Self.roots[Int(from)]),
-                                                 toRoot: Self.h(Self.roots[Int(to)]), proof: proof))
+            #expect(
+                MerkleTree.verifyConsistency(
+                    from: from,
+                    to: to,
+                    fromRoot: Self.h(Self.roots[Int(from)]),
+                    toRoot: Self.h(Self.roots[Int(to)]),
+                    proof: proof
+                )
+            )
         }
         // The degenerate cases of RFC 9162.
         let root8 = Self.h(Self.roots[8])
         #expect(MerkleTree.verifyConsistency(from: 0, to: 8, fromRoot: MerkleTree.emptyRoot, toRoot: root8, proof: []))
-        #expect(!MerkleTree.verifyConsistency(from: 0, to: 8, fromRoot: Self.h(Self.roots[1]), toRoot: root8, proof: []))
-        #expect(!MerkleTree.verifyConsistency(from: 6, to: 8, fromRoot: Self.h(Self.roots[6]), toRoot: root8, proof: []))
-        #expect(!MerkleTree.verifyConsistency(from: 8, to: 6, fromRoot: root8, toRoot: Self.h(Self.roots[6]), proof: []))
+        #expect(
+            !MerkleTree.verifyConsistency(from: 0, to: 8, fromRoot: Self.h(Self.roots[1]), toRoot: root8, proof: [])
+        )
+        #expect(
+            !MerkleTree.verifyConsistency(from: 6, to: 8, fromRoot: Self.h(Self.roots[6]), toRoot: root8, proof: [])
+        )
+        #expect(
+            !MerkleTree.verifyConsistency(from: 8, to: 6, fromRoot: root8, toRoot: Self.h(Self.roots[6]), proof: [])
+        )
     }
 
-    static let many: [LedgerHash] = (0..<64).map { MerkleTree.leafHash([UInt8(truncatingIfNeeded: $0), 0x5A, UInt8($0 / 7)]) }
+    static let many: [LedgerHash] = (0..<64).map {
+        MerkleTree.leafHash([UInt8(truncatingIfNeeded: $0), 0x5A, UInt8($0 / 7)])
+    }
 
     static func flipped(_ hash: LedgerHash) -> LedgerHash {
         var bytes = hash.bytes
@@ -98,15 +145,57 @@ struct LedgerMerkleTests {
             let root = MerkleTree.root(tree)
             for i in 0..<n {
                 let proof = try #require(MerkleTree.inclusionProof(index: Int64(i), leaves: tree))
-                #expect(MerkleTree.verifyInclusion(leaf: tree[i], index: Int64(i), size: Int64(n), proof: proof, root: root))
-                #expect(!MerkleTree.verifyInclusion(leaf: Self.flipped(tree[i]), index: Int64(i), size: Int64(n), proof: proof, root: root))
+                #expect(
+                    MerkleTree.verifyInclusion(leaf: tree[i], index: Int64(i), size: Int64(n), proof: proof, root: root)
+                )
+                #expect(
+                    !MerkleTree.verifyInclusion(
+                        leaf: Self.flipped(tree[i]),
+                        index: Int64(i),
+                        size: Int64(n),
+                        proof: proof,
+                        root: root
+                    )
+                )
                 if n > 1 {
-                    #expect(!MerkleTree.verifyInclusion(leaf: tree[i], index: Int64((i + 1) % n), size: Int64(n), proof: proof, root: root))
-                    #expect(!MerkleTree.verifyInclusion(leaf: tree[i], index: Int64(i), size: Int64(n), proof: proof.dropLast(), root: root))
-                    #expect(!MerkleTree.verifyInclusion(leaf: tree[i], index: Int64(i), size: Int64(n), proof: proof + [root], root: root))
+                    #expect(
+                        !MerkleTree.verifyInclusion(
+                            leaf: tree[i],
+                            index: Int64((i + 1) % n),
+                            size: Int64(n),
+                            proof: proof,
+                            root: root
+                        )
+                    )
+                    #expect(
+                        !MerkleTree.verifyInclusion(
+                            leaf: tree[i],
+                            index: Int64(i),
+                            size: Int64(n),
+                            proof: proof.dropLast(),
+                            root: root
+                        )
+                    )
+                    #expect(
+                        !MerkleTree.verifyInclusion(
+                            leaf: tree[i],
+                            index: Int64(i),
+                            size: Int64(n),
+                            proof: proof + [root],
+                            root: root
+                        )
+                    )
                     var bad = proof
                     bad[bad.count - 1] = Self.flipped(bad[bad.count - 1])
-                    #expect(!MerkleTree.verifyInclusion(leaf: tree[i], index: Int64(i), size: Int64(n), proof: bad, root: root))
+                    #expect(
+                        !MerkleTree.verifyInclusion(
+                            leaf: tree[i],
+                            index: Int64(i),
+                            size: Int64(n),
+                            proof: bad,
+                            root: root
+                        )
+                    )
                 }
             }
         }
@@ -118,15 +207,55 @@ struct LedgerMerkleTests {
             let tree = Array(Self.many.prefix(n))
             for m in 0...n {
                 let proof = try #require(MerkleTree.consistencyProof(from: Int64(m), leaves: tree))
-                #expect(MerkleTree.verifyConsistency(from: Int64(m), to: Int64(n), fromRoot: roots[m], toRoot: roots[n], proof: proof),
-                        "\(m) -> \(n)")
+                #expect(
+                    MerkleTree.verifyConsistency(
+                        from: Int64(m),
+                        to: Int64(n),
+                        fromRoot: roots[m],
+                        toRoot: roots[n],
+                        proof: proof
+                    ),
+                    "\(m) -> \(n)"
+                )
                 guard m > 0, m < n else { continue }
-                #expect(!MerkleTree.verifyConsistency(from: Int64(m), to: Int64(n), fromRoot: Self.flipped(roots[m]), toRoot: roots[n], proof: proof))
-                #expect(!MerkleTree.verifyConsistency(from: Int64(m), to: Int64(n), fromRoot: roots[m], toRoot: Self.flipped(roots[n]), proof: proof))
+                #expect(
+                    !MerkleTree.verifyConsistency(
+                        from: Int64(m),
+                        to: Int64(n),
+                        fromRoot: Self.flipped(roots[m]),
+                        toRoot: roots[n],
+                        proof: proof
+                    )
+                )
+                #expect(
+                    !MerkleTree.verifyConsistency(
+                        from: Int64(m),
+                        to: Int64(n),
+                        fromRoot: roots[m],
+                        toRoot: Self.flipped(roots[n]),
+                        proof: proof
+                    )
+                )
                 var bad = proof
                 bad[0] = Self.flipped(bad[0])
-                #expect(!MerkleTree.verifyConsistency(from: Int64(m), to: Int64(n), fromRoot: roots[m], toRoot: roots[n], proof: bad))
-                #expect(!MerkleTree.verifyConsistency(from: Int64(m), to: Int64(n), fromRoot: roots[m], toRoot: roots[n], proof: proof.dropLast()))
+                #expect(
+                    !MerkleTree.verifyConsistency(
+                        from: Int64(m),
+                        to: Int64(n),
+                        fromRoot: roots[m],
+                        toRoot: roots[n],
+                        proof: bad
+                    )
+                )
+                #expect(
+                    !MerkleTree.verifyConsistency(
+                        from: Int64(m),
+                        to: Int64(n),
+                        fromRoot: roots[m],
+                        toRoot: roots[n],
+                        proof: proof.dropLast()
+                    )
+                )
             }
         }
     }
@@ -137,14 +266,23 @@ struct LedgerMerkleTests {
             let root = MerkleTree.root(tree)
             for from in 0..<n {
                 for to in (from + 1)...n {
-                    let ranges = try #require(MerkleTree.rangeProofRanges(from: Int64(from), to: Int64(to), size: Int64(n)))
-                    let proof = ranges.map { MerkleTree.root(tree[Int($0.lowerBound) ..< Int($0.upperBound)]) }
-                    let slice = Array(tree[from ..< to])
-                    #expect(MerkleTree.root(rangeLeaves: slice, from: Int64(from), size: Int64(n), proof: proof) == root)
+                    let ranges = try #require(
+                        MerkleTree.rangeProofRanges(from: Int64(from), to: Int64(to), size: Int64(n))
+                    )
+                    let proof = ranges.map { MerkleTree.root(tree[Int($0.lowerBound)..<Int($0.upperBound)]) }
+                    let slice = Array(tree[from..<to])
+                    #expect(
+                        MerkleTree.root(rangeLeaves: slice, from: Int64(from), size: Int64(n), proof: proof) == root
+                    )
                     var changed = slice
                     changed[0] = Self.flipped(changed[0])
-                    #expect(MerkleTree.root(rangeLeaves: changed, from: Int64(from), size: Int64(n), proof: proof) != root)
-                    #expect(MerkleTree.root(rangeLeaves: slice, from: Int64(from), size: Int64(n), proof: proof + [root]) == nil)
+                    #expect(
+                        MerkleTree.root(rangeLeaves: changed, from: Int64(from), size: Int64(n), proof: proof) != root
+                    )
+                    #expect(
+                        MerkleTree.root(rangeLeaves: slice, from: Int64(from), size: Int64(n), proof: proof + [root])
+                            == nil
+                    )
                 }
             }
         }
@@ -162,7 +300,7 @@ struct LedgerMerkleTests {
             for (node, hash) in zip(nodes, completed) {
                 #expect(node.lastLeaf == Int64(position))
                 known[node] = hash
-                #expect(hash == MerkleTree.root(Self.many[Int(node.range.lowerBound) ..< Int(node.range.upperBound)]))
+                #expect(hash == MerkleTree.root(Self.many[Int(node.range.lowerBound)..<Int(node.range.upperBound)]))
             }
             let size = Int64(position + 1)
             let frontierNodes = MerkleTree.frontierNodes(size: size)
@@ -171,8 +309,15 @@ struct LedgerMerkleTests {
             for index in [0, position / 2, position] {
                 let ranges = try #require(MerkleTree.inclusionProofRanges(index: Int64(index), size: size))
                 let proof = try ranges.map { try #require(MerkleTree.hash(of: $0, nodes: known)) }
-                #expect(MerkleTree.verifyInclusion(leaf: Self.many[index], index: Int64(index), size: size, proof: proof,
-                                                   root: frontier.root))
+                #expect(
+                    MerkleTree.verifyInclusion(
+                        leaf: Self.many[index],
+                        index: Int64(index),
+                        size: size,
+                        proof: proof,
+                        root: frontier.root
+                    )
+                )
             }
         }
     }
@@ -184,9 +329,20 @@ struct LedgerMerkleTests {
         #expect(LedgerHash(hex: String(hash.hex.dropLast())) == nil)
         #expect(LedgerHash(hex: "g" + hash.hex.dropFirst()) == nil)
         #expect(LedgerHash(bytes: hash.bytes) == hash)
-        let record = LedgerRecord(position: 0, seq: 1, eventID: UUID(), actionID: UUID(), eventType: "created", actor: "a", recordHash: "x",
-                                  requestCommitment: nil, leafHash: hash, chainHash: hash, nodes: [hash, .zero],
-                                  sealedAt: Date())
+        let record = LedgerRecord(
+            position: 0,
+            seq: 1,
+            eventID: UUID(),
+            actionID: UUID(),
+            eventType: "created",
+            actor: "a",
+            recordHash: "x",
+            requestCommitment: nil,
+            leafHash: hash,
+            chainHash: hash,
+            nodes: [hash, .zero],
+            sealedAt: Date()
+        )
         #expect(LedgerRecord.nodes(hex: record.nodesHex) == [hash, .zero])
         #expect(LedgerRecord.nodes(hex: "") == [])
         #expect(LedgerRecord.nodes(hex: "abc") == nil)

@@ -1,39 +1,42 @@
 import Testing
+
 @testable import FarameshCore
 
 @Suite("Policy compilation and load errors")
 struct PolicyCompileTests {
     @Test("the seed's example policy compiles with rules and risk rules in order")
     func seedPolicy() throws {
-        let policy = try PolicyFixture.compile("""
-        rules:
-          - match:
-              tool: "http"
-              op: "get"
-            allow: true
-            description: "Allow HTTP GET requests"
-            risk: "low"
-          - match:
-              tool: "shell"
-              op: "*"
-            require_approval: true
-            description: "Shell commands require approval"
-            risk: "medium"
-          - match:
-              tool: "*"
-              op: "*"
-            deny: true
-            description: "Default deny rule"
-            risk: "high"
-        risk:
-          rules:
-            - name: dangerous_shell
-              when:
-                tool: shell
-                operation: run
-                pattern: "rm -rf"
-              risk_level: high
-        """)
+        let policy = try PolicyFixture.compile(
+            """
+            rules:
+              - match:
+                  tool: "http"
+                  op: "get"
+                allow: true
+                description: "Allow HTTP GET requests"
+                risk: "low"
+              - match:
+                  tool: "shell"
+                  op: "*"
+                require_approval: true
+                description: "Shell commands require approval"
+                risk: "medium"
+              - match:
+                  tool: "*"
+                  op: "*"
+                deny: true
+                description: "Default deny rule"
+                risk: "high"
+            risk:
+              rules:
+                - name: dangerous_shell
+                  when:
+                    tool: shell
+                    operation: run
+                    pattern: "rm -rf"
+                  risk_level: high
+            """
+        )
         #expect(policy.rules.map(\.effect) == [.allow, .requireApproval, .deny])
         #expect(policy.rules.map(\.line) == [2, 8, 14])
         #expect(policy.rules[0].reason == "Allow HTTP GET requests")
@@ -45,15 +48,20 @@ struct PolicyCompileTests {
 
     @Test("an unknown key inside match is an error with file, rule index, line, column and a suggestion")
     func unknownMatchKey() throws {
-        let error = try #require(PolicyFixture.loadError("""
-        rules:
-          - match: {tool: http}
-            allow: true
-          - match:
-              tool: stripe
-              amont_gt: 100
-            deny: true
-        """, source: "payments.yaml"))
+        let error = try #require(
+            PolicyFixture.loadError(
+                """
+                rules:
+                  - match: {tool: http}
+                    allow: true
+                  - match:
+                      tool: stripe
+                      amont_gt: 100
+                    deny: true
+                """,
+                source: "payments.yaml"
+            )
+        )
         #expect(error.file == "payments.yaml")
         #expect(error.ruleIndex == 1)
         #expect(error.line == 6)
@@ -66,19 +74,23 @@ struct PolicyCompileTests {
 
     @Test("U+0000 in a policy or profile string is a load error (it would become an unstorable reason)")
     func nulInStringsIsALoadError() {
-        let policy = PolicyFixture.loadError("""
+        let policy = PolicyFixture.loadError(
+            """
             rules:
               - name: r
                 match: {tool: http, op: get}
                 allow: true
                 description: "ok\\0"
-            """)
+            """
+        )
         #expect(policy?.message.contains("U+0000") == true, "\(String(describing: policy))")
-        let profile = PolicyFixture.profileError("""
+        let profile = PolicyFixture.profileError(
+            """
             id: p
             version: "1"
             description: "x\\0"
-            """)
+            """
+        )
         #expect(profile?.message.contains("U+0000") == true, "\(String(describing: profile))")
     }
 
@@ -88,19 +100,25 @@ struct PolicyCompileTests {
         #expect(top.line == 1 && top.column == 1)
         #expect(top.message.contains("did you mean 'rules'?"))
 
-        let rule = try #require(PolicyFixture.loadError("rules:\n  - match: {tool: x}\n    allow: true\n    descripton: x"))
+        let rule = try #require(
+            PolicyFixture.loadError("rules:\n  - match: {tool: x}\n    allow: true\n    descripton: x")
+        )
         #expect(rule.ruleIndex == 0)
         #expect(rule.line == 4 && rule.column == 5)
         #expect(rule.message.contains("did you mean 'description'?"))
 
-        let risk = try #require(PolicyFixture.loadError("""
-        rules: []
-        risk:
-          rules:
-            - name: r
-              when: {tool: x, operaton: run}
-              risk_level: high
-        """))
+        let risk = try #require(
+            PolicyFixture.loadError(
+                """
+                rules: []
+                risk:
+                  rules:
+                    - name: r
+                      when: {tool: x, operaton: run}
+                      risk_level: high
+                """
+            )
+        )
         #expect(risk.ruleIndex == nil)
         #expect(risk.keyPath == "risk.rules[0].when")
         #expect(risk.line == 5)
@@ -128,8 +146,16 @@ struct PolicyCompileTests {
     @Test("match is required, must be a non-empty mapping, and op/operation are aliases")
     func matchShape() throws {
         #expect(PolicyFixture.loadError("rules:\n  - allow: true")?.message.contains("missing 'match'") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {}\n    allow: true")?.message.contains("at least one condition") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: [tool]\n    allow: true")?.message.contains("expected a mapping") == true)
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {}\n    allow: true")?.message.contains(
+                "at least one condition"
+            ) == true
+        )
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: [tool]\n    allow: true")?.message.contains(
+                "expected a mapping"
+            ) == true
+        )
         let both = try #require(PolicyFixture.loadError("rules:\n  - match: {op: a, operation: b}\n    allow: true"))
         #expect(both.message.contains("aliases"))
         let policy = try PolicyFixture.compile("rules:\n  - match: {tool: x, operation: run}\n    allow: true")
@@ -139,26 +165,69 @@ struct PolicyCompileTests {
 
     @Test("field and value come together")
     func fieldValuePairs() throws {
-        #expect(PolicyFixture.loadError("rules:\n  - match: {field: a}\n    allow: true")?.message.contains("needs a 'value'") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {value: 1}\n    allow: true")?.message.contains("needs a 'field'") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {field: a..b, value: 1}\n    allow: true")?.message.contains("empty segment") == true)
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {field: a}\n    allow: true")?.message.contains(
+                "needs a 'value'"
+            ) == true
+        )
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {value: 1}\n    allow: true")?.message.contains(
+                "needs a 'field'"
+            ) == true
+        )
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {field: a..b, value: 1}\n    allow: true")?.message.contains(
+                "empty segment"
+            ) == true
+        )
     }
 
     @Test("bad values are errors at their position")
     func badValues() throws {
-        let regex = try #require(PolicyFixture.loadError("rules:\n  - match: {tool: x, pattern: \"a(b\"}\n    deny: true"))
+        let regex = try #require(
+            PolicyFixture.loadError("rules:\n  - match: {tool: x, pattern: \"a(b\"}\n    deny: true")
+        )
         #expect(regex.message.contains("invalid regular expression"))
         #expect(regex.line == 2 && regex.column == 31)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {pattern: \"a||b\"}\n    deny: true")?.message.contains("empty alternative") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {amount_gt: lots}\n    deny: true")?.message.contains("finite number") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {amount_gt: .inf}\n    deny: true")?.message.contains("finite number") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {tool: x}\n    deny: true\n    risk: severe")?.message.contains("unknown risk level") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {tool: \"\"}\n    deny: true")?.message.contains("must not be empty") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {tool: ~}\n    deny: true")?.message.contains("found null") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {tool: x}\n    require_approval: true\n    approval_timeout: soon")?
-            .message.contains("invalid duration") == true)
-        #expect(PolicyFixture.loadError("rules:\n  - match: {tool: x}\n    deny: true\n    approval_timeout: 1h")?
-            .message.contains("no effect on a deny rule") == true)
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {pattern: \"a||b\"}\n    deny: true")?.message.contains(
+                "empty alternative"
+            ) == true
+        )
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {amount_gt: lots}\n    deny: true")?.message.contains(
+                "finite number"
+            ) == true
+        )
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {amount_gt: .inf}\n    deny: true")?.message.contains(
+                "finite number"
+            ) == true
+        )
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {tool: x}\n    deny: true\n    risk: severe")?.message.contains(
+                "unknown risk level"
+            ) == true
+        )
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {tool: \"\"}\n    deny: true")?.message.contains(
+                "must not be empty"
+            ) == true
+        )
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {tool: ~}\n    deny: true")?.message.contains("found null")
+                == true
+        )
+        #expect(
+            PolicyFixture.loadError(
+                "rules:\n  - match: {tool: x}\n    require_approval: true\n    approval_timeout: soon"
+            )?
+            .message.contains("invalid duration") == true
+        )
+        #expect(
+            PolicyFixture.loadError("rules:\n  - match: {tool: x}\n    deny: true\n    approval_timeout: 1h")?
+                .message.contains("no effect on a deny rule") == true
+        )
     }
 
     @Test("rules and risk rules are validated as lists of mappings with required keys")
@@ -167,25 +236,33 @@ struct PolicyCompileTests {
         #expect(PolicyFixture.loadError("rules: {a: 1}")?.message.contains("expected a list") == true)
         #expect(PolicyFixture.loadError("[1, 2]")?.message.contains("expected a mapping") == true)
         #expect(PolicyFixture.loadError("")?.message.contains("empty") == true)
-        let missingLevel = try #require(PolicyFixture.loadError("rules: []\nrisk:\n  rules:\n    - name: r\n      when: {tool: x}"))
+        let missingLevel = try #require(
+            PolicyFixture.loadError("rules: []\nrisk:\n  rules:\n    - name: r\n      when: {tool: x}")
+        )
         #expect(missingLevel.message.contains("missing 'risk_level'"))
         #expect(missingLevel.line == 4)
-        #expect(PolicyFixture.loadError("rules: []\nrisk:\n  rules:\n    - when: {tool: x}\n      risk_level: low")?
-            .message.contains("missing 'name'") == true)
+        #expect(
+            PolicyFixture.loadError("rules: []\nrisk:\n  rules:\n    - when: {tool: x}\n      risk_level: low")?
+                .message.contains("missing 'name'") == true
+        )
         #expect(PolicyFixture.loadError("rules: []\nrisk: {}")?.message.contains("missing 'rules'") == true)
     }
 
     @Test("duplicate rule names and duplicate keys are errors")
     func duplicates() throws {
-        let names = try #require(PolicyFixture.loadError("""
-        rules:
-          - name: a
-            match: {tool: x}
-            allow: true
-          - name: a
-            match: {tool: y}
-            deny: true
-        """))
+        let names = try #require(
+            PolicyFixture.loadError(
+                """
+                rules:
+                  - name: a
+                    match: {tool: x}
+                    allow: true
+                  - name: a
+                    match: {tool: y}
+                    deny: true
+                """
+            )
+        )
         #expect(names.message.contains("duplicate rule name 'a' (also rules[0])"))
         #expect(names.ruleIndex == 1 && names.line == 5)
 
@@ -196,7 +273,9 @@ struct PolicyCompileTests {
 
     @Test("YAML syntax errors keep libyaml's line and column")
     func syntaxError() throws {
-        let error = try #require(PolicyFixture.loadError("rules:\n  - match: {tool: x\n    allow: true\n", source: "broken.yaml"))
+        let error = try #require(
+            PolicyFixture.loadError("rules:\n  - match: {tool: x\n    allow: true\n", source: "broken.yaml")
+        )
         #expect(error.file == "broken.yaml")
         #expect(error.message.hasPrefix("YAML syntax error"))
         #expect(error.line == 3)
@@ -206,14 +285,17 @@ struct PolicyCompileTests {
     @Test("policy_hash depends only on content, not on the file name, comments, layout or key order")
     func hashIsContentOnly() throws {
         let a = try PolicyFixture.compile("rules:\n  - match: {tool: x, op: y}\n    allow: true\n", source: "a.yaml")
-        let b = try PolicyFixture.compile("""
-        # a comment
-        rules:
-          - allow: true
-            match:
-              op: "y"
-              tool: 'x'
-        """, source: "/elsewhere/b.yaml")
+        let b = try PolicyFixture.compile(
+            """
+            # a comment
+            rules:
+              - allow: true
+                match:
+                  op: "y"
+                  tool: 'x'
+            """,
+            source: "/elsewhere/b.yaml"
+        )
         #expect(a.hash == b.hash)
         let c = try PolicyFixture.compile("rules:\n  - match: {tool: x, op: z}\n    allow: true\n")
         #expect(a.hash != c.hash)
@@ -235,17 +317,19 @@ struct PolicyCompileTests {
 
     @Test("rule options: name, description default, risk, approval_timeout")
     func ruleOptions() throws {
-        let policy = try PolicyFixture.compile("""
-        rules:
-          - name: refunds
-            match: {tool: stripe}
-            require_approval: true
-            approval_timeout: 1h30m
-          - match: {tool: x}
-            deny: true
-          - match: {tool: y}
-            allow: true
-        """)
+        let policy = try PolicyFixture.compile(
+            """
+            rules:
+              - name: refunds
+                match: {tool: stripe}
+                require_approval: true
+                approval_timeout: 1h30m
+              - match: {tool: x}
+                deny: true
+              - match: {tool: y}
+                allow: true
+            """
+        )
         #expect(policy.rules[0].name == "refunds")
         #expect(policy.rules[0].approvalTimeout == .seconds(5400))
         #expect(policy.rules[0].reason == "Requires approval by policy rule 'refunds'")
@@ -256,28 +340,34 @@ struct PolicyCompileTests {
 
     @Test("warnings: unreachable rules after a catch-all, allow with risk high, no rules")
     func warnings() throws {
-        let policy = try PolicyFixture.compile("""
-        rules:
-          - match: {tool: "*"}
-            deny: true
-          - match: {tool: x}
-            allow: true
-            risk: high
-        risk:
-          rules:
-            - name: all
-              when: {tool: "*", op: "*"}
-              risk_level: low
-            - name: never
-              when: {tool: x}
-              risk_level: high
-        """)
+        let policy = try PolicyFixture.compile(
+            """
+            rules:
+              - match: {tool: "*"}
+                deny: true
+              - match: {tool: x}
+                allow: true
+                risk: high
+            risk:
+              rules:
+                - name: all
+                  when: {tool: "*", op: "*"}
+                  risk_level: low
+                - name: never
+                  when: {tool: x}
+                  risk_level: high
+            """
+        )
         let messages = policy.warnings.map(\.message)
         #expect(messages.contains { $0.contains("unreachable: rules[0]") })
         #expect(messages.contains { $0.contains("always becomes require_approval") })
         #expect(messages.contains { $0.contains("risk.rules[1] 'never' is unreachable") })
         #expect(policy.warnings.first?.ruleIndex == 1)
-        #expect(try PolicyFixture.compile("rules: []").warnings.map(\.message) == ["the policy has no rules: every action is denied"])
+        #expect(
+            try PolicyFixture.compile("rules: []").warnings.map(\.message) == [
+                "the policy has no rules: every action is denied"
+            ]
+        )
         #expect(try PolicyFixture.compile("rules:\n  - match: {tool: x}\n    allow: true").warnings.isEmpty)
     }
 
@@ -304,8 +394,11 @@ enum PolicyFixture {
     }
 
     /// The load error `yaml` produces (records an issue when it compiles).
-    static func loadError(_ yaml: String, source: String = "test.yaml",
-                          sourceLocation: SourceLocation = #_sourceLocation) -> PolicyLoadError? {
+    static func loadError(
+        _ yaml: String,
+        source: String = "test.yaml",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> PolicyLoadError? {
         do {
             _ = try CompiledPolicy.compile(yaml: yaml, source: source)
             Issue.record("expected a load error", sourceLocation: sourceLocation)
@@ -325,19 +418,26 @@ enum PolicyFixture {
         }
     }
 
-    static func request(_ tool: String, _ op: String, _ params: [String: JSONValue] = [:],
-                        agent: String = "agent-1", context: [String: JSONValue] = [:]) -> ActionRequest {
+    static func request(
+        _ tool: String,
+        _ op: String,
+        _ params: [String: JSONValue] = [:],
+        agent: String = "agent-1",
+        context: [String: JSONValue] = [:]
+    ) -> ActionRequest {
         ActionRequest(agentID: agent, tool: tool, operation: op, params: .object(params), context: .object(context))
     }
 
     /// A one-rule policy (`allow` when `conditions` hold, else the default deny).
     static func single(_ conditions: String) throws -> CompiledPolicy {
-        try compile("""
-        rules:
-          - match: {\(conditions)}
-            allow: true
-            description: matched
-        """)
+        try compile(
+            """
+            rules:
+              - match: {\(conditions)}
+                allow: true
+                description: matched
+            """
+        )
     }
 
     /// Whether the one-rule policy for `conditions` allows `request`.

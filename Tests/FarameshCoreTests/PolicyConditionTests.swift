@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FarameshCore
 
 @Suite("Policy match conditions")
@@ -45,8 +46,18 @@ struct PolicyConditionTests {
         #expect(try F.matches(conditions, F.request("x", "y", agent: "billing-bot")))
         #expect(try !F.matches(conditions, F.request("x", "y", agent: "support-bot")))
         // The original read agent_id from params/context, so an agent could claim any identity.
-        #expect(try !F.matches(conditions, F.request("x", "y", ["agent_id": .string("billing-bot")], agent: "support-bot",
-                                                        context: ["agent_id": .string("billing-bot")])))
+        #expect(
+            try !F.matches(
+                conditions,
+                F.request(
+                    "x",
+                    "y",
+                    ["agent_id": .string("billing-bot")],
+                    agent: "support-bot",
+                    context: ["agent_id": .string("billing-bot")]
+                )
+            )
+        )
         #expect(try F.matches("agent_id: exact-agent", F.request("x", "y", agent: "exact-agent")))
     }
 
@@ -59,7 +70,9 @@ struct PolicyConditionTests {
         #expect(try !F.matches("amount_lt: 10", F.request("s", "r", ["amount": .int(10)])))
         #expect(try F.matches("amount_lte: 10", F.request("s", "r", ["amount": .int(10)])))
         #expect(try F.matches("amount_gt: 1000", F.request("s", "r", ["amount": .string("5000")])))
-        #expect(try F.matches("amount_gt: 1000", F.request("s", "r", ["amount": .bigInt("123456789012345678901234567890")])))
+        #expect(
+            try F.matches("amount_gt: 1000", F.request("s", "r", ["amount": .bigInt("123456789012345678901234567890")]))
+        )
         #expect(try F.matches("amount_gt: 100, amount_lte: 200", F.request("s", "r", ["amount": .int(150)])))
         #expect(try !F.matches("amount_gt: 100, amount_lte: 200", F.request("s", "r", ["amount": .int(250)])))
         // The original treated a missing amount as 0, so amount_lt matched actions without one.
@@ -70,16 +83,35 @@ struct PolicyConditionTests {
         #expect(try !F.matches("amount_lt: 100", F.request("s", "r", ["amount": .null])))
         // Context is consulted when params has no amount.
         #expect(try F.matches("amount_gt: 10", F.request("s", "r", context: ["amount": .int(20)])))
-        #expect(try !F.matches("amount_gt: 10", F.request("s", "r", ["amount": .int(5)], context: ["amount": .int(20)])))
+        #expect(
+            try !F.matches("amount_gt: 10", F.request("s", "r", ["amount": .int(5)], context: ["amount": .int(20)]))
+        )
     }
 
     @Test("path conditions use the lexically normalized path; a missing path never matches")
     func paths() throws {
-        #expect(try F.matches("path_starts_with: /workspace/", F.request("fs", "read", ["path": .string("/workspace/a.txt")])))
-        #expect(try !F.matches("path_starts_with: /workspace/", F.request("fs", "read", ["path": .string("/workspace/../etc/passwd")])))
-        #expect(try F.matches("path_starts_with: /etc/", F.request("fs", "read", ["path": .string("/workspace/../etc/passwd")])))
+        #expect(
+            try F.matches(
+                "path_starts_with: /workspace/",
+                F.request("fs", "read", ["path": .string("/workspace/a.txt")])
+            )
+        )
+        #expect(
+            try !F.matches(
+                "path_starts_with: /workspace/",
+                F.request("fs", "read", ["path": .string("/workspace/../etc/passwd")])
+            )
+        )
+        #expect(
+            try F.matches(
+                "path_starts_with: /etc/",
+                F.request("fs", "read", ["path": .string("/workspace/../etc/passwd")])
+            )
+        )
         #expect(try F.matches("path_starts_with: /etc/", F.request("fs", "read", ["path": .string("//etc/./passwd")])))
-        #expect(try F.matches("path_contains: /.ssh/", F.request("fs", "read", ["path": .string("/home/u/.ssh/id_rsa")])))
+        #expect(
+            try F.matches("path_contains: /.ssh/", F.request("fs", "read", ["path": .string("/home/u/.ssh/id_rsa")]))
+        )
         #expect(try F.matches("path_ends_with: .env", F.request("fs", "read", ["path": .string("/app/.env")])))
         #expect(try !F.matches("path_ends_with: .env", F.request("fs", "read", ["path": .string("/app/.env.example")])))
         #expect(try !F.matches("path_contains: a", F.request("fs", "read")))
@@ -119,15 +151,35 @@ struct PolicyConditionTests {
     func fieldValue() throws {
         #expect(try F.matches("field: currency, value: usd", F.request("s", "r", ["currency": .string("usd")])))
         #expect(try !F.matches("field: currency, value: usd", F.request("s", "r", ["currency": .string("eur")])))
-        #expect(try F.matches("field: user.role, value: admin", F.request("s", "r", ["user": .object(["role": .string("admin")])])))
+        #expect(
+            try F.matches(
+                "field: user.role, value: admin",
+                F.request("s", "r", ["user": .object(["role": .string("admin")])])
+            )
+        )
         #expect(try F.matches("field: user.role, value: admin", F.request("s", "r", ["user.role": .string("admin")])))
-        #expect(try !F.matches("field: user.role, value: admin", F.request("s", "r", ["user": .object(["name": .string("admin")])])))
+        #expect(
+            try !F.matches(
+                "field: user.role, value: admin",
+                F.request("s", "r", ["user": .object(["name": .string("admin")])])
+            )
+        )
         #expect(try F.matches("field: count, value: 1", F.request("s", "r", ["count": .double(1.0)])))
         #expect(try !F.matches("field: count, value: 1", F.request("s", "r", ["count": .bool(true)])))
         #expect(try !F.matches("field: count, value: 1", F.request("s", "r", ["count": .string("1")])))
         #expect(try F.matches("field: force, value: true", F.request("g", "p", ["force": .bool(true)])))
-        #expect(try F.matches("field: tags, value: [a, b]", F.request("g", "p", ["tags": .array([.string("a"), .string("b")])])))
-        #expect(try !F.matches("field: tags, value: [a, b]", F.request("g", "p", ["tags": .array([.string("b"), .string("a")])])))
+        #expect(
+            try F.matches(
+                "field: tags, value: [a, b]",
+                F.request("g", "p", ["tags": .array([.string("a"), .string("b")])])
+            )
+        )
+        #expect(
+            try !F.matches(
+                "field: tags, value: [a, b]",
+                F.request("g", "p", ["tags": .array([.string("b"), .string("a")])])
+            )
+        )
         #expect(try F.matches("field: x, value: null", F.request("g", "p", ["x": .null])))
         #expect(try !F.matches("field: x, value: null", F.request("g", "p")))
         #expect(try F.matches("field: env, value: prod", F.request("g", "p", context: ["env": .string("prod")])))
@@ -135,7 +187,11 @@ struct PolicyConditionTests {
 
     @Test("contains searches the canonical JSON of params (no spaces, sorted keys)")
     func contains() throws {
-        let request = F.request("http", "get", ["url": .string("https://example.com/x"), "headers": .object(["a": .string("b")])])
+        let request = F.request(
+            "http",
+            "get",
+            ["url": .string("https://example.com/x"), "headers": .object(["a": .string("b")])]
+        )
         #expect(try F.matches("contains: '\"url\":\"https://example.com'", request))
         #expect(try !F.matches("contains: '\"url\": \"https://example.com'", request))
         #expect(try F.matches("contains: '{\"headers\":{\"a\":\"b\"},\"url\"'", request))
@@ -167,12 +223,20 @@ struct PolicyConditionTests {
             ("a{2}bcd", "bcd"), ("é+abc", nil), ("ab", "ab"), ("a", nil), ("^abc$", "abc"),
         ]
         for (pattern, literal) in expectations {
-            #expect(TextPattern.requiredLiteral(of: pattern).map { String(decoding: $0, as: UTF8.self) } == literal, "\(pattern)")
+            #expect(
+                TextPattern.requiredLiteral(of: pattern).map { String(decoding: $0, as: UTF8.self) } == literal,
+                "\(pattern)"
+            )
         }
         // Differential check: with and without the prefilter the answer is the same.
-        let patterns = [#""target":"prod-[a-z]+""#, "ab+c", "abc?d", "x(foo|bar)yz", #"\d+abc"#, "[abc]def[g]", "a{2}bcd", "^\\{\"a"]
-        let texts = [#"{"target":"prod-eu"}"#, #"{"target":"prod-1"}"#, "abbbc", "abd", "abcd", "xfooyz", "xbazyz",
-                     "12abc", "abc", "cdefg", "aabcd", "abcd", "{\"a\":1}", ""]
+        let patterns = [
+            #""target":"prod-[a-z]+""#, "ab+c", "abc?d", "x(foo|bar)yz", #"\d+abc"#, "[abc]def[g]", "a{2}bcd",
+            "^\\{\"a",
+        ]
+        let texts = [
+            #"{"target":"prod-eu"}"#, #"{"target":"prod-1"}"#, "abbbc", "abd", "abcd", "xfooyz", "xbazyz",
+            "12abc", "abc", "cdefg", "aabcd", "abcd", "{\"a\":1}", "",
+        ]
         for pattern in patterns {
             guard case .success(let compiled) = TextPattern.compile(pattern) else {
                 Issue.record("\(pattern) did not compile")
@@ -187,11 +251,19 @@ struct PolicyConditionTests {
 
     @Test("all conditions of a rule must hold")
     func conjunction() throws {
-        let conditions = "tool: stripe, op: refund, agent_id: \"billing-*\", amount_gt: 100, field: currency, value: usd, contains: refund_reason"
-        let good = F.request("stripe", "refund", ["amount": .int(500), "currency": .string("usd"), "refund_reason": .string("dup")], agent: "billing-1")
+        let conditions =
+            "tool: stripe, op: refund, agent_id: \"billing-*\", amount_gt: 100, field: currency, value: usd, contains: refund_reason"
+        let good = F.request(
+            "stripe",
+            "refund",
+            ["amount": .int(500), "currency": .string("usd"), "refund_reason": .string("dup")],
+            agent: "billing-1"
+        )
         #expect(try F.matches(conditions, good))
         var wrongCurrency = good
-        wrongCurrency.params = .object(["amount": .int(500), "currency": .string("eur"), "refund_reason": .string("dup")])
+        wrongCurrency.params = .object([
+            "amount": .int(500), "currency": .string("eur"), "refund_reason": .string("dup"),
+        ])
         #expect(try !F.matches(conditions, wrongCurrency))
         var wrongAgent = good
         wrongAgent.agentID = "ops-1"

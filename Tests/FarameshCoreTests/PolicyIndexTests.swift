@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FarameshCore
 
 /// The tool/op index must never change which rule matches: indexed evaluation is compared with
@@ -50,8 +51,12 @@ struct PolicyIndexTests {
             var params: [String: JSONValue] = [:]
             if g.next(2) == 0 { params["amount"] = .int(Int64(g.next(200))) }
             if g.next(2) == 0 { params["a"] = .string(g.pick(["x1", "y", "z", "w"])) }
-            let request = F.request(g.pick(Self.tools + ["other"]), g.pick(Self.ops + ["other"]), params,
-                                    agent: g.pick(["a1", "a2", "b"]))
+            let request = F.request(
+                g.pick(Self.tools + ["other"]),
+                g.pick(Self.ops + ["other"]),
+                params,
+                agent: g.pick(["a1", "a2", "b"])
+            )
             let indexed = policy.evaluate(request)
             let sequential = PolicyExplanation.explain(request, engine: engine).rules.first {
                 if case .matched = $0.verdict { true } else { false }
@@ -64,19 +69,21 @@ struct PolicyIndexTests {
 
     @Test("rules for other tools are interleaved with wildcard rules in file order")
     func interleaving() throws {
-        let policy = try F.compile("""
-        rules:
-          - match: {tool: http, op: post}
-            deny: true
-          - match: {tool: "*", op: get, contains: secret}
-            deny: true
-          - match: {tool: "h*", op: "*", agent_id: blocked}
-            deny: true
-          - match: {tool: http, op: get}
-            allow: true
-          - match: {tool: "*"}
-            require_approval: true
-        """)
+        let policy = try F.compile(
+            """
+            rules:
+              - match: {tool: http, op: post}
+                deny: true
+              - match: {tool: "*", op: get, contains: secret}
+                deny: true
+              - match: {tool: "h*", op: "*", agent_id: blocked}
+                deny: true
+              - match: {tool: http, op: get}
+                allow: true
+              - match: {tool: "*"}
+                require_approval: true
+            """
+        )
         #expect(policy.evaluate(F.request("http", "get")).matchedRule == 3)
         #expect(policy.evaluate(F.request("http", "get", ["q": .string("secret")])).matchedRule == 1)
         #expect(policy.evaluate(F.request("http", "get", agent: "blocked")).matchedRule == 2)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FarameshCore
 
 /// `PolicyRegex` must answer exactly what ICU (NSRegularExpression) answers, for every pattern
@@ -20,7 +21,8 @@ struct PolicyRegexTests {
         ]
         for pattern in supported { #expect(PolicyRegex.compile(pattern) != nil, "\(pattern)") }
         let unsupported = [
-            "a(?i)bc", "(?m)^a", "a(?=b)", "(a)\\1", "a*+", #"\p{L}"#, "[[:alpha:]]", "[a[b]]", "[é]", #"\x41"#, "a{1000}",
+            "a(?i)bc", "(?m)^a", "a(?=b)", "(a)\\1", "a*+", #"\p{L}"#, "[[:alpha:]]", "[a[b]]", "[é]", #"\x41"#,
+            "a{1000}",
             "[:alpha:]", "[a-c-e]", #"\Qa.b\E"#, "a{,3}", "]", "a)", "(a?)*", "(^|a)+", "(?:a*)+b",
         ]
         for pattern in unsupported { #expect(PolicyRegex.compile(pattern) == nil, "\(pattern)") }
@@ -30,10 +32,12 @@ struct PolicyRegexTests {
     func cases() throws {
         let patterns = [
             #""target":"prod-[a-z]+""#, "a$", "^a", "a.b", #"\bfoo\b"#, #"\Bfoo"#, #"\s"#, #"\d+"#, #"\w+x"#, "[^a]",
-            #".\W$"#, #"[^a]?$\n"#, "(ab|a)c", "(a|ab)(c|bcd)(d*)", "x{2}", "x{2,}", "x{0,1}y", "(?:ab?)*b", "é+", "$", "^$", ".", "[^\"]*\"$",
+            #".\W$"#, #"[^a]?$\n"#, "(ab|a)c", "(a|ab)(c|bcd)(d*)", "x{2}", "x{2,}", "x{0,1}y", "(?:ab?)*b", "é+", "$",
+            "^$", ".", "[^\"]*\"$",
         ]
         let texts = [
-            "", "a", "ba", "a\n", "a\r\n", "X\r\n", "1A\"\r\n", "\r\n", "\n\r", "a\r", "a\u{0B}", "a\u{0C}", "a\u{85}", "a\u{2028}", "a\n\n", "a\nb",
+            "", "a", "ba", "a\n", "a\r\n", "X\r\n", "1A\"\r\n", "\r\n", "\n\r", "a\r", "a\u{0B}", "a\u{0C}", "a\u{85}",
+            "a\u{2028}", "a\n\n", "a\nb",
             "axb", "a\nb", "a\u{2028}b", "foo", "xfoo", "foo bar", "_foo", "1 2", "x", "xx", "xxx", "y", "xy",
             "abcd", "ac", "abc", "éé", "b", "aab", "\"x\"", "{\"target\":\"prod-eu\"}", "{\"target\":\"prod-\"}",
             "\u{1F600}a", "é1", "٣", "x٣x", " ", "\t", "\u{A0}",
@@ -73,7 +77,8 @@ struct PolicyRegexTests {
         for _ in 0..<(1 + g.next(4)) {
             var atom: String
             switch g.next(12) {
-            case 0 where depth < 2: atom = "(" + pattern(&g, depth: depth + 1) + "|" + pattern(&g, depth: depth + 1) + ")"
+            case 0 where depth < 2:
+                atom = "(" + pattern(&g, depth: depth + 1) + "|" + pattern(&g, depth: depth + 1) + ")"
             case 1 where depth < 2: atom = "(?:" + pattern(&g, depth: depth + 1) + ")"
             case 2: atom = g.pick(["[a-c]", "[^a]", "[\\d_]", "[-\"]", "[^\"\\\\]", "[ab-]", "[\\s.]"])
             case 3: atom = g.pick(["\\d", "\\w", "\\s", "\\D", "\\W", "\\S", "\\b", "\\B"])
@@ -99,8 +104,10 @@ struct PolicyRegexTests {
     /// Long texts only for patterns without groups: ICU backtracks exponentially on nested
     /// quantifiers (and then silently reports no match), which would make the comparison slow and void.
     static func text(_ g: inout Generator, long: Bool) -> String {
-        let alphabet = ["a", "b", "c", "x", "A", "B", "X", "\"", ":", "1", "9", "é", " ", "-", "_", "{", "}", ".", "\\", "\n", "\r",
-                        "\u{0B}", "\u{85}", "\u{2028}", "٣", "\u{1F600}", "\t", "\u{1C}", "\u{0C}", "\u{1F}"]
+        let alphabet = [
+            "a", "b", "c", "x", "A", "B", "X", "\"", ":", "1", "9", "é", " ", "-", "_", "{", "}", ".", "\\", "\n", "\r",
+            "\u{0B}", "\u{85}", "\u{2028}", "٣", "\u{1F600}", "\t", "\u{1C}", "\u{0C}", "\u{1F}",
+        ]
         var out = ""
         for _ in 0..<g.next(long && g.next(4) == 0 ? 40 : 12) { out += g.pick(alphabet) }
         return out
@@ -112,7 +119,9 @@ struct PolicyRegexTests {
         var compared = 0
         for _ in 0..<300 {
             let pattern = Self.pattern(&g)
-            guard let icu = try? NSRegularExpression(pattern: pattern), let fast = PolicyRegex.compile(pattern) else { continue }
+            guard let icu = try? NSRegularExpression(pattern: pattern), let fast = PolicyRegex.compile(pattern) else {
+                continue
+            }
             for _ in 0..<20 {
                 let text = Self.text(&g, long: !pattern.contains("("))
                 guard let answer = fast.matches(text) else { continue }
@@ -127,7 +136,8 @@ struct PolicyRegexTests {
     @Test("TextPattern uses the fast matcher and still agrees with ICU on params text")
     func textPattern() throws {
         guard case .success(let pattern) = TextPattern.compile(#"\b(curl|wget)\b[^"]*\|\s*(sudo\s+)?(ba|z)?sh\b"#),
-              case .regex(_, let fast) = pattern.kind else {
+            case .regex(_, let fast) = pattern.kind
+        else {
             Issue.record("pattern should compile as a regex")
             return
         }

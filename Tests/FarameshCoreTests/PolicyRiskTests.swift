@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FarameshCore
 
 @Suite("Risk rules and the high-risk upgrade")
@@ -6,36 +7,36 @@ struct PolicyRiskTests {
     typealias F = PolicyFixture
 
     static let policy = """
-    rules:
-      - match: {tool: shell}
-        allow: true
-        description: Shell allowed
-      - match: {tool: stripe}
-        allow: true
-        description: Stripe allowed
-        risk: medium
-      - match: {tool: http}
-        deny: true
-        description: No HTTP
-      - match: {tool: github}
-        require_approval: true
-        description: GitHub needs approval
-        approval_timeout: 30m
-    risk:
-      rules:
-        - name: dangerous_shell
-          when: {tool: shell, pattern: "rm -rf|mkfs"}
-          risk_level: high
-        - name: any_shell
-          when: {tool: shell}
-          risk_level: medium
-        - name: big_refund
-          when: {tool: stripe, op: refund, amount_gt: 1000}
-          risk_level: high
-        - name: http_all
-          when: {tool: http}
-          risk_level: high
-    """
+        rules:
+          - match: {tool: shell}
+            allow: true
+            description: Shell allowed
+          - match: {tool: stripe}
+            allow: true
+            description: Stripe allowed
+            risk: medium
+          - match: {tool: http}
+            deny: true
+            description: No HTTP
+          - match: {tool: github}
+            require_approval: true
+            description: GitHub needs approval
+            approval_timeout: 30m
+        risk:
+          rules:
+            - name: dangerous_shell
+              when: {tool: shell, pattern: "rm -rf|mkfs"}
+              risk_level: high
+            - name: any_shell
+              when: {tool: shell}
+              risk_level: medium
+            - name: big_refund
+              when: {tool: stripe, op: refund, amount_gt: 1000}
+              risk_level: high
+            - name: http_all
+              when: {tool: http}
+              risk_level: high
+        """
 
     @Test("the first matching risk rule sets the risk; default low")
     func firstMatch() throws {
@@ -72,20 +73,22 @@ struct PolicyRiskTests {
 
     @Test("the reported risk is the higher of the rule's risk and the risk rules' level")
     func maxOfRiskSources() throws {
-        let policy = try F.compile("""
-        rules:
-          - match: {tool: x}
-            deny: true
-            risk: high
-          - match: {tool: y}
-            require_approval: true
-            risk: low
-        risk:
-          rules:
-            - name: all
-              when: {tool: "*"}
-              risk_level: medium
-        """)
+        let policy = try F.compile(
+            """
+            rules:
+              - match: {tool: x}
+                deny: true
+                risk: high
+              - match: {tool: y}
+                require_approval: true
+                risk: low
+            risk:
+              rules:
+                - name: all
+                  when: {tool: "*"}
+                  risk_level: medium
+            """
+        )
         #expect(policy.evaluate(F.request("x", "a")).riskLevel == .high)
         #expect(policy.evaluate(F.request("y", "a")).riskLevel == .medium)
         #expect(policy.evaluate(F.request("z", "a")).riskLevel == .medium)
@@ -115,17 +118,19 @@ struct PolicyRiskTests {
 
     @Test("an allow rule that is upgraded keeps its approval_timeout")
     func upgradeKeepsTimeout() throws {
-        let policy = try F.compile("""
-        rules:
-          - match: {tool: deploy}
-            allow: true
-            approval_timeout: 2h
-        risk:
-          rules:
-            - name: prod
-              when: {tool: deploy, field: env, value: prod}
-              risk_level: high
-        """)
+        let policy = try F.compile(
+            """
+            rules:
+              - match: {tool: deploy}
+                allow: true
+                approval_timeout: 2h
+            risk:
+              rules:
+                - name: prod
+                  when: {tool: deploy, field: env, value: prod}
+                  risk_level: high
+            """
+        )
         #expect(policy.evaluate(F.request("deploy", "run", ["env": .string("prod")])).approvalTimeout == .seconds(7200))
         #expect(policy.evaluate(F.request("deploy", "run", ["env": .string("dev")])).approvalTimeout == nil)
     }

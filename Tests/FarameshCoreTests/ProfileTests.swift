@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FarameshCore
 
 @Suite("Execution profiles")
@@ -6,41 +7,46 @@ struct ProfileTests {
     typealias F = PolicyFixture
 
     static let policy = """
-    rules:
-      - match: {tool: shell}
-        allow: true
-        description: Shell allowed
-      - match: {tool: http, op: get}
-        allow: true
-        description: GET allowed
-      - match: {tool: http, op: delete}
-        deny: true
-        description: No deletes
-      - match: {tool: stripe}
-        require_approval: true
-        description: Payments need approval
-        approval_timeout: 15m
-    """
+        rules:
+          - match: {tool: shell}
+            allow: true
+            description: Shell allowed
+          - match: {tool: http, op: get}
+            allow: true
+            description: GET allowed
+          - match: {tool: http, op: delete}
+            deny: true
+            description: No deletes
+          - match: {tool: stripe}
+            require_approval: true
+            description: Payments need approval
+            approval_timeout: 15m
+        """
 
     static func engine(_ profileYAML: String) throws -> DecisionEngine {
-        DecisionEngine(policy: try F.compile(policy),
-                       profile: .loaded(try CompiledProfile.compile(yaml: profileYAML, source: "profile.yaml")),
-                       runtimeVersion: "test")
+        DecisionEngine(
+            policy: try F.compile(policy),
+            profile: .loaded(try CompiledProfile.compile(yaml: profileYAML, source: "profile.yaml")),
+            runtimeVersion: "test"
+        )
     }
 
     @Test("the reference's default profile compiles; its fields are kept")
     func referenceProfile() throws {
-        let profile = try CompiledProfile.compile(yaml: """
-        id: default
-        version: "1"
-        allowed_tools: [shell, http, stripe]
-        rules:
-          - name: disallow_shell_on_root
-            when: {tool: shell}
-            pattern: "rm -rf /|mkfs"
-            outcome: HALT
-            reason_code: PROFILE_DENY_DANGEROUS_SHELL
-        """, source: "default.yaml")
+        let profile = try CompiledProfile.compile(
+            yaml: """
+                id: default
+                version: "1"
+                allowed_tools: [shell, http, stripe]
+                rules:
+                  - name: disallow_shell_on_root
+                    when: {tool: shell}
+                    pattern: "rm -rf /|mkfs"
+                    outcome: HALT
+                    reason_code: PROFILE_DENY_DANGEROUS_SHELL
+                """,
+            source: "default.yaml"
+        )
         #expect(profile.id == "default" && profile.version == "1")
         #expect(profile.allowedTools?.map(\.pattern) == ["shell", "http", "stripe"])
         #expect(profile.rules.map(\.name) == ["disallow_shell_on_root"])
@@ -72,16 +78,18 @@ struct ProfileTests {
 
     @Test("a HALT profile rule halts; an ABSTAIN rule holds what the policy allows")
     func profileRules() throws {
-        let engine = try Self.engine("""
-        rules:
-          - name: no_root_rm
-            when: {tool: shell}
-            pattern: "rm -rf /"
-          - name: review_http
-            when: {tool: http}
-            outcome: ABSTAIN
-            description: HTTP is reviewed by a human
-        """)
+        let engine = try Self.engine(
+            """
+            rules:
+              - name: no_root_rm
+                when: {tool: shell}
+                pattern: "rm -rf /"
+              - name: review_http
+                when: {tool: http}
+                outcome: ABSTAIN
+                description: HTTP is reviewed by a human
+            """
+        )
         let halted = engine.decide(F.request("shell", "run", ["cmd": .string("rm -rf /")]))
         #expect(halted.outcome == .halt && halted.reasonCode == .profileRuleDeny && halted.profileRule == 0)
         #expect(halted.reason == "Profile rule 'no_root_rm'")
@@ -110,19 +118,38 @@ struct ProfileTests {
         let error = try #require(F.profileError("rules:\n  - name: r\n    when: {tool: x}\n    outcome: EXECUTE"))
         #expect(error.message.contains("can only restrict"))
         #expect(error.line == 4 && error.keyPath == "rules[0].outcome")
-        #expect(F.profileError("rules:\n  - name: r\n    when: {tool: x}\n    outcome: MAYBE")?.message.contains("unknown outcome") == true)
+        #expect(
+            F.profileError("rules:\n  - name: r\n    when: {tool: x}\n    outcome: MAYBE")?.message.contains(
+                "unknown outcome"
+            ) == true
+        )
     }
 
     @Test("required_controls.approval_token must be a boolean and never trusts agent-supplied tokens")
     func approvalControl() throws {
-        #expect(F.profileError("required_controls:\n  approval_token: yes please")?.message.contains("expected true or false") == true)
-        #expect(F.profileError("required_controls:\n  approval_token: 1")?.message.contains("expected true or false") == true)
-        #expect(F.profileError("required_controls:\n  approval_tokens: true")?.message.contains("did you mean 'approval_token'?") == true)
+        #expect(
+            F.profileError("required_controls:\n  approval_token: yes please")?.message.contains(
+                "expected true or false"
+            ) == true
+        )
+        #expect(
+            F.profileError("required_controls:\n  approval_token: 1")?.message.contains("expected true or false")
+                == true
+        )
+        #expect(
+            F.profileError("required_controls:\n  approval_tokens: true")?.message.contains(
+                "did you mean 'approval_token'?"
+            ) == true
+        )
 
         let engine = try Self.engine("id: strict\nrequired_controls:\n  approval_token: true")
         // Any value an agent puts in params or context is ignored.
-        let spoofed = F.request("shell", "run", ["approval_token": .string("anything")],
-                                context: ["approval_token": .bool(true)])
+        let spoofed = F.request(
+            "shell",
+            "run",
+            ["approval_token": .string("anything")],
+            context: ["approval_token": .bool(true)]
+        )
         let held = engine.decide(spoofed)
         #expect(held.outcome == .abstain)
         #expect(held.reasonCode == .profileMissingRequiredControl)
@@ -136,8 +163,11 @@ struct ProfileTests {
 
     @Test("a profile that failed to load halts every action with PROFILE_LOAD_ERROR")
     func failedProfile() throws {
-        let engine = DecisionEngine(policy: try F.compile(Self.policy), profile: .failed("profile.yaml:3:1: bad"),
-                                    runtimeVersion: "test")
+        let engine = DecisionEngine(
+            policy: try F.compile(Self.policy),
+            profile: .failed("profile.yaml:3:1: bad"),
+            runtimeVersion: "test"
+        )
         let decision = engine.decide(F.request("http", "get"))
         #expect(decision.outcome == .halt)
         #expect(decision.reasonCode == .profileLoadError)
@@ -168,10 +198,22 @@ struct ProfileTests {
     func loadErrors() throws {
         #expect(F.profileError("rules:\n  - when: {tool: x}")?.message.contains("missing 'name'") == true)
         #expect(F.profileError("rules:\n  - name: r")?.message.contains("missing 'when' or 'pattern'") == true)
-        #expect(F.profileError("rules:\n  - name: r\n    when: {tool: x, pattern: a}\n    pattern: b")?.message.contains("given twice") == true)
-        #expect(F.profileError("rules:\n  - name: r\n    pattern: a\n    reason_code: not-upper")?.message.contains("upper-case") == true)
+        #expect(
+            F.profileError("rules:\n  - name: r\n    when: {tool: x, pattern: a}\n    pattern: b")?.message.contains(
+                "given twice"
+            ) == true
+        )
+        #expect(
+            F.profileError("rules:\n  - name: r\n    pattern: a\n    reason_code: not-upper")?.message.contains(
+                "upper-case"
+            ) == true
+        )
         #expect(F.profileError("allowed_tool: [x]")?.message.contains("did you mean 'allowed_tools'?") == true)
-        #expect(F.profileError("rules:\n  - name: r\n    pattern: a\n  - name: r\n    pattern: b")?.message.contains("duplicate profile rule name") == true)
+        #expect(
+            F.profileError("rules:\n  - name: r\n    pattern: a\n  - name: r\n    pattern: b")?.message.contains(
+                "duplicate profile rule name"
+            ) == true
+        )
         let pattern = try #require(F.profileError("rules:\n  - name: r\n    pattern: \"(\""))
         #expect(pattern.line == 3 && pattern.message.contains("invalid regular expression"))
     }
@@ -187,11 +229,24 @@ struct ProfileTests {
     @Test("profile fields are bound into every decision")
     func binding() throws {
         let profile = try CompiledProfile.compile(yaml: "id: team-a\nversion: 7", source: "p.yaml")
-        let engine = DecisionEngine(policy: try F.compile(Self.policy), profile: .loaded(profile), runtimeVersion: "1.2.3")
+        let engine = DecisionEngine(
+            policy: try F.compile(Self.policy),
+            profile: .loaded(profile),
+            runtimeVersion: "1.2.3"
+        )
         let request = F.request("http", "get")
         let decision = engine.decide(request)
-        #expect(decision.profileID == "team-a" && decision.profileVersion == "7" && decision.profileHash == profile.hash)
-        #expect(decision.provenanceID == Provenance.id(requestHash: RequestHash.compute(request), policyHash: engine.policy?.hash,
-                                                       profileHash: profile.hash, runtimeVersion: "1.2.3"))
+        #expect(
+            decision.profileID == "team-a" && decision.profileVersion == "7" && decision.profileHash == profile.hash
+        )
+        #expect(
+            decision.provenanceID
+                == Provenance.id(
+                    requestHash: RequestHash.compute(request),
+                    policyHash: engine.policy?.hash,
+                    profileHash: profile.hash,
+                    runtimeVersion: "1.2.3"
+                )
+        )
     }
 }

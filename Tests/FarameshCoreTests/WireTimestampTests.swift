@@ -1,6 +1,6 @@
+import FarameshCore
 import Foundation
 import Testing
-import FarameshCore
 
 @Suite("WireTimestamp")
 struct WireTimestampTests {
@@ -11,10 +11,19 @@ struct WireTimestampTests {
         let date = WireTimestamp.date(microseconds: Self.knownMicros)
         #expect(WireTimestamp.format(date) == "2026-11-24T18:11:08.231760Z")
         #expect(WireTimestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000000Z")
-        #expect(WireTimestamp.format(WireTimestamp.date(microseconds: 1_709_164_800_000_001)) == "2024-02-29T00:00:00.000001Z")
+        #expect(
+            WireTimestamp.format(WireTimestamp.date(microseconds: 1_709_164_800_000_001))
+                == "2024-02-29T00:00:00.000001Z"
+        )
         #expect(WireTimestamp.format(WireTimestamp.date(microseconds: -1)) == "1969-12-31T23:59:59.999999Z")
-        #expect(WireTimestamp.format(WireTimestamp.date(microseconds: -62_135_596_800_000_000)) == "0001-01-01T00:00:00.000000Z")
-        #expect(WireTimestamp.format(WireTimestamp.date(microseconds: 253_402_300_799_000_000)) == "9999-12-31T23:59:59.000000Z")
+        #expect(
+            WireTimestamp.format(WireTimestamp.date(microseconds: -62_135_596_800_000_000))
+                == "0001-01-01T00:00:00.000000Z"
+        )
+        #expect(
+            WireTimestamp.format(WireTimestamp.date(microseconds: 253_402_300_799_000_000))
+                == "9999-12-31T23:59:59.000000Z"
+        )
     }
 
     @Test func roundsToTheNearestMicrosecond() {
@@ -41,11 +50,13 @@ struct WireTimestampTests {
     }
 
     @Test func rejectsOtherForms() {
-        for text in ["", "2026-11-24", "2026-11-24 18:11:08Z", "2026-11-24T18:11:08.Z", "2026-11-24T18:11:08.1234567Z",
-                     "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-24T24:00:00Z",
-                     "2026-11-24T18:60:00Z", "2026-11-24T18:11:60Z", "2026-11-24T18:11:08+01:00", "2026-11-24T18:11:08ZZ",
-                     "2026-11-24T18:11:08z", "20x6-11-24T18:11:08Z", "2026-11-24T18:11:08.23a760Z", "2026-00-10T00:00:00Z",
-                     "2026-01-00T00:00:00Z"] {
+        for text in [
+            "", "2026-11-24", "2026-11-24 18:11:08Z", "2026-11-24T18:11:08.Z", "2026-11-24T18:11:08.1234567Z",
+            "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-24T24:00:00Z",
+            "2026-11-24T18:60:00Z", "2026-11-24T18:11:60Z", "2026-11-24T18:11:08+01:00", "2026-11-24T18:11:08ZZ",
+            "2026-11-24T18:11:08z", "20x6-11-24T18:11:08Z", "2026-11-24T18:11:08.23a760Z", "2026-00-10T00:00:00Z",
+            "2026-01-00T00:00:00Z",
+        ] {
             #expect(WireTimestamp.parse(text) == nil, "\(text)")
         }
     }
@@ -83,8 +94,15 @@ struct WireTimestampTests {
             let seconds = Int64.random(in: 0...4_102_444_800, using: &rng)  // 1970 to 2100
             let date = WireTimestamp.date(microseconds: seconds * 1_000_000)
             let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.000000Z",
-                                  c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+            let expected = String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02d.000000Z",
+                c.year ?? 0,
+                c.month ?? 0,
+                c.day ?? 0,
+                c.hour ?? 0,
+                c.minute ?? 0,
+                c.second ?? 0
+            )
             #expect(WireTimestamp.format(date) == expected)
         }
     }

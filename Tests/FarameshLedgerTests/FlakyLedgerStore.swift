@@ -36,10 +36,16 @@ final class FlakyLedgerStore: LedgerStore {
     }
 
     func ledgerHead() async throws -> LedgerHead { try await base.ledgerHead() }
-    func ledgerEntries(from position: Int64, limit: Int) async throws -> [LedgerEntry] { try await base.ledgerEntries(from: position, limit: limit) }
-    func ledgerEntries(actionID: UUID) async throws -> [LedgerEntry] { try await base.ledgerEntries(actionID: actionID) }
+    func ledgerEntries(from position: Int64, limit: Int) async throws -> [LedgerEntry] {
+        try await base.ledgerEntries(from: position, limit: limit)
+    }
+    func ledgerEntries(actionID: UUID) async throws -> [LedgerEntry] {
+        try await base.ledgerEntries(actionID: actionID)
+    }
     func ledgerEntry(eventID: UUID) async throws -> LedgerEntry? { try await base.ledgerEntry(eventID: eventID) }
-    func ledgerNodes(_ nodes: Set<MerkleNode>) async throws -> [MerkleNode: LedgerHash] { try await base.ledgerNodes(nodes) }
+    func ledgerNodes(_ nodes: Set<MerkleNode>) async throws -> [MerkleNode: LedgerHash] {
+        try await base.ledgerNodes(nodes)
+    }
     func ledgerCheckpoints(from treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
         try await base.ledgerCheckpoints(from: treeSize, limit: limit)
     }
@@ -48,7 +54,9 @@ final class FlakyLedgerStore: LedgerStore {
     }
     func ledgerKeys() async throws -> [LedgerKeyRecord] { try await base.ledgerKeys() }
     func unsealedEvents(limit: Int) async throws -> [ActionEvent] { try await base.unsealedEvents(limit: limit) }
-    func ledgerPosition(sealedAtOrAfter date: Date) async throws -> Int64? { try await base.ledgerPosition(sealedAtOrAfter: date) }
+    func ledgerPosition(sealedAtOrAfter date: Date) async throws -> Int64? {
+        try await base.ledgerPosition(sealedAtOrAfter: date)
+    }
 }
 
 private struct FlakySession: LedgerSealingSession {

@@ -4,6 +4,7 @@ import FarameshServer
 import FarameshStore
 import Foundation
 import Testing
+
 @testable import faramesh
 
 /// `faramesh audit export` / `audit verify` and incremental `verify-log`, on both backends.
@@ -13,7 +14,12 @@ struct LedgerExportTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("faramesh-\(UUID().uuidString)-\(name)").path
     }
 
-    static func export(_ store: any ActionStore, from: String? = nil, to: String? = nil, redact: Set<String> = []) async throws -> [String] {
+    static func export(
+        _ store: any ActionStore,
+        from: String? = nil,
+        to: String? = nil,
+        redact: Set<String> = []
+    ) async throws -> [String] {
         let path = temporaryFile("bundle.jsonl")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let sink = try BundleSink(path: path)
@@ -39,8 +45,10 @@ struct LedgerExportTests {
             let whole = try await Self.export(db.store)
             var report = try Self.verify(whole, keys: [key.publicKey])
             #expect(report.ok, "\(report.failures)")
-            #expect(report.from == 0 && report.to == size && report.entries == size && report.actions == 12,
-                    "from \(report.from) to \(report.to) entries \(report.entries) actions \(report.actions) size \(size)")
+            #expect(
+                report.from == 0 && report.to == size && report.entries == size && report.actions == 12,
+                "from \(report.from) to \(report.to) entries \(report.entries) actions \(report.actions) size \(size)"
+            )
             #expect(whole.joined().contains("sk-live-123"))
 
             // From the middle: the range is anchored to a checkpoint, the base checkpoint proven a prefix.
@@ -52,7 +60,11 @@ struct LedgerExportTests {
             #expect(report.redactedParams == ["api_key"])
 
             // By time: everything sealed up to now.
-            let byTime = try await Self.export(db.store, from: "2000-01-01", to: WireTimestamp.format(Date().addingTimeInterval(60)))
+            let byTime = try await Self.export(
+                db.store,
+                from: "2000-01-01",
+                to: WireTimestamp.format(Date().addingTimeInterval(60))
+            )
             #expect(try Self.verify(byTime, keys: [key.publicKey]).ok)
 
             // Tampering with the bundle on its way.
@@ -66,7 +78,9 @@ struct LedgerExportTests {
 
             // Exporting a tampered database yields a bundle that does not verify.
             let victim = try #require(try await db.store.ledgerEntries(from: 25, limit: 1).first?.event)
-            try await db.exec("UPDATE action_events SET actor = 'mallory' WHERE id = '\(victim.id.uuidString.lowercased())'")
+            try await db.exec(
+                "UPDATE action_events SET actor = 'mallory' WHERE id = '\(victim.id.uuidString.lowercased())'"
+            )
             report = try Self.verify(try await Self.export(db.store, from: "20"), keys: [key.publicKey])
             #expect(report.failures.contains { $0.kind == .edited && $0.eventID == victim.id && $0.position == 25 })
         }
@@ -99,7 +113,9 @@ struct LedgerExportTests {
 
             // Rewriting stored history below the remembered checkpoint is caught without re-reading it.
             let frontierRow = state.treeSize - 1
-            try await db.exec("UPDATE ledger SET nodes = '\(String(repeating: "ab", count: 32 * 4))' WHERE position = \(frontierRow)")
+            try await db.exec(
+                "UPDATE ledger SET nodes = '\(String(repeating: "ab", count: 32 * 4))' WHERE position = \(frontierRow)"
+            )
             let rewritten = try await LedgerVerifier.run(db.store, keys: keys, since: state.treeSize, remembered: state)
             #expect(!rewritten.ok)
             #expect(rewritten.audit.failures.contains { $0.kind == .checkpoint && $0.treeSize == state.treeSize })

@@ -5,6 +5,7 @@ import FarameshStore
 import Foundation
 import Synchronization
 import Testing
+
 @testable import faramesh
 
 /// Sealing and verification figures. Small by default (a CI smoke run that still checks the
@@ -35,7 +36,12 @@ struct LedgerFiguresTests {
         try await LedgerDB.with(backend, poolSize: writers + 2) { db in
             let key = LedgerSigningKey.generate()
             let submitted = Counter()
-            let sealer = LedgerSealer(store: db.store, key: key, configuration: LedgerConfiguration(), logger: Sealing.logger)
+            let sealer = LedgerSealer(
+                store: db.store,
+                key: key,
+                configuration: LedgerConfiguration(),
+                logger: Sealing.logger
+            )
             let sealing = Task { try await sealer.run() }
             defer { sealing.cancel() }
             let clock = ContinuousClock()
@@ -73,12 +79,14 @@ struct LedgerFiguresTests {
             }
             lags.sort()
             let count = submitted.value
-            print("""
+            print(
+                """
                 LEDGER FIGURES [\(backend.rawValue)] target \(rate) submits/s for \(seconds) s: achieved \(Self.rate(count, elapsed)) submits/s \
                 (\(count * 2) events), all sealed and signed \(drained - elapsed) after the last submit; seal lag behind commit: \
                 p50 \(Int(Self.percentile(lags, 0.5) * 1000)) ms, p99 \(Int(Self.percentile(lags, 0.99) * 1000)) ms, \
                 max \(Int((lags.last ?? 0) * 1000)) ms
-                """)
+                """
+            )
             #expect(lags.count == count * 2)
             let report = try await LedgerVerifier.run(db.store, keys: [key.publicKey])
             #expect(report.ok, "\(report.findings.prefix(3))")
@@ -96,17 +104,24 @@ struct LedgerFiguresTests {
 
             let key = LedgerSigningKey.generate()
             started = clock.now
-            try await Sealing.sealAll(db.store, key: key, configuration: LedgerConfiguration(pollInterval: .milliseconds(20)),
-                                      timeout: .seconds(3600))
+            try await Sealing.sealAll(
+                db.store,
+                key: key,
+                configuration: LedgerConfiguration(pollInterval: .milliseconds(20)),
+                timeout: .seconds(3600)
+            )
             let sealed = clock.now - started
 
             started = clock.now
-            let report = try await LedgerVerifier(store: db.store, options: .init(pinnedKeys: [key.publicKey])).verifyLedger()
+            let report = try await LedgerVerifier(store: db.store, options: .init(pinnedKeys: [key.publicKey]))
+                .verifyLedger()
             let verified = clock.now - started
             #expect(report.ok, "\(report.findings.prefix(3))")
             #expect(report.audit.positions == Int64(events))
 
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("faramesh-figures-\(UUID().uuidString).jsonl").path
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "faramesh-figures-\(UUID().uuidString).jsonl"
+            ).path
             defer { try? FileManager.default.removeItem(atPath: path) }
             started = clock.now
             let sink = try BundleSink(path: path)
@@ -123,12 +138,14 @@ struct LedgerFiguresTests {
             #expect(bundle.ok, "\(bundle.failures.prefix(3))")
             #expect(bundle.entries == Int64(events))
 
-            print("""
+            print(
+                """
                 LEDGER FIGURES [\(backend.rawValue)] \(events) events (loaded in \(loaded)): \
                 sealing \(Self.rate(events, sealed)) events/s; verify-log \(Self.rate(events, verified)) events/s (\(verified)); \
                 audit export \(Self.rate(events, exported)) events/s (\(bytes / 1_048_576) MiB); \
                 audit verify \(Self.rate(events, bundleVerified)) events/s (\(bundleVerified))
-                """)
+                """
+            )
         }
     }
 }
@@ -155,38 +172,63 @@ enum BulkLoader {
                 n += 1
                 let id = UUID()
                 let at = base.addingTimeInterval(Double(n) / 1000)
-                let request = ActionRequest(agentID: "agent-\(n % 50)", tool: "http", operation: "post",
-                                            params: .object(["url": .string("https://api.example.com/items/\(n)"),
-                                                             "amount": .int(Int64(n)), "token": .string("t-\(n)")]))
+                let request = ActionRequest(
+                    agentID: "agent-\(n % 50)",
+                    tool: "http",
+                    operation: "post",
+                    params: .object([
+                        "url": .string("https://api.example.com/items/\(n)"),
+                        "amount": .int(Int64(n)), "token": .string("t-\(n)"),
+                    ])
+                )
                 let requestHash = RequestHash.compute(request)
-                let created = EventChain.makeEvent(actionID: id, type: .created, meta: .object(["decision": .string("allow")]),
-                                                   actor: request.agentID, at: at, prevHash: nil)
-                let decided = EventChain.makeEvent(actionID: id, type: .decisionMade,
-                                                   meta: .object(["decision": .string("allow"), "request_hash": .string(requestHash)]),
-                                                   actor: request.agentID, at: at, prevHash: created.recordHash)
+                let created = EventChain.makeEvent(
+                    actionID: id,
+                    type: .created,
+                    meta: .object(["decision": .string("allow")]),
+                    actor: request.agentID,
+                    at: at,
+                    prevHash: nil
+                )
+                let decided = EventChain.makeEvent(
+                    actionID: id,
+                    type: .decisionMade,
+                    meta: .object(["decision": .string("allow"), "request_hash": .string(requestHash)]),
+                    actor: request.agentID,
+                    at: at,
+                    prevHash: created.recordHash
+                )
                 let ts = db.timestamp(created.createdAt)
                 let q = LedgerDB.quote
-                actionRows.append("""
+                actionRows.append(
+                    """
                     (\(q(id.uuidString.lowercased())), \(q(request.agentID)), 'http', 'post', \(q(StoredJSON.string(request.params))), '{}', \
                     'allowed', 'allow', 'EXECUTE', 'ok', 'POLICY_ALLOW', 'low', \(q(requestHash)), 'bulk', 'prov', \(ts), \(ts), 1, \
                     \(q(decided.recordHash)))
-                    """)
+                    """
+                )
                 for event in [created, decided] {
-                    eventRows.append("""
+                    eventRows.append(
+                        """
                         (\(q(event.id.uuidString.lowercased())), \(q(id.uuidString.lowercased())), \(q(event.type.rawValue)), \
                         \(q(StoredJSON.string(event.meta))), \(q(event.actor)), \(ts), \(event.prevHash.map(q) ?? "NULL"), \(q(event.recordHash)))
-                        """)
+                        """
+                    )
                 }
             }
-            try await db.execute("""
+            try await db.execute(
+                """
                 INSERT INTO actions (id, agent_id, tool, operation, params_json, context_json, status, decision, outcome, reason,
                     reason_code, risk_level, request_hash, runtime_version, provenance_id, created_at, updated_at, version, last_event_hash)
                 VALUES \(actionRows.joined(separator: ",\n"))
-                """)
-            try await db.execute("""
+                """
+            )
+            try await db.execute(
+                """
                 INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
                 VALUES \(eventRows.joined(separator: ",\n"))
-                """)
+                """
+            )
             remaining -= count
         }
     }

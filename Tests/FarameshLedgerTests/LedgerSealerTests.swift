@@ -3,10 +3,11 @@ import FarameshLedgerVerifier
 import FarameshServer
 import FarameshStore
 import FarameshStorePostgres
-import PostgresNIO
 import Foundation
+import PostgresNIO
 import Synchronization
 import Testing
+
 @testable import faramesh
 
 /// The sealer under concurrency and failure: several replicas writing and sealing, the holder
@@ -48,7 +49,10 @@ struct LedgerSealerTests {
         String(decoding: metrics.exposition(), as: UTF8.self).contains("faramesh_ledger_sealer_active 1")
     }
 
-    @Test("concurrent submits on several replicas, each running a sealer, make one valid ledger", arguments: Backend.allCases)
+    @Test(
+        "concurrent submits on several replicas, each running a sealer, make one valid ledger",
+        arguments: Backend.allCases
+    )
     func concurrentReplicas(_ backend: Backend) async throws {
         try await LedgerDB.with(backend) { db in
             let key = LedgerSigningKey.generate()
@@ -59,14 +63,21 @@ struct LedgerSealerTests {
                     return try await withThrowingTaskGroup(of: Int.self) { group in
                         for store in stores {
                             group.addTask {
-                                try await LedgerSealer(store: store, key: key, configuration: Sealing.fast, logger: Sealing.logger).run()
+                                try await LedgerSealer(
+                                    store: store,
+                                    key: key,
+                                    configuration: Sealing.fast,
+                                    logger: Sealing.logger
+                                ).run()
                                 return 0
                             }
                         }
                         var writers: [Task<Int, any Error>] = []
                         for (index, store) in stores.enumerated() {
                             for w in 0..<3 {
-                                writers.append(Task { try await Self.writer(store, agent: "agent-\(index)-\(w)", stop: stop) })
+                                writers.append(
+                                    Task { try await Self.writer(store, agent: "agent-\(index)-\(w)", stop: stop) }
+                                )
                             }
                         }
                         try await Task.sleep(for: .seconds(3))
@@ -84,7 +95,9 @@ struct LedgerSealerTests {
         }
     }
 
-    @Test("the holder dies mid-run (its session killed, then the replica gone): another takes over, nothing lost or doubled")
+    @Test(
+        "the holder dies mid-run (its session killed, then the replica gone): another takes over, nothing lost or doubled"
+    )
     func failover() async throws {
         try await LedgerDB.with(.postgres) { db in
             let key = LedgerSigningKey.generate()
@@ -94,8 +107,13 @@ struct LedgerSealerTests {
                     let metrics = [ServerMetrics(), ServerMetrics()]
                     let sealers = [a, b].enumerated().map { index, store in
                         Task {
-                            try await LedgerSealer(store: store, key: key, configuration: Sealing.fast, metrics: metrics[index],
-                                                   logger: Sealing.logger).run()
+                            try await LedgerSealer(
+                                store: store,
+                                key: key,
+                                configuration: Sealing.fast,
+                                metrics: metrics[index],
+                                logger: Sealing.logger
+                            ).run()
                         }
                     }
                     defer { for sealer in sealers { sealer.cancel() } }
@@ -116,11 +134,15 @@ struct LedgerSealerTests {
                     // 1. The holder's database session dies in the middle of its work (a crashed
                     //    replica's connection): the lock goes with it, a sealer takes over.
                     let sizeBefore = try await db.store.ledgerHead().size
-                    let key = UInt64(bitPattern: try await (try #require(db.store as? PostgresActionStore)).ledgerLockKey())
-                    let killed = try await db.integer("""
+                    let key = UInt64(
+                        bitPattern: try await (try #require(db.store as? PostgresActionStore)).ledgerLockKey()
+                    )
+                    let killed = try await db.integer(
+                        """
                         SELECT count(pg_terminate_backend(pid)) FROM pg_locks
                         WHERE locktype = 'advisory' AND classid = \(key >> 32) AND objid = \(key & 0xFFFF_FFFF) AND granted
-                        """)
+                        """
+                    )
                     #expect(killed == 1)
                     try await Task.sleep(for: .milliseconds(300))
                     _ = try await holder(within: .seconds(5))
@@ -156,7 +178,10 @@ struct LedgerSealerTests {
         }
     }
 
-    @Test("a failure in the middle of a batch, before or after its commit, loses and doubles nothing", arguments: Backend.allCases)
+    @Test(
+        "a failure in the middle of a batch, before or after its commit, loses and doubles nothing",
+        arguments: Backend.allCases
+    )
     func failingBatches(_ backend: Backend) async throws {
         try await LedgerDB.with(backend) { db in
             let key = LedgerSigningKey.generate()
@@ -202,7 +227,8 @@ struct LedgerSealerTests {
     @Test("key rotation: checkpoints by the old and the new key all verify with both keys", arguments: Backend.allCases)
     func keyRotation(_ backend: Backend) async throws {
         try await LedgerDB.with(backend) { db in
-            let old = LedgerSigningKey.generate(), new = LedgerSigningKey.generate()
+            let old = LedgerSigningKey.generate()
+            let new = LedgerSigningKey.generate()
             _ = try await LedgerFixtures.population(db.store, count: 5)
             try await Sealing.sealAll(db.store, key: old)
             _ = try await LedgerFixtures.population(db.store, count: 5)
@@ -234,12 +260,15 @@ struct LedgerSealerTests {
                 var lateSeq: Int64 = 0
                 for try await seq in try await conn.query(
                     "INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, record_hash) SELECT \(UUID()), action_id, 'started', '{}', 'late', now(), 'x' FROM action_events ORDER BY seq LIMIT 1 RETURNING seq",
-                    logger: LedgerDB.logger).decode(Int64.self) {
+                    logger: LedgerDB.logger
+                ).decode(Int64.self) {
                     lateSeq = seq
                 }
                 _ = try await LedgerFixtures.population(db.store, count: 2)
                 try await Sealing.waitUntilSealed(db.store)
-                #expect(try await db.store.ledgerEntries(from: 0, limit: 10_000).allSatisfy { $0.record.seq != lateSeq })
+                #expect(
+                    try await db.store.ledgerEntries(from: 0, limit: 10_000).allSatisfy { $0.record.seq != lateSeq }
+                )
                 try await conn.query("COMMIT", logger: LedgerDB.logger)
                 return lateSeq
             }

@@ -4,13 +4,14 @@ import FarameshServer
 import FarameshStore
 import FarameshStorePostgres
 import FarameshTestSupport
-@testable import FarameshStoreSQLite
 import Foundation
 import Logging
 import PostgresNIO
 import SQLiteNIO
 import ServiceLifecycle
 import Testing
+
+@testable import FarameshStoreSQLite
 @testable import faramesh
 
 /// Both store backends, for parameterised tests.
@@ -51,16 +52,25 @@ final class LedgerDB: Sendable {
     }
 
     /// Runs `body` with a migrated store, then removes the database.
-    static func with(_ backend: Backend, poolSize: Int = 8, _ body: @Sendable (LedgerDB) async throws -> Void) async throws {
+    static func with(
+        _ backend: Backend,
+        poolSize: Int = 8,
+        _ body: @Sendable (LedgerDB) async throws -> Void
+    ) async throws {
         switch backend {
         case .postgres:
-            try await PostgresTestSchema.withStore(prefix: "faramesh_ledger_", poolSize: poolSize,
-                                                   notificationChannel: PostgresActionStore.defaultNotificationChannel,
-                                                   logger: logger) { store, schema in
+            try await PostgresTestSchema.withStore(
+                prefix: "faramesh_ledger_",
+                poolSize: poolSize,
+                notificationChannel: PostgresActionStore.defaultNotificationChannel,
+                logger: logger
+            ) { store, schema in
                 try await body(LedgerDB(backend: backend, store: store, location: schema))
             }
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("faramesh-ledger-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "faramesh-ledger-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let path = directory.appendingPathComponent("actions.db").path
@@ -81,9 +91,15 @@ final class LedgerDB: Sendable {
     func replica<T: Sendable>(_ body: @Sendable (any ActionStore) async throws -> T) async throws -> T {
         switch backend {
         case .postgres:
-            let store = PostgresActionStore(configuration: try Self.postgresConfiguration(schema: location), logger: Self.logger)
+            let store = PostgresActionStore(
+                configuration: try Self.postgresConfiguration(schema: location),
+                logger: Self.logger
+            )
             return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { await store.client.run(); return nil }
+                group.addTask {
+                    await store.client.run()
+                    return nil
+                }
                 defer { group.cancelAll() }
                 return try await body(store)
             }
@@ -106,14 +122,16 @@ final class LedgerDB: Sendable {
         case .postgres:
             guard let store = store as? PostgresActionStore else { return }
             try await store.client.withConnection { conn in
-                for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+                where !statement.isEmpty {
                     for try await _ in try await conn.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger) {}
                 }
             }
         case .sqlite:
             guard let store = store as? SQLiteActionStore else { return }
             try await store.write { conn -> (Void, Int64?) in
-                for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+                where !statement.isEmpty {
                     try await SQLiteRunner.execute(conn, statement)
                 }
                 return ((), nil)
@@ -144,14 +162,18 @@ final class LedgerDB: Sendable {
         case .postgres:
             guard let store = store as? PostgresActionStore else { return 0 }
             var value: Int64 = 0
-            for try await v in try await store.client.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger).decode(Int64.self) {
+            for try await v in try await store.client.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger).decode(
+                Int64.self
+            ) {
                 value = v
             }
             return value
         case .sqlite:
             guard let store = store as? SQLiteActionStore else { return 0 }
             return try await store.read { conn in
-                guard case .integer(let v)? = try await SQLiteRunner.rows(conn, sql).first?.columns.first?.data else { return 0 }
+                guard case .integer(let v)? = try await SQLiteRunner.rows(conn, sql).first?.columns.first?.data else {
+                    return 0
+                }
                 return Int64(v)
             }
         }
@@ -170,36 +192,78 @@ final class LedgerDB: Sendable {
 
 /// Actions and events written through the store, as the server writes them.
 enum LedgerFixtures {
-    static func submit(_ store: any ActionStore, agent: String = "agent-1", tool: String = "shell",
-                       params: JSONValue = .object(["cmd": .string("ls -la"), "api_key": .string("sk-live-123")]),
-                       pending: Bool = false, at: Date = WireTimestamp.now()) async throws -> Action {
+    static func submit(
+        _ store: any ActionStore,
+        agent: String = "agent-1",
+        tool: String = "shell",
+        params: JSONValue = .object(["cmd": .string("ls -la"), "api_key": .string("sk-live-123")]),
+        pending: Bool = false,
+        at: Date = WireTimestamp.now()
+    ) async throws -> Action {
         let id = UUID()
         let now = WireTimestamp.date(microseconds: WireTimestamp.microseconds(at))
         let request = ActionRequest(agentID: agent, tool: tool, operation: "run", params: params)
         let requestHash = RequestHash.compute(request)
         let decision: PolicyEffect = pending ? .requireApproval : .allow
-        let created = EventChain.makeEvent(actionID: id, type: .created,
-                                           meta: .object(["decision": .string(decision.rawValue), "risk_level": .string("low")]),
-                                           actor: agent, at: now, prevHash: nil)
-        let decided = EventChain.makeEvent(actionID: id, type: .decisionMade,
-                                           meta: .object(["decision": .string(decision.rawValue), "request_hash": .string(requestHash)]),
-                                           actor: agent, at: now, prevHash: created.recordHash)
-        let action = Action(id: id, request: request, status: pending ? .pendingApproval : .allowed, decision: decision,
-                            outcome: pending ? .abstain : .execute, reason: "test", reasonCode: pending ? .policyRequireApproval : .policyAllow,
-                            riskLevel: .low, requestHash: requestHash, policyHash: nil, policyVersion: nil, profileID: nil,
-                            profileVersion: nil, profileHash: nil, runtimeVersion: "test", provenanceID: "prov",
-                            approvalToken: pending ? "apt_\(UUID().uuidString)" : nil,
-                            approvalExpiresAt: pending ? now.addingTimeInterval(3600) : nil,
-                            createdAt: now, updatedAt: now, lastEventHash: decided.recordHash)
+        let created = EventChain.makeEvent(
+            actionID: id,
+            type: .created,
+            meta: .object(["decision": .string(decision.rawValue), "risk_level": .string("low")]),
+            actor: agent,
+            at: now,
+            prevHash: nil
+        )
+        let decided = EventChain.makeEvent(
+            actionID: id,
+            type: .decisionMade,
+            meta: .object(["decision": .string(decision.rawValue), "request_hash": .string(requestHash)]),
+            actor: agent,
+            at: now,
+            prevHash: created.recordHash
+        )
+        let action = Action(
+            id: id,
+            request: request,
+            status: pending ? .pendingApproval : .allowed,
+            decision: decision,
+            outcome: pending ? .abstain : .execute,
+            reason: "test",
+            reasonCode: pending ? .policyRequireApproval : .policyAllow,
+            riskLevel: .low,
+            requestHash: requestHash,
+            policyHash: nil,
+            policyVersion: nil,
+            profileID: nil,
+            profileVersion: nil,
+            profileHash: nil,
+            runtimeVersion: "test",
+            provenanceID: "prov",
+            approvalToken: pending ? "apt_\(UUID().uuidString)" : nil,
+            approvalExpiresAt: pending ? now.addingTimeInterval(3600) : nil,
+            createdAt: now,
+            updatedAt: now,
+            lastEventHash: decided.recordHash
+        )
         return try await store.submit(action, events: [created, decided], idempotencyKey: nil).action
     }
 
     /// An action with `created`, `decision_made`, `started`, `succeeded` (4 events).
     static func completed(_ store: any ActionStore, agent: String = "agent-1") async throws -> Action {
         let action = try await submit(store, agent: agent)
-        _ = try await store.transition(action.id, TransitionRequest(transition: .start, actor: agent, reason: nil, now: Date()))
-        return try await store.transition(action.id, TransitionRequest(transition: .succeed, actor: agent, reason: "done",
-                                                                       meta: .object(["exit_code": .int(0)]), now: Date()))
+        _ = try await store.transition(
+            action.id,
+            TransitionRequest(transition: .start, actor: agent, reason: nil, now: Date())
+        )
+        return try await store.transition(
+            action.id,
+            TransitionRequest(
+                transition: .succeed,
+                actor: agent,
+                reason: "done",
+                meta: .object(["exit_code": .int(0)]),
+                now: Date()
+            )
+        )
     }
 
     /// A few actions in different states: returns them with their events.
@@ -211,8 +275,18 @@ enum LedgerFixtures {
             case 1: actions.append(try await submit(store, agent: "agent-\(i)"))
             default:
                 let pending = try await submit(store, agent: "agent-\(i)", pending: true)
-                actions.append(try await store.transition(pending.id, TransitionRequest(
-                    transition: .approve, actor: "alice", reason: "ok", meta: .object(["approver": .string("alice")]), now: Date())))
+                actions.append(
+                    try await store.transition(
+                        pending.id,
+                        TransitionRequest(
+                            transition: .approve,
+                            actor: "alice",
+                            reason: "ok",
+                            meta: .object(["approver": .string("alice")]),
+                            now: Date()
+                        )
+                    )
+                )
             }
         }
         return actions
@@ -221,9 +295,14 @@ enum LedgerFixtures {
 
 /// Runs sealers the way the server does, with short intervals.
 enum Sealing {
-    static let fast = LedgerConfiguration(checkpointEvery: 16, checkpointInterval: .milliseconds(100),
-                                          pollInterval: .milliseconds(20), batchSize: 1000,
-                                          roleRetryInterval: .milliseconds(100), fullSweepInterval: .seconds(2))
+    static let fast = LedgerConfiguration(
+        checkpointEvery: 16,
+        checkpointInterval: .milliseconds(100),
+        pollInterval: .milliseconds(20),
+        batchSize: 1000,
+        roleRetryInterval: .milliseconds(100),
+        fullSweepInterval: .seconds(2)
+    )
 
     static let logger: Logger = {
         var logger = Logger(label: "faramesh.ledger.sealer.test")
@@ -232,8 +311,12 @@ enum Sealing {
     }()
 
     /// Seals every committed event and waits for a checkpoint that covers them all.
-    static func sealAll(_ store: any ActionStore, key: LedgerSigningKey, configuration: LedgerConfiguration = fast,
-                        timeout: Duration = .seconds(60)) async throws {
+    static func sealAll(
+        _ store: any ActionStore,
+        key: LedgerSigningKey,
+        configuration: LedgerConfiguration = fast,
+        timeout: Duration = .seconds(60)
+    ) async throws {
         let sealer = LedgerSealer(store: store, key: key, configuration: configuration, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sealer.run() }
@@ -261,9 +344,22 @@ enum Sealing {
 
 extension LedgerVerifier {
     /// Full verification pinned to `keys`.
-    static func run(_ store: any ActionStore, keys: [LedgerPublicKey], grace: TimeInterval = 60,
-                    since: Int64? = nil, remembered: VerifiedCheckpoint? = nil) async throws -> LedgerVerifier.Report {
-        try await LedgerVerifier(store: store, options: Options(pinnedKeys: keys, since: since, remembered: remembered,
-                                                                grace: grace, pageSize: 7)).verifyLedger()
+    static func run(
+        _ store: any ActionStore,
+        keys: [LedgerPublicKey],
+        grace: TimeInterval = 60,
+        since: Int64? = nil,
+        remembered: VerifiedCheckpoint? = nil
+    ) async throws -> LedgerVerifier.Report {
+        try await LedgerVerifier(
+            store: store,
+            options: Options(
+                pinnedKeys: keys,
+                since: since,
+                remembered: remembered,
+                grace: grace,
+                pageSize: 7
+            )
+        ).verifyLedger()
     }
 }

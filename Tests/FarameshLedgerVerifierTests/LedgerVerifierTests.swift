@@ -12,15 +12,38 @@ import Testing
     static func chain(actionID: UUID = UUID()) -> (Action, [ActionEvent]) {
         var events: [ActionEvent] = []
         for type in [ActionEventType.created, .decisionMade, .approved] {
-            events.append(EventChain.makeEvent(actionID: actionID, type: type, meta: .object([:]), actor: "agent-1",
-                                               at: at, prevHash: events.last?.recordHash))
+            events.append(
+                EventChain.makeEvent(
+                    actionID: actionID,
+                    type: type,
+                    meta: .object([:]),
+                    actor: "agent-1",
+                    at: at,
+                    prevHash: events.last?.recordHash
+                )
+            )
         }
-        let action = Action(id: actionID, request: ActionRequest(agentID: "agent-1", tool: "shell", operation: "run"),
-                            status: .approved, decision: .requireApproval, outcome: .abstain, reason: "r",
-                            reasonCode: .policyRequireApproval, riskLevel: .low, requestHash: "h", policyHash: nil,
-                            policyVersion: nil, profileID: nil, profileVersion: nil, profileHash: nil,
-                            runtimeVersion: "test", provenanceID: "p", createdAt: at, updatedAt: at,
-                            lastEventHash: events.last?.recordHash)
+        let action = Action(
+            id: actionID,
+            request: ActionRequest(agentID: "agent-1", tool: "shell", operation: "run"),
+            status: .approved,
+            decision: .requireApproval,
+            outcome: .abstain,
+            reason: "r",
+            reasonCode: .policyRequireApproval,
+            riskLevel: .low,
+            requestHash: "h",
+            policyHash: nil,
+            policyVersion: nil,
+            profileID: nil,
+            profileVersion: nil,
+            profileHash: nil,
+            runtimeVersion: "test",
+            provenanceID: "p",
+            createdAt: at,
+            updatedAt: at,
+            lastEventHash: events.last?.recordHash
+        )
         return (action, events)
     }
 
@@ -33,7 +56,11 @@ import Testing
         let (action, events) = Self.chain()
         #expect(LedgerVerifier.problem(action: action, events: []) == "the action has no events")
         // The newest event deleted: the chain itself is intact, the row disagrees.
-        #expect(LedgerVerifier.problem(action: action, events: Array(events.dropLast()))?.contains("does not match the action row") == true)
+        #expect(
+            LedgerVerifier.problem(action: action, events: Array(events.dropLast()))?.contains(
+                "does not match the action row"
+            ) == true
+        )
         // The oldest deleted: the first remaining event has a prev_hash.
         #expect(LedgerVerifier.problem(action: action, events: Array(events.dropFirst()))?.contains("event #0") == true)
     }
@@ -52,8 +79,14 @@ import Testing
         #expect(try VerifiedCheckpoint.load(path) == nil)
         let root = LedgerHash(hex: String(repeating: "ab", count: 32))!
         let chain = LedgerHash(hex: String(repeating: "cd", count: 32))!
-        let checkpoint = LedgerCheckpoint(treeSize: 42, rootHash: root, chainHash: chain, signedAt: Self.at,
-                                          keyID: "k1", signature: [])
+        let checkpoint = LedgerCheckpoint(
+            treeSize: 42,
+            rootHash: root,
+            chainHash: chain,
+            signedAt: Self.at,
+            keyID: "k1",
+            signature: []
+        )
         let state = VerifiedCheckpoint(checkpoint: checkpoint, verifiedAt: Self.at.addingTimeInterval(0.000_000_4))
         try state.save(to: path)
         #expect(try VerifiedCheckpoint.load(path) == state)
@@ -61,7 +94,8 @@ import Testing
     }
 
     @Test func malformedStateFileIsAnError() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("verifier-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("verifier-\(UUID().uuidString).json")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(#"{"tree_size": "twelve"}"#.utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: VerifiedCheckpoint.FileError.self) { try VerifiedCheckpoint.load(path) }

@@ -1,21 +1,30 @@
-import FarameshCore
-@testable import FarameshMCP
-import Testing
 import FarameshAPI
+import FarameshCore
+import Testing
+
+@testable import FarameshMCP
 
 @Suite struct ActionMappingTests {
     let mapping = ActionMapping(serverName: "github", agentID: "mcp-github")
 
     @Test func callBecomesAnActionOfTheServerWithTheToolAsOperation() {
         let call = ToolCall(id: .int(1), name: "delete_repo", arguments: .object(["repo": .string("a/b")]))
-        let annotations: JSONValue = .object(["destructiveHint": .bool(true), "readOnlyHint": .bool(false), "title": .string("Delete")])
-        let request = mapping.submission(for: call, annotations: annotations,
-                                         client: ClientInfo(name: "claude", version: "1.2", protocolVersion: "2025-11-25"))
+        let annotations: JSONValue = .object([
+            "destructiveHint": .bool(true), "readOnlyHint": .bool(false), "title": .string("Delete"),
+        ])
+        let request = mapping.submission(
+            for: call,
+            annotations: annotations,
+            client: ClientInfo(name: "claude", version: "1.2", protocolVersion: "2025-11-25")
+        )
         #expect(request.agentID == "mcp-github")
         #expect(request.tool == "github")
         #expect(request.operation == "delete_repo")
         #expect(request.params == .object(["repo": .string("a/b")]))
-        guard case .object(let context)? = request.context else { Issue.record("no context"); return }
+        guard case .object(let context)? = request.context else {
+            Issue.record("no context")
+            return
+        }
         #expect(context["mcp.destructiveHint"] == .bool(true))
         #expect(context["mcp.readOnlyHint"] == .bool(false))
         #expect(context["mcp.idempotentHint"] == .bool(false))
@@ -41,14 +50,29 @@ import FarameshAPI
     }
 
     @Test func argumentsThatWouldShadowContextKeysAreFound() {
-        #expect(ActionMapping.reservedArgument(in: .object(["text": .string("a"), "mcp.readOnlyHint": .bool(true)])) == "mcp.readOnlyHint")
+        #expect(
+            ActionMapping.reservedArgument(in: .object(["text": .string("a"), "mcp.readOnlyHint": .bool(true)]))
+                == "mcp.readOnlyHint"
+        )
         #expect(ActionMapping.reservedArgument(in: .object(["mcp": .object([:]), "mcpx": .int(1)])) == nil)
     }
 
     @Test func identicalCallsHaveIdenticalRequestHashesAndChangedArgumentsDoNot() {
-        let a = mapping.submission(for: ToolCall(id: .int(1), name: "t", arguments: .object(["p": .int(1)])), annotations: nil, client: nil)
-        let retry = mapping.submission(for: ToolCall(id: .int(2), name: "t", arguments: .object(["p": .int(1)])), annotations: nil, client: nil)
-        let changed = mapping.submission(for: ToolCall(id: .int(3), name: "t", arguments: .object(["p": .int(2)])), annotations: nil, client: nil)
+        let a = mapping.submission(
+            for: ToolCall(id: .int(1), name: "t", arguments: .object(["p": .int(1)])),
+            annotations: nil,
+            client: nil
+        )
+        let retry = mapping.submission(
+            for: ToolCall(id: .int(2), name: "t", arguments: .object(["p": .int(1)])),
+            annotations: nil,
+            client: nil
+        )
+        let changed = mapping.submission(
+            for: ToolCall(id: .int(3), name: "t", arguments: .object(["p": .int(2)])),
+            annotations: nil,
+            client: nil
+        )
         #expect(RequestHash.compute(a.actionRequest) == RequestHash.compute(retry.actionRequest))
         #expect(RequestHash.compute(a.actionRequest) != RequestHash.compute(changed.actionRequest))
     }

@@ -1,7 +1,8 @@
 import FarameshCore
-@testable import FarameshMCP
 import NIOCore
 import Testing
+
+@testable import FarameshMCP
 
 @Suite struct HTTPClientChannelTests {
     func collect(_ stream: AsyncStream<ByteBuffer>) async -> [String] {

@@ -1,6 +1,7 @@
 import FarameshCore
-@testable import FarameshMCP
 import Testing
+
+@testable import FarameshMCP
 
 @Suite struct JSONRPCMessageTests {
     func classify(_ text: String) throws(JSONRPCError) -> JSONRPCMessage {
@@ -12,9 +13,15 @@ import Testing
         let request = try classify(text)
         #expect(request.kind == .request(id: .int(7), method: "tools/list"))
         #expect(request.bytes == Array(text.utf8))
-        #expect(try classify(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).kind == .notification(method: "notifications/initialized"))
+        #expect(
+            try classify(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).kind
+                == .notification(method: "notifications/initialized")
+        )
         #expect(try classify(#"{"jsonrpc":"2.0","id":"a","result":{}}"#).kind == .response(id: .string("a")))
-        #expect(try classify(#"{"jsonrpc":"2.0","id":"a","error":{"code":1,"message":"m"}}"#).kind == .response(id: .string("a")))
+        #expect(
+            try classify(#"{"jsonrpc":"2.0","id":"a","error":{"code":1,"message":"m"}}"#).kind
+                == .response(id: .string("a"))
+        )
     }
 
     @Test(arguments: [
@@ -41,7 +48,12 @@ import Testing
     @Test func errorBytesAreAJSONRPCErrorResponse() throws {
         let error = JSONRPCError(code: -32602, message: "Invalid \"params\"", id: .string("x"))
         let parsed = try JSONParser.parse(error.bytes)
-        #expect(parsed == .object(["jsonrpc": .string("2.0"), "id": .string("x"),
-                                   "error": .object(["code": .int(-32602), "message": .string("Invalid \"params\"")])]))
+        #expect(
+            parsed
+                == .object([
+                    "jsonrpc": .string("2.0"), "id": .string("x"),
+                    "error": .object(["code": .int(-32602), "message": .string("Invalid \"params\"")]),
+                ])
+        )
     }
 }

@@ -1,19 +1,22 @@
+import FarameshAPI
+import FarameshClient
+import FarameshCore
+import Foundation
+import Synchronization
+import Testing
+
+@testable import FarameshMCP
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import FarameshAPI
-import FarameshClient
-import FarameshCore
-@testable import FarameshMCP
-import Foundation
-import Synchronization
-import Testing
 
 /// The proxy's keep-alive gatekeeper client against a scripted HTTP/1.1 server on loopback.
 @Suite struct KeepAliveGatekeeperTests {
-    static let action = #"{"id":"A1","agent_id":"bench","tool":"bench","operation":"echo","params":{},"status":"STATUS","decision":"allow","risk_level":"low","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","outcome":"EXECUTE","reason_code":"POLICY_ALLOW","request_hash":"h"}"#
+    static let action =
+        #"{"id":"A1","agent_id":"bench","tool":"bench","operation":"echo","params":{},"status":"STATUS","decision":"allow","risk_level":"low","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","outcome":"EXECUTE","reason_code":"POLICY_ALLOW","request_hash":"h"}"#
 
     static func answer(status: String, headers: [String] = [], body: String) -> String {
         (["HTTP/1.1 \(status)", "Content-Type: application/json", "Content-Length: \(body.utf8.count)"] + headers)
@@ -21,14 +24,22 @@ import Testing
     }
 
     static func client(port: Int, token: String? = "secret") throws -> KeepAliveGatekeeper {
-        let configuration = FarameshClientConfiguration(baseURL: try BaseURL(host: "127.0.0.1", port: port), token: token,
-                                                        connectTimeout: .seconds(2), requestTimeout: .seconds(2))
+        let configuration = FarameshClientConfiguration(
+            baseURL: try BaseURL(host: "127.0.0.1", port: port),
+            token: token,
+            connectTimeout: .seconds(2),
+            requestTimeout: .seconds(2)
+        )
         return try #require(KeepAliveGatekeeper(configuration: configuration))
     }
 
     @Test func requestsReuseOneConnectionAndCarryTheHeaders() async throws {
         let server = try ScriptedHTTPServer(answers: [
-            Self.answer(status: "200 OK", headers: ["Faramesh-Started: true"], body: Self.action.replacingOccurrences(of: "STATUS", with: "executing")),
+            Self.answer(
+                status: "200 OK",
+                headers: ["Faramesh-Started: true"],
+                body: Self.action.replacingOccurrences(of: "STATUS", with: "executing")
+            ),
             Self.answer(status: "200 OK", body: Self.action.replacingOccurrences(of: "STATUS", with: "allowed")),
             Self.answer(status: "200 OK", body: Self.action.replacingOccurrences(of: "STATUS", with: "succeeded")),
         ])
@@ -81,7 +92,11 @@ import Testing
 
     @Test func aClosedConnectionIsReplacedAndARefusedOneIsUnreachable() async throws {
         let server = try ScriptedHTTPServer(answers: [
-            Self.answer(status: "200 OK", headers: ["Connection: close"], body: Self.action.replacingOccurrences(of: "STATUS", with: "allowed")),
+            Self.answer(
+                status: "200 OK",
+                headers: ["Connection: close"],
+                body: Self.action.replacingOccurrences(of: "STATUS", with: "allowed")
+            ),
             Self.answer(status: "200 OK", body: Self.action.replacingOccurrences(of: "STATUS", with: "executing")),
         ])
         let client = try Self.client(port: server.port)
@@ -96,7 +111,10 @@ import Testing
             _ = try await refused.action("A1")
             Issue.record("no error")
         } catch let error as FarameshClientError {
-            guard case .unreachable(_, let reason) = error else { Issue.record("\(error)"); return }
+            guard case .unreachable(_, let reason) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(reason == "connection refused")
         }
         try await refused.shutdown()
@@ -105,7 +123,11 @@ import Testing
     @Test func onlyPlainHTTPGatekeepersGetTheKeepAliveClient() throws {
         let tls = FarameshClientConfiguration(baseURL: try BaseURL("https://gatekeeper.example"))
         #expect(KeepAliveGatekeeper(configuration: tls) == nil)
-        let prefixed = try #require(KeepAliveGatekeeper(configuration: FarameshClientConfiguration(baseURL: try BaseURL("http://[::1]:8000/faramesh/"))))
+        let prefixed = try #require(
+            KeepAliveGatekeeper(
+                configuration: FarameshClientConfiguration(baseURL: try BaseURL("http://[::1]:8000/faramesh/"))
+            )
+        )
         #expect(prefixed.host == "::1")
         #expect(prefixed.port == 8000)
         #expect(prefixed.pathPrefix == "/faramesh")
@@ -131,7 +153,9 @@ final class ScriptedHTTPServer: Sendable {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw POSIXError(.EADDRINUSE) }
         self.listener = fd
@@ -176,7 +200,8 @@ final class ScriptedHTTPServer: Sendable {
             let text = String(decoding: buffer, as: UTF8.self)
             if let end = text.range(of: "\r\n\r\n") {
                 let head = text[..<end.lowerBound]
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 let headBytes = text[..<end.upperBound].utf8.count
                 if buffer.count >= headBytes + length {

@@ -1,8 +1,10 @@
+import Testing
+
+@testable import FarameshMCP
+
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import FarameshMCP
-import Testing
 
 @Suite struct LineReaderTests {
     /// Writes `chunks` into a real pipe (then closes it) and collects what the reader yields.
@@ -13,7 +15,11 @@ import Testing
         let writer = LineWriter(fd: fds[1], name: "test-writer")
         for chunk in chunks {
             var bytes = Array(chunk.utf8)
-            if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() } else { Issue.record("chunks must end with a newline") }
+            if bytes.last == UInt8(ascii: "\n") {
+                bytes.removeLast()
+            } else {
+                Issue.record("chunks must end with a newline")
+            }
             writer.write(bytes)
         }
         await writer.close()

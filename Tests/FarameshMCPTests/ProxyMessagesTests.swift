@@ -1,8 +1,9 @@
 import FarameshCore
-@testable import FarameshMCP
+import MCP
 import NIOCore
 import Testing
-import MCP
+
+@testable import FarameshMCP
 
 @Suite struct ProxyMessagesTests {
     @Test func errorResultIsACallToolResultWithIsErrorAndMeta() throws {
@@ -34,7 +35,10 @@ import MCP
     }
 
     @Test func approvalLinksPointAtTheWebUI() {
-        let settings = GovernorSettings(mapping: ActionMapping(serverName: "s", agentID: "a"), approvalBaseURL: "http://127.0.0.1:8000/")
+        let settings = GovernorSettings(
+            mapping: ActionMapping(serverName: "s", agentID: "a"),
+            approvalBaseURL: "http://127.0.0.1:8000/"
+        )
         #expect(settings.approvalURL("abc-1") == "http://127.0.0.1:8000/?action=abc-1")
     }
 
@@ -43,7 +47,9 @@ import MCP
             ProxySession.outcome(of: try JSONRPCMessage(bytes: Array(text.utf8)))
         }
         #expect(try outcome(#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#) == (true, nil))
-        let failed = try outcome(#"{"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"boom"}]}}"#)
+        let failed = try outcome(
+            #"{"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"boom"}]}}"#
+        )
         #expect(failed.0 == false && failed.1 == "the tool returned isError: boom")
         let error = try outcome(#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"nope"}}"#)
         #expect(error.0 == false && error.1 == "JSON-RPC error -32601: nope")
@@ -51,7 +57,11 @@ import MCP
 
     @Test func catalogLearnsAnnotationsFromToolsList() throws {
         var catalog = ToolCatalog()
-        catalog.record(listResult: try JSONParser.parse(#"{"tools":[{"name":"a","annotations":{"readOnlyHint":true}},{"name":"b"}],"nextCursor":"n"}"#))
+        catalog.record(
+            listResult: try JSONParser.parse(
+                #"{"tools":[{"name":"a","annotations":{"readOnlyHint":true}},{"name":"b"}],"nextCursor":"n"}"#
+            )
+        )
         #expect(catalog.annotations(for: "a") == .object(["readOnlyHint": .bool(true)]))
         #expect(catalog.annotations(for: "b") == .object([:]))
         #expect(catalog.annotations(for: "c") == nil)

@@ -1,5 +1,6 @@
-@testable import FarameshMCP
 import Testing
+
+@testable import FarameshMCP
 
 @Suite struct ResumeKeysTests {
     @Test func aRetryUsesTheKeyLeftByThePendingCall() async {

@@ -1,12 +1,16 @@
 import FarameshCore
-@testable import FarameshMCP
 import Testing
+
+@testable import FarameshMCP
 
 @Suite struct ToolCallTests {
     func params(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
 
     @Test func readsNameArgumentsAndProgressToken() throws {
-        let call = try ToolCall(id: .int(1), params: params(#"{"name":"echo","arguments":{"text":"hi"},"_meta":{"progressToken":"p1"}}"#))
+        let call = try ToolCall(
+            id: .int(1),
+            params: params(#"{"name":"echo","arguments":{"text":"hi"},"_meta":{"progressToken":"p1"}}"#)
+        )
         #expect(call.name == "echo")
         #expect(call.arguments == .object(["text": .string("hi")]))
         #expect(call.progressToken == .string("p1"))
@@ -15,7 +19,10 @@ import Testing
         #expect(bare.progressToken == nil)
     }
 
-    @Test(arguments: [#"{"arguments":{}}"#, #"{"name":""}"#, #"{"name":3}"#, #"{"name":"x","arguments":[1]}"#, #"{"name":"x","arguments":"a"}"#])
+    @Test(arguments: [
+        #"{"arguments":{}}"#, #"{"name":""}"#, #"{"name":3}"#, #"{"name":"x","arguments":[1]}"#,
+        #"{"name":"x","arguments":"a"}"#,
+    ])
     func callsThatCannotBeGovernedAreInvalidParams(text: String) throws {
         let value = try params(text)
         do {

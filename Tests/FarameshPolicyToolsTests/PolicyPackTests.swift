@@ -12,7 +12,9 @@ struct PolicyPackTests {
     static let root: URL? = {
         var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("policies/default.yaml").path) { return url }
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("policies/default.yaml").path) {
+                return url
+            }
             url = url.deletingLastPathComponent()
         }
         return nil
@@ -46,12 +48,17 @@ struct PolicyPackTests {
     func packsPass() throws {
         for file in try Self.policyFiles() {
             let tests = file.deletingPathExtension().appendingPathExtension("tests.yaml")
-            let policy = try CompiledPolicy.compile(yaml: String(contentsOf: file, encoding: .utf8), source: file.lastPathComponent)
+            let policy = try CompiledPolicy.compile(
+                yaml: String(contentsOf: file, encoding: .utf8),
+                source: file.lastPathComponent
+            )
             #expect(policy.warnings.isEmpty, "\(file.lastPathComponent): \(policy.warnings)")
             let report = try PolicyFiles.runTests(policy: file.path, tests: tests.path)
             #expect(report.results.count >= 8, "\(tests.lastPathComponent) has too few cases")
             for result in report.results where !result.passed {
-                Issue.record("\(tests.lastPathComponent): \(result.testCase.name): \(result.failures.joined(separator: "; "))")
+                Issue.record(
+                    "\(tests.lastPathComponent): \(result.testCase.name): \(result.failures.joined(separator: "; "))"
+                )
             }
             #expect(report.allPassed)
         }
@@ -71,9 +78,11 @@ struct PolicyPackTests {
     @Test("the default policy passes its tests under the default profile too")
     func defaultWithProfile() throws {
         let root = try #require(Self.root)
-        let report = try PolicyFiles.runTests(policy: root.appendingPathComponent("policies/default.yaml").path,
-                                              tests: root.appendingPathComponent("policies/default.tests.yaml").path,
-                                              profile: root.appendingPathComponent("profiles/default.yaml").path)
+        let report = try PolicyFiles.runTests(
+            policy: root.appendingPathComponent("policies/default.yaml").path,
+            tests: root.appendingPathComponent("policies/default.tests.yaml").path,
+            profile: root.appendingPathComponent("profiles/default.yaml").path
+        )
         #expect(report.allPassed)
     }
 }
@@ -122,13 +131,19 @@ struct PolicyCommandTests {
 
     @Test("test: 0 when all cases pass, 1 when one fails")
     func test() async throws {
-        #expect(await Self.exitCode(["test", try Self.path("policies/default.yaml"), try Self.path("policies/default.tests.yaml")]) == 0)
-        let failing = try Self.temporaryFile("""
-        cases:
-          - name: wrong on purpose
-            action: {tool: http, op: get}
-            expect: {decision: deny}
-        """)
+        #expect(
+            await Self.exitCode([
+                "test", try Self.path("policies/default.yaml"), try Self.path("policies/default.tests.yaml"),
+            ]) == 0
+        )
+        let failing = try Self.temporaryFile(
+            """
+            cases:
+              - name: wrong on purpose
+                action: {tool: http, op: get}
+                expect: {decision: deny}
+            """
+        )
         #expect(await Self.exitCode(["test", try Self.path("policies/default.yaml"), failing, "--json"]) == 1)
         #expect(await Self.exitCode(["test", try Self.path("policies/default.yaml")]) == 2)
     }
@@ -136,9 +151,17 @@ struct PolicyCommandTests {
     @Test("explain: 0 with a decision, 2 for params that are not a JSON object")
     func explain() async throws {
         let policy = try Self.path("policies/default.yaml")
-        #expect(await Self.exitCode(["explain", policy, "--tool", "http", "--op", "get", "--params", #"{"url":"https://x"}"#]) == 0)
-        #expect(await Self.exitCode(["explain", policy, "--tool", "shell", "--operation", "run", "--json",
-                                     "--profile", try Self.path("profiles/default.yaml")]) == 0)
+        #expect(
+            await Self.exitCode([
+                "explain", policy, "--tool", "http", "--op", "get", "--params", #"{"url":"https://x"}"#,
+            ]) == 0
+        )
+        #expect(
+            await Self.exitCode([
+                "explain", policy, "--tool", "shell", "--operation", "run", "--json",
+                "--profile", try Self.path("profiles/default.yaml"),
+            ]) == 0
+        )
         #expect(await Self.exitCode(["explain", policy, "--tool", "http", "--op", "get", "--params", "[1]"]) == 2)
         #expect(await Self.exitCode(["explain", policy, "--tool", "http", "--op", "get", "--context", "{bad"]) == 2)
         #expect(await Self.exitCode(["explain", policy, "--tool", "http"]) == 2)

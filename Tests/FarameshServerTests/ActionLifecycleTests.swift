@@ -1,7 +1,6 @@
 import FarameshAPI
 import FarameshCore
 import FarameshStore
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
@@ -9,9 +8,13 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import FarameshServer
+
 /// Every route's happy path and the lifecycle rules: roles, approvals, transitions, expiry.
 @Suite struct ActionLifecycleTests {
-    @Test(arguments: TestBackend.all) func submitAllowedRecordsActionWithWireShapeAndChainedEvents(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func submitAllowedRecordsActionWithWireShapeAndChainedEvents(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             let reply = try await h.submit(tool: "http", operation: "get", params: #"{"url":"https://example.com"}"#)
             #expect(reply.status == .ok)
@@ -19,7 +22,8 @@ import Testing
             let object = try reply.object()
             // The original's 26 members plus approval_expires_at, nothing else.
             let expectedKeys: Set<String> = [
-                "id", "agent_id", "tool", "operation", "params", "context", "status", "decision", "reason", "risk_level",
+                "id", "agent_id", "tool", "operation", "params", "context", "status", "decision", "reason",
+                "risk_level",
                 "approval_token", "policy_version", "created_at", "updated_at", "js_example", "python_example",
                 "outcome", "reason_code", "reason_details", "request_hash", "policy_hash", "runtime_version",
                 "profile_id", "profile_version", "profile_hash", "provenance_id", "approval_expires_at",
@@ -38,8 +42,12 @@ import Testing
             #expect(action.policyVersion == "test-1")
             #expect(action.runtimeVersion == "test-runtime")
             #expect(action.approvalToken == nil)
-            let request = ActionRequest(agentID: "agent-1", tool: "http", operation: "get",
-                                        params: .object(["url": .string("https://example.com")]))
+            let request = ActionRequest(
+                agentID: "agent-1",
+                tool: "http",
+                operation: "get",
+                params: .object(["url": .string("https://example.com")])
+            )
             #expect(action.requestHash == RequestHash.compute(request))
 
             let events = try await h.events(action.id)
@@ -50,15 +58,25 @@ import Testing
             #expect(events[1].meta["reason_code"] == .string("POLICY_ALLOW"))
             #expect(events[1].seq > events[0].seq)
             let domainEvents = events.map { e in
-                ActionEvent(id: UUID(uuidString: e.id)!, actionID: UUID(uuidString: e.actionID)!, type: e.eventType,
-                            meta: e.meta, actor: e.actor, createdAt: WireTimestamp.parse(e.createdAt)!,
-                            prevHash: e.prevHash, recordHash: e.recordHash, seq: e.seq)
+                ActionEvent(
+                    id: UUID(uuidString: e.id)!,
+                    actionID: UUID(uuidString: e.actionID)!,
+                    type: e.eventType,
+                    meta: e.meta,
+                    actor: e.actor,
+                    createdAt: WireTimestamp.parse(e.createdAt)!,
+                    prevHash: e.prevHash,
+                    recordHash: e.recordHash,
+                    seq: e.seq
+                )
             }
             #expect(EventChain.verify(domainEvents) == .valid(count: 2))
         }
     }
 
-    @Test(arguments: TestBackend.all) func submitDeniedAndPendingMapOutcomesToStatuses(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func submitDeniedAndPendingMapOutcomesToStatuses(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             let denied = try await h.submitted(tool: "stripe", operation: "refund")
             #expect(denied.status == .denied)
@@ -79,7 +97,8 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func agentsNeverSeeApprovalTokensApproversDo(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func agentsNeverSeeApprovalTokensApproversDo(_ backend: TestBackend) async throws
+    {
         try await ServerHarness.run(backend) { h in
             let submitReply = try await h.submit(tool: "shell", operation: "run")
             #expect(try submitReply.object()["approval_token"] == .null)
@@ -105,7 +124,9 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func approveStartResultHappyPathRecordsApproverIdentity(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func approveStartResultHappyPathRecordsApproverIdentity(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "shell", operation: "run", params: #"{"cmd":"ls"}"#)
             let token = try await h.approvalToken(action.id)
@@ -122,8 +143,12 @@ import Testing
             #expect(started.status == .ok)
             #expect(try started.action().status == .executing)
 
-            let result = try await h.send(.post, "/v1/actions/\(action.id)/result", token: ServerHarness.agentToken,
-                                          body: #"{"success":true,"error":null}"#)
+            let result = try await h.send(
+                .post,
+                "/v1/actions/\(action.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":true,"error":null}"#
+            )
             #expect(result.status == .ok)
             #expect(try result.action().status == .succeeded)
             #expect(try result.action().reason == "Execution completed")
@@ -155,8 +180,12 @@ import Testing
             #expect(try denied.action().reason == "Denied by human")
 
             let allowed = try await h.submitted(tool: "http", operation: "get")
-            let failed = try await h.send(.post, "/v1/actions/\(allowed.id)/result", token: ServerHarness.agentToken,
-                                          body: #"{"success":false,"error":"boom"}"#)
+            let failed = try await h.send(
+                .post,
+                "/v1/actions/\(allowed.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":false,"error":"boom"}"#
+            )
             #expect(failed.status == .ok)
             #expect(try failed.action().status == .failed)
             #expect(try failed.action().reason == "boom")
@@ -178,9 +207,16 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func approversCannotApproveTheirOwnSubmissions(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func approversCannotApproveTheirOwnSubmissions(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
-            let own = try await h.submitted(tool: "shell", operation: "run", agent: "approver-1", token: ServerHarness.approverToken)
+            let own = try await h.submitted(
+                tool: "shell",
+                operation: "run",
+                agent: "approver-1",
+                token: ServerHarness.approverToken
+            )
             let token = try await h.approvalToken(own.id)
             let reply = try await h.approve(own.id, token: token, as: ServerHarness.approverToken)
             #expect(reply.status == .forbidden)
@@ -201,12 +237,18 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func illegalTransitionsAre409WithCurrentStatus(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func illegalTransitionsAre409WithCurrentStatus(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             // The original let /result mark a pending action succeeded; we must not.
             let pending = try await h.submitted(tool: "shell", operation: "run")
-            let result = try await h.send(.post, "/v1/actions/\(pending.id)/result", token: ServerHarness.agentToken,
-                                          body: #"{"success":true}"#)
+            let result = try await h.send(
+                .post,
+                "/v1/actions/\(pending.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":true}"#
+            )
             #expect(result.status == .conflict)
             #expect(try result.error().code == "ILLEGAL_TRANSITION")
             #expect(try result.error().currentStatus == .pendingApproval)
@@ -222,9 +264,18 @@ import Testing
             #expect(try approveDenied.error().currentStatus == .denied)
 
             let allowed = try await h.submitted(tool: "http", operation: "get")
-            _ = try await h.send(.post, "/v1/actions/\(allowed.id)/result", token: ServerHarness.agentToken, body: #"{"success":true}"#)
-            let again = try await h.send(.post, "/v1/actions/\(allowed.id)/result", token: ServerHarness.agentToken,
-                                         body: #"{"success":false}"#)
+            _ = try await h.send(
+                .post,
+                "/v1/actions/\(allowed.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":true}"#
+            )
+            let again = try await h.send(
+                .post,
+                "/v1/actions/\(allowed.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":false}"#
+            )
             #expect(again.status == .conflict)
             #expect(try again.error().currentStatus == .succeeded)
 
@@ -239,7 +290,9 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func lateApprovalAfterDeadlineIs409AndNeverApproved(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func lateApprovalAfterDeadlineIs409AndNeverApproved(
+        _ backend: TestBackend
+    ) async throws {
         let clock = ManualClock()
         try await ServerHarness.run(backend, clock: clock) { h in
             let action = try await h.submitted(tool: "shell", operation: "quick")
@@ -257,13 +310,21 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func sweeperExpiresOverdueApprovalsAndUpdatesGauge(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func sweeperExpiresOverdueApprovalsAndUpdatesGauge(
+        _ backend: TestBackend
+    ) async throws {
         let clock = ManualClock()
         try await ServerHarness.run(backend, clock: clock) { h in
             let quick = try await h.submitted(tool: "shell", operation: "quick")
             _ = try await h.submitted(tool: "shell", operation: "run")
-            let sweeper = ApprovalExpirySweeper(store: h.store, interval: .seconds(1), callTimeout: .seconds(10),
-                                                metrics: h.metrics, clock: clock, logger: ServerHarness.logger)
+            let sweeper = ApprovalExpirySweeper(
+                store: h.store,
+                interval: .seconds(1),
+                callTimeout: .seconds(10),
+                metrics: h.metrics,
+                clock: clock,
+                logger: ServerHarness.logger
+            )
             // Not yet due: nothing expires.
             clock.advance(by: .milliseconds(999))
             await sweeper.sweepOnce()
@@ -283,7 +344,9 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func idempotencyKeyReturnsSameActionOrRejectsDifferentBody(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func idempotencyKeyReturnsSameActionOrRejectsDifferentBody(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             let key: HTTPFields = [ActionController.idempotencyKeyHeader: "retry-key-1"]
             let first = try await h.submit(tool: "http", operation: "get", params: #"{"n":1}"#, headers: key)
@@ -296,7 +359,11 @@ import Testing
             #expect(try different.error().code == "IDEMPOTENCY_CONFLICT")
             let list = try await h.send(.get, "/v1/actions?tool=http", token: ServerHarness.agentToken)
             #expect(try list.array().count == 1)
-            let bad = try await h.submit(tool: "http", operation: "get", headers: [ActionController.idempotencyKeyHeader: "has space"])
+            let bad = try await h.submit(
+                tool: "http",
+                operation: "get",
+                headers: [ActionController.idempotencyKeyHeader: "has space"]
+            )
             #expect(bad.status == .unprocessableContent)
             #expect(try bad.error().field == "Idempotency-Key")
         }
@@ -304,8 +371,12 @@ import Testing
 
     @Test(arguments: TestBackend.all) func gateDecideRecordsNothing(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
-            let reply = try await h.send(.post, "/v1/gate/decide", token: ServerHarness.agentToken,
-                                         body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{"cmd":"x"}}"#)
+            let reply = try await h.send(
+                .post,
+                "/v1/gate/decide",
+                token: ServerHarness.agentToken,
+                body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{"cmd":"x"}}"#
+            )
             #expect(reply.status == .ok)
             let decision = try GateDecisionResponse(json: try reply.json())
             #expect(decision.outcome == .abstain)
@@ -313,10 +384,26 @@ import Testing
             #expect(decision.reasonCode == "POLICY_REQUIRE_APPROVAL")
             #expect(decision.riskLevel == .medium)
             #expect(decision.policyVersion == "test-1")
-            #expect(decision.requestHash == RequestHash.compute(ActionRequest(
-                agentID: "agent-1", tool: "shell", operation: "run", params: .object(["cmd": .string("x")]))))
-            #expect(decision.provenanceID == Provenance.id(requestHash: decision.requestHash, policyHash: decision.policyHash,
-                                                          profileHash: nil, runtimeVersion: "test-runtime"))
+            #expect(
+                decision.requestHash
+                    == RequestHash.compute(
+                        ActionRequest(
+                            agentID: "agent-1",
+                            tool: "shell",
+                            operation: "run",
+                            params: .object(["cmd": .string("x")])
+                        )
+                    )
+            )
+            #expect(
+                decision.provenanceID
+                    == Provenance.id(
+                        requestHash: decision.requestHash,
+                        policyHash: decision.policyHash,
+                        profileHash: nil,
+                        runtimeVersion: "test-runtime"
+                    )
+            )
             let list = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken)
             #expect(try list.array().isEmpty)
         }
@@ -339,8 +426,13 @@ import Testing
     @Test(arguments: TestBackend.all) func listFiltersAndKeysetPaging(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
             for n in 0..<5 {
-                _ = try await h.submitted(tool: "http", operation: "get", params: #"{"n":\#(n)}"#, agent: "pager",
-                                          token: ServerHarness.adminToken)
+                _ = try await h.submitted(
+                    tool: "http",
+                    operation: "get",
+                    params: #"{"n":\#(n)}"#,
+                    agent: "pager",
+                    token: ServerHarness.adminToken
+                )
             }
             _ = try await h.submitted(tool: "shell", operation: "run", agent: "other", token: ServerHarness.adminToken)
             let first = try await h.send(.get, "/v1/actions?agent_id=pager&limit=2", token: ServerHarness.approverToken)
@@ -360,14 +452,24 @@ import Testing
                 let page = try await h.send(.get, path, token: ServerHarness.approverToken)
                 #expect(page.status == .ok)
                 seen += try page.array().map { try ActionResponse(json: $0).id }
-                next = page.headers[ActionController.linkHeader].map { String($0.dropFirst().prefix(while: { $0 != ">" })) }
+                next = page.headers[ActionController.linkHeader].map {
+                    String($0.dropFirst().prefix(while: { $0 != ">" }))
+                }
             }
             #expect(seen.count == 5)
             #expect(Set(seen).count == 5)
 
-            let byStatus = try await h.send(.get, "/v1/actions?status=pending_approval", token: ServerHarness.approverToken)
+            let byStatus = try await h.send(
+                .get,
+                "/v1/actions?status=pending_approval",
+                token: ServerHarness.approverToken
+            )
             #expect(try byStatus.array().map { try ActionResponse(json: $0).agentID } == ["other"])
-            let byRisk = try await h.send(.get, "/v1/actions?risk_level=low&tool=http&offset=3", token: ServerHarness.approverToken)
+            let byRisk = try await h.send(
+                .get,
+                "/v1/actions?risk_level=low&tool=http&offset=3",
+                token: ServerHarness.approverToken
+            )
             #expect(try byRisk.array().count == 2)
         }
     }
@@ -378,8 +480,15 @@ import Testing
         try await ServerHarness.run(backend) { h in
             var made: [ActionResponse] = []
             for n in 0..<5 {
-                made.append(try await h.submitted(tool: "http", operation: "get_\(n)", params: #"{"n":\#(n)}"#,
-                                                  agent: n % 2 == 0 ? "Searcher-Even" : "searcher-odd", token: ServerHarness.adminToken))
+                made.append(
+                    try await h.submitted(
+                        tool: "http",
+                        operation: "get_\(n)",
+                        params: #"{"n":\#(n)}"#,
+                        agent: n % 2 == 0 ? "Searcher-Even" : "searcher-odd",
+                        token: ServerHarness.adminToken
+                    )
+                )
             }
             _ = try await h.submitted(tool: "shell", operation: "run", agent: "other", token: ServerHarness.adminToken)
             func ids(_ query: String) async throws -> [String] {
@@ -389,7 +498,9 @@ import Testing
                     let page = try await h.send(.get, path, token: ServerHarness.approverToken)
                     #expect(page.status == .ok, "\(path)")
                     seen += try page.array().map { try ActionResponse(json: $0).id }
-                    next = page.headers[ActionController.linkHeader].map { String($0.dropFirst().prefix(while: { $0 != ">" })) }
+                    next = page.headers[ActionController.linkHeader].map {
+                        String($0.dropFirst().prefix(while: { $0 != ">" }))
+                    }
                     if seen.count > 50 { break }
                 }
                 return seen
@@ -407,7 +518,10 @@ import Testing
             #expect(try await ids("q=searcher&until=\(third)&limit=1") == [made[1].id, made[0].id])
             #expect(try await ids("since=\(third)&until=\(ListQuery.encode(made[3].createdAt))") == [made[2].id])
             #expect(try await ids("since=2999-01-01T00:00:00Z").isEmpty)
-            #expect(try await ids("since=\(ListQuery.encode(made[3].createdAt))&until=\(third)").isEmpty, "an inverted range is empty")
+            #expect(
+                try await ids("since=\(ListQuery.encode(made[3].createdAt))&until=\(third)").isEmpty,
+                "an inverted range is empty"
+            )
         }
     }
 
@@ -417,15 +531,24 @@ import Testing
                 let id = try #require(UUID(uuidString: "abcdef12-\(suffix)"))
                 let request = ActionRequest(agentID: "agent-1", tool: "http", operation: "get")
                 let (action, events) = ActionSubmission.make(
-                    id: id, request: request, decision: h.policy.decide(request), actor: "agent-1",
-                    at: WireTimestamp.now(), defaultApprovalTimeout: .seconds(60))
+                    id: id,
+                    request: request,
+                    decision: h.policy.decide(request),
+                    actor: "agent-1",
+                    at: WireTimestamp.now(),
+                    defaultApprovalTimeout: .seconds(60)
+                )
                 _ = try await h.store.submit(action, events: events, idempotencyKey: nil)
             }
             let ambiguous = try await h.send(.get, "/v1/actions/abcdef12", token: ServerHarness.agentToken)
             #expect(ambiguous.status == .conflict)
             let error = try ambiguous.error()
             #expect(error.code == "AMBIGUOUS_ID_PREFIX")
-            #expect(Set(error.matches ?? []) == ["abcdef12-0000-4000-8000-000000000001", "abcdef12-1111-4000-8000-000000000002"])
+            #expect(
+                Set(error.matches ?? []) == [
+                    "abcdef12-0000-4000-8000-000000000001", "abcdef12-1111-4000-8000-000000000002",
+                ]
+            )
 
             let unique = try await h.send(.get, "/v1/actions/ABCDEF12-1", token: ServerHarness.agentToken)
             #expect(unique.status == .ok)
@@ -442,8 +565,11 @@ import Testing
                 #expect(reply.status == .notFound, "\(missing)")
                 #expect(try reply.error().code == "ACTION_NOT_FOUND")
             }
-            let startMissing = try await h.send(.post, "/v1/actions/00000000-0000-4000-8000-000000000000/start",
-                                                token: ServerHarness.agentToken)
+            let startMissing = try await h.send(
+                .post,
+                "/v1/actions/00000000-0000-4000-8000-000000000000/start",
+                token: ServerHarness.agentToken
+            )
             #expect(startMissing.status == .notFound)
         }
     }

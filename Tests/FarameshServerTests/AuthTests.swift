@@ -1,13 +1,14 @@
 import FarameshAPI
 import FarameshCore
 import FarameshStore
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import FarameshServer
 
 @Suite struct AuthTests {
     @Test(arguments: TestBackend.all) func missingOrBadTokensAre401WithChallenge(_ backend: TestBackend) async throws {
@@ -28,7 +29,11 @@ import Testing
             }
             let malformed = try await h.send(.get, "/v1/actions", headers: [.authorization: "Basic abc"])
             #expect(malformed.status == .unauthorized)
-            let lowercase = try await h.send(.get, "/v1/actions", headers: [.authorization: "bearer \(ServerHarness.agentToken)"])
+            let lowercase = try await h.send(
+                .get,
+                "/v1/actions",
+                headers: [.authorization: "bearer \(ServerHarness.agentToken)"]
+            )
             #expect(lowercase.status == .ok)
         }
     }
@@ -58,7 +63,8 @@ import Testing
     }
 
     @Test(arguments: TestBackend.all) func bootstrapAdminIsRecordedAsActor(_ backend: TestBackend) async throws {
-        try await ServerHarness.run(backend, configure: { $0.bootstrapTokens = ["first", ServerHarness.adminToken] }) { h in
+        try await ServerHarness.run(backend, configure: { $0.bootstrapTokens = ["first", ServerHarness.adminToken] }) {
+            h in
             let action = try await h.submitted(tool: "http", operation: "get", token: "first")
             let events = try await h.events(action.id)
             #expect(events.first?.actor == "bootstrap-admin")
@@ -89,14 +95,25 @@ import Testing
             #expect(bad.status == .unauthorized)
             let agent = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken)
             #expect(agent.status == .ok)
-            let approve = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken,
-                                           body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{}}"#)
+            let approve = try await h.send(
+                .post,
+                "/v1/actions",
+                token: ServerHarness.agentToken,
+                body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{}}"#
+            )
             #expect(try approve.action().approvalToken == nil)
         }
     }
 
     @Test(arguments: TestBackend.all) func requireTokensWithoutBootstrapToken(_ backend: TestBackend) async throws {
-        try await ServerHarness.run(backend, withTokens: false, configure: { $0.bootstrapTokens = []; $0.requireTokens = true }) { h in
+        try await ServerHarness.run(
+            backend,
+            withTokens: false,
+            configure: {
+                $0.bootstrapTokens = []
+                $0.requireTokens = true
+            }
+        ) { h in
             #expect(h.configuration.authMode == .tokens)
             let anonymous = try await h.send(.get, "/v1/actions")
             #expect(anonymous.status == .unauthorized)
@@ -106,20 +123,34 @@ import Testing
     @Test(arguments: TestBackend.all) func localModeTreatsEveryCallerAsLocalAdmin(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend, withTokens: false, configure: { $0.bootstrapTokens = [] }) { h in
             #expect(h.configuration.authMode == .local)
-            let reply = try await h.send(.post, "/v1/actions", body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{}}"#)
+            let reply = try await h.send(
+                .post,
+                "/v1/actions",
+                body: #"{"agent_id":"agent-1","tool":"shell","operation":"run","params":{}}"#
+            )
             #expect(reply.status == .ok)
             let action = try reply.action()
             let token = try #require(action.approvalToken, "local admin sees the approval token")
             let localEvents = try await h.events(action.id)
             #expect(localEvents.first?.actor == "local")
             // The published client's approve flow works in local mode (no self-approval rule for "local").
-            let approved = try await h.send(.post, "/v1/actions/\(action.id)/approval",
-                                            body: #"{"token":"\#(token)","approve":true}"#)
+            let approved = try await h.send(
+                .post,
+                "/v1/actions/\(action.id)/approval",
+                body: #"{"token":"\#(token)","approve":true}"#
+            )
             #expect(approved.status == .ok)
             #expect(try approved.action().status == .approved)
             // A valid database token (created after start) still identifies its holder.
-            try await h.store.createToken(APIToken(id: UUID(), name: "agent-1", role: .agent,
-                                                   tokenHash: SHA256Hex.hash(ServerHarness.agentToken), createdAt: Date()))
+            try await h.store.createToken(
+                APIToken(
+                    id: UUID(),
+                    name: "agent-1",
+                    role: .agent,
+                    tokenHash: SHA256Hex.hash(ServerHarness.agentToken),
+                    createdAt: Date()
+                )
+            )
             let asAgent = try await h.send(.get, "/v1/actions/\(action.id)", token: ServerHarness.agentToken)
             #expect(asAgent.status == .ok)
         }
@@ -134,8 +165,13 @@ import Testing
             let policy = try PolicyRuntime(configuration: configuration, logger: ServerHarness.logger)
             let bad = configuration
             #expect(throws: ServerStartupError.self) {
-                _ = try FarameshApplication.make(configuration: bad, store: try TransportTests.idleStore(), policy: policy,
-                                                 metrics: ServerMetrics(), logger: ServerHarness.logger)
+                _ = try FarameshApplication.make(
+                    configuration: bad,
+                    store: try TransportTests.idleStore(),
+                    policy: policy,
+                    metrics: ServerMetrics(),
+                    logger: ServerHarness.logger
+                )
             }
         }
     }

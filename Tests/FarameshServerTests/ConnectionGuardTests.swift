@@ -2,13 +2,14 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 import FarameshStorePostgres
-@testable import FarameshServer
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+
+@testable import FarameshServer
 
 /// Connection deadlines, the connection cap and HTTP-level errors over real sockets (issue 10,
 /// findings 2 and 9): idle, slow-head and slow-body sockets are closed by the server, shed at
@@ -19,18 +20,31 @@ struct ConnectionGuardTests {
     static let health = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
     /// A live server (no database needed by these routes) with short deadlines.
-    static func live(maxConnections: Int = 512, header: Duration = .milliseconds(700), idle: Duration = .milliseconds(700),
-                     body: Duration = .milliseconds(700),
-                     _ run: @Sendable (_ port: Int, _ metrics: ServerMetrics) async throws -> Void) async throws {
+    static func live(
+        maxConnections: Int = 512,
+        header: Duration = .milliseconds(700),
+        idle: Duration = .milliseconds(700),
+        body: Duration = .milliseconds(700),
+        _ run: @Sendable (_ port: Int, _ metrics: ServerMetrics) async throws -> Void
+    ) async throws {
         let directory = try ServerHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = try ServerHarness.configuration(directory: directory)
-        configuration.connections = ConnectionLimits(idleTimeout: idle, headerTimeout: header, bodyTimeout: body,
-                                                     maxConnections: maxConnections)
+        configuration.connections = ConnectionLimits(
+            idleTimeout: idle,
+            headerTimeout: header,
+            bodyTimeout: body,
+            maxConnections: maxConnections
+        )
         let metrics = ServerMetrics()
         let policy = try PolicyRuntime(configuration: configuration, metrics: metrics, logger: ServerHarness.logger)
-        let app = try FarameshApplication.make(configuration: configuration, store: try TransportTests.idleStore(),
-                                               policy: policy, metrics: metrics, logger: ServerHarness.logger)
+        let app = try FarameshApplication.make(
+            configuration: configuration,
+            store: try TransportTests.idleStore(),
+            policy: policy,
+            metrics: metrics,
+            logger: ServerHarness.logger
+        )
         try await app.test(.live) { client in
             try await run(try #require(client.port), metrics)
         }
@@ -43,7 +57,8 @@ struct ConnectionGuardTests {
 
     static func metric(_ metrics: ServerMetrics, _ reason: String) -> Int {
         let text = String(decoding: metrics.exposition(), as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix("faramesh_http_connections_closed_total{reason=\"\(reason)\"}") {
+        for line in text.split(separator: "\n")
+        where line.hasPrefix("faramesh_http_connections_closed_total{reason=\"\(reason)\"}") {
             return Int(line.split(separator: " ").last.flatMap { Double($0) } ?? 0)
         }
         return 0
@@ -76,7 +91,9 @@ struct ConnectionGuardTests {
         }
     }
 
-    @Test("a body that never completes gets 408 REQUEST_TIMEOUT (FARAMESH_REQUEST_TIMEOUT does not start before the body)")
+    @Test(
+        "a body that never completes gets 408 REQUEST_TIMEOUT (FARAMESH_REQUEST_TIMEOUT does not start before the body)"
+    )
     func slowBody() async throws {
         try await Self.live(body: .milliseconds(800)) { port, metrics in
             let slow = try await RawConnection.open(port: port)
@@ -107,7 +124,8 @@ struct ConnectionGuardTests {
     @Test("a malformed chunked body is 400 BAD_REQUEST as JSON, not 500")
     func badChunkSize() async throws {
         try await Self.live { port, _ in
-            let head = "POST /v1/gate/decide HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\n"
+            let head =
+                "POST /v1/gate/decide HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\n"
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
             let received = try await RawConnection.request(port: port, head + "zz\r\n{}\r\n0\r\n\r\n")
             #expect(received.hasPrefix("HTTP/1.1 400"), "\(received)")
@@ -131,7 +149,9 @@ struct ConnectionGuardTests {
     @Test("300 idle, slow-head and slow-body sockets over a cap of 40 are shed while /health keeps answering")
     func slowlorisIsShed() async throws {
         // Long deadlines: only the cap can free the slots while /health is checked.
-        try await Self.live(maxConnections: 40, header: .seconds(30), idle: .seconds(30), body: .seconds(30)) { port, metrics in
+        try await Self.live(maxConnections: 40, header: .seconds(30), idle: .seconds(30), body: .seconds(30)) {
+            port,
+            metrics in
             var attackers: [RawConnection] = []
             for i in 0..<300 {
                 let connection = try await RawConnection.open(port: port)
@@ -154,7 +174,7 @@ struct ConnectionGuardTests {
             }
             #expect(attackers.filter(\.isOpen).count <= 40)
             #expect(Self.metric(metrics, "shed") >= 260)
-            attackers.forEach { $0.close() }
+            for attacker in attackers { attacker.close() }
         }
     }
 
@@ -171,26 +191,49 @@ struct ConnectionGuardTests {
             let received = try await RawConnection.request(port: port, Self.health)
             #expect(received.hasPrefix("HTTP/1.1 200"))
             #expect(Self.metric(metrics, "shed") >= 1)
-            a.close(); b.close()
+            a.close()
+            b.close()
         }
     }
 
-    @Test("event streams outlive the idle, header and body timeouts, and neither count against nor are shed by the connection cap")
+    @Test(
+        "event streams outlive the idle, header and body timeouts, and neither count against nor are shed by the connection cap"
+    )
     func eventStreamIsNotTimedOut() async throws {
         let directory = try ServerHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = try ServerHarness.configuration(directory: directory)
-        configuration.connections = ConnectionLimits(idleTimeout: .milliseconds(300), headerTimeout: .milliseconds(300),
-                                                     bodyTimeout: .milliseconds(300), maxConnections: 3)
+        configuration.connections = ConnectionLimits(
+            idleTimeout: .milliseconds(300),
+            headerTimeout: .milliseconds(300),
+            bodyTimeout: .milliseconds(300),
+            maxConnections: 3
+        )
         let serverConfiguration = configuration
         try await ServerHarness.withStore { store in
             let metrics = ServerMetrics()
             let readiness = Readiness()
-            let hub = EventHub(feed: store, configuration: EventHubConfiguration(heartbeat: .milliseconds(200)),
-                               metrics: metrics, readiness: readiness, logger: ServerHarness.logger)
-            let policy = try PolicyRuntime(configuration: serverConfiguration, metrics: metrics, logger: ServerHarness.logger)
-            let app = try FarameshApplication.make(configuration: serverConfiguration, store: store, policy: policy,
-                                                   metrics: metrics, readiness: readiness, eventHub: hub, logger: ServerHarness.logger)
+            let hub = EventHub(
+                feed: store,
+                configuration: EventHubConfiguration(heartbeat: .milliseconds(200)),
+                metrics: metrics,
+                readiness: readiness,
+                logger: ServerHarness.logger
+            )
+            let policy = try PolicyRuntime(
+                configuration: serverConfiguration,
+                metrics: metrics,
+                logger: ServerHarness.logger
+            )
+            let app = try FarameshApplication.make(
+                configuration: serverConfiguration,
+                store: store,
+                policy: policy,
+                metrics: metrics,
+                readiness: readiness,
+                eventHub: hub,
+                logger: ServerHarness.logger
+            )
             try await app.test(.live) { client in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await hub.run() }
@@ -198,8 +241,10 @@ struct ConnectionGuardTests {
                     try await EventHubTests.eventually { hub.isStarted }
                     let port = try #require(client.port)
                     // HEAD: the stream's headers, no body, no subscription left behind.
-                    let head = try await RawConnection.request(port: port,
-                        "HEAD /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\nConnection: close\r\n\r\n")
+                    let head = try await RawConnection.request(
+                        port: port,
+                        "HEAD /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\nConnection: close\r\n\r\n"
+                    )
                     #expect(head.hasPrefix("HTTP/1.1 200"), "\(head)")
                     #expect(head.contains("text/event-stream") && head.hasSuffix("\r\n\r\n"), "\(head)")
                     #expect(hub.clientCount == 0)
@@ -207,7 +252,9 @@ struct ConnectionGuardTests {
                     var streams: [RawConnection] = []
                     for _ in 0..<6 {
                         let stream = try await RawConnection.open(port: port)
-                        try await stream.send("GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\n\r\n")
+                        try await stream.send(
+                            "GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(ServerHarness.adminToken)\r\n\r\n"
+                        )
                         try await stream.waitFor(within: .seconds(10)) { $0.contains("retry: 1000") }
                         streams.append(stream)
                     }

@@ -2,13 +2,14 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 import FarameshStorePostgres
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import NIOCore
 import PostgresNIO
 import Synchronization
 import Testing
+
+@testable import FarameshServer
 
 /// The event hub over a real PostgreSQL schema: out-of-order commits held back and then
 /// delivered in order exactly once, rolled-back seqs, resume from memory and from the store,
@@ -25,25 +26,40 @@ struct EventHubTests {
         /// The store as PostgreSQL, for the tests of PostgreSQL's feed (open transactions, LISTEN).
         var postgres: PostgresActionStore {
             get throws {
-                guard let store = self.store as? PostgresActionStore else { throw HarnessError("not a PostgreSQL store") }
+                guard let store = self.store as? PostgresActionStore else {
+                    throw HarnessError("not a PostgreSQL store")
+                }
                 return store
             }
         }
 
         /// Submits an action decided by the test policy (http/get allowed, shell held, rest denied).
         @discardableResult
-        func submit(tool: String = "http", operation: String = "get", agent: String = "agent-1") async throws -> Action {
+        func submit(tool: String = "http", operation: String = "get", agent: String = "agent-1") async throws -> Action
+        {
             let request = ActionRequest(agentID: agent, tool: tool, operation: operation)
-            let made = ActionSubmission.make(request: request, decision: self.policy.decide(request), actor: "agent-1",
-                                             at: WireTimestamp.now(), defaultApprovalTimeout: .seconds(3600))
+            let made = ActionSubmission.make(
+                request: request,
+                decision: self.policy.decide(request),
+                actor: "agent-1",
+                at: WireTimestamp.now(),
+                defaultApprovalTimeout: .seconds(3600)
+            )
             return try await self.store.submit(made.action, events: made.events, idempotencyKey: nil).action
         }
 
         /// Like the API: the event meta carries the caller's reason (or null).
         func transition(_ id: UUID, _ transition: ActionTransition, reason: String? = nil) async throws -> Action {
-            try await self.store.transition(id, TransitionRequest(
-                transition: transition, actor: "approver-1", reason: reason,
-                meta: .object(["reason": reason.map(JSONValue.string) ?? .null]), now: WireTimestamp.now()))
+            try await self.store.transition(
+                id,
+                TransitionRequest(
+                    transition: transition,
+                    actor: "approver-1",
+                    reason: reason,
+                    meta: .object(["reason": reason.map(JSONValue.string) ?? .null]),
+                    now: WireTimestamp.now()
+                )
+            )
         }
 
         /// Waits until the hub has delivered everything up to `seq` (a new subscriber without
@@ -53,8 +69,10 @@ struct EventHubTests {
         }
     }
 
-    static func run(configure: @Sendable (inout EventHubConfiguration) -> Void = { _ in },
-                    _ body: @Sendable (Fixture) async throws -> Void) async throws {
+    static func run(
+        configure: @Sendable (inout EventHubConfiguration) -> Void = { _ in },
+        _ body: @Sendable (Fixture) async throws -> Void
+    ) async throws {
         let directory = try ServerHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let configuration = try ServerHarness.configuration(directory: directory)
@@ -63,8 +81,13 @@ struct EventHubTests {
             configure(&hubConfiguration)
             let metrics = ServerMetrics()
             let readiness = Readiness()
-            let hub = EventHub(feed: store, configuration: hubConfiguration, metrics: metrics, readiness: readiness,
-                               logger: ServerHarness.logger)
+            let hub = EventHub(
+                feed: store,
+                configuration: hubConfiguration,
+                metrics: metrics,
+                readiness: readiness,
+                logger: ServerHarness.logger
+            )
             let policy = try PolicyRuntime(configuration: configuration, metrics: metrics, logger: ServerHarness.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await hub.run() }
@@ -79,8 +102,11 @@ struct EventHubTests {
         var description: String
     }
 
-    static func eventually(_ what: String = "condition", timeout: Duration = .seconds(20),
-                           _ condition: @Sendable () async throws -> Bool) async throws {
+    static func eventually(
+        _ what: String = "condition",
+        timeout: Duration = .seconds(20),
+        _ condition: @Sendable () async throws -> Bool
+    ) async throws {
         let started = ContinuousClock.now
         while !(try await condition()) {
             if ContinuousClock.now - started > timeout { throw TimedOut(description: "timed out waiting for \(what)") }
@@ -105,13 +131,19 @@ struct EventHubTests {
                 if line.hasPrefix("data: ") { data += line.dropFirst(6) }
             }
             guard let id else { throw TimedOut(description: "frame without id: \(block)") }
-            frames.append(Frame(id: id, message: try EventStreamMessage(json: try JSONParser.parse(Array(data.utf8))), raw: block))
+            frames.append(
+                Frame(id: id, message: try EventStreamMessage(json: try JSONParser.parse(Array(data.utf8))), raw: block)
+            )
         }
         return frames
     }
 
     /// Reads frames from a subscriber until `count` arrived (heartbeats are skipped).
-    static func frames(_ subscriber: EventSubscriber, count: Int, timeout: Duration = .seconds(20)) async throws -> [Frame] {
+    static func frames(
+        _ subscriber: EventSubscriber,
+        count: Int,
+        timeout: Duration = .seconds(20)
+    ) async throws -> [Frame] {
         var frames: [Frame] = []
         let started = ContinuousClock.now
         while frames.count < count {
@@ -159,21 +191,21 @@ struct EventHubTests {
         }
     }
 
-
     // MARK: out-of-order commits
 
     @Test func lateCommitIsHeldBackThenBothArriveInOrderExactlyOnce() async throws {
         try await Self.run { f in
-            let a = try await f.submit(tool: "shell", operation: "run")   // seqs 1, 2
-            let b = try await f.submit()                                   // seqs 3, 4
+            let a = try await f.submit(tool: "shell", operation: "run")  // seqs 1, 2
+            let b = try await f.submit()  // seqs 3, 4
             try await f.settled(4)
             let subscription = try await f.hub.subscribe(filter: EventStreamFilter(), lastEventID: nil)
             let subscriber = subscription.subscriber
             #expect(f.hub.cursor == 4)
 
-            let writer = try await OpenEventWriter.start(try f.postgres, actionID: a.id, logger: ServerHarness.logger)   // seq 5, uncommitted
+            // seq 5, uncommitted
+            let writer = try await OpenEventWriter.start(try f.postgres, actionID: a.id, logger: ServerHarness.logger)
             #expect(writer.seq == 5)
-            _ = try await f.transition(b.id, .start)                       // seq 6, committed (and notified)
+            _ = try await f.transition(b.id, .start)  // seq 6, committed (and notified)
             // The hub sees 6 but not 5: it must hold 6 back.
             try await Self.expectNoFrames(subscriber, for: .milliseconds(500))
             #expect(f.hub.cursor == 4)
@@ -200,14 +232,14 @@ struct EventHubTests {
             try await f.settled(4)
             let subscriber = try await f.hub.subscribe(filter: EventStreamFilter(), lastEventID: nil).subscriber
             let writer = try await OpenEventWriter.start(try f.postgres, actionID: a.id, logger: ServerHarness.logger)
-            _ = try await f.transition(b.id, .start)                       // seq 6
+            _ = try await f.transition(b.id, .start)  // seq 6
             try await Self.expectNoFrames(subscriber, for: .milliseconds(300))
             let rolledBack = ContinuousClock.now
-            try await writer.finish(commit: false)                         // seq 5 never appears
+            try await writer.finish(commit: false)  // seq 5 never appears
             let frames = try await Self.frames(subscriber, count: 1)
             #expect(frames.map(\.id) == [6])
             #expect(ContinuousClock.now - rolledBack < .seconds(10))
-            _ = try await f.transition(b.id, .succeed)                     // seq 7
+            _ = try await f.transition(b.id, .succeed)  // seq 7
             #expect(try await Self.frames(subscriber, count: 1).map(\.id) == [7])
         }
     }
@@ -215,10 +247,13 @@ struct EventHubTests {
     // MARK: resume
 
     @Test func resumeComesFromMemoryOrFromTheStoreWithoutGapsOrRepeats() async throws {
-        try await Self.run(configure: { $0.replayCapacity = 4; $0.clientBuffer = 4 }) { f in
+        try await Self.run(configure: {
+            $0.replayCapacity = 4
+            $0.clientBuffer = 4
+        }) { f in
             let live = try await f.hub.subscribe(filter: EventStreamFilter(), lastEventID: nil).subscriber
             var seen: [Int64] = []
-            for _ in 0..<5 {                                                // seqs 1…10
+            for _ in 0..<5 {  // seqs 1…10
                 try await f.submit()
                 seen += try await Self.frames(live, count: 2).map(\.id)
             }
@@ -242,9 +277,9 @@ struct EventHubTests {
             let ahead = try await f.hub.subscribe(filter: EventStreamFilter(), lastEventID: 12)
             #expect(ahead.catchUp == nil)
             try await Self.expectNoFrames(ahead.subscriber, for: .milliseconds(200))
-            try await f.submit()                                            // 11, 12
+            try await f.submit()  // 11, 12
             #expect(try await Self.frames(recent.subscriber, count: 2).map(\.id) == [11, 12])
-            try await f.submit()                                            // 13, 14
+            try await f.submit()  // 13, 14
             #expect(try await Self.frames(ahead.subscriber, count: 2).map(\.id) == [13, 14])
             #expect(try await Self.frames(recent.subscriber, count: 2).map(\.id) == [13, 14])
         }
@@ -311,31 +346,50 @@ struct EventHubTests {
             #expect(frames.map(\.id) == Array(1...21))
             func summary(_ id: UUID) -> [String] {
                 frames.filter { $0.message.data.id == id.uuidString.lowercased() }
-                    .map { "\($0.message.type) \($0.message.data.status.rawValue) \($0.message.data.decision.rawValue)" }
+                    .map {
+                        "\($0.message.type) \($0.message.data.status.rawValue) \($0.message.data.decision.rawValue)"
+                    }
             }
-            #expect(summary(approved.id) == [
-                "action.created pending_approval require_approval", "action.decision_made pending_approval require_approval",
-                "action.approved approved allow", "action.started executing allow", "action.succeeded succeeded allow",
-            ])
-            #expect(summary(denied.id) == [
-                "action.created pending_approval require_approval", "action.decision_made pending_approval require_approval",
-                "action.denied denied deny",
-            ])
-            #expect(summary(failed.id) == [
-                "action.created allowed allow", "action.decision_made allowed allow",
-                "action.started executing allow", "action.failed failed allow",
-            ])
+            #expect(
+                summary(approved.id) == [
+                    "action.created pending_approval require_approval",
+                    "action.decision_made pending_approval require_approval",
+                    "action.approved approved allow", "action.started executing allow",
+                    "action.succeeded succeeded allow",
+                ]
+            )
+            #expect(
+                summary(denied.id) == [
+                    "action.created pending_approval require_approval",
+                    "action.decision_made pending_approval require_approval",
+                    "action.denied denied deny",
+                ]
+            )
+            #expect(
+                summary(failed.id) == [
+                    "action.created allowed allow", "action.decision_made allowed allow",
+                    "action.started executing allow", "action.failed failed allow",
+                ]
+            )
             #expect(summary(timedOut.id).last == "action.timeout timeout allow")
             #expect(summary(expired.id).last == "action.expired expired require_approval")
             #expect(summary(halted.id) == ["action.created denied deny", "action.decision_made denied deny"])
 
-            let byType = Dictionary(frames.map { ($0.message.type + " " + $0.message.data.id, $0.message.data) }) { a, _ in a }
+            let byType = Dictionary(frames.map { ($0.message.type + " " + $0.message.data.id, $0.message.data) }) {
+                a,
+                _ in a
+            }
             let approvedKey = approved.id.uuidString.lowercased()
             #expect(byType["action.approved " + approvedKey]?.reason == "fine")
             #expect(byType["action.approved " + approvedKey]?.actor == "approver-1")
             #expect(byType["action.created " + approvedKey]?.reason == "Shell commands require approval")
-            #expect(byType["action.denied " + denied.id.uuidString.lowercased()]?.reason == ActionTransition.deny.defaultReason)
-            #expect(frames.allSatisfy { $0.message.timestamp == $0.message.data.createdAt && $0.message.data.seq == $0.id })
+            #expect(
+                byType["action.denied " + denied.id.uuidString.lowercased()]?.reason
+                    == ActionTransition.deny.defaultReason
+            )
+            #expect(
+                frames.allSatisfy { $0.message.timestamp == $0.message.data.createdAt && $0.message.data.seq == $0.id }
+            )
             // Approval tokens never appear in frames.
             for token in [approved.approvalToken, denied.approvalToken, expired.approvalToken].compactMap({ $0 }) {
                 #expect(!frames.contains { $0.raw.contains(token) })
@@ -353,12 +407,12 @@ struct EventHubTests {
             let byTool = try await subscribe("tool=shell,files")
             let byStatus = try await subscribe("status=executing")
             let byType = try await subscribe("event_type=created")
-            let one = try await f.submit(agent: "agent-2")                  // 1, 2
+            let one = try await f.submit(agent: "agent-2")  // 1, 2
             try await f.settled(2)
             let byAction = try await subscribe("action_id=\(one.id.uuidString.lowercased())")
             let held = try await f.submit(tool: "shell", operation: "run")  // 3, 4
-            _ = try await f.transition(one.id, .start)                      // 5
-            _ = try await f.transition(held.id, .deny)                      // 6
+            _ = try await f.transition(one.id, .start)  // 5
+            _ = try await f.transition(held.id, .deny)  // 6
             #expect(try await Self.frames(byAgent, count: 3).map(\.id) == [1, 2, 5])
             #expect(try await Self.frames(byTool, count: 3).map(\.id) == [3, 4, 6])
             #expect(try await Self.frames(byStatus, count: 1).map(\.id) == [5])
@@ -377,10 +431,13 @@ struct EventHubTests {
         try await Self.run { f in
             #expect(f.readiness.eventFeedReady)
             let subscriber = try await f.hub.subscribe(filter: EventStreamFilter(), lastEventID: nil).subscriber
-            let killed = try await f.postgres.client.query("""
+            let killed = try await f.postgres.client.query(
+                """
                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                 WHERE pid <> pg_backend_pid() AND query ILIKE \("LISTEN%" + (try f.postgres).notificationChannel + "%")
-                """, logger: ServerHarness.logger).decode(Bool.self).reduce(into: 0) { n, _ in n += 1 }
+                """,
+                logger: ServerHarness.logger
+            ).decode(Bool.self).reduce(into: 0) { n, _ in n += 1 }
             #expect(killed == 1)
             try await Self.eventually("readiness false") { !f.readiness.eventFeedReady }
             // Committed while the doorbell is down: caught up after the reconnect.

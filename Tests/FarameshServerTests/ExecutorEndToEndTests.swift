@@ -1,7 +1,6 @@
 import FarameshAPI
 import FarameshCore
 import FarameshStore
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
@@ -9,61 +8,69 @@ import Logging
 import ServiceLifecycle
 import Testing
 
+@testable import FarameshServer
+
 /// `/start` with server-side executors against PostgreSQL: runs, results, timeouts, the `/result`
 /// guard, shutdown, lost runs, and unchanged behaviour without executors.
 @Suite struct ExecutorEndToEndTests {
     static let policy = """
-    version: exec-1
-    rules:
-      - name: jobs
-        match: {tool: job, op: "*"}
-        allow: true
-        description: Jobs are allowed
-        risk: low
-      - name: http-get
-        match: {tool: http, op: get}
-        allow: true
-        description: Allow HTTP GET requests
-        risk: low
-      - name: deny-rest
-        match: {tool: "*", op: "*"}
-        deny: true
-        description: Default deny rule
-        risk: high
-    """
+        version: exec-1
+        rules:
+          - name: jobs
+            match: {tool: job, op: "*"}
+            allow: true
+            description: Jobs are allowed
+            risk: low
+          - name: http-get
+            match: {tool: http, op: get}
+            allow: true
+            description: Allow HTTP GET requests
+            risk: low
+          - name: deny-rest
+            match: {tool: "*", op: "*"}
+            deny: true
+            description: Default deny rule
+            risk: high
+        """
 
     static let executors = """
-    executors:
-      - tool: job
-        operation: echo
-        command: ["/bin/echo", "hello", "{params.name}"]
-      - tool: job
-        operation: fail
-        command: ["/bin/sh", "-c", "echo partial; echo broken >&2; exit 3"]
-      - tool: job
-        operation: slow
-        name: slow-job
-        command: ["/bin/sleep", "300"]
-        timeout: 1s
-      - tool: job
-        operation: long
-        command: ["/bin/sleep", "300"]
-        timeout: 1h
-      - tool: job
-        operation: env
-        command: ["/usr/bin/env"]
-        environment: {ONLY: this}
-    """
+        executors:
+          - tool: job
+            operation: echo
+            command: ["/bin/echo", "hello", "{params.name}"]
+          - tool: job
+            operation: fail
+            command: ["/bin/sh", "-c", "echo partial; echo broken >&2; exit 3"]
+          - tool: job
+            operation: slow
+            name: slow-job
+            command: ["/bin/sleep", "300"]
+            timeout: 1s
+          - tool: job
+            operation: long
+            command: ["/bin/sleep", "300"]
+            timeout: 1h
+          - tool: job
+            operation: env
+            command: ["/usr/bin/env"]
+            environment: {ONLY: this}
+        """
 
     static func catalog() throws -> ExecutorCatalog {
         try ExecutorCatalog.compile(yaml: executors, source: "executors.yaml")
     }
 
     static func run(_ body: @Sendable (ServerHarness) async throws -> Void) async throws {
-        try await ServerHarness.run(.postgres, policyYAML: policy, executors: try catalog(), configure: { c in
-            c.executors.killGrace = .milliseconds(500)
-            c.executors.lostGrace = .seconds(5)
-        }, body)
+        try await ServerHarness.run(
+            .postgres,
+            policyYAML: policy,
+            executors: try catalog(),
+            configure: { c in
+                c.executors.killGrace = .milliseconds(500)
+                c.executors.lostGrace = .seconds(5)
+            },
+            body
+        )
     }
 
     static func start(_ h: ServerHarness, _ id: String) async throws -> ActionResponse {
@@ -73,20 +80,30 @@ import Testing
     }
 
     /// Polls until the action reaches a terminal status (generous bound for loaded machines).
-    static func finished(_ h: ServerHarness, _ id: String, within limit: Duration = .seconds(90)) async throws -> ActionResponse {
+    static func finished(
+        _ h: ServerHarness,
+        _ id: String,
+        within limit: Duration = .seconds(90)
+    ) async throws -> ActionResponse {
         let deadline = ContinuousClock.now + limit
         while true {
             let reply = try await h.send(.get, "/v1/actions/\(id)", token: ServerHarness.agentToken)
             let action = try reply.action()
             if action.status.isTerminal { return action }
-            guard ContinuousClock.now < deadline else { throw HarnessError("still \(action.status.rawValue) after \(limit)") }
+            guard ContinuousClock.now < deadline else {
+                throw HarnessError("still \(action.status.rawValue) after \(limit)")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
 
     @Test func executorRunSucceedsWithStdoutInTheEventMeta() async throws {
         try await Self.run { h in
-            let submitted = try await h.submitted(tool: "job", operation: "echo", params: #"{"name":"world; rm -rf /"}"#)
+            let submitted = try await h.submitted(
+                tool: "job",
+                operation: "echo",
+                params: #"{"name":"world; rm -rf /"}"#
+            )
             #expect(submitted.status == .allowed)
             let started = try await Self.start(h, submitted.id)
             #expect(started.status == .executing)
@@ -193,8 +210,12 @@ import Testing
             let executors = try #require(h.executors)
             #expect(executors.runningCount == 1)
 
-            let reply = try await h.send(.post, "/v1/actions/\(submitted.id)/result", token: ServerHarness.agentToken,
-                                         body: #"{"success":true}"#)
+            let reply = try await h.send(
+                .post,
+                "/v1/actions/\(submitted.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":true}"#
+            )
             #expect(reply.status == .conflict)
             let error = try reply.error()
             #expect(error.code == "ILLEGAL_TRANSITION")
@@ -219,7 +240,9 @@ import Testing
         try await Self.run { h in
             let executors = try #require(h.executors)
             let submitted = try await h.submitted(tool: "job", operation: "long")
-            let group = ServiceGroup(configuration: .init(services: [.init(service: executors)], logger: ServerHarness.logger))
+            let group = ServiceGroup(
+                configuration: .init(services: [.init(service: executors)], logger: ServerHarness.logger)
+            )
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 _ = try await Self.start(h, submitted.id)
@@ -236,8 +259,12 @@ import Testing
     @Test func agentReportedResultBeforeStartIsStillAccepted() async throws {
         try await Self.run { h in
             let submitted = try await h.submitted(tool: "job", operation: "echo", params: #"{"name":"x"}"#)
-            let reply = try await h.send(.post, "/v1/actions/\(submitted.id)/result", token: ServerHarness.agentToken,
-                                         body: #"{"success":true}"#)
+            let reply = try await h.send(
+                .post,
+                "/v1/actions/\(submitted.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":true}"#
+            )
             #expect(reply.status == .ok)
             #expect(try reply.action().status == .succeeded)
         }
@@ -252,15 +279,21 @@ import Testing
             let events = try await h.events(submitted.id)
             #expect(events.last?.eventType == .started)
             #expect(events.last?.meta == .object([:]))
-            let reply = try await h.send(.post, "/v1/actions/\(submitted.id)/result", token: ServerHarness.agentToken,
-                                         body: #"{"success":true}"#)
+            let reply = try await h.send(
+                .post,
+                "/v1/actions/\(submitted.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":true}"#
+            )
             #expect(reply.status == .ok)
             #expect(try reply.action().status == .succeeded)
             #expect(h.executors?.runningCount == 0)
         }
     }
 
-    @Test(arguments: TestBackend.all) func noExecutorsConfiguredKeepsTodaysBehaviour(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func noExecutorsConfiguredKeepsTodaysBehaviour(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend, policyYAML: Self.policy) { h in
             #expect(h.executors == nil)
             let submitted = try await h.submitted(tool: "job", operation: "echo", params: #"{"name":"x"}"#)
@@ -270,8 +303,12 @@ import Testing
             let events = try await h.events(submitted.id)
             #expect(events.map(\.eventType) == [.created, .decisionMade, .started])
             #expect(events.last?.meta == .object([:]))
-            let reply = try await h.send(.post, "/v1/actions/\(submitted.id)/result", token: ServerHarness.agentToken,
-                                         body: #"{"success":false,"error":"agent failed"}"#)
+            let reply = try await h.send(
+                .post,
+                "/v1/actions/\(submitted.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":false,"error":"agent failed"}"#
+            )
             #expect(reply.status == .ok)
             #expect(try reply.action().status == .failed)
             let metrics = String(decoding: h.metrics.exposition(), as: UTF8.self)
@@ -285,9 +322,16 @@ import Testing
             // Started by a replica that then died: executing, nothing running here.
             let submitted = try await h.submitted(tool: "job", operation: "slow")
             let id = try #require(UUID(uuidString: submitted.id))
-            _ = try await h.store.transition(id, TransitionRequest(
-                transition: .start, actor: "agent-1", reason: nil,
-                meta: .object(["executor": .string("slow-job"), "timeout_ms": .int(1_000)]), now: WireTimestamp.now()))
+            _ = try await h.store.transition(
+                id,
+                TransitionRequest(
+                    transition: .start,
+                    actor: "agent-1",
+                    reason: nil,
+                    meta: .object(["executor": .string("slow-job"), "timeout_ms": .int(1_000)]),
+                    now: WireTimestamp.now()
+                )
+            )
             // An agent-run action of a tool without an executor is never swept.
             let other = try await h.submitted(tool: "http", operation: "get")
             _ = try await Self.start(h, other.id)
@@ -335,14 +379,28 @@ import Testing
                 return error.message
             }
         }
-        #expect(try loadError("executors:\n  - {tool: a, command: [/bin/echo]}\n  - {tool: b, command: [/bin/echo], timeout: soon}")
-            .contains("\(file):3"))
-        #expect(try loadError("executors:\n  - {tool: a, command: [/bin/echo], timeout: soon}").contains("executors[0].timeout"))
-        #expect(try loadError("executors:\n  - {tool: a, command: [/nonexistent/prog]}")
-            .contains("executors[0].command[0]: /nonexistent/prog is not an executable file"))
-        #expect(try loadError("executors:\n  - {tool: a, command: [/bin/echo], working_directory: /nonexistent/dir}")
-            .contains("executors[0].working_directory"))
+        #expect(
+            try loadError(
+                "executors:\n  - {tool: a, command: [/bin/echo]}\n  - {tool: b, command: [/bin/echo], timeout: soon}"
+            )
+            .contains("\(file):3")
+        )
+        #expect(
+            try loadError("executors:\n  - {tool: a, command: [/bin/echo], timeout: soon}").contains(
+                "executors[0].timeout"
+            )
+        )
+        #expect(
+            try loadError("executors:\n  - {tool: a, command: [/nonexistent/prog]}")
+                .contains("executors[0].command[0]: /nonexistent/prog is not an executable file")
+        )
+        #expect(
+            try loadError("executors:\n  - {tool: a, command: [/bin/echo], working_directory: /nonexistent/dir}")
+                .contains("executors[0].working_directory")
+        )
         #expect(try loadError("executors:\n  - {tool: a, command: [/bin/echo]}") == "(loaded)")
-        #expect(throws: ServerStartupError.self) { try ExecutorLoader.load(file: directory.appendingPathComponent("missing.yaml").path) }
+        #expect(throws: ServerStartupError.self) {
+            try ExecutorLoader.load(file: directory.appendingPathComponent("missing.yaml").path)
+        }
     }
 }

@@ -1,6 +1,8 @@
-@testable import FarameshServer
 import Foundation
 import Testing
+
+@testable import FarameshServer
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,11 +11,23 @@ import Glibc
 @Suite struct ExecutorRunnerTests {
     let runner = ProcessRunner()
 
-    func request(_ argv: [String], environment: [String] = ["PATH=/usr/bin:/bin"], workingDirectory: String? = nil,
-                 timeout: Duration = .seconds(60), maxOutputBytes: Int = 65_536,
-                 killGrace: Duration = .seconds(2)) -> ProcessRequest {
-        ProcessRequest(executable: argv[0], arguments: argv, environment: environment, workingDirectory: workingDirectory,
-                       timeout: timeout, maxOutputBytes: maxOutputBytes, killGrace: killGrace)
+    func request(
+        _ argv: [String],
+        environment: [String] = ["PATH=/usr/bin:/bin"],
+        workingDirectory: String? = nil,
+        timeout: Duration = .seconds(60),
+        maxOutputBytes: Int = 65_536,
+        killGrace: Duration = .seconds(2)
+    ) -> ProcessRequest {
+        ProcessRequest(
+            executable: argv[0],
+            arguments: argv,
+            environment: environment,
+            workingDirectory: workingDirectory,
+            timeout: timeout,
+            maxOutputBytes: maxOutputBytes,
+            killGrace: killGrace
+        )
     }
 
     static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -58,11 +72,11 @@ import Glibc
     @Test func outputIsBoundedAndTheChildNeverBlocks() async throws {
         // About 210 KB on each stream: far more than a pipe buffer, so an undrained pipe would hang.
         let script = """
-        i=0; while [ $i -lt 3000 ]; do
-          echo 0123456789012345678901234567890123456789012345678901234567890123456789
-          echo 0123456789012345678901234567890123456789012345678901234567890123456789 >&2
-          i=$((i+1)); done; exit 0
-        """
+            i=0; while [ $i -lt 3000 ]; do
+              echo 0123456789012345678901234567890123456789012345678901234567890123456789
+              echo 0123456789012345678901234567890123456789012345678901234567890123456789 >&2
+              i=$((i+1)); done; exit 0
+            """
         let outcome = try await runner.run(request(["/bin/sh", "-c", script], maxOutputBytes: 1000))
         #expect(outcome.termination == .exited(0))
         #expect(outcome.stdout.count == 1000)
@@ -80,7 +94,9 @@ import Glibc
 
     @Test func theChildSeesOnlyTheConfiguredEnvironment() async throws {
         setenv("FARAMESH_EXECUTOR_TEST_SECRET", "must-not-leak", 1)
-        let outcome = try await runner.run(request(["/usr/bin/env"], environment: ["PATH=/usr/bin:/bin", "GREETING=hi there"]))
+        let outcome = try await runner.run(
+            request(["/usr/bin/env"], environment: ["PATH=/usr/bin:/bin", "GREETING=hi there"])
+        )
         #expect(outcome.termination == .exited(0))
         let lines = Set(Self.text(outcome.stdout).split(separator: "\n").map(String.init))
         #expect(lines == ["PATH=/usr/bin:/bin", "GREETING=hi there"])
@@ -116,7 +132,9 @@ import Glibc
     }
 
     @Test func configuredWorkingDirectoryIsUsedAndKept() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("faramesh-exec-test-" + UUID().uuidString).path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "faramesh-exec-test-" + UUID().uuidString
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let outcome = try await runner.run(request(["/bin/pwd"], workingDirectory: directory))
@@ -126,8 +144,12 @@ import Glibc
 
     @Test func timeoutKillsTheWholeProcessGroup() async throws {
         let started = ContinuousClock.now
-        let outcome = try await runner.run(request(["/bin/sh", "-c", "/bin/sleep 300 & echo $!; /bin/sleep 300"],
-                                                   timeout: .seconds(1)))
+        let outcome = try await runner.run(
+            request(
+                ["/bin/sh", "-c", "/bin/sleep 300 & echo $!; /bin/sleep 300"],
+                timeout: .seconds(1)
+            )
+        )
         #expect(outcome.timedOut)
         #expect(!outcome.cancelled)
         #expect(outcome.termination == .signaled(SIGTERM))
@@ -138,8 +160,13 @@ import Glibc
     }
 
     @Test func aChildIgnoringSIGTERMIsKilled() async throws {
-        let outcome = try await runner.run(request(["/bin/sh", "-c", "trap '' TERM; /bin/sleep 300"],
-                                                   timeout: .seconds(1), killGrace: .milliseconds(500)))
+        let outcome = try await runner.run(
+            request(
+                ["/bin/sh", "-c", "trap '' TERM; /bin/sleep 300"],
+                timeout: .seconds(1),
+                killGrace: .milliseconds(500)
+            )
+        )
         #expect(outcome.timedOut)
         #expect(outcome.termination == .signaled(SIGKILL))
     }

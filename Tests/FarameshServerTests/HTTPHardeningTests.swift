@@ -1,12 +1,13 @@
 import FarameshAPI
 import FarameshCore
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import FarameshServer
 
 /// Issue 10: nosniff everywhere, HEAD on GET routes, unknown list parameters, NUL in text
 /// fields, and the byte budget of a list page.
@@ -36,8 +37,10 @@ struct HTTPHardeningTests {
     func headOnGetRoutes(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "http", operation: "get")
-            for path in ["/health", "/openapi.yaml", "/v1/actions?limit=5", "/v1/actions/\(action.id)",
-                         "/v1/actions/\(action.id)/events", "/v1/policy/info", "/v1/ledger/checkpoints", "/metrics"] {
+            for path in [
+                "/health", "/openapi.yaml", "/v1/actions?limit=5", "/v1/actions/\(action.id)",
+                "/v1/actions/\(action.id)/events", "/v1/policy/info", "/v1/ledger/checkpoints", "/metrics",
+            ] {
                 let get = try await h.send(.get, path, token: ServerHarness.adminToken)
                 let head = try await h.send(.head, path, token: ServerHarness.adminToken)
                 #expect(get.status == .ok, "\(path) \(get.text)")
@@ -51,14 +54,23 @@ struct HTTPHardeningTests {
                 }
             }
             #expect(try await h.send(.head, "/v1/actions").status == .unauthorized)
-            #expect(try await h.send(.head, "/v1/actions/\(UUID().uuidString.lowercased())", token: ServerHarness.agentToken).status == .notFound)
+            #expect(
+                try await h.send(
+                    .head,
+                    "/v1/actions/\(UUID().uuidString.lowercased())",
+                    token: ServerHarness.agentToken
+                ).status == .notFound
+            )
             let wrong = try await h.send(.delete, "/health")
             #expect(wrong.status == .methodNotAllowed)
             #expect(wrong.headers[.allow] == "GET, HEAD")
         }
     }
 
-    @Test("unknown query parameters on GET /v1/actions are 422 naming the parameter; the 0.3.3 client's are fine", arguments: TestBackend.all)
+    @Test(
+        "unknown query parameters on GET /v1/actions are 422 naming the parameter; the 0.3.3 client's are fine",
+        arguments: TestBackend.all
+    )
     func unknownListParameters(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
             for (query, field) in [("limt=5", "limt"), ("status=allowed&colour=red", "colour"), ("agent=a", "agent")] {
@@ -67,44 +79,70 @@ struct HTTPHardeningTests {
                 #expect(try reply.error().field == field, "\(query)")
             }
             // faramesh-sdk 0.3.3 list_actions sends limit, offset and optional agent_id, tool, status.
-            let published = try await h.send(.get, "/v1/actions?limit=20&offset=0&agent_id=agent-1&tool=http&status=allowed",
-                                             token: ServerHarness.agentToken)
+            let published = try await h.send(
+                .get,
+                "/v1/actions?limit=20&offset=0&agent_id=agent-1&tool=http&status=allowed",
+                token: ServerHarness.agentToken
+            )
             #expect(published.status == .ok, "\(published.text)")
             let ours = try await h.send(.get, "/v1/actions?risk_level=low&limit=2", token: ServerHarness.agentToken)
             #expect(ours.status == .ok)
         }
     }
 
-    @Test("U+0000 in an approval reason or a result error is a 422 naming the field, never a 503", arguments: TestBackend.all)
+    @Test(
+        "U+0000 in an approval reason or a result error is a 422 naming the field, never a 503",
+        arguments: TestBackend.all
+    )
     func nulInFreeText(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
             let pending = try await h.submitted(tool: "shell", operation: "run")
             let token = try await h.approvalToken(pending.id)
-            let approval = try await h.send(.post, "/v1/actions/\(pending.id)/approval", token: ServerHarness.approverToken,
-                                            body: #"{"token":"\#(token)","approve":true,"reason":"ok\u0000"}"#)
+            let approval = try await h.send(
+                .post,
+                "/v1/actions/\(pending.id)/approval",
+                token: ServerHarness.approverToken,
+                body: #"{"token":"\#(token)","approve":true,"reason":"ok\u0000"}"#
+            )
             #expect(approval.status == .unprocessableContent, "\(approval.text)")
             #expect(try approval.error().field == "reason")
             // Still decidable afterwards, with a clean reason; other control characters are kept.
-            let approved = try await h.send(.post, "/v1/actions/\(pending.id)/approval", token: ServerHarness.approverToken,
-                                            body: #"{"token":"\#(token)","approve":true,"reason":"ok\u001b[31m"}"#)
+            let approved = try await h.send(
+                .post,
+                "/v1/actions/\(pending.id)/approval",
+                token: ServerHarness.approverToken,
+                body: #"{"token":"\#(token)","approve":true,"reason":"ok\u001b[31m"}"#
+            )
             #expect(approved.status == .ok, "\(approved.text)")
             #expect(try approved.action().reason == "ok\u{1B}[31m")
 
             let allowed = try await h.submitted(tool: "http", operation: "get")
-            let result = try await h.send(.post, "/v1/actions/\(allowed.id)/result", token: ServerHarness.agentToken,
-                                          body: #"{"success":false,"error":"boom\u0000"}"#)
+            let result = try await h.send(
+                .post,
+                "/v1/actions/\(allowed.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":false,"error":"boom\u0000"}"#
+            )
             #expect(result.status == .unprocessableContent, "\(result.text)")
             #expect(try result.error().field == "error")
-            let failed = try await h.send(.post, "/v1/actions/\(allowed.id)/result", token: ServerHarness.agentToken,
-                                          body: #"{"success":false,"error":"boom"}"#)
+            let failed = try await h.send(
+                .post,
+                "/v1/actions/\(allowed.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":false,"error":"boom"}"#
+            )
             #expect(failed.status == .ok)
         }
     }
 
-    @Test("U+0000 inside params and context strings is stored (canonical JSON escapes it) and read back", arguments: TestBackend.all)
+    @Test(
+        "U+0000 inside params and context strings is stored (canonical JSON escapes it) and read back",
+        arguments: TestBackend.all
+    )
     func nulInsideJSONStrings(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
-            let body = #"{"agent_id":"agent-1","tool":"http","operation":"get","params":{"q":"a\u0000b","k\u0000":1},"context":{"c":"\u0000"}}"#
+            let body =
+                #"{"agent_id":"agent-1","tool":"http","operation":"get","params":{"q":"a\u0000b","k\u0000":1},"context":{"c":"\u0000"}}"#
             let reply = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken, body: body)
             #expect(reply.status == .ok, "\(reply.text)")
             let id = try reply.action().id
@@ -115,14 +153,19 @@ struct HTTPHardeningTests {
         }
     }
 
-    @Test("a list page stops at its byte budget with a next cursor; following it returns every action once", arguments: TestBackend.all)
+    @Test(
+        "a list page stops at its byte budget with a next cursor; following it returns every action once",
+        arguments: TestBackend.all
+    )
     func listPageByteBudget(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
             // 48 actions of ~95 KB params: 4.6 MB, more than the 4 MiB page budget.
             let blob = String(repeating: "x", count: 95_000)
             var submitted: [String] = []
             for _ in 0..<48 {
-                submitted.append(try await h.submitted(tool: "http", operation: "get", params: #"{"blob":"\#(blob)"}"#).id)
+                submitted.append(
+                    try await h.submitted(tool: "http", operation: "get", params: #"{"blob":"\#(blob)"}"#).id
+                )
             }
             var seen: [String] = []
             var query = "limit=1000"

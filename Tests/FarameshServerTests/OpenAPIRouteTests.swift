@@ -1,11 +1,12 @@
 import FarameshCore
 import FarameshTestSupport
-@testable import FarameshServer
 import Foundation
 import Hummingbird
 import Logging
 import Testing
 import Yams
+
+@testable import FarameshServer
 
 /// The three lists of routes agree: the router's real routes, `RouteTable` (405 vs 404) and the
 /// OpenAPI document; and the document carries the product version.
@@ -43,7 +44,9 @@ import Yams
         let paths = try #require(document["paths"] as? [String: Any])
         var documented: Set<String> = []
         for (path, item) in paths {
-            let methods = (item as? [String: Any] ?? [:]).keys.filter { ["get", "post", "put", "delete", "patch"].contains($0) }
+            let methods = (item as? [String: Any] ?? [:]).keys.filter {
+                ["get", "post", "put", "delete", "patch"].contains($0)
+            }
             let segments = path.split(separator: "/").map(String.init)
             for method in methods { documented.insert(Self.key(method.uppercased(), segments)) }
         }
@@ -59,15 +62,25 @@ import Yams
                 var configuration = h.configuration
                 configuration.metricsPublic = metricsPublic
                 let router = FarameshApplication.buildRouter(
-                    configuration: configuration, store: h.store, policy: h.policy, metrics: h.metrics,
-                    readiness: h.readiness, authenticator: Authenticator(configuration: configuration, store: h.store),
-                    eventHub: hub)
+                    configuration: configuration,
+                    store: h.store,
+                    policy: h.policy,
+                    metrics: h.metrics,
+                    readiness: h.readiness,
+                    authenticator: Authenticator(configuration: configuration, store: h.store),
+                    eventHub: hub
+                )
                 let (served, headsWithoutGet) = Self.served(router)
                 #expect(headsWithoutGet.isEmpty)
-                let table = Set((RouteTable.routes + RouteTable.pageRoutes).flatMap { route in
-                    route.methods.map { Self.key($0, route.segments) }
-                })
-                #expect(served == table, "router: \(served.subtracting(table)), table only: \(table.subtracting(served))")
+                let table = Set(
+                    (RouteTable.routes + RouteTable.pageRoutes).flatMap { route in
+                        route.methods.map { Self.key($0, route.segments) }
+                    }
+                )
+                #expect(
+                    served == table,
+                    "router: \(served.subtracting(table)), table only: \(table.subtracting(served))"
+                )
             }
         }
     }

@@ -2,15 +2,16 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 import FarameshStorePostgres
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import PostgresNIO
 import Testing
 import Yams
-import PostgresNIO
+
+@testable import FarameshServer
 
 @Suite struct OperationsTests {
     @Test(arguments: TestBackend.all) func healthAndReadyReportStatus(_ backend: TestBackend) async throws {
@@ -21,9 +22,14 @@ import PostgresNIO
             #expect(ready.status == .ok)
             let object = try ready.object()
             #expect(object["status"] == .string("ready"))
-            #expect(object["checks"] == .object(["database": .bool(true), "migrations": .bool(true),
-                                                 "policy": .bool(true), "shutting_down": .bool(false),
-                                                 "events": .bool(true)]))
+            #expect(
+                object["checks"]
+                    == .object([
+                        "database": .bool(true), "migrations": .bool(true),
+                        "policy": .bool(true), "shutting_down": .bool(false),
+                        "events": .bool(true),
+                    ])
+            )
             // SIGTERM flips readiness before draining.
             h.readiness.markShuttingDown()
             let draining = try await h.send(.get, "/ready")
@@ -42,14 +48,21 @@ import PostgresNIO
         configuration.readinessTimeout = .seconds(1)
         // Port 9 (discard) on loopback: nothing listens, connections are refused.
         var storeConfiguration = try PostgresConfiguration(
-            dsn: "postgres://nobody@127.0.0.1:9/none?sslmode=disable", poolSize: 2,
-            timeouts: PostgresTimeouts(operation: .seconds(30), ping: .seconds(30), migration: .seconds(30)))
+            dsn: "postgres://nobody@127.0.0.1:9/none?sslmode=disable",
+            poolSize: 2,
+            timeouts: PostgresTimeouts(operation: .seconds(30), ping: .seconds(30), migration: .seconds(30))
+        )
         storeConfiguration.client.options.connectTimeout = .seconds(30)
         let store = PostgresActionStore(configuration: storeConfiguration, logger: ServerHarness.logger)
         let metrics = ServerMetrics()
         let policy = try PolicyRuntime(configuration: configuration, metrics: metrics, logger: ServerHarness.logger)
-        let app = try FarameshApplication.make(configuration: configuration, store: store, policy: policy,
-                                               metrics: metrics, logger: ServerHarness.logger)
+        let app = try FarameshApplication.make(
+            configuration: configuration,
+            store: store,
+            policy: policy,
+            metrics: metrics,
+            logger: ServerHarness.logger
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.client.run() }
             defer { group.cancelAll() }
@@ -58,8 +71,11 @@ import PostgresNIO
                 var response: TestResponse?
                 let listTime = try await clock.measure {
                     response = try await client.executeRequest(
-                        uri: "/v1/actions", method: .get,
-                        headers: [.authorization: "Bearer \(ServerHarness.adminToken)"], body: nil)
+                        uri: "/v1/actions",
+                        method: .get,
+                        headers: [.authorization: "Bearer \(ServerHarness.adminToken)"],
+                        body: nil
+                    )
                 }
                 let list = try #require(response)
                 #expect(list.status == .serviceUnavailable)
@@ -83,33 +99,48 @@ import PostgresNIO
                 let health = try await client.executeRequest(uri: "/health", method: .get, headers: [:], body: nil)
                 #expect(health.status == .ok)
                 let decide = try await client.executeRequest(
-                    uri: "/v1/gate/decide", method: .post,
+                    uri: "/v1/gate/decide",
+                    method: .post,
                     headers: [.authorization: "Bearer \(ServerHarness.adminToken)", .contentType: "application/json"],
-                    body: .init(string: RequestValidationTests.valid))
+                    body: .init(string: RequestValidationTests.valid)
+                )
                 #expect(decide.status == .ok)
 
                 // A database token cannot be verified: 503, not 401.
                 let dbToken = try await client.executeRequest(
-                    uri: "/v1/gate/decide", method: .post,
+                    uri: "/v1/gate/decide",
+                    method: .post,
                     headers: [.authorization: "Bearer \(ServerHarness.agentToken)"],
-                    body: .init(string: RequestValidationTests.valid))
+                    body: .init(string: RequestValidationTests.valid)
+                )
                 #expect(dbToken.status == .serviceUnavailable)
             }
         }
     }
 
-    @Test(arguments: TestBackend.all) func metricsExposeRequestDecisionApprovalAndReloadSeries(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func metricsExposeRequestDecisionApprovalAndReloadSeries(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             _ = try await h.submitted(tool: "http", operation: "get")
-            _ = try await h.send(.post, "/v1/gate/decide", token: ServerHarness.adminToken, body: RequestValidationTests.valid)
+            _ = try await h.send(
+                .post,
+                "/v1/gate/decide",
+                token: ServerHarness.adminToken,
+                body: RequestValidationTests.valid
+            )
             _ = try await h.send(.get, "/v1/actions/deadbeef", token: ServerHarness.agentToken)
             let reply = try await h.send(.get, "/metrics", token: ServerHarness.adminToken)
             #expect(reply.status == .ok)
             #expect(reply.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
             let text = reply.text
             #expect(text.contains(#"faramesh_http_requests_total{route="/v1/actions",method="POST",status="200"} 1"#))
-            #expect(text.contains(#"faramesh_http_requests_total{route="/v1/actions/{id}",method="GET",status="404"} 1"#)
-                    || text.contains(#"faramesh_http_requests_total{route="/v1/actions/:id",method="GET",status="404"} 1"#))
+            #expect(
+                text.contains(#"faramesh_http_requests_total{route="/v1/actions/{id}",method="GET",status="404"} 1"#)
+                    || text.contains(
+                        #"faramesh_http_requests_total{route="/v1/actions/:id",method="GET",status="404"} 1"#
+                    )
+            )
             #expect(text.contains(#"faramesh_decisions_total{outcome="EXECUTE",reason_code="POLICY_ALLOW"} 2"#))
             #expect(text.contains("faramesh_decision_duration_seconds_bucket"))
             #expect(text.contains("faramesh_http_request_duration_seconds_bucket"))
@@ -117,7 +148,9 @@ import PostgresNIO
             #expect(text.contains("# TYPE faramesh_approval_wait_seconds histogram"))
             #expect(text.contains(#"faramesh_policy_reloads_total{result="failure"} 0"#))
             #expect(text.contains(#"faramesh_actions_submitted_total{status="allowed"} 1"#))
-            #expect(text.contains("faramesh_db_pool_connections_max \(Double(h.store.databaseUsage.connectionLimit))\n"))
+            #expect(
+                text.contains("faramesh_db_pool_connections_max \(Double(h.store.databaseUsage.connectionLimit))\n")
+            )
             #expect(text.contains("# TYPE faramesh_db_operations_in_flight gauge"))
             // Every sample family has help text (promtool lints for it).
             for line in text.split(separator: "\n") where line.hasPrefix("# TYPE ") {
@@ -148,7 +181,9 @@ import PostgresNIO
         #expect(process.terminationStatus == 0, "promtool: \(report)")
     }
 
-    @Test(arguments: TestBackend.all) func openAPIDocumentIsServedParseableAndMatchesTheServer(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func openAPIDocumentIsServedParseableAndMatchesTheServer(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             let reply = try await h.send(.get, "/openapi.yaml")
             #expect(reply.status == .ok)
@@ -161,8 +196,11 @@ import PostgresNIO
             for route in RouteTable.routes {
                 let path = "/" + route.segments.map { $0.hasPrefix(":") ? "{id}" : $0 }.joined(separator: "/")
                 let item = try #require(paths[path] as? [String: Any], "\(path) undocumented")
-                #expect(Set(item.keys.filter { ["get", "post", "put", "delete", "patch"].contains($0) })
-                        == Set(route.methods.map { $0.lowercased() }), "\(path)")
+                #expect(
+                    Set(item.keys.filter { ["get", "post", "put", "delete", "patch"].contains($0) })
+                        == Set(route.methods.map { $0.lowercased() }),
+                    "\(path)"
+                )
             }
             #expect(paths.count == RouteTable.routes.count)
 

@@ -1,7 +1,6 @@
 import FarameshAPI
 import FarameshCore
 import FarameshStore
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
@@ -9,10 +8,14 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import FarameshServer
+
 /// Issue 17: the last wire and metric differences to Faramesh Core 0.3 (SDK snippets on every
 /// action, the compatibility Prometheus series with bounded labels).
 @Suite struct OriginalCompatibilityTests {
-    @Test(arguments: TestBackend.all) func everyActionResponseCarriesSnippetsForItsNextStep(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func everyActionResponseCarriesSnippetsForItsNextStep(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             let allowed = try await h.submit(tool: "http", operation: "get")
             let pending = try await h.submit(tool: "shell", operation: "run")
@@ -40,7 +43,9 @@ import Testing
                 let reply = try await h.send(.get, "/v1/actions/\(id)", token: token)
                 for key in ["python_example", "js_example"] {
                     let snippet = try #require(try reply.object()[key]?.stringValue)
-                    for secret in [approval, ServerHarness.adminToken, ServerHarness.approverToken, ServerHarness.agentToken] {
+                    for secret in [
+                        approval, ServerHarness.adminToken, ServerHarness.approverToken, ServerHarness.agentToken,
+                    ] {
                         #expect(!snippet.contains(secret))
                     }
                 }
@@ -51,11 +56,15 @@ import Testing
             }
             // After the decision the snippet moves on to running it.
             let approved = try await h.approve(id, token: approval)
-            #expect(try approved.object()["python_example"]?.stringValue?.contains("client.start_action(action_id)") == true)
+            #expect(
+                try approved.object()["python_example"]?.stringValue?.contains("client.start_action(action_id)") == true
+            )
         }
     }
 
-    @Test(arguments: TestBackend.all) func wrongApprovalTokenIs401AndRoleOrSelfApprovalStay403(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func wrongApprovalTokenIs401AndRoleOrSelfApprovalStay403(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             let action = try await h.submitted(tool: "shell", operation: "run")
             let wrong = try await h.approve(action.id, token: "not-the-token")
@@ -64,7 +73,12 @@ import Testing
             let role = try await h.approve(action.id, token: "not-the-token", as: ServerHarness.agentToken)
             #expect(role.status == .forbidden)
             #expect(try role.error().code == "FORBIDDEN")
-            let own = try await h.submit(tool: "shell", operation: "run", agent: "approver-1", token: ServerHarness.approverToken)
+            let own = try await h.submit(
+                tool: "shell",
+                operation: "run",
+                agent: "approver-1",
+                token: ServerHarness.approverToken
+            )
             let ownID = try own.action().id
             let selfApproval = try await h.approve(ownID, token: try await h.approvalToken(ownID))
             #expect(selfApproval.status == .forbidden)
@@ -86,21 +100,33 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func compatibilitySeriesHaveTheOriginalsNamesAndLabels(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func compatibilitySeriesHaveTheOriginalsNamesAndLabels(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             _ = try await h.submitted(tool: "http", operation: "get")
             _ = try await h.submitted(tool: "shell", operation: "run")
-            #expect(try await h.send(.get, "/v1/actions/\(UUID().uuidString)", token: ServerHarness.agentToken).status == .notFound)
+            #expect(
+                try await h.send(.get, "/v1/actions/\(UUID().uuidString)", token: ServerHarness.agentToken).status
+                    == .notFound
+            )
             let text = try await h.send(.get, "/metrics", token: ServerHarness.adminToken).text
             let actions = Self.series(text, "faramesh_actions_total")
             #expect(actions.contains(["status": "allowed", "tool": "http"]))
             #expect(actions.contains(["status": "pending_approval", "tool": "shell"]))
             let buckets = Self.series(text, "faramesh_action_duration_seconds_bucket")
-            #expect(Set(buckets.filter { $0["tool"] == "http" }.compactMap { $0["le"] })
-                == ["0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5", "5.0", "7.5", "10.0", "+Inf"])
+            #expect(
+                Set(buckets.filter { $0["tool"] == "http" }.compactMap { $0["le"] })
+                    == [
+                        "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5", "5.0",
+                        "7.5", "10.0", "+Inf",
+                    ]
+            )
             #expect(buckets.contains { $0["tool"] == "shell" && $0["operation"] == "run" })
             let requests = Self.series(text, "faramesh_requests_total")
-            #expect(requests.contains { $0["method"] == "POST" && $0["endpoint"] == "/v1/actions" && $0["status"] == "200" })
+            #expect(
+                requests.contains { $0["method"] == "POST" && $0["endpoint"] == "/v1/actions" && $0["status"] == "200" }
+            )
             #expect(requests.allSatisfy { Set($0.keys) == ["method", "endpoint", "status"] })
             let errors = Self.series(text, "faramesh_errors_total")
             #expect(errors.allSatisfy { Set($0.keys) == ["error_type"] })
@@ -122,7 +148,11 @@ import Testing
             #expect(tools.count == limit + 1)
             #expect(tools.contains("other") && tools.contains("tool-0") && !tools.contains("tool-\(limit)"))
             #expect(text.contains(#"faramesh_actions_total{status="denied",tool="other"} 15"#))
-            let pairs = Set(Self.series(text, "faramesh_action_duration_seconds_count").map { "\($0["tool"] ?? "")/\($0["operation"] ?? "")" })
+            let pairs = Set(
+                Self.series(text, "faramesh_action_duration_seconds_count").map {
+                    "\($0["tool"] ?? "")/\($0["operation"] ?? "")"
+                }
+            )
             #expect(pairs.count == limit + 1)
             #expect(pairs.contains("other/other"))
         }

@@ -1,9 +1,10 @@
 import FarameshAPI
 import FarameshCore
-@testable import FarameshServer
 import Foundation
 import HTTPTypes
 import Testing
+
+@testable import FarameshServer
 
 @Suite struct PolicyRuntimeTests {
     static let request = ActionRequest(agentID: "a", tool: "http", operation: "get")
@@ -46,17 +47,23 @@ import Testing
         let directory = try ServerHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var missing = GatekeeperConfiguration(policyFile: directory.appendingPathComponent("nope.yaml").path)
-        #expect(throws: PolicyRuntimeError.self) { try PolicyRuntime(configuration: missing, logger: ServerHarness.logger) }
+        #expect(throws: PolicyRuntimeError.self) {
+            try PolicyRuntime(configuration: missing, logger: ServerHarness.logger)
+        }
 
         let broken = directory.appendingPathComponent("broken.yaml").path
         try "rules:\n  - match: {tool: x}\n".write(toFile: broken, atomically: true, encoding: .utf8)
         let brokenConfiguration = GatekeeperConfiguration(policyFile: broken)
-        #expect(throws: PolicyRuntimeError.self) { try PolicyRuntime(configuration: brokenConfiguration, logger: ServerHarness.logger) }
+        #expect(throws: PolicyRuntimeError.self) {
+            try PolicyRuntime(configuration: brokenConfiguration, logger: ServerHarness.logger)
+        }
 
         missing = try ServerHarness.configuration(directory: directory)
         missing.profileFile = directory.appendingPathComponent("no-profile.yaml").path
         let missingProfile = missing
-        #expect(throws: PolicyRuntimeError.self) { try PolicyRuntime(configuration: missingProfile, logger: ServerHarness.logger) }
+        #expect(throws: PolicyRuntimeError.self) {
+            try PolicyRuntime(configuration: missingProfile, logger: ServerHarness.logger)
+        }
     }
 
     @Test func builtinDefaultPolicyWhenNothingIsConfigured() throws {

@@ -45,13 +45,21 @@ struct RawConnection: Sendable {
     func waitForClose(within limit: Duration) async throws -> String {
         let channel = self.channel
         let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try? await channel.closeFuture.get(); return true }
-            group.addTask { try await Task.sleep(for: limit); return false }
+            group.addTask {
+                try? await channel.closeFuture.get()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
             let first = try await group.next() ?? false
             group.cancelAll()
             return first
         }
-        guard closed else { throw TimedOut(description: "the server kept the connection open for \(limit); received: \(self.received)") }
+        guard closed else {
+            throw TimedOut(description: "the server kept the connection open for \(limit); received: \(self.received)")
+        }
         return self.received
     }
 
@@ -59,7 +67,9 @@ struct RawConnection: Sendable {
     func waitFor(within limit: Duration, _ condition: @Sendable (String) -> Bool) async throws {
         let deadline = ContinuousClock.now + limit
         while !condition(self.received) {
-            guard ContinuousClock.now < deadline else { throw TimedOut(description: "not received within \(limit): \(self.received)") }
+            guard ContinuousClock.now < deadline else {
+                throw TimedOut(description: "not received within \(limit): \(self.received)")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
     }

@@ -1,16 +1,19 @@
 import FarameshAPI
 import FarameshCore
 import FarameshStore
-@testable import FarameshServer
 import Foundation
 import HTTPTypes
 import Testing
+
+@testable import FarameshServer
 
 /// Pure pieces of the HTTP layer: query parsing, id prefixes, bearer tokens, approval tokens.
 /// (The wire types' own round trips are in FarameshAPITests.)
 @Suite struct RequestParsingTests {
     @Test func listQueryParsing() throws {
-        let parsed = try ListQuery.parse(rawQuery: "agent_id=my+agent&tool=a%2Bb&status=allowed&risk_level=high&limit=5&offset=2&limit=9")
+        let parsed = try ListQuery.parse(
+            rawQuery: "agent_id=my+agent&tool=a%2Bb&status=allowed&risk_level=high&limit=5&offset=2&limit=9"
+        )
         #expect(parsed.query.agentID == "my agent")
         #expect(parsed.query.tool == "a+b")
         #expect(parsed.query.status == .allowed)
@@ -30,11 +33,15 @@ import Testing
     }
 
     @Test func listQuerySearchAndTimeRange() throws {
-        let parsed = try ListQuery.parse(rawQuery: "q=+50%25_off+&since=2026-12-03T14:00:00%2B01:00&until=2026-12-03t14:00:00.1234567z")
+        let parsed = try ListQuery.parse(
+            rawQuery: "q=+50%25_off+&since=2026-12-03T14:00:00%2B01:00&until=2026-12-03t14:00:00.1234567z"
+        )
         #expect(parsed.query.text == "50%_off", "trimmed, taken literally")
         #expect(parsed.query.createdSince == WireTimestamp.parse("2026-12-03T13:00:00.000000Z"))
         #expect(parsed.query.createdUntil == WireTimestamp.parse("2026-12-03T14:00:00.123456Z"))
-        let next = parsed.nextPageQuery(cursor: ActionCursor(createdAt: Date(timeIntervalSince1970: 1_700_000_000), id: UUID()))
+        let next = parsed.nextPageQuery(
+            cursor: ActionCursor(createdAt: Date(timeIntervalSince1970: 1_700_000_000), id: UUID())
+        )
         let reparsed = try ListQuery.parse(rawQuery: next)
         #expect(reparsed.query.text == parsed.query.text)
         #expect(reparsed.query.createdSince == parsed.query.createdSince)
@@ -42,9 +49,11 @@ import Testing
         #expect(ListQuery.timestamp("2026-12-03T14:00:00-05:30") == WireTimestamp.parse("2026-12-03T19:30:00Z"))
         #expect(ListQuery.timestamp("2026-12-03 14:00:00") == WireTimestamp.parse("2026-12-03T14:00:00Z"))
         #expect(ListQuery.timestamp("2016-12-31T23:59:60Z") == WireTimestamp.parse("2016-12-31T23:59:59.999999Z"))
-        for bad in ["", "yesterday", "2026-12-03", "2026-12-03T14:00Z", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                    "2026-12-03T24:00:00Z", "2026-12-03T14:00:00+24:00", "2026-12-03T14:00:00+01", "2026-12-03T14:00:00.Z",
-                    "2026-12-03T14:00:00ZZ", "+2026-12-03T14:00:00Z"] {
+        for bad in [
+            "", "yesterday", "2026-12-03", "2026-12-03T14:00Z", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+            "2026-12-03T24:00:00Z", "2026-12-03T14:00:00+24:00", "2026-12-03T14:00:00+01", "2026-12-03T14:00:00.Z",
+            "2026-12-03T14:00:00ZZ", "+2026-12-03T14:00:00Z",
+        ] {
             #expect(ListQuery.timestamp(bad) == nil, "\(bad)")
         }
     }
@@ -55,7 +64,10 @@ import Testing
         #expect(ActionIDResolver.canonicalPrefix("abcdef12-34") == "abcdef12-34")
         #expect(ActionIDResolver.canonicalPrefix("abcdef1") == nil)
         #expect(ActionIDResolver.canonicalPrefix("abcdefgh") == nil)
-        #expect(ActionIDResolver.canonicalPrefix("0123456789abcdef0123456789abcdef") == "01234567-89ab-cdef-0123-456789abcdef")
+        #expect(
+            ActionIDResolver.canonicalPrefix("0123456789abcdef0123456789abcdef")
+                == "01234567-89ab-cdef-0123-456789abcdef"
+        )
         #expect(ActionIDResolver.displayReference("abcdef1234") == "abcdef12...")
         #expect(ActionIDResolver.displayReference("<script>") == "(invalid id)")
     }

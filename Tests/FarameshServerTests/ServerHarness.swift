@@ -2,7 +2,6 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 import FarameshStorePostgres
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
@@ -11,6 +10,8 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PostgresNIO
+
+@testable import FarameshServer
 
 /// One HTTP answer, with helpers to read its JSON.
 struct Reply: Sendable {
@@ -24,12 +25,16 @@ struct Reply: Sendable {
 
     /// The body as a JSON object.
     func object() throws -> [String: JSONValue] {
-        guard case .object(let members) = try self.json() else { throw HarnessError("body is not a JSON object: \(self.text)") }
+        guard case .object(let members) = try self.json() else {
+            throw HarnessError("body is not a JSON object: \(self.text)")
+        }
         return members
     }
 
     func array() throws -> [JSONValue] {
-        guard case .array(let items) = try self.json() else { throw HarnessError("body is not a JSON array: \(self.text)") }
+        guard case .array(let items) = try self.json() else {
+            throw HarnessError("body is not a JSON array: \(self.text)")
+        }
         return items
     }
 
@@ -54,30 +59,30 @@ struct ServerHarness: Sendable {
     static let revokedToken = "test-revoked-token-0123456789"
 
     static let testPolicy = """
-    version: test-1
-    rules:
-      - name: http-get
-        match: {tool: http, op: get}
-        allow: true
-        description: Allow HTTP GET requests
-        risk: low
-      - name: quick-expiry
-        match: {tool: shell, op: quick}
-        require_approval: true
-        approval_timeout: 1s
-        description: Expires fast
-        risk: medium
-      - name: shell
-        match: {tool: shell, op: "*"}
-        require_approval: true
-        description: Shell commands require approval
-        risk: medium
-      - name: deny-rest
-        match: {tool: "*", op: "*"}
-        deny: true
-        description: Default deny rule
-        risk: high
-    """
+        version: test-1
+        rules:
+          - name: http-get
+            match: {tool: http, op: get}
+            allow: true
+            description: Allow HTTP GET requests
+            risk: low
+          - name: quick-expiry
+            match: {tool: shell, op: quick}
+            require_approval: true
+            approval_timeout: 1s
+            description: Expires fast
+            risk: medium
+          - name: shell
+            match: {tool: shell, op: "*"}
+            require_approval: true
+            description: Shell commands require approval
+            risk: medium
+          - name: deny-rest
+            match: {tool: "*", op: "*"}
+            deny: true
+            description: Default deny rule
+            risk: high
+        """
 
     static let logger: Logger = {
         var logger = Logger(label: "faramesh.server.test")
@@ -101,13 +106,21 @@ struct ServerHarness: Sendable {
     static func configuration(directory: URL, policyYAML: String = testPolicy) throws -> GatekeeperConfiguration {
         let policyFile = directory.appendingPathComponent("policy.yaml").path
         try policyYAML.write(toFile: policyFile, atomically: true, encoding: .utf8)
-        return GatekeeperConfiguration(policyFile: policyFile, bootstrapTokens: [adminToken],
-                                   requestTimeout: .seconds(20), readinessTimeout: .seconds(5),
-                                   migrateOnStart: false, tokenCacheTTL: .zero, runtimeVersion: "test-runtime")
+        return GatekeeperConfiguration(
+            policyFile: policyFile,
+            bootstrapTokens: [adminToken],
+            requestTimeout: .seconds(20),
+            readinessTimeout: .seconds(5),
+            migrateOnStart: false,
+            tokenCacheTTL: .zero,
+            runtimeVersion: "test-runtime"
+        )
     }
 
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("faramesh-server-test-" + UUID().uuidString)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "faramesh-server-test-" + UUID().uuidString
+        )
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -135,24 +148,56 @@ struct ServerHarness: Sendable {
                 ("approver-1", .approver, approverToken, false), ("approver-2", .approver, approver2Token, false),
                 ("revoked-1", .admin, revokedToken, true),
             ] where withTokens {
-                try await store.createToken(APIToken(id: UUID(), name: name, role: role, tokenHash: SHA256Hex.hash(token),
-                                                     createdAt: now, revokedAt: revoked ? now : nil))
+                try await store.createToken(
+                    APIToken(
+                        id: UUID(),
+                        name: name,
+                        role: role,
+                        tokenHash: SHA256Hex.hash(token),
+                        createdAt: now,
+                        revokedAt: revoked ? now : nil
+                    )
+                )
             }
             let metrics = ServerMetrics()
             let policy = try PolicyRuntime(configuration: serverConfiguration, metrics: metrics, logger: logger)
             let readiness = Readiness()
             let executors = catalog.map {
-                ExecutorService(catalog: $0, store: store, metrics: metrics, configuration: serverConfiguration.executors,
-                                callTimeout: serverConfiguration.requestTimeout, clock: clock, logger: logger)
+                ExecutorService(
+                    catalog: $0,
+                    store: store,
+                    metrics: metrics,
+                    configuration: serverConfiguration.executors,
+                    callTimeout: serverConfiguration.requestTimeout,
+                    clock: clock,
+                    logger: logger
+                )
             }
-            let app = try FarameshApplication.make(configuration: serverConfiguration, store: store, policy: policy,
-                                                   metrics: metrics, readiness: readiness, executors: executors,
-                                                   clock: clock, logger: logger)
+            let app = try FarameshApplication.make(
+                configuration: serverConfiguration,
+                store: store,
+                policy: policy,
+                metrics: metrics,
+                readiness: readiness,
+                executors: executors,
+                clock: clock,
+                logger: logger
+            )
             do {
                 try await app.test(.router) { client in
-                    try await body(ServerHarness(client: client, backend: backend, store: store, clock: clock,
-                                                 metrics: metrics, policy: policy,
-                                                 readiness: readiness, configuration: serverConfiguration, executors: executors))
+                    try await body(
+                        ServerHarness(
+                            client: client,
+                            backend: backend,
+                            store: store,
+                            clock: clock,
+                            metrics: metrics,
+                            policy: policy,
+                            readiness: readiness,
+                            configuration: serverConfiguration,
+                            executors: executors
+                        )
+                    )
                 }
             } catch {
                 await executors?.stopAll()
@@ -173,32 +218,58 @@ struct ServerHarness: Sendable {
 
     // MARK: requests
 
-    func send(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, body: String? = nil,
-              headers extra: HTTPFields = [:]) async throws -> Reply {
+    func send(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        token: String? = nil,
+        body: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         try await self.send(method, path, token: token, bytes: body.map { Array($0.utf8) }, headers: extra)
     }
 
-    func send(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, bytes: [UInt8]?,
-              headers extra: HTTPFields = [:]) async throws -> Reply {
+    func send(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        token: String? = nil,
+        bytes: [UInt8]?,
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         // Every POST is JSON, also without a body (the server answers 415 otherwise).
         if bytes != nil || method == .post, headers[.contentType] == nil { headers[.contentType] = "application/json" }
-        let response = try await self.client.executeRequest(uri: path, method: method, headers: headers,
-                                                            body: bytes.map { ByteBuffer(bytes: $0) })
+        let response = try await self.client.executeRequest(
+            uri: path,
+            method: method,
+            headers: headers,
+            body: bytes.map { ByteBuffer(bytes: $0) }
+        )
         return Reply(status: response.status, headers: response.headers, bytes: Array(buffer: response.body))
     }
 
     /// Submits an action and returns the reply.
-    func submit(tool: String, operation: String, params: String = "{}", agent: String = "agent-1",
-                token: String = ServerHarness.agentToken, headers: HTTPFields = [:]) async throws -> Reply {
-        let body = #"{"agent_id":"\#(agent)","tool":"\#(tool)","operation":"\#(operation)","params":\#(params),"context":{}}"#
+    func submit(
+        tool: String,
+        operation: String,
+        params: String = "{}",
+        agent: String = "agent-1",
+        token: String = ServerHarness.agentToken,
+        headers: HTTPFields = [:]
+    ) async throws -> Reply {
+        let body =
+            #"{"agent_id":"\#(agent)","tool":"\#(tool)","operation":"\#(operation)","params":\#(params),"context":{}}"#
         return try await self.send(.post, "/v1/actions", token: token, body: body, headers: headers)
     }
 
     /// Submits and requires a 200, returning the action.
-    func submitted(tool: String, operation: String, params: String = "{}", agent: String = "agent-1",
-                   token: String = ServerHarness.agentToken) async throws -> ActionResponse {
+    func submitted(
+        tool: String,
+        operation: String,
+        params: String = "{}",
+        agent: String = "agent-1",
+        token: String = ServerHarness.agentToken
+    ) async throws -> ActionResponse {
         let reply = try await self.submit(tool: tool, operation: operation, params: params, agent: agent, token: token)
         guard reply.status == .ok else { throw HarnessError("submit failed: \(reply.status) \(reply.text)") }
         return try reply.action()
@@ -207,15 +278,26 @@ struct ServerHarness: Sendable {
     /// The approval token as an approver sees it.
     func approvalToken(_ id: String) async throws -> String {
         let reply = try await self.send(.get, "/v1/actions/\(id)", token: ServerHarness.approverToken)
-        guard let token = try reply.action().approvalToken else { throw HarnessError("no approval token: \(reply.text)") }
+        guard let token = try reply.action().approvalToken else {
+            throw HarnessError("no approval token: \(reply.text)")
+        }
         return token
     }
 
-    func approve(_ id: String, token approval: String, approve: Bool = true, as bearer: String = ServerHarness.approverToken,
-                 reason: String? = nil) async throws -> Reply {
+    func approve(
+        _ id: String,
+        token approval: String,
+        approve: Bool = true,
+        as bearer: String = ServerHarness.approverToken,
+        reason: String? = nil
+    ) async throws -> Reply {
         let reasonJSON = reason.map { #""\#($0)""# } ?? "null"
-        return try await self.send(.post, "/v1/actions/\(id)/approval", token: bearer,
-                                   body: #"{"token":"\#(approval)","approve":\#(approve),"reason":\#(reasonJSON)}"#)
+        return try await self.send(
+            .post,
+            "/v1/actions/\(id)/approval",
+            token: bearer,
+            body: #"{"token":"\#(approval)","approve":\#(approve),"reason":\#(reasonJSON)}"#
+        )
     }
 
     func events(_ id: String) async throws -> [ActionEventResponse] {

@@ -1,9 +1,10 @@
 import FarameshAPI
 import FarameshCore
 import FarameshTestSupport
-@testable import FarameshServer
 import HTTPTypes
 import Testing
+
+@testable import FarameshServer
 
 /// `POST /v1/actions` with the opt-in `Faramesh-Start: if-allowed` (used by `faramesh mcp-proxy`):
 /// an allowed action is started in the same request, anything else is answered as without it.
@@ -21,13 +22,19 @@ import Testing
             // Started once: /start now conflicts, /result completes it.
             let again = try await h.send(.post, "/v1/actions/\(action.id)/start", token: ServerHarness.agentToken)
             #expect(again.status == .conflict)
-            let result = try await h.send(.post, "/v1/actions/\(action.id)/result", token: ServerHarness.agentToken,
-                                          body: #"{"success":true}"#)
+            let result = try await h.send(
+                .post,
+                "/v1/actions/\(action.id)/result",
+                token: ServerHarness.agentToken,
+                body: #"{"success":true}"#
+            )
             #expect(try result.action().status == .succeeded)
         }
     }
 
-    @Test(arguments: TestBackend.all) func withoutTheHeaderOrWithAnotherValueNothingStarts(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func withoutTheHeaderOrWithAnotherValueNothingStarts(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             for headers: HTTPFields in [[:], [ActionController.startHeader: "yes"]] {
                 let reply = try await h.submit(tool: "http", operation: "get", headers: headers)
@@ -48,7 +55,9 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func retryWithTheSameKeyStartsAnApprovedActionOnceOnly(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func retryWithTheSameKeyStartsAnApprovedActionOnceOnly(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
             var headers = Self.optIn
             headers[ActionController.idempotencyKeyHeader] = "mcp-key-1"
@@ -71,7 +80,12 @@ import Testing
 
     @Test func withServerSideExecutorsTheClientStartsItself() async throws {
         try await ExecutorEndToEndTests.run { h in
-            let reply = try await h.submit(tool: "job", operation: "echo", params: #"{"name":"x"}"#, headers: Self.optIn)
+            let reply = try await h.submit(
+                tool: "job",
+                operation: "echo",
+                params: #"{"name":"x"}"#,
+                headers: Self.optIn
+            )
             #expect(reply.headers[ActionController.startedHeader] == nil)
             #expect(try reply.action().status == .allowed)
         }

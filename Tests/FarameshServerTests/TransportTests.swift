@@ -1,6 +1,5 @@
 import FarameshAPI
 import FarameshStorePostgres
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
@@ -8,36 +7,40 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import FarameshServer
+
 /// TLS and CORS, both optional.
 @Suite struct TransportTests {
     /// Self-signed P-256 certificate for `localhost` (valid until 2126), for tests only.
     static let certificate = """
-    -----BEGIN CERTIFICATE-----
-    MIIBfjCCASWgAwIBAgIUBMVpG00Vi4bo170GpFx2LIzCMsUwCgYIKoZIzj0EAwIw
-    FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTA5MDE0MVoYDzIxMjYxMTAx
-    MDkwMTQxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
-    PQMBBwNCAATc47wmpgPpnTDCFLEscClADdJ8NiPDhyAhjTSkOK4lgYcgGFO1rtda
-    ccKBO6e3698EoRjs/bUlZWU2PyUpgv8oo1MwUTAdBgNVHQ4EFgQUPlPDvvCoofRL
-    U7oceRy+KDpFkSYwHwYDVR0jBBgwFoAUPlPDvvCoofRLU7oceRy+KDpFkSYwDwYD
-    VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiBf8FcaIGNJDbUzLQHwqf4c
-    6xe4Txb2BEQKigOIs+xJfAIgY+Ro6q3ZfCrilaECvXOodVlWDrPJnwf1W8mfqILb
-    zs4=
-    -----END CERTIFICATE-----
+        -----BEGIN CERTIFICATE-----
+        MIIBfjCCASWgAwIBAgIUBMVpG00Vi4bo170GpFx2LIzCMsUwCgYIKoZIzj0EAwIw
+        FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTA5MDE0MVoYDzIxMjYxMTAx
+        MDkwMTQxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+        PQMBBwNCAATc47wmpgPpnTDCFLEscClADdJ8NiPDhyAhjTSkOK4lgYcgGFO1rtda
+        ccKBO6e3698EoRjs/bUlZWU2PyUpgv8oo1MwUTAdBgNVHQ4EFgQUPlPDvvCoofRL
+        U7oceRy+KDpFkSYwHwYDVR0jBBgwFoAUPlPDvvCoofRLU7oceRy+KDpFkSYwDwYD
+        VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiBf8FcaIGNJDbUzLQHwqf4c
+        6xe4Txb2BEQKigOIs+xJfAIgY+Ro6q3ZfCrilaECvXOodVlWDrPJnwf1W8mfqILb
+        zs4=
+        -----END CERTIFICATE-----
 
-    """
+        """
     static let privateKey = """
-    -----BEGIN PRIVATE KEY-----
-    MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgQ6USm9dazZbJ1k5z
-    KgVJrmAYJ6UxeoAXCcJjCwDPGFqhRANCAATc47wmpgPpnTDCFLEscClADdJ8NiPD
-    hyAhjTSkOK4lgYcgGFO1rtdaccKBO6e3698EoRjs/bUlZWU2PyUpgv8o
-    -----END PRIVATE KEY-----
+        -----BEGIN PRIVATE KEY-----
+        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgQ6USm9dazZbJ1k5z
+        KgVJrmAYJ6UxeoAXCcJjCwDPGFqhRANCAATc47wmpgPpnTDCFLEscClADdJ8NiPD
+        hyAhjTSkOK4lgYcgGFO1rtdaccKBO6e3698EoRjs/bUlZWU2PyUpgv8o
+        -----END PRIVATE KEY-----
 
-    """
+        """
 
     /// A store that is never run: these routes do not touch it.
     static func idleStore() throws -> PostgresActionStore {
-        PostgresActionStore(configuration: try PostgresConfiguration(dsn: "postgres://nobody@127.0.0.1:9/none?sslmode=disable"),
-                            logger: ServerHarness.logger)
+        PostgresActionStore(
+            configuration: try PostgresConfiguration(dsn: "postgres://nobody@127.0.0.1:9/none?sslmode=disable"),
+            logger: ServerHarness.logger
+        )
     }
 
     @Test func servesHTTPSWhenCertificateAndKeyAreConfigured() async throws {
@@ -51,8 +54,13 @@ import Testing
         configuration.tlsCertificatePath = certificatePath
         configuration.tlsKeyPath = keyPath
         let policy = try PolicyRuntime(configuration: configuration, logger: ServerHarness.logger)
-        let app = try FarameshApplication.make(configuration: configuration, store: try Self.idleStore(), policy: policy,
-                                               metrics: ServerMetrics(), logger: ServerHarness.logger)
+        let app = try FarameshApplication.make(
+            configuration: configuration,
+            store: try Self.idleStore(),
+            policy: policy,
+            metrics: ServerMetrics(),
+            logger: ServerHarness.logger
+        )
         try await app.test(.ahc(.https)) { client in
             let health = try await client.executeRequest(uri: "/health", method: .get, headers: [:], body: nil)
             #expect(health.status == .ok)
@@ -60,9 +68,11 @@ import Testing
             #expect(health.headers[.strictTransportSecurity] == "max-age=31536000")
             #expect(health.headers[.xContentTypeOptions] == "nosniff")
             let decide = try await client.executeRequest(
-                uri: "/v1/gate/decide", method: .post,
+                uri: "/v1/gate/decide",
+                method: .post,
                 headers: [.authorization: "Bearer \(ServerHarness.adminToken)", .contentType: "application/json"],
-                body: .init(string: RequestValidationTests.valid))
+                body: .init(string: RequestValidationTests.valid)
+            )
             #expect(decide.status == .ok)
         }
     }
@@ -76,19 +86,35 @@ import Testing
         configuration.tlsKeyPath = directory.appendingPathComponent("missing-key.pem").path
         let missingFiles = configuration
         #expect(throws: ServerStartupError.self) {
-            _ = try FarameshApplication.make(configuration: missingFiles, store: try Self.idleStore(), policy: policy,
-                                             metrics: ServerMetrics(), logger: ServerHarness.logger)
+            _ = try FarameshApplication.make(
+                configuration: missingFiles,
+                store: try Self.idleStore(),
+                policy: policy,
+                metrics: ServerMetrics(),
+                logger: ServerHarness.logger
+            )
         }
         configuration.tlsKeyPath = nil
         let certificateOnly = configuration
         #expect(throws: ServerStartupError.self) {
-            _ = try FarameshApplication.make(configuration: certificateOnly, store: try Self.idleStore(), policy: policy,
-                                             metrics: ServerMetrics(), logger: ServerHarness.logger)
+            _ = try FarameshApplication.make(
+                configuration: certificateOnly,
+                store: try Self.idleStore(),
+                policy: policy,
+                metrics: ServerMetrics(),
+                logger: ServerHarness.logger
+            )
         }
     }
 
     @Test(arguments: TestBackend.all) func corsHeadersWhenEnabled(_ backend: TestBackend) async throws {
-        try await ServerHarness.run(backend, configure: { $0.enableCORS = true; $0.corsAllowedOrigins = ["https://ui.example"] }) { h in
+        try await ServerHarness.run(
+            backend,
+            configure: {
+                $0.enableCORS = true
+                $0.corsAllowedOrigins = ["https://ui.example"]
+            }
+        ) { h in
             let origin: HTTPFields = [.origin: "https://ui.example", .accessControlRequestMethod: "POST"]
             let preflight = try await h.send(.options, "/v1/actions", headers: origin)
             #expect(preflight.status == .noContent)
@@ -96,13 +122,23 @@ import Testing
             #expect(preflight.headers[.accessControlAllowOrigin] == "https://ui.example")
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Idempotency-Key") == true)
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
-            let list = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken, headers: [.origin: "https://ui.example"])
+            let list = try await h.send(
+                .get,
+                "/v1/actions",
+                token: ServerHarness.agentToken,
+                headers: [.origin: "https://ui.example"]
+            )
             #expect(list.status == .ok)
             #expect(list.headers[.accessControlAllowOrigin] == "https://ui.example")
             #expect(list.headers[.accessControlExposeHeaders]?.contains("X-Next-Cursor") == true)
         }
         try await ServerHarness.run(backend) { h in
-            let list = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken, headers: [.origin: "https://ui.example"])
+            let list = try await h.send(
+                .get,
+                "/v1/actions",
+                token: ServerHarness.agentToken,
+                headers: [.origin: "https://ui.example"]
+            )
             #expect(list.headers[.accessControlAllowOrigin] == nil, "CORS is off by default")
         }
     }

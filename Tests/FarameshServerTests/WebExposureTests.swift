@@ -1,13 +1,14 @@
 import FarameshAPI
 import FarameshCore
 import FarameshStore
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import FarameshServer
 
 /// Issue 10, findings 3 and 7 and the hardening list: what a web page (DNS rebinding, simple
 /// cross-site POSTs, CORS) can reach, `/metrics` for admins only, no caching of approval tokens,
@@ -23,11 +24,20 @@ import Testing
     @Test(arguments: TestBackend.all) func localModeAnswersOnlyLoopbackHostNames(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend, withTokens: false, configure: Self.localMode) { h in
             #expect(h.configuration.authMode == .local)
-            for host in ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", "10.0.0.1", "[::2]:80",
-                         "localhost.evil.example", "128.0.0.1", "127.0.0.256", "127.0.0.1:80x", "0.0.0.0"] {
-                for (method, path, body) in [(HTTPRequest.Method.get, "/v1/actions", nil as String?),
-                                             (.post, "/v1/actions", Self.submitBody), (.get, "/health", nil)] {
-                    let reply = try await h.send(method, path, body: body, headers: [LoopbackHostMiddleware.hostField: host])
+            for host in [
+                "evil.example", "evil.example:8000", "127.0.0.1.evil.example", "10.0.0.1", "[::2]:80",
+                "localhost.evil.example", "128.0.0.1", "127.0.0.256", "127.0.0.1:80x", "0.0.0.0",
+            ] {
+                for (method, path, body) in [
+                    (HTTPRequest.Method.get, "/v1/actions", nil as String?),
+                    (.post, "/v1/actions", Self.submitBody), (.get, "/health", nil),
+                ] {
+                    let reply = try await h.send(
+                        method,
+                        path,
+                        body: body,
+                        headers: [LoopbackHostMiddleware.hostField: host]
+                    )
                     #expect(reply.status == .forbidden, "\(host) \(method) \(path)")
                     #expect(try reply.error().code == "HOST_NOT_ALLOWED")
                 }
@@ -40,7 +50,12 @@ import Testing
         }
         // With tokens the token is the guard: any Host.
         try await ServerHarness.run(backend) { h in
-            let reply = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken, headers: [LoopbackHostMiddleware.hostField: "faramesh.example.com"])
+            let reply = try await h.send(
+                .get,
+                "/v1/actions",
+                token: ServerHarness.agentToken,
+                headers: [LoopbackHostMiddleware.hostField: "faramesh.example.com"]
+            )
             #expect(reply.status == .ok)
         }
     }
@@ -55,63 +70,124 @@ import Testing
                 ("/v1/actions/\(action.id)/approval", #"{"token":"x","approve":true}"#),
             ]
             for (path, body) in routes {
-                for type in [nil, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                             "application/jsonx", "text/json"] as [String?] {
+                for type in [
+                    nil, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                    "application/jsonx", "text/json",
+                ] as [String?] {
                     var headers: HTTPFields = [.authorization: "Bearer \(ServerHarness.adminToken)"]
                     if let type { headers[.contentType] = type }
-                    let response = try await h.client.executeRequest(uri: path, method: .post, headers: headers,
-                                                                      body: body.map { ByteBuffer(string: $0) })
-                    let reply = Reply(status: response.status, headers: response.headers, bytes: Array(buffer: response.body))
+                    let response = try await h.client.executeRequest(
+                        uri: path,
+                        method: .post,
+                        headers: headers,
+                        body: body.map { ByteBuffer(string: $0) }
+                    )
+                    let reply = Reply(
+                        status: response.status,
+                        headers: response.headers,
+                        bytes: Array(buffer: response.body)
+                    )
                     #expect(reply.status == .unsupportedMediaType, "\(path) \(type ?? "none")")
                     #expect(try reply.error().code == "UNSUPPORTED_MEDIA_TYPE")
                 }
             }
             // Nothing changed, and JSON with parameters is accepted.
-            #expect(try await h.send(.get, "/v1/actions/\(action.id)", token: ServerHarness.adminToken).action().status == .allowed)
-            let withCharset = try await h.send(.post, "/v1/actions", token: ServerHarness.agentToken, body: Self.submitBody,
-                                               headers: [.contentType: "Application/JSON ; charset=utf-8"])
+            #expect(
+                try await h.send(.get, "/v1/actions/\(action.id)", token: ServerHarness.adminToken).action().status
+                    == .allowed
+            )
+            let withCharset = try await h.send(
+                .post,
+                "/v1/actions",
+                token: ServerHarness.agentToken,
+                body: Self.submitBody,
+                headers: [.contentType: "Application/JSON ; charset=utf-8"]
+            )
             #expect(withCharset.status == .ok)
-            let emptyStart = try await h.send(.post, "/v1/actions/\(action.id)/start", token: ServerHarness.agentToken, bytes: [],
-                                              headers: [.contentType: "application/json"])
+            let emptyStart = try await h.send(
+                .post,
+                "/v1/actions/\(action.id)/start",
+                token: ServerHarness.agentToken,
+                bytes: [],
+                headers: [.contentType: "application/json"]
+            )
             #expect(try emptyStart.action().status == .executing)
         }
     }
 
-    @Test(arguments: TestBackend.all) func corsOnlyForNamedOriginsAndNeverInLocalMode(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func corsOnlyForNamedOriginsAndNeverInLocalMode(
+        _ backend: TestBackend
+    ) async throws {
         let origin = "https://ops.example.com"
         try await ServerHarness.run(backend, configure: { $0.corsAllowedOrigins = [origin] }) { h in
-            let allowed = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken, headers: [.origin: origin])
+            let allowed = try await h.send(
+                .get,
+                "/v1/actions",
+                token: ServerHarness.agentToken,
+                headers: [.origin: origin]
+            )
             #expect(allowed.headers[.accessControlAllowOrigin] == origin)
             #expect(allowed.headers[.vary] == "Origin")
-            let preflight = try await h.send(.options, "/v1/actions", headers: [.origin: origin, .accessControlRequestMethod: "POST"])
+            let preflight = try await h.send(
+                .options,
+                "/v1/actions",
+                headers: [.origin: origin, .accessControlRequestMethod: "POST"]
+            )
             #expect(preflight.status == .noContent)
             #expect(preflight.headers[.accessControlAllowOrigin] == origin)
             for other in ["https://evil.example", "null", "https://ops.example.com.evil.example"] {
-                let reply = try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken, headers: [.origin: other])
+                let reply = try await h.send(
+                    .get,
+                    "/v1/actions",
+                    token: ServerHarness.agentToken,
+                    headers: [.origin: other]
+                )
                 #expect(reply.headers[.accessControlAllowOrigin] == nil, "\(other)")
-                let pre = try await h.send(.options, "/v1/actions", headers: [.origin: other, .accessControlRequestMethod: "POST"])
+                let pre = try await h.send(
+                    .options,
+                    "/v1/actions",
+                    headers: [.origin: other, .accessControlRequestMethod: "POST"]
+                )
                 #expect(pre.headers[.accessControlAllowOrigin] == nil)
             }
         }
-        try await ServerHarness.run(backend, withTokens: false, configure: { Self.localMode(&$0); $0.corsAllowedOrigins = [origin] }) { h in
+        try await ServerHarness.run(
+            backend,
+            withTokens: false,
+            configure: {
+                Self.localMode(&$0)
+                $0.corsAllowedOrigins = [origin]
+            }
+        ) { h in
             let reply = try await h.send(.get, "/v1/actions", headers: [.origin: origin])
             #expect(reply.status == .ok)
             #expect(reply.headers[.accessControlAllowOrigin] == nil)
-            let preflight = try await h.send(.options, "/v1/actions", headers: [.origin: origin, .accessControlRequestMethod: "POST"])
+            let preflight = try await h.send(
+                .options,
+                "/v1/actions",
+                headers: [.origin: origin, .accessControlRequestMethod: "POST"]
+            )
             #expect(preflight.headers[.accessControlAllowOrigin] == nil)
         }
         // `--enable-cors` alone would have meant `*`: refused at start, as are non-origins.
         let directory = try ServerHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for (enable, origins) in [(true, [String]()), (false, ["*"]), (false, ["https://a.example/path"]), (false, ["ftp://a.example"])] {
+        for (enable, origins) in [
+            (true, [String]()), (false, ["*"]), (false, ["https://a.example/path"]), (false, ["ftp://a.example"]),
+        ] {
             var configuration = try ServerHarness.configuration(directory: directory)
             configuration.enableCORS = enable
             configuration.corsAllowedOrigins = origins
             let policy = try PolicyRuntime(configuration: configuration, logger: ServerHarness.logger)
             let bad = configuration
             #expect(throws: ServerStartupError.self) {
-                _ = try FarameshApplication.make(configuration: bad, store: try TransportTests.idleStore(), policy: policy,
-                                                 metrics: ServerMetrics(), logger: ServerHarness.logger)
+                _ = try FarameshApplication.make(
+                    configuration: bad,
+                    store: try TransportTests.idleStore(),
+                    policy: policy,
+                    metrics: ServerMetrics(),
+                    logger: ServerHarness.logger
+                )
             }
         }
     }
@@ -132,9 +208,16 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func responsesCarryingApprovalTokensAreNotCached(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func responsesCarryingApprovalTokensAreNotCached(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend) { h in
-            let pending = try await h.submit(tool: "shell", operation: "run", agent: "agent-1", token: ServerHarness.adminToken)
+            let pending = try await h.submit(
+                tool: "shell",
+                operation: "run",
+                agent: "agent-1",
+                token: ServerHarness.adminToken
+            )
             #expect(try pending.action().approvalToken != nil)
             #expect(pending.headers[.cacheControl] == "no-store")
             let id = try pending.action().id
@@ -146,24 +229,44 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.all) func creatingADatabaseTokenEndsLocalModeWithoutARestart(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.all) func creatingADatabaseTokenEndsLocalModeWithoutARestart(
+        _ backend: TestBackend
+    ) async throws {
         try await ServerHarness.run(backend, withTokens: false, configure: Self.localMode) { h in
             #expect(try await h.send(.get, "/v1/actions").status == .ok)
-            try await h.store.createToken(APIToken(id: UUID(), name: "agent-1", role: .agent,
-                                                   tokenHash: SHA256Hex.hash(ServerHarness.agentToken), createdAt: Date()))
+            try await h.store.createToken(
+                APIToken(
+                    id: UUID(),
+                    name: "agent-1",
+                    role: .agent,
+                    tokenHash: SHA256Hex.hash(ServerHarness.agentToken),
+                    createdAt: Date()
+                )
+            )
             let anonymous = try await h.send(.get, "/v1/actions")
             #expect(anonymous.status == .unauthorized)
             #expect(try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken).status == .ok)
             #expect(try await h.send(.get, "/v1/actions", token: "made-up").status == .unauthorized)
         }
         // With the default interval, presenting the new token ends local mode at once.
-        try await ServerHarness.run(backend, withTokens: false, configure: {
-            $0.bootstrapTokens = []
-            $0.localModeRecheckInterval = .seconds(3600)
-        }) { h in
+        try await ServerHarness.run(
+            backend,
+            withTokens: false,
+            configure: {
+                $0.bootstrapTokens = []
+                $0.localModeRecheckInterval = .seconds(3600)
+            }
+        ) { h in
             #expect(try await h.send(.get, "/v1/actions").status == .ok)
-            try await h.store.createToken(APIToken(id: UUID(), name: "agent-1", role: .agent,
-                                                   tokenHash: SHA256Hex.hash(ServerHarness.agentToken), createdAt: Date()))
+            try await h.store.createToken(
+                APIToken(
+                    id: UUID(),
+                    name: "agent-1",
+                    role: .agent,
+                    tokenHash: SHA256Hex.hash(ServerHarness.agentToken),
+                    createdAt: Date()
+                )
+            )
             #expect(try await h.send(.get, "/v1/actions", token: ServerHarness.agentToken).status == .ok)
             #expect(try await h.send(.get, "/v1/actions").status == .unauthorized)
         }

@@ -1,10 +1,11 @@
 import FarameshAPI
 import FarameshCore
-@testable import FarameshServer
 import FarameshTestSupport
 import Foundation
 import HTTPTypes
 import Testing
+
+@testable import FarameshServer
 
 /// The embedded web UI: the generated file matches the sources, and the routes serve it with the
 /// right types, validators, compression and security headers, without authentication.
@@ -43,7 +44,10 @@ import Testing
     @Test("the generated Swift file holds exactly the asset sources (else run scripts/gen-ui-assets.py)")
     func generatedFileIsCurrent() async throws {
         let sources = try Self.sourceFiles()
-        #expect(Set(sources.keys) == Set(WebUIAssets.all.map(\.name)), "asset set changed: run python3 scripts/gen-ui-assets.py")
+        #expect(
+            Set(sources.keys) == Set(WebUIAssets.all.map(\.name)),
+            "asset set changed: run python3 scripts/gen-ui-assets.py"
+        )
         for asset in WebUIAssets.all {
             let source = try #require(sources[asset.name])
             #expect(asset.bytes == source, "\(asset.name) is stale: run python3 scripts/gen-ui-assets.py")
@@ -64,7 +68,10 @@ import Testing
         #expect(page.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil, "inline event handler")
         for (name, bytes) in sources where name.hasSuffix(".js") {
             let text = String(decoding: bytes, as: UTF8.self)
-            for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setAttribute(\"style\"", ".style."] {
+            for sink in [
+                "innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                "setAttribute(\"style\"", ".style.",
+            ] {
                 #expect(!text.contains(sink), "\(name) uses \(sink)")
             }
         }
@@ -78,8 +85,10 @@ import Testing
             #expect(reply.headers[.contentType] == "text/html; charset=utf-8")
             #expect(reply.bytes == WebUIAssets.index?.bytes)
             let csp = try #require(reply.headers[.contentSecurityPolicy])
-            for directive in ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'",
-                              "object-src 'none'", "base-uri 'none'", "require-trusted-types-for 'script'"] {
+            for directive in [
+                "default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'",
+                "object-src 'none'", "base-uri 'none'", "require-trusted-types-for 'script'",
+            ] {
                 #expect(csp.contains(directive), "CSP lacks \(directive)")
             }
             #expect(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"))
@@ -97,9 +106,11 @@ import Testing
     @Test("each asset has its content type and headers", arguments: TestBackend.all)
     func assetsHaveTheirContentTypes(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
-            for (name, type) in [("app.js", "text/javascript; charset=utf-8"), ("queue.js", "text/javascript; charset=utf-8"),
-                                 ("app.css", "text/css; charset=utf-8"), ("favicon.svg", "image/svg+xml"),
-                                 ("theme.js", "text/javascript; charset=utf-8")] {
+            for (name, type) in [
+                ("app.js", "text/javascript; charset=utf-8"), ("queue.js", "text/javascript; charset=utf-8"),
+                ("app.css", "text/css; charset=utf-8"), ("favicon.svg", "image/svg+xml"),
+                ("theme.js", "text/javascript; charset=utf-8"),
+            ] {
                 let reply = try await h.send(.get, "/ui/\(name)")
                 #expect(reply.status == .ok, "\(name)")
                 #expect(reply.headers[.contentType] == type, "\(name)")
@@ -109,7 +120,8 @@ import Testing
             }
             // Every served file is reachable where index.html points.
             let page = String(decoding: try await h.send(.get, "/").bytes, as: UTF8.self)
-            for asset in WebUIAssets.all where asset.name.hasSuffix(".css") || asset.name == "app.js" || asset.name == "theme.js" {
+            for asset in WebUIAssets.all
+            where asset.name.hasSuffix(".css") || asset.name == "app.js" || asset.name == "theme.js" {
                 #expect(page.contains("/ui/\(asset.name)"), "index.html does not load \(asset.name)")
             }
         }
@@ -145,7 +157,11 @@ import Testing
             let zipped = try await h.send(.get, "/ui/app.js", headers: [.acceptEncoding: "gzip"])
             let zippedTag = try #require(zipped.headers[.eTag])
             #expect(zippedTag != etag, "each representation has its own tag")
-            let revalidated = try await h.send(.get, "/ui/app.js", headers: [.acceptEncoding: "gzip", .ifNoneMatch: zippedTag])
+            let revalidated = try await h.send(
+                .get,
+                "/ui/app.js",
+                headers: [.acceptEncoding: "gzip", .ifNoneMatch: zippedTag]
+            )
             #expect(revalidated.status == .notModified)
             let changed = try await h.send(.get, "/ui/app.js", headers: [.ifNoneMatch: "\"0123456789abcdef\""])
             #expect(changed.status == .ok)
@@ -176,7 +192,9 @@ import Testing
     @Test("unknown assets are JSON 404s; other methods are 405", arguments: TestBackend.all)
     func unknownAssets(_ backend: TestBackend) async throws {
         try await ServerHarness.run(backend) { h in
-            for path in ["/ui/nope.js", "/ui/index.html", "/ui/..%2FPackage.swift", "/ui/", "/index.html", "/ui/app.js/x"] {
+            for path in [
+                "/ui/nope.js", "/ui/index.html", "/ui/..%2FPackage.swift", "/ui/", "/index.html", "/ui/app.js/x",
+            ] {
                 let reply = try await h.send(.get, path)
                 #expect(reply.status == .notFound, "\(path)")
                 #expect(reply.headers[.contentType] == "application/json", "\(path)")
@@ -212,7 +230,10 @@ import Testing
         try await ServerHarness.run(backend, withTokens: false, configure: { $0.bootstrapTokens = [] }) { h in
             let reply = try await h.send(.get, "/v1/auth/whoami")
             #expect(reply.status == .ok)
-            #expect(try WhoAmIResponse(json: try reply.json()) == WhoAmIResponse(name: "local", role: "admin", local: true, canApprove: true))
+            #expect(
+                try WhoAmIResponse(json: try reply.json())
+                    == WhoAmIResponse(name: "local", role: "admin", local: true, canApprove: true)
+            )
         }
     }
 }

@@ -73,7 +73,10 @@ struct ActionStoreConformance {
             }
 
             // Event meta too: the chain hash covers it.
-            let moved = try await store.transition(action.id, StoreFixtures.request(.start, meta: .object(["echo": tricky])))
+            let moved = try await store.transition(
+                action.id,
+                StoreFixtures.request(.start, meta: .object(["echo": tricky]))
+            )
             let timeline = try await store.events(actionID: action.id)
             #expect(timeline.last?.meta == .object(["echo": tricky]))
             #expect(EventChain.verify(timeline) == .valid(count: 3))
@@ -110,9 +113,15 @@ struct ActionStoreConformance {
             for i in 0..<260 {
                 // Every 10th pair shares a timestamp, so the id tie-break matters.
                 let slot = i % 10 == 1 ? i - 1 : i
-                submissions.append(StoreFixtures.action(
-                    status: statuses[i % statuses.count], agent: "agent-\(i % 3)", tool: "tool-\(i % 4)",
-                    risk: RiskLevel.allCases[(i / 2) % 3], createdAt: base.addingTimeInterval(Double(slot) * 0.001)))
+                submissions.append(
+                    StoreFixtures.action(
+                        status: statuses[i % statuses.count],
+                        agent: "agent-\(i % 3)",
+                        tool: "tool-\(i % 4)",
+                        risk: RiskLevel.allCases[(i / 2) % 3],
+                        createdAt: base.addingTimeInterval(Double(slot) * 0.001)
+                    )
+                )
             }
             let all = submissions.map(\.action)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -142,7 +151,10 @@ struct ActionStoreConformance {
                     // The cursor survives its text form.
                     let decoded: ActionCursor = try #require(ActionCursor(encoded: next.encoded))
                     query.cursor = decoded
-                    if pages > 400 { Issue.record("paging does not end"); break }
+                    if pages > 400 {
+                        Issue.record("paging does not end")
+                        break
+                    }
                 }
                 return (ids, pages)
             }
@@ -152,7 +164,11 @@ struct ActionStoreConformance {
             #expect(unfiltered.pages == 11)
 
             let byID = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
-            func expect(_ query: ActionQuery, where keep: (Action) -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            func expect(
+                _ query: ActionQuery,
+                where keep: (Action) -> Bool,
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) async throws {
                 let want = expected.filter { id in byID[id].map(keep) ?? false }
                 let got = try await pageAll(query)
                 #expect(got.ids == want, sourceLocation: sourceLocation)
@@ -162,8 +178,11 @@ struct ActionStoreConformance {
             try await expect(ActionQuery(tool: "tool-3", limit: 13)) { $0.request.tool == "tool-3" }
             try await expect(ActionQuery(status: .pendingApproval, limit: 9)) { $0.status == .pendingApproval }
             try await expect(ActionQuery(riskLevel: .high, limit: 20)) { $0.riskLevel == .high }
-            try await expect(ActionQuery(agentID: "agent-2", tool: "tool-0", status: .allowed, riskLevel: .medium, limit: 2)) {
-                $0.request.agentID == "agent-2" && $0.request.tool == "tool-0" && $0.status == .allowed && $0.riskLevel == .medium
+            try await expect(
+                ActionQuery(agentID: "agent-2", tool: "tool-0", status: .allowed, riskLevel: .medium, limit: 2)
+            ) {
+                $0.request.agentID == "agent-2" && $0.request.tool == "tool-0" && $0.status == .allowed
+                    && $0.riskLevel == .medium
             }
             try await expect(ActionQuery(agentID: "agent-0", status: .denied, limit: 4)) {
                 $0.request.agentID == "agent-0" && $0.status == .denied
@@ -257,8 +276,13 @@ struct ActionStoreConformance {
                     _ = try await store.submit(action, events: events, idempotencyKey: nil)
                     let now = action.createdAt.addingTimeInterval(1)
                     let meta: JSONValue = .object(["note": .string("\(transition.rawValue) from \(status.rawValue)")])
-                    let request = StoreFixtures.request(transition, actor: "alice", reason: "because \(transition.rawValue)",
-                                                        meta: meta, at: now)
+                    let request = StoreFixtures.request(
+                        transition,
+                        actor: "alice",
+                        reason: "because \(transition.rawValue)",
+                        meta: meta,
+                        at: now
+                    )
                     if let target = transition.target(from: status) {
                         let moved = try await store.transition(action.id, request)
                         #expect(moved.status == target, "\(status) --\(transition)--> \(target)")
@@ -317,16 +341,37 @@ struct ActionStoreConformance {
             let (action, events) = StoreFixtures.action(status: .pendingApproval)
             _ = try await store.submit(action, events: events, idempotencyKey: nil)
             let t0 = action.createdAt
-            let approved = try await store.transition(action.id, StoreFixtures.request(.approve, actor: "approver-bob",
-                reason: "looks fine", meta: .object(["comment": .string("ok")]), at: t0.addingTimeInterval(1)))
+            let approved = try await store.transition(
+                action.id,
+                StoreFixtures.request(
+                    .approve,
+                    actor: "approver-bob",
+                    reason: "looks fine",
+                    meta: .object(["comment": .string("ok")]),
+                    at: t0.addingTimeInterval(1)
+                )
+            )
             #expect(approved.status == .approved)
             #expect(approved.approvalToken == nil)
             #expect(approved.approvalExpiresAt == action.approvalExpiresAt)
-            let started = try await store.transition(action.id, StoreFixtures.request(.start, actor: "agent-1",
-                at: t0.addingTimeInterval(2)))
-            let finished = try await store.transition(action.id, StoreFixtures.request(.succeed, actor: "agent-1",
-                reason: "exit 0", meta: .object(["exit_code": .int(0), "duration": .double(1.25)]),
-                at: t0.addingTimeInterval(3)))
+            let started = try await store.transition(
+                action.id,
+                StoreFixtures.request(
+                    .start,
+                    actor: "agent-1",
+                    at: t0.addingTimeInterval(2)
+                )
+            )
+            let finished = try await store.transition(
+                action.id,
+                StoreFixtures.request(
+                    .succeed,
+                    actor: "agent-1",
+                    reason: "exit 0",
+                    meta: .object(["exit_code": .int(0), "duration": .double(1.25)]),
+                    at: t0.addingTimeInterval(3)
+                )
+            )
             #expect(started.status == .executing)
             #expect(finished.status == .succeeded)
             #expect(finished.version == 4)
@@ -362,13 +407,22 @@ struct ActionStoreConformance {
         try await backend.provide { store in
             let (action, events) = StoreFixtures.action(status: .pendingApproval)
             _ = try await store.submit(action, events: events, idempotencyKey: nil)
-            enum Outcome: Sendable { case won(Action), lost(ActionStatus), failed(String) }
+            enum Outcome: Sendable {
+                case won(Action)
+                case lost(ActionStatus)
+                case failed(String)
+            }
             let outcomes = await withTaskGroup(of: Outcome.self) { group in
                 for i in 0..<50 {
                     group.addTask {
                         let transition: ActionTransition = i % 2 == 0 ? .approve : .deny
                         do {
-                            return .won(try await store.transition(action.id, StoreFixtures.request(transition, actor: "approver-\(i)")))
+                            return .won(
+                                try await store.transition(
+                                    action.id,
+                                    StoreFixtures.request(transition, actor: "approver-\(i)")
+                                )
+                            )
                         } catch StoreError.illegalTransition(let current) {
                             return .lost(current.status)
                         } catch {
@@ -448,10 +502,17 @@ struct ActionStoreConformance {
             for _ in 0..<12 {
                 let created = WireTimestamp.now()
                 let deadline = created.addingTimeInterval(10)
-                let (action, events) = StoreFixtures.action(status: .pendingApproval, createdAt: created, approvalExpiresAt: deadline)
+                let (action, events) = StoreFixtures.action(
+                    status: .pendingApproval,
+                    createdAt: created,
+                    approvalExpiresAt: deadline
+                )
                 _ = try await store.submit(action, events: events, idempotencyKey: nil)
                 async let approval: Result<Action, StoreError> = Self.attempt {
-                    try await store.transition(action.id, StoreFixtures.request(.approve, at: deadline.addingTimeInterval(-1)))
+                    try await store.transition(
+                        action.id,
+                        StoreFixtures.request(.approve, at: deadline.addingTimeInterval(-1))
+                    )
                 }
                 async let sweep: Result<[Action], StoreError> = Self.attempt {
                     try await store.expireDue(now: deadline.addingTimeInterval(1), limit: 10)
@@ -489,7 +550,11 @@ struct ActionStoreConformance {
             for transition in [ActionTransition.approve, .deny] {
                 let created = WireTimestamp.now().addingTimeInterval(-120)
                 let deadline = created.addingTimeInterval(60)
-                let (action, events) = StoreFixtures.action(status: .pendingApproval, createdAt: created, approvalExpiresAt: deadline)
+                let (action, events) = StoreFixtures.action(
+                    status: .pendingApproval,
+                    createdAt: created,
+                    approvalExpiresAt: deadline
+                )
                 _ = try await store.submit(action, events: events, idempotencyKey: nil)
                 // Exactly at the deadline counts as overdue.
                 do {
@@ -526,8 +591,11 @@ struct ActionStoreConformance {
             let t0 = WireTimestamp.now()
             var pending: [Action] = []
             for i in 1...5 {
-                let (action, events) = StoreFixtures.action(status: .pendingApproval, createdAt: t0,
-                                                            approvalExpiresAt: t0.addingTimeInterval(Double(i)))
+                let (action, events) = StoreFixtures.action(
+                    status: .pendingApproval,
+                    createdAt: t0,
+                    approvalExpiresAt: t0.addingTimeInterval(Double(i))
+                )
                 _ = try await store.submit(action, events: events, idempotencyKey: nil)
                 pending.append(action)
             }
@@ -570,9 +638,11 @@ struct ActionStoreConformance {
     @Test(arguments: ConformanceBackend.allCases)
     func idPrefixLookup(_ backend: ConformanceBackend) async throws {
         try await backend.provide { store in
-            let ids = ["aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002",
-                       "aaaaaaab-ffff-4fff-bfff-ffffffffffff", "bbbbbbbb-1111-4111-8111-111111111111",
-                       "00000000-0000-4000-8000-000000000000", "ffffffff-ffff-4fff-bfff-ffffffffffff"].map(StoreFixtures.uuid)
+            let ids = [
+                "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002",
+                "aaaaaaab-ffff-4fff-bfff-ffffffffffff", "bbbbbbbb-1111-4111-8111-111111111111",
+                "00000000-0000-4000-8000-000000000000", "ffffffff-ffff-4fff-bfff-ffffffffffff",
+            ].map(StoreFixtures.uuid)
             for id in ids {
                 let (action, events) = StoreFixtures.action(id: id)
                 _ = try await store.submit(action, events: events, idempotencyKey: nil)
@@ -580,17 +650,23 @@ struct ActionStoreConformance {
             func lookup(_ prefix: String, limit: Int = 10) async throws -> [String] {
                 try await store.actions(idPrefix: prefix, limit: limit).map { $0.id.uuidString.lowercased() }
             }
-            #expect(try await lookup("aaaaaaaa") == ["aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"])
+            #expect(
+                try await lookup("aaaaaaaa") == [
+                    "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002",
+                ]
+            )
             #expect(try await lookup("aaaaaaaa", limit: 1).count == 1)
-            #expect(try await lookup("aaaaaaaa-0000-4000-8000-000000000002") == ["aaaaaaaa-0000-4000-8000-000000000002"])
+            #expect(
+                try await lookup("aaaaaaaa-0000-4000-8000-000000000002") == ["aaaaaaaa-0000-4000-8000-000000000002"]
+            )
             #expect(try await lookup("aaaaaaab") == ["aaaaaaab-ffff-4fff-bfff-ffffffffffff"])
             #expect(try await lookup("BBBBBBBB") == ["bbbbbbbb-1111-4111-8111-111111111111"])
             #expect(try await lookup("bbbbbbbb-1") == ["bbbbbbbb-1111-4111-8111-111111111111"])
             #expect(try await lookup("00000000") == ["00000000-0000-4000-8000-000000000000"])
             #expect(try await lookup("ffffffff") == ["ffffffff-ffff-4fff-bfff-ffffffffffff"])
             #expect(try await lookup("cccccccc").isEmpty)
-            #expect(try await lookup("bbbbbbbb1").isEmpty)      // dash missing
-            #expect(try await lookup("zzzzzzzz").isEmpty)       // not hex
+            #expect(try await lookup("bbbbbbbb1").isEmpty)  // dash missing
+            #expect(try await lookup("zzzzzzzz").isEmpty)  // not hex
             #expect(try await lookup("aaaaaaaa-0000-4000-8000-0000000000011").isEmpty)  // too long
             #expect(try await lookup("").isEmpty)
         }
@@ -602,17 +678,40 @@ struct ActionStoreConformance {
     func tokenLifecycle(_ backend: ConformanceBackend) async throws {
         try await backend.provide { store in
             let t0 = WireTimestamp.now()
-            let ci = APIToken(id: UUID(), name: "ci-agent", role: .agent, tokenHash: SHA256Hex.hash("secret-1"), createdAt: t0)
-            let bob = APIToken(id: UUID(), name: "bob", role: .approver, tokenHash: SHA256Hex.hash("secret-2"),
-                               createdAt: t0.addingTimeInterval(1))
-            let root = APIToken(id: UUID(), name: "root", role: .admin, tokenHash: SHA256Hex.hash("secret-3"),
-                                createdAt: t0.addingTimeInterval(2))
+            let ci = APIToken(
+                id: UUID(),
+                name: "ci-agent",
+                role: .agent,
+                tokenHash: SHA256Hex.hash("secret-1"),
+                createdAt: t0
+            )
+            let bob = APIToken(
+                id: UUID(),
+                name: "bob",
+                role: .approver,
+                tokenHash: SHA256Hex.hash("secret-2"),
+                createdAt: t0.addingTimeInterval(1)
+            )
+            let root = APIToken(
+                id: UUID(),
+                name: "root",
+                role: .admin,
+                tokenHash: SHA256Hex.hash("secret-3"),
+                createdAt: t0.addingTimeInterval(2)
+            )
             try await store.createToken(ci)
             try await store.createToken(bob)
             try await store.createToken(root)
             do {
-                try await store.createToken(APIToken(id: UUID(), name: "bob", role: .admin,
-                                                     tokenHash: SHA256Hex.hash("other"), createdAt: t0))
+                try await store.createToken(
+                    APIToken(
+                        id: UUID(),
+                        name: "bob",
+                        role: .admin,
+                        tokenHash: SHA256Hex.hash("other"),
+                        createdAt: t0
+                    )
+                )
                 Issue.record("duplicate name must fail")
             } catch StoreError.duplicateToken(let name) {
                 #expect(name == "bob")
@@ -647,11 +746,28 @@ struct ActionStoreConformance {
     func tokenAgentIDsAndCaseInsensitiveNames(_ backend: ConformanceBackend) async throws {
         try await backend.provide { store in
             let t0 = WireTimestamp.now()
-            let plain = APIToken(id: UUID(), name: "Ci-Agent", role: .agent, tokenHash: SHA256Hex.hash("s-1"), createdAt: t0)
-            let granted = APIToken(id: UUID(), name: "team-bot", role: .agent, tokenHash: SHA256Hex.hash("s-2"),
-                                   createdAt: t0.addingTimeInterval(1), agentIDs: ["team-*", "ops"])
-            let accented = APIToken(id: UUID(), name: "Élodie", role: .approver, tokenHash: SHA256Hex.hash("s-3"),
-                                    createdAt: t0.addingTimeInterval(2))
+            let plain = APIToken(
+                id: UUID(),
+                name: "Ci-Agent",
+                role: .agent,
+                tokenHash: SHA256Hex.hash("s-1"),
+                createdAt: t0
+            )
+            let granted = APIToken(
+                id: UUID(),
+                name: "team-bot",
+                role: .agent,
+                tokenHash: SHA256Hex.hash("s-2"),
+                createdAt: t0.addingTimeInterval(1),
+                agentIDs: ["team-*", "ops"]
+            )
+            let accented = APIToken(
+                id: UUID(),
+                name: "Élodie",
+                role: .approver,
+                tokenHash: SHA256Hex.hash("s-3"),
+                createdAt: t0.addingTimeInterval(2)
+            )
             for token in [plain, granted, accented] { try await store.createToken(token) }
             #expect(try await store.token(hash: plain.tokenHash)?.agentIDs == nil)
             #expect(try await store.token(hash: plain.tokenHash)?.agentScope == AgentScope(name: "Ci-Agent"))
@@ -662,8 +778,15 @@ struct ActionStoreConformance {
             #expect(try await store.tokens() == [plain, granted, accented])
             for (name, hash) in [("ci-agent", "s-4"), ("CI-AGENT", "s-5"), ("élodie", "s-6"), ("ÉLODIE", "s-7")] {
                 do {
-                    try await store.createToken(APIToken(id: UUID(), name: name, role: .admin, tokenHash: SHA256Hex.hash(hash),
-                                                         createdAt: t0))
+                    try await store.createToken(
+                        APIToken(
+                            id: UUID(),
+                            name: name,
+                            role: .admin,
+                            tokenHash: SHA256Hex.hash(hash),
+                            createdAt: t0
+                        )
+                    )
                     Issue.record("\(name) differs from an existing name only by case and must be refused")
                 } catch StoreError.duplicateToken(let reported) {
                     #expect(reported == name)
@@ -678,8 +801,10 @@ struct ActionStoreConformance {
     @Test(arguments: ConformanceBackend.allCases)
     func listHonoursAgentScope(_ backend: ConformanceBackend) async throws {
         try await backend.provide { store in
-            let agents = ["team-a", "team-", "teamXa", "TEAM-B", "ops_1", "opsX1", "svc[1]x", "svc1x", "q?z", "qaz",
-                          "p%x", "pyyx", "back\\slash", "other"]
+            let agents = [
+                "team-a", "team-", "teamXa", "TEAM-B", "ops_1", "opsX1", "svc[1]x", "svc1x", "q?z", "qaz",
+                "p%x", "pyyx", "back\\slash", "other",
+            ]
             for agent in agents {
                 let (action, events) = StoreFixtures.action(agent: agent)
                 _ = try await store.submit(action, events: events, idempotencyKey: nil)
@@ -696,7 +821,9 @@ struct ActionStoreConformance {
             #expect(try await listed(AgentScope(entries: ["*"])) == Set(agents))
             #expect(try await listed(AgentScope(entries: ["*-a", "nobody"])) == ["team-a"])
             // Combined with the other filters and paging.
-            let page = try await store.list(ActionQuery(agentID: "team-a", limit: 1, agentScope: AgentScope(entries: ["ops"])))
+            let page = try await store.list(
+                ActionQuery(agentID: "team-a", limit: 1, agentScope: AgentScope(entries: ["ops"]))
+            )
             #expect(page.actions.isEmpty)
         }
     }
@@ -714,8 +841,13 @@ struct ActionStoreConformance {
             ]
             var all: [Action] = []
             for (i, row) in rows.enumerated() {
-                let (action, events) = StoreFixtures.action(status: row.status, agent: row.agent, tool: row.tool,
-                                                            operation: row.operation, createdAt: base.addingTimeInterval(Double(i)))
+                let (action, events) = StoreFixtures.action(
+                    status: row.status,
+                    agent: row.agent,
+                    tool: row.tool,
+                    operation: row.operation,
+                    createdAt: base.addingTimeInterval(Double(i))
+                )
                 _ = try await store.submit(action, events: events, idempotencyKey: nil)
                 all.append(action)
             }
@@ -744,14 +876,26 @@ struct ActionStoreConformance {
             #expect(try await agents(ActionQuery(text: middle.uppercased())) == ["epsilon"], "id")
             #expect(try await agents(ActionQuery(text: "no such text")).isEmpty)
             // Time range: since inclusive, until exclusive, with filters and paging.
-            #expect(try await agents(ActionQuery(limit: 1, createdSince: all[2].createdAt, createdUntil: all[4].createdAt))
-                    == ["gamma\\4", "beta%3"])
-            #expect(try await agents(ActionQuery(limit: 2, createdSince: all[1].createdAt)) == newest.dropLast().map(\.request.agentID))
+            #expect(
+                try await agents(ActionQuery(limit: 1, createdSince: all[2].createdAt, createdUntil: all[4].createdAt))
+                    == ["gamma\\4", "beta%3"]
+            )
+            #expect(
+                try await agents(ActionQuery(limit: 2, createdSince: all[1].createdAt))
+                    == newest.dropLast().map(\.request.agentID)
+            )
             #expect(try await agents(ActionQuery(limit: 2, createdUntil: all[1].createdAt)) == ["Alpha-1"])
-            #expect(try await agents(ActionQuery(tool: "shell", limit: 1, text: "a", createdSince: all[1].createdAt))
-                    == ["epsilon", "gamma\\4", "alpha_2"], "epsilon by its reason, rule allow")
+            #expect(
+                try await agents(ActionQuery(tool: "shell", limit: 1, text: "a", createdSince: all[1].createdAt))
+                    == ["epsilon", "gamma\\4", "alpha_2"],
+                "epsilon by its reason, rule allow"
+            )
             #expect(try await agents(ActionQuery(status: .denied, text: "alpha")).isEmpty)
-            #expect(try await agents(ActionQuery(agentScope: AgentScope(entries: ["Alpha-*"]), text: "alpha")) == ["Alpha-1"])
+            #expect(
+                try await agents(ActionQuery(agentScope: AgentScope(entries: ["Alpha-*"]), text: "alpha")) == [
+                    "Alpha-1"
+                ]
+            )
         }
     }
 
@@ -765,10 +909,20 @@ struct ActionStoreConformance {
             #expect(first.created)
             // Another scope with the same key, even with the identical request, gets its own action.
             let (aCopy, aCopyEvents) = StoreFixtures.action(agent: "agent-a")
-            let other = try await store.submit(aCopy, events: aCopyEvents, idempotencyKey: "k-1", idempotencyScope: "agent-b")
+            let other = try await store.submit(
+                aCopy,
+                events: aCopyEvents,
+                idempotencyKey: "k-1",
+                idempotencyScope: "agent-b"
+            )
             #expect(other.created)
             #expect(other.action.id == aCopy.id)
-            let replay = try await store.submit(aCopy, events: aCopyEvents, idempotencyKey: "k-1", idempotencyScope: "agent-a")
+            let replay = try await store.submit(
+                aCopy,
+                events: aCopyEvents,
+                idempotencyKey: "k-1",
+                idempotencyScope: "agent-a"
+            )
             #expect(!replay.created)
             #expect(replay.action.id == a.id)
             do {

@@ -1,12 +1,13 @@
 import FarameshCore
 import FarameshStore
-@testable import FarameshStorePostgres
 import FarameshStoreSQLite
 import FarameshTestSupport
 import Foundation
 import PostgresNIO
 import Synchronization
 import Testing
+
+@testable import FarameshStorePostgres
 
 /// The live event feed (`EventFeed`): the pure gap walk, PostgreSQL's out-of-order commits and
 /// rolled-back seqs, the head position, the LISTEN doorbell (including a killed connection),
@@ -17,24 +18,49 @@ struct EventFeedTests {
 
     static func entry(_ seq: Int64) -> EventFeedEntry {
         let id = UUID()
-        let event = ActionEvent(id: UUID(), actionID: id, type: .started, meta: .object([:]), actor: "t",
-                                createdAt: Date(timeIntervalSince1970: 0), prevHash: nil, recordHash: "h", seq: seq)
-        return EventFeedEntry(event: event, agentID: "a", tool: "t", operation: "o", riskLevel: .low,
-                              actionStatus: .executing, actionDecision: .allow, actionReason: "r")
+        let event = ActionEvent(
+            id: UUID(),
+            actionID: id,
+            type: .started,
+            meta: .object([:]),
+            actor: "t",
+            createdAt: Date(timeIntervalSince1970: 0),
+            prevHash: nil,
+            recordHash: "h",
+            seq: seq
+        )
+        return EventFeedEntry(
+            event: event,
+            agentID: "a",
+            tool: "t",
+            operation: "o",
+            riskLevel: .low,
+            actionStatus: .executing,
+            actionDecision: .allow,
+            actionReason: "r"
+        )
     }
 
     static func seqs(_ entries: [EventFeedEntry]) -> [Int64] { entries.map(\.event.seq) }
 
     @Test func walkDeliversConsecutiveSeqs() {
-        let walk = StableEventWalk.advance(EventFeedPosition(cursor: 4), rows: [5, 6, 7].map(Self.entry),
-                                           full: false, horizonPassed: false)
+        let walk = StableEventWalk.advance(
+            EventFeedPosition(cursor: 4),
+            rows: [5, 6, 7].map(Self.entry),
+            full: false,
+            horizonPassed: false
+        )
         #expect(Self.seqs(walk.deliver) == [5, 6, 7])
         #expect(walk.position == EventFeedPosition(cursor: 7))
     }
 
     @Test func walkStopsAtAGapAndHoldsBelowTheHighestVisibleSeq() {
-        let walk = StableEventWalk.advance(EventFeedPosition(cursor: 4), rows: [5, 7, 9].map(Self.entry),
-                                           full: false, horizonPassed: false)
+        let walk = StableEventWalk.advance(
+            EventFeedPosition(cursor: 4),
+            rows: [5, 7, 9].map(Self.entry),
+            full: false,
+            horizonPassed: false
+        )
         #expect(Self.seqs(walk.deliver) == [5])
         #expect(walk.position == EventFeedPosition(cursor: 5, hold: EventFeedHold(below: 10)))
     }
@@ -49,7 +75,12 @@ struct EventFeedTests {
     @Test func walkPassesRolledBackSeqsOnceTheHorizonPassed() {
         let held = EventFeedPosition(cursor: 5, hold: EventFeedHold(below: 10, horizon: 77))
         // 6 and 8 never committed; 11 is missing too but above the hold: a new gap.
-        let walk = StableEventWalk.advance(held, rows: [7, 9, 10, 12].map(Self.entry), full: false, horizonPassed: true)
+        let walk = StableEventWalk.advance(
+            held,
+            rows: [7, 9, 10, 12].map(Self.entry),
+            full: false,
+            horizonPassed: true
+        )
         #expect(Self.seqs(walk.deliver) == [7, 9, 10])
         #expect(walk.position == EventFeedPosition(cursor: 10, hold: EventFeedHold(below: 13)))
     }
@@ -73,7 +104,6 @@ struct EventFeedTests {
 
     // MARK: PostgreSQL
 
-
     static func submit(_ store: some ActionStore, status: ActionStatus = .allowed) async throws -> Action {
         let made = StoreFixtures.action(status: status)
         return try await store.submit(made.action, events: made.events, idempotencyKey: nil).action
@@ -88,7 +118,7 @@ struct EventFeedTests {
 
             let writer = try await OpenEventWriter.start(store, actionID: a.id, logger: PostgresTestDatabase.logger)
             #expect(writer.seq == 5)
-            _ = try await store.transition(b.id, StoreFixtures.request(.start))   // seq 6, committed first
+            _ = try await store.transition(b.id, StoreFixtures.request(.start))  // seq 6, committed first
 
             var batch = try await store.stableEvents(after: start, limit: 100)
             #expect(batch.entries.isEmpty)
@@ -155,7 +185,11 @@ struct EventFeedTests {
             try await committed.value
             #expect(position == EventFeedPosition(cursor: 6))
             // Everything at or below the head is visible now: the range read is exact.
-            #expect(Self.seqs(try await store.entries(after: 0, through: position.cursor, limit: 100)) == [1, 2, 3, 4, 5, 6])
+            #expect(
+                Self.seqs(try await store.entries(after: 0, through: position.cursor, limit: 100)) == [
+                    1, 2, 3, 4, 5, 6,
+                ]
+            )
         }
     }
 
@@ -207,10 +241,13 @@ struct EventFeedTests {
             try await signals.wait { $0.contains(.commit(2)) }
 
             // Kill the listening backend (what a PostgreSQL restart or a cut network does to it).
-            let killed = try await store.client.query("""
+            let killed = try await store.client.query(
+                """
                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                 WHERE pid <> pg_backend_pid() AND query ILIKE \("LISTEN%" + schema + "%")
-                """, logger: PostgresTestDatabase.logger).drain()
+                """,
+                logger: PostgresTestDatabase.logger
+            ).drain()
             #expect(killed == 1)
             try await signals.wait { $0.contains { if case .disconnected = $0 { return true } else { return false } } }
             try await signals.wait { $0.filter { $0 == .connected }.count == 2 }
@@ -224,7 +261,9 @@ struct EventFeedTests {
     // MARK: SQLite
 
     @Test func sqliteFeedReadsInOrderAndRingsItsDoorbell() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("faramesh-feed-" + UUID().uuidString)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "faramesh-feed-" + UUID().uuidString
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try await SQLiteActionStore(path: directory.appendingPathComponent("feed.db").path)

@@ -1,9 +1,10 @@
 import FarameshCore
 import FarameshStore
-@testable import FarameshStorePostgres
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import FarameshStorePostgres
 
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,8 @@ struct PostgresActionStoreTests {
             let bundled = try PostgresMigrator.bundled().migrations
             var recorded: [(Int, String, String)] = []
             for try await row in try await store.client.query(
-                "SELECT version, name, checksum FROM schema_migrations ORDER BY version", logger: PostgresTestDatabase.logger
+                "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
+                logger: PostgresTestDatabase.logger
             ).decode((Int, String, String).self) {
                 recorded.append(row)
             }
@@ -45,7 +47,9 @@ struct PostgresActionStoreTests {
         try await PostgresTestDatabase.withStore(migrated: false) { first, schema in
             var config = try PostgresTestDatabase.configuration(poolSize: 2)
             config.client.options.additionalStartupParameters.append(("search_path", schema))
-            let replicas = (0..<3).map { _ in PostgresActionStore(configuration: config, logger: PostgresTestDatabase.logger) }
+            let replicas = (0..<3).map { _ in
+                PostgresActionStore(configuration: config, logger: PostgresTestDatabase.logger)
+            }
             try await withThrowingTaskGroup(of: Void.self) { running in
                 for replica in replicas { running.addTask { await replica.client.run() } }
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -56,8 +60,10 @@ struct PostgresActionStoreTests {
                 running.cancelAll()
             }
             var count = 0
-            for try await n in try await first.client.query("SELECT count(*) FROM schema_migrations",
-                                                            logger: PostgresTestDatabase.logger).decode(Int.self) {
+            for try await n in try await first.client.query(
+                "SELECT count(*) FROM schema_migrations",
+                logger: PostgresTestDatabase.logger
+            ).decode(Int.self) {
                 count = n
             }
             #expect(count == (try PostgresMigrator.bundled().migrations.count))
@@ -129,9 +135,12 @@ struct PostgresActionStoreTests {
             let (action, events) = StoreFixtures.action(status: .allowed)
             _ = try await store.submit(action, events: events, idempotencyKey: nil)
             // Break the event insert for this action: the row update must not survive alone.
-            try await store.client.query("""
+            try await store.client.query(
+                """
                 ALTER TABLE action_events ADD CONSTRAINT no_started CHECK (event_type <> 'started')
-                """, logger: PostgresTestDatabase.logger)
+                """,
+                logger: PostgresTestDatabase.logger
+            )
             do {
                 _ = try await store.transition(action.id, StoreFixtures.request(.start))
                 Issue.record("the transition must fail")
@@ -158,7 +167,8 @@ struct PostgresActionStoreTests {
         let port = try Self.closedPort()
         let timeouts = PostgresTimeouts(operation: .milliseconds(800), ping: .milliseconds(400), migration: .seconds(1))
         try await PostgresTestDatabase.withUnreachableStore(
-            dsn: "postgres://faramesh:secret-password@127.0.0.1:\(port)/faramesh?sslmode=disable", timeouts: timeouts
+            dsn: "postgres://faramesh:secret-password@127.0.0.1:\(port)/faramesh?sslmode=disable",
+            timeouts: timeouts
         ) { store in
             try await Self.expectUnavailable(within: .milliseconds(400)) { try await store.ping() }
             try await Self.expectUnavailable(within: .milliseconds(800)) { _ = try await store.action(id: UUID()) }
@@ -179,17 +189,23 @@ struct PostgresActionStoreTests {
         defer { listener.close() }
         let timeouts = PostgresTimeouts(operation: .milliseconds(700), ping: .milliseconds(300), migration: .seconds(1))
         try await PostgresTestDatabase.withUnreachableStore(
-            dsn: "postgres://faramesh:secret-password@127.0.0.1:\(listener.port)/faramesh?sslmode=disable", timeouts: timeouts
+            dsn: "postgres://faramesh:secret-password@127.0.0.1:\(listener.port)/faramesh?sslmode=disable",
+            timeouts: timeouts
         ) { store in
             try await Self.expectUnavailable(within: .milliseconds(300)) { try await store.ping() }
             try await Self.expectUnavailable(within: .milliseconds(700)) { _ = try await store.list(ActionQuery()) }
-            try await Self.expectUnavailable(within: .milliseconds(700)) { _ = try await store.expireDue(now: Date(), limit: 5) }
+            try await Self.expectUnavailable(within: .milliseconds(700)) {
+                _ = try await store.expireDue(now: Date(), limit: 5)
+            }
         }
     }
 
     /// Expects `.unavailable` (with a message free of credentials) no later than `limit` plus scheduling slack.
-    private static func expectUnavailable(within limit: Duration, sourceLocation: SourceLocation = #_sourceLocation,
-                                          _ body: () async throws -> Void) async throws {
+    private static func expectUnavailable(
+        within limit: Duration,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () async throws -> Void
+    ) async throws {
         let clock = ContinuousClock()
         let start = clock.now
         do {
@@ -225,14 +241,22 @@ final class BlackHoleListener: Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        guard bound == 0, listen(fd, 64) == 0 else { _ = Glibc.close(fd); throw Failed() }
+        guard bound == 0, listen(fd, 64) == 0 else {
+            _ = Glibc.close(fd)
+            throw Failed()
+        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard named == 0 else { _ = Glibc.close(fd); throw Failed() }
+        guard named == 0 else {
+            _ = Glibc.close(fd)
+            throw Failed()
+        }
         self.fd = fd
         self.port = Int(UInt16(bigEndian: address.sin_port))
     }

@@ -23,7 +23,10 @@ enum PostgresTestDatabase {
 
     static func dsn() throws -> String { try PostgresTestSchema.dsn() }
 
-    static func configuration(poolSize: Int = 8, timeouts: PostgresTimeouts = testTimeouts) throws -> PostgresConfiguration {
+    static func configuration(
+        poolSize: Int = 8,
+        timeouts: PostgresTimeouts = testTimeouts
+    ) throws -> PostgresConfiguration {
         try PostgresConfiguration(dsn: try dsn(), poolSize: poolSize, timeouts: timeouts)
     }
 
@@ -31,16 +34,27 @@ enum PostgresTestDatabase {
     /// client runs; drops the schema afterwards.
     /// With `privateChannel` the store rings a channel named after its schema (notifications are
     /// database-wide, and parallel tests share the database).
-    static func withStore(migrated: Bool = true, poolSize: Int = 8, privateChannel: Bool = false,
-                          _ body: @Sendable (PostgresActionStore, _ schema: String) async throws -> Void) async throws {
+    static func withStore(
+        migrated: Bool = true,
+        poolSize: Int = 8,
+        privateChannel: Bool = false,
+        _ body: @Sendable (PostgresActionStore, _ schema: String) async throws -> Void
+    ) async throws {
         try await PostgresTestSchema.withStore(
-            migrated: migrated, poolSize: poolSize,
-            notificationChannel: privateChannel ? nil : PostgresActionStore.defaultNotificationChannel, logger: logger, body)
+            migrated: migrated,
+            poolSize: poolSize,
+            notificationChannel: privateChannel ? nil : PostgresActionStore.defaultNotificationChannel,
+            logger: logger,
+            body
+        )
     }
 
     /// Runs `body` with a store whose client runs against `dsn` (used for unreachable servers).
-    static func withUnreachableStore(dsn: String, timeouts: PostgresTimeouts,
-                                     _ body: @Sendable (PostgresActionStore) async throws -> Void) async throws {
+    static func withUnreachableStore(
+        dsn: String,
+        timeouts: PostgresTimeouts,
+        _ body: @Sendable (PostgresActionStore) async throws -> Void
+    ) async throws {
         var config = try PostgresConfiguration(dsn: dsn, poolSize: 2, timeouts: timeouts)
         config.client.options.connectTimeout = .seconds(30)
         let store = PostgresActionStore(configuration: config, logger: logger)

@@ -1,9 +1,10 @@
 import FarameshCore
 import FarameshStore
-@testable import FarameshStorePostgres
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import FarameshStorePostgres
 
 /// Pieces of the PostgreSQL backend that need no server.
 @Suite("PostgreSQL backend units")
@@ -12,8 +13,11 @@ struct PostgresUnitTests {
 
     @Test func parsesAFullDSN() throws {
         let config = try PostgresConfiguration(
-            dsn: "postgresql://app%40corp:p%40ss%2Fw0rd@db.example.com:6543/fara%2Dmesh?sslmode=disable&application_name=faramesh",
-            poolSize: 17, timeouts: PostgresTimeouts(operation: .seconds(3)))
+            dsn:
+                "postgresql://app%40corp:p%40ss%2Fw0rd@db.example.com:6543/fara%2Dmesh?sslmode=disable&application_name=faramesh",
+            poolSize: 17,
+            timeouts: PostgresTimeouts(operation: .seconds(3))
+        )
         #expect(config.client.username == "app@corp")
         #expect(config.client.password == "p@ss/w0rd")
         #expect(config.client.host == "db.example.com")
@@ -28,7 +32,9 @@ struct PostgresUnitTests {
     }
 
     @Test func defaultsAndOptions() throws {
-        let config = try PostgresConfiguration(dsn: "postgres://u@127.0.0.1/db?options=-c%20statement_timeout%3D250%20-csearch_path%3Dx&connect_timeout=3")
+        let config = try PostgresConfiguration(
+            dsn: "postgres://u@127.0.0.1/db?options=-c%20statement_timeout%3D250%20-csearch_path%3Dx&connect_timeout=3"
+        )
         #expect(config.client.port == 5432)
         #expect(config.client.password == nil)
         #expect(config.client.options.connectTimeout == .seconds(3))
@@ -196,7 +202,12 @@ struct PostgresUnitTests {
             var buffer = ByteBuffer()
             ts.encode(into: &buffer, context: .default)
             var readable = buffer
-            let decoded = try? PostgresTimestamp(from: &readable, type: .timestamptz, format: .binary, context: .default)
+            let decoded = try? PostgresTimestamp(
+                from: &readable,
+                type: .timestamptz,
+                format: .binary,
+                context: .default
+            )
             #expect(decoded == ts)
         }
     }

@@ -1,10 +1,11 @@
 import FarameshCore
 import FarameshStore
-@testable import FarameshStoreSQLite
 import Foundation
 import Logging
 import SQLiteNIO
 import Testing
+
+@testable import FarameshStoreSQLite
 
 /// The conformance suite against the embedded SQLite store (a fresh temporary database file per
 /// test, and once more in memory), plus the SQLite-specific behaviour: WAL mode, file creation,
@@ -18,7 +19,11 @@ struct SQLiteActionStoreTests {
         defer { SQLiteTestDatabase.remove(root) }
         let path = root + "/nested/deeper/actions.db"
         #expect(!FileManager.default.fileExists(atPath: root))
-        let store = try await SQLiteActionStore(path: path, timeouts: SQLiteTestDatabase.timeouts, logger: SQLiteTestDatabase.logger)
+        let store = try await SQLiteActionStore(
+            path: path,
+            timeouts: SQLiteTestDatabase.timeouts,
+            logger: SQLiteTestDatabase.logger
+        )
         try await SQLiteTestDatabase.closing(store) {
             #expect(store.path == path)
             #expect(FileManager.default.fileExists(atPath: path))
@@ -50,7 +55,11 @@ struct SQLiteActionStoreTests {
             #expect(mode == "wal")
             let tables = try await conn.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
                 .compactMap { $0.column("name")?.string }
-            #expect(Set(tables).isSuperset(of: ["actions", "action_events", "api_tokens", "idempotency_keys", "schema_migrations"]))
+            #expect(
+                Set(tables).isSuperset(of: [
+                    "actions", "action_events", "api_tokens", "idempotency_keys", "schema_migrations",
+                ])
+            )
         }
     }
 
@@ -61,8 +70,11 @@ struct SQLiteActionStoreTests {
         let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
         let relative = String(repeating: "../", count: depth) + root.dropFirst() + "/./sub/../actions.db"
         #expect(!relative.hasPrefix("/"))
-        let store = try await SQLiteActionStore(path: relative, timeouts: SQLiteTestDatabase.timeouts,
-                                                logger: SQLiteTestDatabase.logger)
+        let store = try await SQLiteActionStore(
+            path: relative,
+            timeouts: SQLiteTestDatabase.timeouts,
+            logger: SQLiteTestDatabase.logger
+        )
         try await SQLiteTestDatabase.closing(store) {
             #expect(store.path == root + "/actions.db")
             #expect(FileManager.default.fileExists(atPath: root + "/actions.db"))
@@ -76,15 +88,25 @@ struct SQLiteActionStoreTests {
         let path = root + "/actions.db"
         #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x5A, count: 8192)))
         do {
-            let store = try await SQLiteActionStore(path: path, timeouts: SQLiteTestDatabase.timeouts, logger: SQLiteTestDatabase.logger)
+            let store = try await SQLiteActionStore(
+                path: path,
+                timeouts: SQLiteTestDatabase.timeouts,
+                logger: SQLiteTestDatabase.logger
+            )
             try await store.shutdown()
             Issue.record("opening garbage must fail")
         } catch StoreError.unavailable(let message) {
-            #expect(message == "cannot open the SQLite database at \(path): the database file is damaged or not a database")
+            #expect(
+                message == "cannot open the SQLite database at \(path): the database file is damaged or not a database"
+            )
         }
         // A directory where the file should be.
         do {
-            let store = try await SQLiteActionStore(path: root, timeouts: SQLiteTestDatabase.timeouts, logger: SQLiteTestDatabase.logger)
+            let store = try await SQLiteActionStore(
+                path: root,
+                timeouts: SQLiteTestDatabase.timeouts,
+                logger: SQLiteTestDatabase.logger
+            )
             try await store.shutdown()
             Issue.record("opening a directory must fail")
         } catch StoreError.unavailable(let message) {
@@ -97,11 +119,21 @@ struct SQLiteActionStoreTests {
         defer { SQLiteTestDatabase.remove(root) }
         let path = root + "/actions.db"
         let (action, events) = StoreFixtures.action(status: .pendingApproval, params: StoreFixtures.trickyJSON)
-        let token = APIToken(id: UUID(), name: "ci", role: .agent, tokenHash: SHA256Hex.hash("s"), createdAt: WireTimestamp.now())
+        let token = APIToken(
+            id: UUID(),
+            name: "ci",
+            role: .agent,
+            tokenHash: SHA256Hex.hash("s"),
+            createdAt: WireTimestamp.now()
+        )
         var approved: Action?
         var lastSeq: Int64 = 0
 
-        let first = try await SQLiteActionStore(path: path, timeouts: SQLiteTestDatabase.timeouts, logger: SQLiteTestDatabase.logger)
+        let first = try await SQLiteActionStore(
+            path: path,
+            timeouts: SQLiteTestDatabase.timeouts,
+            logger: SQLiteTestDatabase.logger
+        )
         try await SQLiteTestDatabase.closing(first) {
             try await first.migrate()
             _ = try await first.submit(action, events: events, idempotencyKey: "keep-me")
@@ -112,7 +144,11 @@ struct SQLiteActionStoreTests {
         // The last close checkpoints the WAL into the database file and removes it.
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
 
-        let second = try await SQLiteActionStore(path: path, timeouts: SQLiteTestDatabase.timeouts, logger: SQLiteTestDatabase.logger)
+        let second = try await SQLiteActionStore(
+            path: path,
+            timeouts: SQLiteTestDatabase.timeouts,
+            logger: SQLiteTestDatabase.logger
+        )
         try await SQLiteTestDatabase.closing(second) {
             #expect(try await second.migrationsCurrent())
             try await second.migrate()
@@ -139,15 +175,21 @@ struct SQLiteActionStoreTests {
     @Test func valuesAreStoredAsExactIntegersAndStoredJSONText() async throws {
         try await SQLiteTestDatabase.withStore { store, path in
             let micros: Int64 = 1_764_000_000_123_457
-            let (action, events) = StoreFixtures.action(status: .pendingApproval,
-                                                        params: .object(["d": .double(1.0), "i": .int(1)]),
-                                                        createdAt: WireTimestamp.date(microseconds: micros))
+            let (action, events) = StoreFixtures.action(
+                status: .pendingApproval,
+                params: .object(["d": .double(1.0), "i": .int(1)]),
+                createdAt: WireTimestamp.date(microseconds: micros)
+            )
             _ = try await store.submit(action, events: events, idempotencyKey: nil)
             let id = action.id.uuidString.lowercased()
             try await SQLiteTestDatabase.withRawConnection(try #require(path)) { conn in
-                let row = try #require(try await conn.query("""
-                    SELECT id, typeof(created_at) AS t, created_at, approval_expires_at, params_json FROM actions
-                    """).first)
+                let row = try #require(
+                    try await conn.query(
+                        """
+                        SELECT id, typeof(created_at) AS t, created_at, approval_expires_at, params_json FROM actions
+                        """
+                    ).first
+                )
                 #expect(row.column("id")?.string == id)
                 #expect(row.column("t")?.string == "integer")
                 #expect(row.column("created_at")?.integer == Int(micros))
@@ -162,8 +204,11 @@ struct SQLiteActionStoreTests {
     @Test func shutdownClosesAndRefusesFurtherCalls() async throws {
         let root = SQLiteTestDatabase.temporaryDirectory()
         defer { SQLiteTestDatabase.remove(root) }
-        let store = try await SQLiteActionStore(path: root + "/actions.db", timeouts: SQLiteTestDatabase.timeouts,
-                                                logger: SQLiteTestDatabase.logger)
+        let store = try await SQLiteActionStore(
+            path: root + "/actions.db",
+            timeouts: SQLiteTestDatabase.timeouts,
+            logger: SQLiteTestDatabase.logger
+        )
         let seqs = store.eventSeqs()
         do {
             try await store.migrate()
@@ -192,7 +237,11 @@ struct SQLiteActionStoreTests {
         let root = SQLiteTestDatabase.temporaryDirectory()
         defer { SQLiteTestDatabase.remove(root) }
         let path = root + "/actions.db"
-        let store = try await SQLiteActionStore(path: path, timeouts: SQLiteTestDatabase.timeouts, logger: SQLiteTestDatabase.logger)
+        let store = try await SQLiteActionStore(
+            path: path,
+            timeouts: SQLiteTestDatabase.timeouts,
+            logger: SQLiteTestDatabase.logger
+        )
         var landed: Set<UUID> = []
         try await SQLiteTestDatabase.closing(store) {
             try await store.migrate()
@@ -239,9 +288,13 @@ struct SQLiteActionStoreTests {
                     group.addTask {
                         var count = 0
                         for i in 0..<perTask {
-                            let (action, events) = StoreFixtures.action(status: i % 2 == 0 ? .pendingApproval : .allowed,
-                                                                        agent: "agent-\(t)")
-                            if try await store.submit(action, events: events, idempotencyKey: "k-\(t)-\(i)").created { count += 1 }
+                            let (action, events) = StoreFixtures.action(
+                                status: i % 2 == 0 ? .pendingApproval : .allowed,
+                                agent: "agent-\(t)"
+                            )
+                            if try await store.submit(action, events: events, idempotencyKey: "k-\(t)-\(i)").created {
+                                count += 1
+                            }
                             // Reads run beside the writes.
                             #expect(try await store.action(id: action.id) != nil)
                         }
@@ -290,8 +343,11 @@ struct SQLiteActionStoreTests {
 
             // An overdue approval commits the expiry: that rings too.
             let created = WireTimestamp.now().addingTimeInterval(-100)
-            let overdue = StoreFixtures.action(status: .pendingApproval, createdAt: created,
-                                               approvalExpiresAt: created.addingTimeInterval(10))
+            let overdue = StoreFixtures.action(
+                status: .pendingApproval,
+                createdAt: created,
+                approvalExpiresAt: created.addingTimeInterval(10)
+            )
             _ = try await store.submit(overdue.action, events: overdue.events, idempotencyKey: nil)
             _ = await iterator.next()
             await #expect(throws: StoreError.self) {
@@ -364,7 +420,8 @@ struct SQLiteActionStoreTests {
                 } catch StoreError.unavailable(let message) {
                     #expect(message.contains("400 ms") || message.contains("locked"), "\(message)")
                 }
-                #expect(clock.now - start < .milliseconds(400) + .seconds(4))  // slack for a loaded machine; without busy_timeout it would wait forever
+                // Slack for a loaded machine; without busy_timeout it would wait forever.
+                #expect(clock.now - start < .milliseconds(400) + .seconds(4))
                 await #expect(throws: StoreError.self) {
                     _ = try await store.transition(kept.id, StoreFixtures.request(.approve))
                 }
@@ -388,10 +445,12 @@ struct SQLiteActionStoreTests {
             _ = try await store.submit(action, events: events, idempotencyKey: nil)
             // Break the event insert for `started`: the row update must not survive alone.
             try await SQLiteTestDatabase.withRawConnection(try #require(path)) { conn in
-                _ = try await conn.query("""
+                _ = try await conn.query(
+                    """
                     CREATE TRIGGER no_started BEFORE INSERT ON action_events WHEN NEW.event_type = 'started'
                     BEGIN SELECT RAISE(ABORT, 'no started'); END
-                    """)
+                    """
+                )
             }
             do {
                 _ = try await store.transition(action.id, StoreFixtures.request(.start))
@@ -423,10 +482,24 @@ struct SQLiteActionStoreTests {
 
     @Test func duplicateTokenIDOrSecretReportsTheName() async throws {
         try await SQLiteTestDatabase.withStore(.memory) { store, _ in
-            let first = APIToken(id: UUID(), name: "one", role: .agent, tokenHash: SHA256Hex.hash("a"), createdAt: WireTimestamp.now())
+            let first = APIToken(
+                id: UUID(),
+                name: "one",
+                role: .agent,
+                tokenHash: SHA256Hex.hash("a"),
+                createdAt: WireTimestamp.now()
+            )
             try await store.createToken(first)
-            for clash in [APIToken(id: UUID(), name: "two", role: .agent, tokenHash: first.tokenHash, createdAt: first.createdAt),
-                          APIToken(id: first.id, name: "three", role: .agent, tokenHash: SHA256Hex.hash("b"), createdAt: first.createdAt)] {
+            for clash in [
+                APIToken(id: UUID(), name: "two", role: .agent, tokenHash: first.tokenHash, createdAt: first.createdAt),
+                APIToken(
+                    id: first.id,
+                    name: "three",
+                    role: .agent,
+                    tokenHash: SHA256Hex.hash("b"),
+                    createdAt: first.createdAt
+                ),
+            ] {
                 do {
                     try await store.createToken(clash)
                     Issue.record("a duplicate must fail")
@@ -465,7 +538,11 @@ struct SQLiteActionStoreTests {
         let stores = try await withThrowingTaskGroup(of: SQLiteActionStore.self) { group in
             for _ in 0..<3 {
                 group.addTask {
-                    try await SQLiteActionStore(path: path, timeouts: SQLiteTestDatabase.timeouts, logger: SQLiteTestDatabase.logger)
+                    try await SQLiteActionStore(
+                        path: path,
+                        timeouts: SQLiteTestDatabase.timeouts,
+                        logger: SQLiteTestDatabase.logger
+                    )
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -484,7 +561,9 @@ struct SQLiteActionStoreTests {
         if let failure { throw failure }
         let bundled = try SQLiteMigrator.bundled().migrations
         try await SQLiteTestDatabase.withRawConnection(path) { conn in
-            let rows = try await conn.query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version")
+            let rows = try await conn.query(
+                "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"
+            )
             #expect(rows.map { $0.column("version")?.integer } == bundled.map { $0.version })
             #expect(rows.map { $0.column("name")?.string } == bundled.map { $0.name })
             #expect(rows.map { $0.column("checksum")?.string } == bundled.map { $0.checksum })
@@ -542,7 +621,10 @@ struct SQLiteActionStoreTests {
         #expect(exact.lowerBound == full && exact.upperBound == full)
     }
 
-    private static func expectShutDown(sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
+    private static func expectShutDown(
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () async throws -> Void
+    ) async {
         do {
             try await body()
             Issue.record("expected StoreError.unavailable", sourceLocation: sourceLocation)
@@ -571,7 +653,9 @@ enum SQLiteTestDatabase {
     static let timeouts = SQLiteTimeouts(operation: .seconds(30), ping: .seconds(10), migration: .seconds(60))
 
     static func temporaryDirectory() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("faramesh-sqlite-\(UUID().uuidString.lowercased())").path
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "faramesh-sqlite-\(UUID().uuidString.lowercased())"
+        ).path
     }
 
     static func remove(_ directory: String) {
@@ -580,8 +664,12 @@ enum SQLiteTestDatabase {
 
     /// Runs `body` with a fresh store (migrated unless told otherwise) and its file path (nil in
     /// memory), then shuts it down and deletes its files.
-    static func withStore(_ variant: Variant = .file, migrated: Bool = true, timeouts: SQLiteTimeouts = timeouts,
-                          _ body: @Sendable (SQLiteActionStore, _ path: String?) async throws -> Void) async throws {
+    static func withStore(
+        _ variant: Variant = .file,
+        migrated: Bool = true,
+        timeouts: SQLiteTimeouts = timeouts,
+        _ body: @Sendable (SQLiteActionStore, _ path: String?) async throws -> Void
+    ) async throws {
         let root = temporaryDirectory()
         defer { remove(root) }
         let store: SQLiteActionStore

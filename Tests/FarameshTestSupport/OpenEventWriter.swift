@@ -13,21 +13,37 @@ public final class OpenEventWriter: Sendable {
 
     private struct RolledBack: Error {}
 
-    public static func start(_ store: PostgresActionStore, actionID: UUID, logger: Logger) async throws -> OpenEventWriter {
+    public static func start(
+        _ store: PostgresActionStore,
+        actionID: UUID,
+        logger: Logger
+    ) async throws -> OpenEventWriter {
         let (released, release) = AsyncStream<Bool>.makeStream()
         let (inserted, insertedContinuation) = AsyncStream<Int64>.makeStream()
         let task = Task {
             do {
                 try await store.client.withTransaction(logger: logger) { conn in
                     // Like the store's writers: lock the row (a transaction id) before taking a seq.
-                    for try await _ in try await conn.query("SELECT id FROM actions WHERE id = \(actionID) FOR UPDATE", logger: logger) {}
-                    let event = EventChain.makeEvent(actionID: actionID, type: .started, meta: .object([:]),
-                                                     actor: "slow-writer", at: WireTimestamp.now(), prevHash: nil)
-                    let rows = try await conn.query("""
+                    for try await _ in try await conn.query(
+                        "SELECT id FROM actions WHERE id = \(actionID) FOR UPDATE",
+                        logger: logger
+                    ) {}
+                    let event = EventChain.makeEvent(
+                        actionID: actionID,
+                        type: .started,
+                        meta: .object([:]),
+                        actor: "slow-writer",
+                        at: WireTimestamp.now(),
+                        prevHash: nil
+                    )
+                    let rows = try await conn.query(
+                        """
                         INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, prev_hash, record_hash)
                         VALUES (\(event.id), \(actionID), 'started', '{}', 'slow-writer', now(), NULL, \(event.recordHash))
                         RETURNING seq
-                        """, logger: logger)
+                        """,
+                        logger: logger
+                    )
                     for try await seq in rows.decode(Int64.self) { insertedContinuation.yield(seq) }
                     var commit = false
                     for await decision in released {
@@ -35,7 +51,10 @@ public final class OpenEventWriter: Sendable {
                         break
                     }
                     if !commit { throw RolledBack() }
-                    for try await _ in try await conn.query("SELECT pg_notify(\(store.notificationChannel), 'late')", logger: logger) {}
+                    for try await _ in try await conn.query(
+                        "SELECT pg_notify(\(store.notificationChannel), 'late')",
+                        logger: logger
+                    ) {}
                 }
             } catch let error as PostgresTransactionError where error.closureError is RolledBack {
                 return

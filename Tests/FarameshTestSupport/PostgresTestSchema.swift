@@ -40,8 +40,11 @@ public enum PostgresTestSchema {
     }
 
     /// The test database's configuration with `search_path` set to `schema`.
-    public static func configuration(schema: String, poolSize: Int = 8,
-                                     timeouts: PostgresTimeouts = timeouts) throws -> PostgresConfiguration {
+    public static func configuration(
+        schema: String,
+        poolSize: Int = 8,
+        timeouts: PostgresTimeouts = timeouts
+    ) throws -> PostgresConfiguration {
         var config = try PostgresConfiguration(dsn: try dsn(), poolSize: poolSize, timeouts: timeouts)
         config.client.options.additionalStartupParameters.append(("search_path", schema))
         return config
@@ -51,14 +54,21 @@ public enum PostgresTestSchema {
     /// client runs; drops the schema afterwards. `notificationChannel` nil: the schema's name
     /// (notifications are database-wide, and parallel tests share the database).
     public static func withStore(
-        prefix: String = "faramesh_test_", migrated: Bool = true, poolSize: Int = 8,
-        timeouts: PostgresTimeouts = timeouts, notificationChannel: String? = nil, logger: Logger,
+        prefix: String = "faramesh_test_",
+        migrated: Bool = true,
+        poolSize: Int = 8,
+        timeouts: PostgresTimeouts = timeouts,
+        notificationChannel: String? = nil,
+        logger: Logger,
         _ body: (PostgresActionStore, _ schema: String) async throws -> Void
     ) async throws {
         let schema = newSchemaName(prefix: prefix)
         let config = try configuration(schema: schema, poolSize: poolSize, timeouts: timeouts)
-        let store = PostgresActionStore(configuration: config, notificationChannel: notificationChannel ?? schema,
-                                        logger: logger)
+        let store = PostgresActionStore(
+            configuration: config,
+            notificationChannel: notificationChannel ?? schema,
+            logger: logger
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.client.run() }
             var failure: (any Error)?

@@ -19,8 +19,11 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible
 
     /// Runs `body` with a migrated store of this backend on a fresh database, shut down (SQLite)
     /// or dropped (PostgreSQL) afterwards.
-    public func withStore(postgresPoolSize: Int = 6, logger: Logger,
-                          _ body: (any ActionStore & EventFeed) async throws -> Void) async throws {
+    public func withStore(
+        postgresPoolSize: Int = 6,
+        logger: Logger,
+        _ body: (any ActionStore & EventFeed) async throws -> Void
+    ) async throws {
         switch self {
         case .sqlite:
             let store = try await SQLiteActionStore.inMemory(logger: logger)
@@ -34,7 +37,11 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible
             try? await store.shutdown()
             if let failure { throw failure }
         case .postgres:
-            try await PostgresTestSchema.withStore(prefix: "faramesh_srvtest_", poolSize: postgresPoolSize, logger: logger) { store, _ in
+            try await PostgresTestSchema.withStore(
+                prefix: "faramesh_srvtest_",
+                poolSize: postgresPoolSize,
+                logger: logger
+            ) { store, _ in
                 try await body(store)
             }
         }

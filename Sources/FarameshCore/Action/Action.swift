@@ -10,8 +10,13 @@ public struct ActionRequest: Sendable, Hashable {
     /// Always an object (`null` on the wire becomes `{}`).
     public var context: JSONValue
 
-    public init(agentID: String, tool: String, operation: String,
-                params: JSONValue = .object([:]), context: JSONValue = .object([:])) {
+    public init(
+        agentID: String,
+        tool: String,
+        operation: String,
+        params: JSONValue = .object([:]),
+        context: JSONValue = .object([:])
+    ) {
         self.agentID = agentID
         self.tool = tool
         self.operation = operation
@@ -52,20 +57,51 @@ public struct Action: Sendable, Hashable {
     /// record_hash of the newest event: the prev_hash of the next one.
     public var lastEventHash: String?
 
-    public init(id: UUID, request: ActionRequest, status: ActionStatus, decision: PolicyEffect,
-                outcome: DecisionOutcome, reason: String, reasonCode: ReasonCode, riskLevel: RiskLevel,
-                requestHash: String, policyHash: String?, policyVersion: String?,
-                profileID: String?, profileVersion: String?, profileHash: String?,
-                runtimeVersion: String, provenanceID: String,
-                approvalToken: String? = nil, approvalExpiresAt: Date? = nil,
-                createdAt: Date, updatedAt: Date, version: Int = 1, lastEventHash: String? = nil) {
-        self.id = id; self.request = request; self.status = status; self.decision = decision
-        self.outcome = outcome; self.reason = reason; self.reasonCode = reasonCode; self.riskLevel = riskLevel
-        self.requestHash = requestHash; self.policyHash = policyHash; self.policyVersion = policyVersion
-        self.profileID = profileID; self.profileVersion = profileVersion; self.profileHash = profileHash
-        self.runtimeVersion = runtimeVersion; self.provenanceID = provenanceID
-        self.approvalToken = approvalToken; self.approvalExpiresAt = approvalExpiresAt
-        self.createdAt = createdAt; self.updatedAt = updatedAt; self.version = version
+    public init(
+        id: UUID,
+        request: ActionRequest,
+        status: ActionStatus,
+        decision: PolicyEffect,
+        outcome: DecisionOutcome,
+        reason: String,
+        reasonCode: ReasonCode,
+        riskLevel: RiskLevel,
+        requestHash: String,
+        policyHash: String?,
+        policyVersion: String?,
+        profileID: String?,
+        profileVersion: String?,
+        profileHash: String?,
+        runtimeVersion: String,
+        provenanceID: String,
+        approvalToken: String? = nil,
+        approvalExpiresAt: Date? = nil,
+        createdAt: Date,
+        updatedAt: Date,
+        version: Int = 1,
+        lastEventHash: String? = nil
+    ) {
+        self.id = id
+        self.request = request
+        self.status = status
+        self.decision = decision
+        self.outcome = outcome
+        self.reason = reason
+        self.reasonCode = reasonCode
+        self.riskLevel = riskLevel
+        self.requestHash = requestHash
+        self.policyHash = policyHash
+        self.policyVersion = policyVersion
+        self.profileID = profileID
+        self.profileVersion = profileVersion
+        self.profileHash = profileHash
+        self.runtimeVersion = runtimeVersion
+        self.provenanceID = provenanceID
+        self.approvalToken = approvalToken
+        self.approvalExpiresAt = approvalExpiresAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.version = version
         self.lastEventHash = lastEventHash
     }
 }
@@ -87,9 +123,25 @@ public struct ActionEvent: Sendable, Hashable {
     /// Global cursor (SSE id); assigned by the store on insert, 0 before.
     public var seq: Int64
 
-    public init(id: UUID, actionID: UUID, type: ActionEventType, meta: JSONValue, actor: String,
-                createdAt: Date, prevHash: String?, recordHash: String, seq: Int64 = 0) {
-        self.id = id; self.actionID = actionID; self.type = type; self.meta = meta; self.actor = actor
-        self.createdAt = createdAt; self.prevHash = prevHash; self.recordHash = recordHash; self.seq = seq
+    public init(
+        id: UUID,
+        actionID: UUID,
+        type: ActionEventType,
+        meta: JSONValue,
+        actor: String,
+        createdAt: Date,
+        prevHash: String?,
+        recordHash: String,
+        seq: Int64 = 0
+    ) {
+        self.id = id
+        self.actionID = actionID
+        self.type = type
+        self.meta = meta
+        self.actor = actor
+        self.createdAt = createdAt
+        self.prevHash = prevHash
+        self.recordHash = recordHash
+        self.seq = seq
     }
 }

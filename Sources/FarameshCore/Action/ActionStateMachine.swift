@@ -37,17 +37,29 @@ public enum ActionStateMachine {
     /// A human decision on a held action whose deadline has passed: never approved late.
     static func isOverdue(_ change: TransitionRequest, _ current: Action) -> Bool {
         guard change.transition == .approve || change.transition == .deny, current.status == .pendingApproval,
-              let deadline = current.approvalExpiresAt else { return false }
+            let deadline = current.approvalExpiresAt
+        else { return false }
         return deadline <= change.now
     }
 
     /// The new row and its event: the event chains to the row's last hash; the row takes the new
     /// status, decision and reason, loses its single-use approval token once decided or expired,
     /// and gets version + 1 and the event's hash and time.
-    static func apply(_ change: TransitionRequest, target: ActionStatus, to current: Action, eventID: UUID) -> ActionChange {
-        let event = EventChain.makeEvent(id: eventID, actionID: current.id, type: change.transition.eventType,
-                                         meta: change.meta, actor: change.actor, at: change.now,
-                                         prevHash: current.lastEventHash)
+    static func apply(
+        _ change: TransitionRequest,
+        target: ActionStatus,
+        to current: Action,
+        eventID: UUID
+    ) -> ActionChange {
+        let event = EventChain.makeEvent(
+            id: eventID,
+            actionID: current.id,
+            type: change.transition.eventType,
+            meta: change.meta,
+            actor: change.actor,
+            at: change.now,
+            prevHash: current.lastEventHash
+        )
         var updated = current
         updated.status = target
         if let decision = change.transition.resultingDecision { updated.decision = decision }
@@ -67,14 +79,20 @@ public enum ActionStateMachine {
         let meta = event.meta
         let ownReason = meta["reason"]?.stringValue
         if let transition = ActionTransition(recording: event.type) {
-            return EventEffect(status: transition.resultingStatus, decision: transition.resultingDecision,
-                               reason: ownReason ?? transition.defaultReason)
+            return EventEffect(
+                status: transition.resultingStatus,
+                decision: transition.resultingDecision,
+                reason: ownReason ?? transition.defaultReason
+            )
         }
         // created, decision_made: the submit's decision.
         let decision = meta["decision"]?.stringValue.flatMap(PolicyEffect.init(rawValue:))
         let outcome = meta["outcome"]?.stringValue.flatMap(DecisionOutcome.init(rawValue:))
-        return EventEffect(status: outcome.map(ActionStatus.init(after:)) ?? decision.map(ActionStatus.init(after:)),
-                           decision: decision, reason: ownReason)
+        return EventEffect(
+            status: outcome.map(ActionStatus.init(after:)) ?? decision.map(ActionStatus.init(after:)),
+            decision: decision,
+            reason: ownReason
+        )
     }
 }
 

@@ -10,10 +10,16 @@ public enum ActionSubmission {
     ///   - approvalToken: produces the single-use approval capability; called only when the
     ///     decision holds the action for approval.
     ///   - eventID: produces the ids of the two events, in order.
-    public static func make(id: UUID = UUID(), request: ActionRequest, decision: Decision, actor: String, at now: Date,
-                            defaultApprovalTimeout: Duration,
-                            approvalToken: () -> String = { RandomToken.urlSafe(bytes: 16) },
-                            eventID: () -> UUID = { UUID() }) -> (action: Action, events: [ActionEvent]) {
+    public static func make(
+        id: UUID = UUID(),
+        request: ActionRequest,
+        decision: Decision,
+        actor: String,
+        at now: Date,
+        defaultApprovalTimeout: Duration,
+        approvalToken: () -> String = { RandomToken.urlSafe(bytes: 16) },
+        eventID: () -> UUID = { UUID() }
+    ) -> (action: Action, events: [ActionEvent]) {
         let status = ActionStatus(after: decision.outcome)
         var token: String?
         var expiresAt: Date?
@@ -26,9 +32,16 @@ public enum ActionSubmission {
         }
 
         let created = EventChain.makeEvent(
-            id: eventID(), actionID: id, type: .created,
-            meta: .object(["decision": .string(decision.effect.rawValue), "risk_level": .string(decision.riskLevel.rawValue)]),
-            actor: actor, at: now, prevHash: nil)
+            id: eventID(),
+            actionID: id,
+            type: .created,
+            meta: .object([
+                "decision": .string(decision.effect.rawValue), "risk_level": .string(decision.riskLevel.rawValue),
+            ]),
+            actor: actor,
+            at: now,
+            prevHash: nil
+        )
         var decisionMeta: [String: JSONValue] = [
             "decision": .string(decision.effect.rawValue),
             "outcome": .string(decision.outcome.rawValue),
@@ -44,17 +57,40 @@ public enum ActionSubmission {
         // Which rules decided, by name, so a reviewer (the web UI, `faramesh explain`) sees why.
         if let rule = decision.matchedRuleName { decisionMeta["rule"] = .string(rule) }
         if let riskRule = decision.matchedRiskRuleName { decisionMeta["risk_rule"] = .string(riskRule) }
-        let decided = EventChain.makeEvent(id: eventID(), actionID: id, type: .decisionMade, meta: .object(decisionMeta),
-                                           actor: actor, at: now, prevHash: created.recordHash)
+        let decided = EventChain.makeEvent(
+            id: eventID(),
+            actionID: id,
+            type: .decisionMade,
+            meta: .object(decisionMeta),
+            actor: actor,
+            at: now,
+            prevHash: created.recordHash
+        )
 
         let action = Action(
-            id: id, request: request, status: status, decision: decision.effect, outcome: decision.outcome,
-            reason: decision.reason, reasonCode: decision.reasonCode, riskLevel: decision.riskLevel,
-            requestHash: decision.requestHash, policyHash: decision.policyHash, policyVersion: decision.policyVersion,
-            profileID: decision.profileID, profileVersion: decision.profileVersion, profileHash: decision.profileHash,
-            runtimeVersion: decision.runtimeVersion, provenanceID: decision.provenanceID,
-            approvalToken: token, approvalExpiresAt: expiresAt,
-            createdAt: created.createdAt, updatedAt: created.createdAt, version: 1, lastEventHash: decided.recordHash)
+            id: id,
+            request: request,
+            status: status,
+            decision: decision.effect,
+            outcome: decision.outcome,
+            reason: decision.reason,
+            reasonCode: decision.reasonCode,
+            riskLevel: decision.riskLevel,
+            requestHash: decision.requestHash,
+            policyHash: decision.policyHash,
+            policyVersion: decision.policyVersion,
+            profileID: decision.profileID,
+            profileVersion: decision.profileVersion,
+            profileHash: decision.profileHash,
+            runtimeVersion: decision.runtimeVersion,
+            provenanceID: decision.provenanceID,
+            approvalToken: token,
+            approvalExpiresAt: expiresAt,
+            createdAt: created.createdAt,
+            updatedAt: created.createdAt,
+            version: 1,
+            lastEventHash: decided.recordHash
+        )
         return (action, [created, decided])
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// A requested change of an action's status after submission.
 public enum ActionTransition: String, Sendable, Codable, CaseIterable, Hashable {
-    case approve, deny, expire, start, succeed, fail, timeOut = "timeout"
+    case approve, deny, expire, start, succeed, fail
+    case timeOut = "timeout"
 
     /// The status this transition leads to, or nil when it is illegal from `status` (HTTP 409).
     ///
@@ -13,10 +14,10 @@ public enum ActionTransition: String, Sendable, Codable, CaseIterable, Hashable 
     public func target(from status: ActionStatus) -> ActionStatus? {
         switch (self, status) {
         case (.approve, .pendingApproval), (.deny, .pendingApproval), (.expire, .pendingApproval),
-             (.start, .allowed), (.start, .approved),
-             (.succeed, .executing), (.succeed, .allowed), (.succeed, .approved),
-             (.fail, .executing), (.fail, .allowed), (.fail, .approved),
-             (.timeOut, .executing):
+            (.start, .allowed), (.start, .approved),
+            (.succeed, .executing), (.succeed, .allowed), (.succeed, .approved),
+            (.fail, .executing), (.fail, .allowed), (.fail, .approved),
+            (.timeOut, .executing):
             return self.resultingStatus
         default:
             return nil
@@ -91,9 +92,19 @@ public struct TransitionRequest: Sendable {
     /// under the row lock), e.g. a result for an executor-run tool only before it started.
     public var allowedFrom: Set<ActionStatus>?
 
-    public init(transition: ActionTransition, actor: String, reason: String?, meta: JSONValue = .object([:]), now: Date,
-                allowedFrom: Set<ActionStatus>? = nil) {
-        self.transition = transition; self.actor = actor; self.reason = reason; self.meta = meta; self.now = now
+    public init(
+        transition: ActionTransition,
+        actor: String,
+        reason: String?,
+        meta: JSONValue = .object([:]),
+        now: Date,
+        allowedFrom: Set<ActionStatus>? = nil
+    ) {
+        self.transition = transition
+        self.actor = actor
+        self.reason = reason
+        self.meta = meta
+        self.now = now
         self.allowedFrom = allowedFrom
     }
 

@@ -31,11 +31,25 @@ public struct Decision: Sendable, Hashable {
     /// when the outcome is ABSTAIN.
     public var approvalTimeout: Duration?
 
-    public init(outcome: DecisionOutcome, effect: PolicyEffect, reason: String, reasonCode: ReasonCode,
-                riskLevel: RiskLevel, requestHash: String, policyHash: String?, policyVersion: String?,
-                profileID: String?, profileVersion: String?, profileHash: String?, runtimeVersion: String,
-                provenanceID: String, matchedRule: Int? = nil, matchedRiskRule: Int? = nil,
-                profileRule: Int? = nil, approvalTimeout: Duration? = nil) {
+    public init(
+        outcome: DecisionOutcome,
+        effect: PolicyEffect,
+        reason: String,
+        reasonCode: ReasonCode,
+        riskLevel: RiskLevel,
+        requestHash: String,
+        policyHash: String?,
+        policyVersion: String?,
+        profileID: String?,
+        profileVersion: String?,
+        profileHash: String?,
+        runtimeVersion: String,
+        provenanceID: String,
+        matchedRule: Int? = nil,
+        matchedRiskRule: Int? = nil,
+        profileRule: Int? = nil,
+        approvalTimeout: Duration? = nil
+    ) {
         self.outcome = outcome
         self.effect = effect
         self.reason = reason

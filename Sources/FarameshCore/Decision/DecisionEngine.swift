@@ -28,8 +28,12 @@ public struct DecisionEngine: Sendable {
     ///     `contains` / `pattern` condition needs it.
     ///   - approvalVerified: the caller has verified (against its own records) that a human
     ///     approved exactly this request; satisfies a profile's `required_controls.approval_token`.
-    public func decide(_ request: ActionRequest, requestHash: String, canonicalParams: String? = nil,
-                       approvalVerified: Bool = false) -> Decision {
+    public func decide(
+        _ request: ActionRequest,
+        requestHash: String,
+        canonicalParams: String? = nil,
+        approvalVerified: Bool = false
+    ) -> Decision {
         var input = PolicyInput(request: request, canonicalParams: canonicalParams)
         var binding = Binding(requestHash: requestHash, policy: policy, runtimeVersion: runtimeVersion)
         let loadedProfile: CompiledProfile?
@@ -65,8 +69,13 @@ public struct DecisionEngine: Sendable {
         }
 
         let evaluation = policy.evaluate(&input)
-        var decision = binding.make(outcome: DecisionOutcome(evaluation.effect), effect: evaluation.effect,
-                                    reason: evaluation.reason, code: evaluation.reasonCode, risk: evaluation.riskLevel)
+        var decision = binding.make(
+            outcome: DecisionOutcome(evaluation.effect),
+            effect: evaluation.effect,
+            reason: evaluation.reason,
+            code: evaluation.reasonCode,
+            risk: evaluation.riskLevel
+        )
         decision.matchedRule = evaluation.matchedRule
         decision.matchedRiskRule = evaluation.matchedRiskRule
         decision.matchedRuleName = evaluation.matchedRule.flatMap { index in
@@ -103,14 +112,33 @@ public struct DecisionEngine: Sendable {
             self.runtimeVersion = runtimeVersion
         }
 
-        func make(outcome: DecisionOutcome, effect: PolicyEffect, reason: String, code: ReasonCode,
-                  risk: RiskLevel) -> Decision {
-            Decision(outcome: outcome, effect: effect, reason: reason, reasonCode: code, riskLevel: risk,
-                     requestHash: requestHash, policyHash: policyHash, policyVersion: policyVersion,
-                     profileID: profileID, profileVersion: profileVersion, profileHash: profileHash,
-                     runtimeVersion: runtimeVersion,
-                     provenanceID: Provenance.id(requestHash: requestHash, policyHash: policyHash,
-                                                 profileHash: profileHash, runtimeVersion: runtimeVersion))
+        func make(
+            outcome: DecisionOutcome,
+            effect: PolicyEffect,
+            reason: String,
+            code: ReasonCode,
+            risk: RiskLevel
+        ) -> Decision {
+            Decision(
+                outcome: outcome,
+                effect: effect,
+                reason: reason,
+                reasonCode: code,
+                riskLevel: risk,
+                requestHash: requestHash,
+                policyHash: policyHash,
+                policyVersion: policyVersion,
+                profileID: profileID,
+                profileVersion: profileVersion,
+                profileHash: profileHash,
+                runtimeVersion: runtimeVersion,
+                provenanceID: Provenance.id(
+                    requestHash: requestHash,
+                    policyHash: policyHash,
+                    profileHash: profileHash,
+                    runtimeVersion: runtimeVersion
+                )
+            )
         }
 
         /// Fail-closed and profile HALTs report risk high (as the original does).

@@ -1,4 +1,5 @@
 import Foundation
+
 /// One element of an executor's `command`, with `{params.KEY}` placeholders.
 ///
 /// Only the exact form `{params.KEY}` (KEY: letters, digits, `_` and `-`) is a placeholder;
@@ -36,8 +37,10 @@ public struct ArgvTemplate: Sendable, Hashable, CustomStringConvertible {
             }
             let key = String(afterPrefix[afterPrefix.startIndex..<close])
             guard Self.isValidKey(key) else {
-                throw SyntaxError(message: "invalid placeholder '{params.\(key)}' in '\(text)'; "
-                                  + "KEY must be a top-level params key made of letters, digits, '_' or '-'")
+                throw SyntaxError(
+                    message: "invalid placeholder '{params.\(key)}' in '\(text)'; "
+                        + "KEY must be a top-level params key made of letters, digits, '_' or '-'"
+                )
             }
             if !literal.isEmpty { segments.append(.literal(literal)) }
             literal = ""
@@ -55,12 +58,13 @@ public struct ArgvTemplate: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func isValidKey(_ key: String) -> Bool {
-        !key.isEmpty && key.unicodeScalars.allSatisfy { scalar in
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "_", "-": return true
-            default: return false
+        !key.isEmpty
+            && key.unicodeScalars.allSatisfy { scalar in
+                switch scalar {
+                case "a"..."z", "A"..."Z", "0"..."9", "_", "-": return true
+                default: return false
+                }
             }
-        }
     }
 
     /// Why a placeholder could not be filled from an action's params (safe to show the agent).
@@ -91,7 +95,8 @@ public struct ArgvTemplate: Sendable, Hashable, CustomStringConvertible {
         switch value {
         case nil: throw RenderError(key: key, problem: "is missing")
         case .null?: throw RenderError(key: key, problem: "is null")
-        case .object?: throw RenderError(key: key, problem: "is an object; only strings, numbers and booleans can be used")
+        case .object?:
+            throw RenderError(key: key, problem: "is an object; only strings, numbers and booleans can be used")
         case .array?: throw RenderError(key: key, problem: "is a list; only strings, numbers and booleans can be used")
         case .string(let s)?: text = s
         case .int(let i)?: text = String(i)

@@ -34,8 +34,10 @@ public struct ExecutorCatalog: Sendable {
         return executors.compactMap { seen.insert($0.tool).inserted ? $0.tool : nil }
     }
 
-    static let entryKeys = ["tool", "operation", "name", "command", "timeout", "max_output_bytes",
-                            "working_directory", "environment"]
+    static let entryKeys = [
+        "tool", "operation", "name", "command", "timeout", "max_output_bytes",
+        "working_directory", "environment",
+    ]
 
     /// Parses and validates the document. Errors name the file, the line and column, the entry
     /// (`executors[2].timeout`) and what is wrong; unknown keys are errors.
@@ -48,10 +50,15 @@ public struct ExecutorCatalog: Sendable {
             for (index, node) in try reader.sequence(entry.value, entry.location).enumerated() {
                 let location = entry.location.item(index)
                 let spec = try compileEntry(node, index: index, location, reader: reader)
-                if let earlier = executors.first(where: { $0.tool == spec.tool && ($0.operation == nil || $0.operation == spec.operation) }) {
+                if let earlier = executors.first(where: {
+                    $0.tool == spec.tool && ($0.operation == nil || $0.operation == spec.operation)
+                }) {
                     let what = spec.operation.map { "tool '\(spec.tool)', operation '\($0)'" } ?? "tool '\(spec.tool)'"
-                    throw reader.error("\(what) is already covered by executors[\(earlier.index)]; this entry would never be used",
-                                       at: node, location)
+                    throw reader.error(
+                        "\(what) is already covered by executors[\(earlier.index)]; this entry would never be used",
+                        at: node,
+                        location
+                    )
                 }
                 executors.append(spec)
             }
@@ -59,8 +66,12 @@ public struct ExecutorCatalog: Sendable {
         return ExecutorCatalog(executors: executors)
     }
 
-    private static func compileEntry(_ node: Node, index: Int, _ location: PolicyYAMLReader.Location,
-                                     reader: PolicyYAMLReader) throws(PolicyLoadError) -> ExecutorSpec {
+    private static func compileEntry(
+        _ node: Node,
+        index: Int,
+        _ location: PolicyYAMLReader.Location,
+        reader: PolicyYAMLReader
+    ) throws(PolicyLoadError) -> ExecutorSpec {
         let entries = try reader.mapping(node, location, allowed: entryKeys)
         var tool: String?
         var operation: String?
@@ -84,8 +95,11 @@ public struct ExecutorCatalog: Sendable {
             case "max_output_bytes":
                 let value = try reader.number(entry.value, entry.location)
                 guard value.rounded() == value, value >= 1, value <= Double(ExecutorSpec.maximumMaxOutputBytes) else {
-                    throw reader.error("must be a whole number from 1 to \(ExecutorSpec.maximumMaxOutputBytes)",
-                                       at: entry.value, entry.location)
+                    throw reader.error(
+                        "must be a whole number from 1 to \(ExecutorSpec.maximumMaxOutputBytes)",
+                        at: entry.value,
+                        entry.location
+                    )
                 }
                 maxOutputBytes = Int(value)
             case "working_directory":
@@ -102,17 +116,31 @@ public struct ExecutorCatalog: Sendable {
         }
         guard let tool else { throw reader.error("missing required key 'tool'", at: node, location) }
         guard let command else { throw reader.error("missing required key 'command'", at: node, location) }
-        return ExecutorSpec(index: index, name: name ?? operation.map { "\(tool)/\($0)" } ?? tool,
-                            tool: tool, operation: operation, executable: command[0].description,
-                            arguments: command, timeout: timeout, maxOutputBytes: maxOutputBytes,
-                            workingDirectory: workingDirectory, environment: environment)
+        return ExecutorSpec(
+            index: index,
+            name: name ?? operation.map { "\(tool)/\($0)" } ?? tool,
+            tool: tool,
+            operation: operation,
+            executable: command[0].description,
+            arguments: command,
+            timeout: timeout,
+            maxOutputBytes: maxOutputBytes,
+            workingDirectory: workingDirectory,
+            environment: environment
+        )
     }
 
-    private static func compileCommand(_ entry: PolicyYAMLReader.Entry,
-                                       reader: PolicyYAMLReader) throws(PolicyLoadError) -> [ArgvTemplate] {
+    private static func compileCommand(
+        _ entry: PolicyYAMLReader.Entry,
+        reader: PolicyYAMLReader
+    ) throws(PolicyLoadError) -> [ArgvTemplate] {
         guard case .sequence = entry.value else {
-            throw reader.error("expected a list of arguments such as [\"/usr/bin/program\", \"--flag\"]; "
-                               + "commands are never run through a shell", at: entry.value, entry.location)
+            throw reader.error(
+                "expected a list of arguments such as [\"/usr/bin/program\", \"--flag\"]; "
+                    + "commands are never run through a shell",
+                at: entry.value,
+                entry.location
+            )
         }
         let items = try reader.sequence(entry.value, entry.location)
         guard !items.isEmpty else { throw reader.error("must not be empty", at: entry.value, entry.location) }
@@ -120,7 +148,9 @@ public struct ExecutorCatalog: Sendable {
         for (index, item) in items.enumerated() {
             let location = entry.location.item(index)
             let text = try reader.string(item, location, allowEmpty: index > 0)
-            guard !text.utf8.contains(0) else { throw reader.error("must not contain a NUL character", at: item, location) }
+            guard !text.utf8.contains(0) else {
+                throw reader.error("must not contain a NUL character", at: item, location)
+            }
             let template: ArgvTemplate
             do {
                 template = try ArgvTemplate(parsing: text)
@@ -129,11 +159,18 @@ public struct ExecutorCatalog: Sendable {
             }
             if index == 0 {
                 guard template.parameters.isEmpty else {
-                    throw reader.error("the program must be fixed: no {params.…} placeholder in command[0]", at: item, location)
+                    throw reader.error(
+                        "the program must be fixed: no {params.…} placeholder in command[0]",
+                        at: item,
+                        location
+                    )
                 }
                 guard text.hasPrefix("/") else {
-                    throw reader.error("the program must be an absolute path (no PATH lookup), e.g. /usr/bin/\(text)",
-                                       at: item, location)
+                    throw reader.error(
+                        "the program must be an absolute path (no PATH lookup), e.g. /usr/bin/\(text)",
+                        at: item,
+                        location
+                    )
                 }
             }
             arguments.append(template)
@@ -141,8 +178,10 @@ public struct ExecutorCatalog: Sendable {
         return arguments
     }
 
-    private static func compileEnvironment(_ entry: PolicyYAMLReader.Entry,
-                                           reader: PolicyYAMLReader) throws(PolicyLoadError) -> [String: String] {
+    private static func compileEnvironment(
+        _ entry: PolicyYAMLReader.Entry,
+        reader: PolicyYAMLReader
+    ) throws(PolicyLoadError) -> [String: String] {
         guard case .mapping(let mapping) = entry.value else {
             throw reader.error("expected a mapping of variable names to values", at: entry.value, entry.location)
         }
@@ -153,7 +192,9 @@ public struct ExecutorCatalog: Sendable {
             }
             let location = entry.location.key(key.string)
             let text = try reader.string(value, location, allowEmpty: true)
-            guard !text.utf8.contains(0) else { throw reader.error("must not contain a NUL character", at: value, location) }
+            guard !text.utf8.contains(0) else {
+                throw reader.error("must not contain a NUL character", at: value, location)
+            }
             guard environment.updateValue(text, forKey: key.string) == nil else {
                 throw reader.error("duplicate variable '\(key.string)'", at: keyNode, location)
             }
@@ -163,6 +204,8 @@ public struct ExecutorCatalog: Sendable {
 
     static func isVariableName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+        return name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
+        }
     }
 }

@@ -26,13 +26,27 @@ public struct ExecutorSpec: Sendable, Hashable {
     /// The child's entire environment.
     public var environment: [String: String]
 
-    public init(index: Int, name: String, tool: String, operation: String?, executable: String,
-                arguments: [ArgvTemplate], timeout: Duration = Self.defaultTimeout,
-                maxOutputBytes: Int = Self.defaultMaxOutputBytes, workingDirectory: String? = nil,
-                environment: [String: String] = Self.defaultEnvironment) {
-        self.index = index; self.name = name; self.tool = tool; self.operation = operation
-        self.executable = executable; self.arguments = arguments; self.timeout = timeout
-        self.maxOutputBytes = maxOutputBytes; self.workingDirectory = workingDirectory
+    public init(
+        index: Int,
+        name: String,
+        tool: String,
+        operation: String?,
+        executable: String,
+        arguments: [ArgvTemplate],
+        timeout: Duration = Self.defaultTimeout,
+        maxOutputBytes: Int = Self.defaultMaxOutputBytes,
+        workingDirectory: String? = nil,
+        environment: [String: String] = Self.defaultEnvironment
+    ) {
+        self.index = index
+        self.name = name
+        self.tool = tool
+        self.operation = operation
+        self.executable = executable
+        self.arguments = arguments
+        self.timeout = timeout
+        self.maxOutputBytes = maxOutputBytes
+        self.workingDirectory = workingDirectory
         self.environment = environment
     }
 

@@ -14,8 +14,14 @@ public enum ChainVerification: Sendable, Equatable {
 /// hex `prev_hash` is appended only when there is one (the first event has none). This is the
 /// original's §6 algorithm, except that the timestamp is the UTC wire format, not a naive one.
 public enum EventChain {
-    public static func recordHash(eventID: UUID, actionID: UUID, type: ActionEventType, createdAt: Date,
-                                  meta: JSONValue, prevHash: String?) -> String {
+    public static func recordHash(
+        eventID: UUID,
+        actionID: UUID,
+        type: ActionEventType,
+        createdAt: Date,
+        meta: JSONValue,
+        prevHash: String?
+    ) -> String {
         var out = CanonicalJSON.Buffer(capacity: 512)
         out.write("{\"action_id\":\"")
         appendUUID(actionID, to: &out)
@@ -35,13 +41,34 @@ public enum EventChain {
     /// A new event with its record hash. `at` is truncated to whole microseconds first, so the
     /// event equals what the store reads back. Pass `id` for a deterministic event (the state
     /// machine does); the default draws a random one.
-    public static func makeEvent(id: UUID = UUID(), actionID: UUID, type: ActionEventType, meta: JSONValue,
-                                 actor: String, at: Date, prevHash: String?) -> ActionEvent {
+    public static func makeEvent(
+        id: UUID = UUID(),
+        actionID: UUID,
+        type: ActionEventType,
+        meta: JSONValue,
+        actor: String,
+        at: Date,
+        prevHash: String?
+    ) -> ActionEvent {
         let createdAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(at))
-        let hash = recordHash(eventID: id, actionID: actionID, type: type, createdAt: createdAt,
-                              meta: meta, prevHash: prevHash)
-        return ActionEvent(id: id, actionID: actionID, type: type, meta: meta, actor: actor,
-                           createdAt: createdAt, prevHash: prevHash, recordHash: hash)
+        let hash = recordHash(
+            eventID: id,
+            actionID: actionID,
+            type: type,
+            createdAt: createdAt,
+            meta: meta,
+            prevHash: prevHash
+        )
+        return ActionEvent(
+            id: id,
+            actionID: actionID,
+            type: type,
+            meta: meta,
+            actor: actor,
+            createdAt: createdAt,
+            prevHash: prevHash,
+            recordHash: hash
+        )
     }
 
     /// Checks one action's timeline, oldest first: all events belong to the same action, the
@@ -53,20 +80,38 @@ public enum EventChain {
         for (index, event) in events.enumerated() {
             if index == 0 {
                 if event.prevHash != nil {
-                    return .broken(index: 0, eventID: event.id, reason: "first event has a prev_hash (earlier events missing)")
+                    return .broken(
+                        index: 0,
+                        eventID: event.id,
+                        reason: "first event has a prev_hash (earlier events missing)"
+                    )
                 }
             } else {
                 if event.actionID != events[0].actionID {
                     return .broken(index: index, eventID: event.id, reason: "event belongs to another action")
                 }
                 if event.prevHash != previous {
-                    return .broken(index: index, eventID: event.id, reason: "prev_hash does not match the previous event's record_hash")
+                    return .broken(
+                        index: index,
+                        eventID: event.id,
+                        reason: "prev_hash does not match the previous event's record_hash"
+                    )
                 }
             }
-            let expected = recordHash(eventID: event.id, actionID: event.actionID, type: event.type,
-                                      createdAt: event.createdAt, meta: event.meta, prevHash: event.prevHash)
+            let expected = recordHash(
+                eventID: event.id,
+                actionID: event.actionID,
+                type: event.type,
+                createdAt: event.createdAt,
+                meta: event.meta,
+                prevHash: event.prevHash
+            )
             if expected != event.recordHash {
-                return .broken(index: index, eventID: event.id, reason: "record_hash does not match the event's contents")
+                return .broken(
+                    index: index,
+                    eventID: event.id,
+                    reason: "record_hash does not match the event's contents"
+                )
             }
             previous = event.recordHash
         }

@@ -40,23 +40,46 @@ public struct ActionChainTracker: Sendable {
     public mutating func add(_ event: ActionEvent, position: Int64? = nil) -> [LedgerFinding] {
         var findings: [LedgerFinding] = []
         func finding(_ kind: LedgerFinding.Kind, _ detail: String) {
-            findings.append(LedgerFinding(kind, position: position, seq: event.seq, eventID: event.id,
-                                          actionID: event.actionID, detail: detail))
+            findings.append(
+                LedgerFinding(
+                    kind,
+                    position: position,
+                    seq: event.seq,
+                    eventID: event.id,
+                    actionID: event.actionID,
+                    detail: detail
+                )
+            )
         }
-        let recomputed = EventChain.recordHash(eventID: event.id, actionID: event.actionID, type: event.type,
-                                               createdAt: event.createdAt, meta: event.meta, prevHash: event.prevHash)
+        let recomputed = EventChain.recordHash(
+            eventID: event.id,
+            actionID: event.actionID,
+            type: event.type,
+            createdAt: event.createdAt,
+            meta: event.meta,
+            prevHash: event.prevHash
+        )
         if recomputed != event.recordHash {
-            finding(.edited, "record_hash does not match the event's contents (the event was edited after it was written)")
+            finding(
+                .edited,
+                "record_hash does not match the event's contents (the event was edited after it was written)"
+            )
         }
         var state = states[event.actionID] ?? State(unknownPrevious: partial)
         if state.count == 0 && !state.unknownPrevious {
             if event.type != .created {
-                finding(.chain, "the action's first event is \(event.type.rawValue), not created (earlier events missing)")
+                finding(
+                    .chain,
+                    "the action's first event is \(event.type.rawValue), not created (earlier events missing)"
+                )
             } else if event.prevHash != nil {
                 finding(.chain, "the action's first event has a prev_hash (earlier events missing)")
             }
         } else if !state.unknownPrevious && event.prevHash != state.lastHash {
-            finding(.chain, "prev_hash does not match the previous event's record_hash (an event was removed, inserted or reordered before it)")
+            finding(
+                .chain,
+                "prev_hash does not match the previous event's record_hash (an event was removed, inserted or reordered before it)"
+            )
         }
         state.unknownPrevious = false
         state.lastHash = event.recordHash

@@ -23,8 +23,13 @@ public enum AuditBundle {
 
     public static func line(_ value: JSONValue) -> String { CanonicalJSON.string(value) }
 
-    public static func header(from: Int64, to: Int64, prevChainHash: LedgerHash, redactedParams: [String],
-                              exportedAt: Date) -> JSONValue {
+    public static func header(
+        from: Int64,
+        to: Int64,
+        prevChainHash: LedgerHash,
+        redactedParams: [String],
+        exportedAt: Date
+    ) -> JSONValue {
         .object([
             "type": .string("bundle"), "format": .string(format), "version": .int(version),
             "from": .int(from), "to": .int(to), "prev_chain_hash": .string(prevChainHash.hex),
@@ -34,8 +39,10 @@ public enum AuditBundle {
     }
 
     public static func key(_ key: LedgerPublicKey) -> JSONValue {
-        .object(["type": .string("key"), "key_id": .string(key.keyID), "algorithm": .string("ed25519"),
-                 "public_key": .string(key.base64)])
+        .object([
+            "type": .string("key"), "key_id": .string(key.keyID), "algorithm": .string("ed25519"),
+            "public_key": .string(key.base64),
+        ])
     }
 
     public static func checkpoint(_ checkpoint: LedgerCheckpoint, role: String) -> JSONValue {
@@ -49,21 +56,29 @@ public enum AuditBundle {
     public static func checkpointJSON(_ checkpoint: LedgerCheckpoint) -> JSONValue {
         .object([
             "tree_size": .int(checkpoint.treeSize), "root_hash": .string(checkpoint.rootHash.hex),
-            "chain_hash": .string(checkpoint.chainHash.hex), "signed_at": .string(WireTimestamp.format(checkpoint.signedAt)),
+            "chain_hash": .string(checkpoint.chainHash.hex),
+            "signed_at": .string(WireTimestamp.format(checkpoint.signedAt)),
             "key_id": .string(checkpoint.keyID), "signature": .string(checkpoint.signatureBase64),
         ])
     }
 
     public static func proof(_ kind: String, from: Int64, to: Int64, hashes: [LedgerHash]) -> JSONValue {
-        .object(["type": .string("proof"), "proof": .string(kind), "from": .int(from), "to": .int(to),
-                 "hashes": .array(hashes.map { .string($0.hex) })])
+        .object([
+            "type": .string("proof"), "proof": .string(kind), "from": .int(from), "to": .int(to),
+            "hashes": .array(hashes.map { .string($0.hex) }),
+        ])
     }
 
     public static func action(_ action: Action, redacting keys: Set<String>) -> JSONValue {
         self.action(id: action.id, request: action.request, requestHash: action.requestHash, redacting: keys)
     }
 
-    public static func action(id: UUID, request: ActionRequest, requestHash: String, redacting keys: Set<String>) -> JSONValue {
+    public static func action(
+        id: UUID,
+        request: ActionRequest,
+        requestHash: String,
+        redacting keys: Set<String>
+    ) -> JSONValue {
         var params = request.params
         var redacted: [String] = []
         if case .object(var members) = params {
@@ -94,7 +109,8 @@ public enum AuditBundle {
 
     public static func eventJSON(_ event: ActionEvent) -> JSONValue {
         .object([
-            "id": .string(event.id.uuidString.lowercased()), "action_id": .string(event.actionID.uuidString.lowercased()),
+            "id": .string(event.id.uuidString.lowercased()),
+            "action_id": .string(event.actionID.uuidString.lowercased()),
             "event_type": .string(event.type.rawValue), "created_at": .string(WireTimestamp.format(event.createdAt)),
             "meta": event.meta, "actor": .string(event.actor),
             "prev_hash": event.prevHash.map(JSONValue.string) ?? .null, "record_hash": .string(event.recordHash),

@@ -85,12 +85,20 @@ public struct LedgerAuditor: Sendable {
     ///   - expectedRoots: roots remembered from an earlier verification, by tree size.
     ///   - now, unsealedGrace: events committed, and rows sealed, less than `unsealedGrace`
     ///     seconds before `now` may still be unsealed or unsigned (a warning, not a failure).
-    public init(checkpoints: [LedgerCheckpoint], trustedKeys: [LedgerPublicKey], start: Start = .genesis,
-                expectedRoots: [Int64: LedgerHash] = [:], now: Date, unsealedGrace: TimeInterval = 60) {
+    public init(
+        checkpoints: [LedgerCheckpoint],
+        trustedKeys: [LedgerPublicKey],
+        start: Start = .genesis,
+        expectedRoots: [Int64: LedgerHash] = [:],
+        now: Date,
+        unsealedGrace: TimeInterval = 60
+    ) {
         var byKey: [String: LedgerPublicKey] = [:]
         for key in trustedKeys { byKey[key.keyID] = key }
         var bySize: [Int64: LedgerCheckpoint] = [:]
-        for checkpoint in checkpoints where checkpoint.treeSize > start.frontier.size { bySize[checkpoint.treeSize] = checkpoint }
+        for checkpoint in checkpoints where checkpoint.treeSize > start.frontier.size {
+            bySize[checkpoint.treeSize] = checkpoint
+        }
         self.checkpoints = bySize
         self.sortedSizes = bySize.keys.sorted()
         self.trustedKeys = byKey
@@ -115,18 +123,34 @@ public struct LedgerAuditor: Sendable {
     public mutating func add(_ row: LedgerRecord, event: ActionEvent?, request: ActionRequest?) {
         report.positions += 1
         func finding(_ kind: LedgerFinding.Kind, _ detail: String) {
-            report.findings.append(LedgerFinding(kind, position: row.position, seq: row.seq, eventID: row.eventID,
-                                                 actionID: row.actionID, detail: detail))
+            report.findings.append(
+                LedgerFinding(
+                    kind,
+                    position: row.position,
+                    seq: row.seq,
+                    eventID: row.eventID,
+                    actionID: row.actionID,
+                    detail: detail
+                )
+            )
         }
 
         if row.position != nextPosition {
             if row.position > nextPosition {
                 let missing = row.position - nextPosition
-                report.findings.append(LedgerFinding(
-                    .deleted, position: nextPosition,
-                    detail: "ledger position\(missing == 1 ? "" : "s") \(nextPosition)..<\(row.position) \(missing == 1 ? "is" : "are") missing (ledger rows deleted)"))
+                report.findings.append(
+                    LedgerFinding(
+                        .deleted,
+                        position: nextPosition,
+                        detail:
+                            "ledger position\(missing == 1 ? "" : "s") \(nextPosition)..<\(row.position) \(missing == 1 ? "is" : "are") missing (ledger rows deleted)"
+                    )
+                )
             } else {
-                finding(.inserted, "position \(row.position) appears again after \(nextPosition - 1) (ledger rows inserted or reordered)")
+                finding(
+                    .inserted,
+                    "position \(row.position) appears again after \(nextPosition - 1) (ledger rows inserted or reordered)"
+                )
             }
             merkleIntact = false
         }
@@ -146,27 +170,42 @@ public struct LedgerAuditor: Sendable {
             report.events += 1
             var explained = false
             if event.seq != row.seq {
-                finding(.reordered, "the event was sealed at seq \(row.seq) but is now at seq \(event.seq) (events moved or reordered)")
+                finding(
+                    .reordered,
+                    "the event was sealed at seq \(row.seq) but is now at seq \(event.seq) (events moved or reordered)"
+                )
                 explained = true
             }
             if event.actionID != row.actionID {
-                finding(.reordered, "the event was sealed for action \(row.actionID.uuidString.lowercased()) but now belongs to \(event.actionID.uuidString.lowercased())")
+                finding(
+                    .reordered,
+                    "the event was sealed for action \(row.actionID.uuidString.lowercased()) but now belongs to \(event.actionID.uuidString.lowercased())"
+                )
                 explained = true
             }
             let chainFindings = tracker.add(event, position: row.position)
             if chainFindings.contains(where: { $0.kind == .edited }) { explained = true }
             report.findings.append(contentsOf: chainFindings)
             if !explained && event.recordHash != row.recordHash {
-                finding(.rehashed, "the event's record_hash differs from the sealed one: its contents were changed and the action's chain re-hashed after sealing")
+                finding(
+                    .rehashed,
+                    "the event's record_hash differs from the sealed one: its contents were changed and the action's chain re-hashed after sealing"
+                )
                 explained = true
             }
             let leaf = LedgerLeaf(position: row.position, event: event, request: request)
             if !explained && leaf.requestCommitment != row.requestCommitment {
-                finding(.edited, "the action's request (agent, tool, operation, params or context) was changed after sealing")
+                finding(
+                    .edited,
+                    "the action's request (agent, tool, operation, params or context) was changed after sealing"
+                )
                 explained = true
             }
             if !explained && event.actor != row.actor {
-                finding(.edited, "the event's actor was changed after sealing (sealed as '\(row.actor)', now '\(event.actor)')")
+                finding(
+                    .edited,
+                    "the event's actor was changed after sealing (sealed as '\(row.actor)', now '\(event.actor)')"
+                )
                 explained = true
             }
             if leaf.hash != row.leafHash && !explained {
@@ -180,7 +219,10 @@ public struct LedgerAuditor: Sendable {
 
         let expectedChain = LedgerChain.next(localChain, leaf: row.leafHash)
         if expectedChain != row.chainHash {
-            finding(.chain, "the stored chain_hash does not follow from the previous position (ledger rows edited, inserted or removed)")
+            finding(
+                .chain,
+                "the stored chain_hash does not follow from the previous position (ledger rows edited, inserted or removed)"
+            )
         }
         localChain = row.chainHash
         chain = LedgerChain.next(chain, leaf: row.leafHash)
@@ -188,13 +230,21 @@ public struct LedgerAuditor: Sendable {
         if merkleIntact {
             let completed = frontier.append(row.leafHash)
             if completed != row.nodes {
-                finding(.chain, "the stored Merkle subtree hashes of this position are wrong (proofs served from them would fail)")
+                finding(
+                    .chain,
+                    "the stored Merkle subtree hashes of this position are wrong (proofs served from them would fail)"
+                )
             }
             let size = frontier.size
             if let remembered = expectedRoots[size], remembered != frontier.root {
-                report.findings.append(LedgerFinding(
-                    .checkpoint, treeSize: size,
-                    detail: "the root of the first \(size) positions differs from the one remembered at the last verification (history rewritten)"))
+                report.findings.append(
+                    LedgerFinding(
+                        .checkpoint,
+                        treeSize: size,
+                        detail:
+                            "the root of the first \(size) positions differs from the one remembered at the last verification (history rewritten)"
+                    )
+                )
             }
             if let checkpoint = checkpoints[size] { check(checkpoint) }
         }
@@ -206,23 +256,38 @@ public struct LedgerAuditor: Sendable {
         if let key = trustedKeys[checkpoint.keyID] {
             if !key.verifies(checkpoint) {
                 ok = false
-                report.findings.append(LedgerFinding(
-                    .signature, treeSize: size,
-                    detail: "the signature does not verify with key \(checkpoint.keyID) (the checkpoint was altered)"))
+                report.findings.append(
+                    LedgerFinding(
+                        .signature,
+                        treeSize: size,
+                        detail:
+                            "the signature does not verify with key \(checkpoint.keyID) (the checkpoint was altered)"
+                    )
+                )
             }
         } else {
             ok = false
-            report.findings.append(LedgerFinding(
-                .signature, treeSize: size, detail: "signed with key \(checkpoint.keyID), which is not a trusted key"))
+            report.findings.append(
+                LedgerFinding(
+                    .signature,
+                    treeSize: size,
+                    detail: "signed with key \(checkpoint.keyID), which is not a trusted key"
+                )
+            )
         }
         if frontier.root != checkpoint.rootHash || chain != checkpoint.chainHash {
             ok = false
             rootMismatches += 1
             if rootMismatches == 1 {
                 let what = frontier.root != checkpoint.rootHash ? "Merkle root" : "chain hash"
-                report.findings.append(LedgerFinding(
-                    .checkpoint, treeSize: size,
-                    detail: "the \(what) of positions 0..<\(size) differs from the signed checkpoint: positions \(lastVerifiedSize)..<\(size) were changed, inserted, removed or re-hashed"))
+                report.findings.append(
+                    LedgerFinding(
+                        .checkpoint,
+                        treeSize: size,
+                        detail:
+                            "the \(what) of positions 0..<\(size) differs from the signed checkpoint: positions \(lastVerifiedSize)..<\(size) were changed, inserted, removed or re-hashed"
+                    )
+                )
             }
         }
         if ok && rootMismatches == 0 && report.failures.isEmpty {
@@ -242,12 +307,18 @@ public struct LedgerAuditor: Sendable {
         report.unsealed += 1
         report.findings.append(contentsOf: tracker.add(event))
         let recent = event.createdAt >= now.addingTimeInterval(-grace)
-        report.findings.append(LedgerFinding(
-            .unsealed, seq: event.seq, eventID: event.id, actionID: event.actionID,
-            detail: recent
-                ? "not sealed yet (committed less than \(Int(grace)) s ago)"
-                : "the event is not in the ledger although it is older than \(Int(grace)) s (inserted directly into the database, or the sealer is not running)",
-            isWarning: recent))
+        report.findings.append(
+            LedgerFinding(
+                .unsealed,
+                seq: event.seq,
+                eventID: event.id,
+                actionID: event.actionID,
+                detail: recent
+                    ? "not sealed yet (committed less than \(Int(grace)) s ago)"
+                    : "the event is not in the ledger although it is older than \(Int(grace)) s (inserted directly into the database, or the sealer is not running)",
+                isWarning: recent
+            )
+        )
     }
 
     /// An action row, after all events. Its chain must end at `lastEventHash`, and its request
@@ -266,10 +337,16 @@ public struct LedgerAuditor: Sendable {
             return
         }
         if missingByAction[action.id] == nil, state.lastHash != action.lastEventHash {
-            suspect(.chain, "the newest event's record_hash does not match the action row's last_event_hash (events deleted at the end, or appended)")
+            suspect(
+                .chain,
+                "the newest event's record_hash does not match the action row's last_event_hash (events deleted at the end, or appended)"
+            )
         }
         if RequestHash.compute(action.request) != action.requestHash {
-            finding(.edited, "the action row's agent, tool, operation, params or context no longer match its request_hash")
+            finding(
+                .edited,
+                "the action row's agent, tool, operation, params or context no longer match its request_hash"
+            )
         } else if let sealed = state.requestHash, sealed != action.requestHash {
             finding(.edited, "the action row's request_hash differs from the one recorded in its decision_made event")
         }
@@ -290,8 +367,8 @@ public struct LedgerAuditor: Sendable {
 
     static func consistent(action: Action, events: [ActionEvent]) -> Bool {
         guard let first = events.first, first.type == .created,
-              events.allSatisfy({ $0.actionID == action.id }),
-              case .valid = EventChain.verify(events)
+            events.allSatisfy({ $0.actionID == action.id }),
+            case .valid = EventChain.verify(events)
         else { return false }
         return events.last?.recordHash == action.lastEventHash
     }
@@ -302,7 +379,8 @@ public struct LedgerAuditor: Sendable {
             let positions = missingByAction[actionID] ?? []
             let detail: String
             if positions.count == state.count {
-                detail = "the action was deleted: its row and all \(positions.count) sealed event(s) are gone (positions \(positions.map(String.init).joined(separator: ", ")))"
+                detail =
+                    "the action was deleted: its row and all \(positions.count) sealed event(s) are gone (positions \(positions.map(String.init).joined(separator: ", ")))"
             } else {
                 detail = "the action row is missing although \(state.count - positions.count) of its events remain"
             }
@@ -320,34 +398,53 @@ public struct LedgerAuditor: Sendable {
         let size = nextPosition
         report.size = size
         for treeSize in sortedSizes where treeSize > size {
-            report.findings.append(LedgerFinding(
-                .checkpoint, treeSize: treeSize,
-                detail: "the checkpoint covers \(treeSize) positions but the ledger ends at \(size): positions \(size)..<\(treeSize) were deleted (truncated)"))
+            report.findings.append(
+                LedgerFinding(
+                    .checkpoint,
+                    treeSize: treeSize,
+                    detail:
+                        "the checkpoint covers \(treeSize) positions but the ledger ends at \(size): positions \(size)..<\(treeSize) were deleted (truncated)"
+                )
+            )
             break
         }
         if !merkleIntact {
             let unchecked = sortedSizes.filter { $0 <= size && $0 > lastVerifiedSize }
             if !unchecked.isEmpty {
-                report.findings.append(LedgerFinding(
-                    .checkpoint, treeSize: unchecked[0],
-                    detail: "\(unchecked.count) checkpoint(s) from tree size \(unchecked[0]) on cannot be matched because ledger positions are missing or out of order"))
+                report.findings.append(
+                    LedgerFinding(
+                        .checkpoint,
+                        treeSize: unchecked[0],
+                        detail:
+                            "\(unchecked.count) checkpoint(s) from tree size \(unchecked[0]) on cannot be matched because ledger positions are missing or out of order"
+                    )
+                )
             }
         }
         if rootMismatches > 1 {
-            report.findings.append(LedgerFinding(
-                .checkpoint, detail: "\(rootMismatches - 1) later checkpoint(s) do not match either (a consequence of the first mismatch)"))
+            report.findings.append(
+                LedgerFinding(
+                    .checkpoint,
+                    detail:
+                        "\(rootMismatches - 1) later checkpoint(s) do not match either (a consequence of the first mismatch)"
+                )
+            )
         }
         let newestSigned = sortedSizes.last(where: { $0 <= size }) ?? 0
         let tailStart = max(newestSigned, lastVerifiedSize)
         report.unsignedTail = max(0, size - tailStart)
         if report.unsignedTail > 0, let sealedAt = sealedAtByPosition[tailStart] {
             let stale = sealedAt < now.addingTimeInterval(-grace)
-            report.findings.append(LedgerFinding(
-                .checkpoint, position: size - report.unsignedTail,
-                detail: stale
-                    ? "positions \(size - report.unsignedTail)..<\(size) were sealed more than \(Int(grace)) s ago but no signed checkpoint covers them (checkpoints deleted?)"
-                    : "positions \(size - report.unsignedTail)..<\(size) are sealed but not signed yet (the next checkpoint will cover them)",
-                isWarning: !stale))
+            report.findings.append(
+                LedgerFinding(
+                    .checkpoint,
+                    position: size - report.unsignedTail,
+                    detail: stale
+                        ? "positions \(size - report.unsignedTail)..<\(size) were sealed more than \(Int(grace)) s ago but no signed checkpoint covers them (checkpoints deleted?)"
+                        : "positions \(size - report.unsignedTail)..<\(size) are sealed but not signed yet (the next checkpoint will cover them)",
+                    isWarning: !stale
+                )
+            )
         }
         reportMissingActions()
         return report

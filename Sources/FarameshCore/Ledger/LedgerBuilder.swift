@@ -13,16 +13,37 @@ public struct LedgerCandidate: Sendable, Hashable {
     /// When the event was recorded (for the sealing-lag figure; not sealed).
     public var createdAt: Date?
 
-    public init(seq: Int64, eventID: UUID, actionID: UUID, eventType: String, actor: String, recordHash: String,
-                request: ActionRequest?, createdAt: Date? = nil) {
-        self.seq = seq; self.eventID = eventID; self.actionID = actionID; self.eventType = eventType
-        self.actor = actor; self.recordHash = recordHash; self.request = request; self.createdAt = createdAt
+    public init(
+        seq: Int64,
+        eventID: UUID,
+        actionID: UUID,
+        eventType: String,
+        actor: String,
+        recordHash: String,
+        request: ActionRequest?,
+        createdAt: Date? = nil
+    ) {
+        self.seq = seq
+        self.eventID = eventID
+        self.actionID = actionID
+        self.eventType = eventType
+        self.actor = actor
+        self.recordHash = recordHash
+        self.request = request
+        self.createdAt = createdAt
     }
 
     public init(event: ActionEvent, request: ActionRequest?) {
-        self.init(seq: event.seq, eventID: event.id, actionID: event.actionID, eventType: event.type.rawValue,
-                  actor: event.actor, recordHash: event.recordHash, request: event.type == .created ? request : nil,
-                  createdAt: event.createdAt)
+        self.init(
+            seq: event.seq,
+            eventID: event.id,
+            actionID: event.actionID,
+            eventType: event.type.rawValue,
+            actor: event.actor,
+            recordHash: event.recordHash,
+            request: event.type == .created ? request : nil,
+            createdAt: event.createdAt
+        )
     }
 }
 
@@ -42,18 +63,35 @@ public struct LedgerBuilder: Sendable {
 
     public mutating func append(_ candidate: LedgerCandidate, sealedAt: Date) -> LedgerRecord {
         let position = frontier.size
-        let commitment = candidate.eventType == ActionEventType.created.rawValue
+        let commitment =
+            candidate.eventType == ActionEventType.created.rawValue
             ? candidate.request.map { RequestCommitment.compute($0) } : nil
-        let leaf = LedgerLeaf(position: position, seq: candidate.seq, eventID: candidate.eventID,
-                              actionID: candidate.actionID, eventType: candidate.eventType, actor: candidate.actor,
-                              recordHash: candidate.recordHash, requestCommitment: commitment).hash
+        let leaf = LedgerLeaf(
+            position: position,
+            seq: candidate.seq,
+            eventID: candidate.eventID,
+            actionID: candidate.actionID,
+            eventType: candidate.eventType,
+            actor: candidate.actor,
+            recordHash: candidate.recordHash,
+            requestCommitment: commitment
+        ).hash
         let nodes = frontier.append(leaf)
         chainHash = LedgerChain.next(chainHash, leaf: leaf)
-        return LedgerRecord(position: position, seq: candidate.seq, eventID: candidate.eventID,
-                            actionID: candidate.actionID, eventType: candidate.eventType, actor: candidate.actor,
-                            recordHash: candidate.recordHash,
-                            requestCommitment: commitment, leafHash: leaf, chainHash: chainHash, nodes: nodes,
-                            sealedAt: WireTimestamp.date(microseconds: WireTimestamp.microseconds(sealedAt)))
+        return LedgerRecord(
+            position: position,
+            seq: candidate.seq,
+            eventID: candidate.eventID,
+            actionID: candidate.actionID,
+            eventType: candidate.eventType,
+            actor: candidate.actor,
+            recordHash: candidate.recordHash,
+            requestCommitment: commitment,
+            leafHash: leaf,
+            chainHash: chainHash,
+            nodes: nodes,
+            sealedAt: WireTimestamp.date(microseconds: WireTimestamp.microseconds(sealedAt))
+        )
     }
 
     /// Signs the current state.

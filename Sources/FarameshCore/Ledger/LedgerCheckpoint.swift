@@ -19,27 +19,43 @@ public struct LedgerCheckpoint: Sendable, Hashable {
     /// 64 bytes.
     public var signature: [UInt8]
 
-    public init(treeSize: Int64, rootHash: LedgerHash, chainHash: LedgerHash, signedAt: Date, keyID: String,
-                signature: [UInt8]) {
-        self.treeSize = treeSize; self.rootHash = rootHash; self.chainHash = chainHash
+    public init(
+        treeSize: Int64,
+        rootHash: LedgerHash,
+        chainHash: LedgerHash,
+        signedAt: Date,
+        keyID: String,
+        signature: [UInt8]
+    ) {
+        self.treeSize = treeSize
+        self.rootHash = rootHash
+        self.chainHash = chainHash
         self.signedAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(signedAt))
-        self.keyID = keyID; self.signature = signature
+        self.keyID = keyID
+        self.signature = signature
     }
 
     public var signedBytes: [UInt8] {
         Self.signedBytes(treeSize: treeSize, rootHash: rootHash, chainHash: chainHash, signedAt: signedAt, keyID: keyID)
     }
 
-    static func signedBytes(treeSize: Int64, rootHash: LedgerHash, chainHash: LedgerHash, signedAt: Date,
-                            keyID: String) -> [UInt8] {
-        CanonicalJSON.bytes(.object([
-            "chain_hash": .string(chainHash.hex),
-            "key_id": .string(keyID),
-            "log": .string(logName),
-            "root_hash": .string(rootHash.hex),
-            "signed_at": .string(WireTimestamp.format(signedAt)),
-            "tree_size": .int(treeSize),
-        ]))
+    static func signedBytes(
+        treeSize: Int64,
+        rootHash: LedgerHash,
+        chainHash: LedgerHash,
+        signedAt: Date,
+        keyID: String
+    ) -> [UInt8] {
+        CanonicalJSON.bytes(
+            .object([
+                "chain_hash": .string(chainHash.hex),
+                "key_id": .string(keyID),
+                "log": .string(logName),
+                "root_hash": .string(rootHash.hex),
+                "signed_at": .string(WireTimestamp.format(signedAt)),
+                "tree_size": .int(treeSize),
+            ])
+        )
     }
 
     /// Standard base64 of the signature.
@@ -68,7 +84,8 @@ public struct LedgerPublicKey: Sendable, Hashable, CustomStringConvertible {
 
     public init(rawRepresentation: [UInt8]) throws(LedgerKeyError) {
         guard rawRepresentation.count == 32,
-              (try? Curve25519.Signing.PublicKey(rawRepresentation: rawRepresentation)) != nil else {
+            (try? Curve25519.Signing.PublicKey(rawRepresentation: rawRepresentation)) != nil
+        else {
             throw .invalidPublicKey
         }
         self.rawRepresentation = rawRepresentation
@@ -88,7 +105,8 @@ public struct LedgerPublicKey: Sendable, Hashable, CustomStringConvertible {
     /// True when `checkpoint` names this key and its signature verifies.
     public func verifies(_ checkpoint: LedgerCheckpoint) -> Bool {
         guard checkpoint.keyID == keyID, checkpoint.signature.count == 64,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: rawRepresentation) else { return false }
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: rawRepresentation)
+        else { return false }
         return key.isValidSignature(checkpoint.signature, for: checkpoint.signedBytes)
     }
 
@@ -107,7 +125,8 @@ public struct LedgerSigningKey: Sendable {
 
     public init(rawRepresentation: [UInt8]) throws(LedgerKeyError) {
         guard rawRepresentation.count == 32,
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: rawRepresentation) else {
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: rawRepresentation)
+        else {
             throw .invalidPrivateKey
         }
         self.key = key
@@ -139,14 +158,29 @@ public struct LedgerSigningKey: Sendable {
     public var keyID: String { publicKey.keyID }
 
     /// Signs a checkpoint of the tree state. Throws only if the crypto library fails.
-    public func checkpoint(treeSize: Int64, rootHash: LedgerHash, chainHash: LedgerHash,
-                           signedAt: Date) throws -> LedgerCheckpoint {
+    public func checkpoint(
+        treeSize: Int64,
+        rootHash: LedgerHash,
+        chainHash: LedgerHash,
+        signedAt: Date
+    ) throws -> LedgerCheckpoint {
         let at = WireTimestamp.date(microseconds: WireTimestamp.microseconds(signedAt))
-        let message = LedgerCheckpoint.signedBytes(treeSize: treeSize, rootHash: rootHash, chainHash: chainHash,
-                                                   signedAt: at, keyID: keyID)
+        let message = LedgerCheckpoint.signedBytes(
+            treeSize: treeSize,
+            rootHash: rootHash,
+            chainHash: chainHash,
+            signedAt: at,
+            keyID: keyID
+        )
         let signature = try key.signature(for: message)
-        return LedgerCheckpoint(treeSize: treeSize, rootHash: rootHash, chainHash: chainHash, signedAt: at,
-                                keyID: keyID, signature: Array(signature))
+        return LedgerCheckpoint(
+            treeSize: treeSize,
+            rootHash: rootHash,
+            chainHash: chainHash,
+            signedAt: at,
+            keyID: keyID,
+            signature: Array(signature)
+        )
     }
 }
 

@@ -21,18 +21,38 @@ public struct LedgerLeaf: Sendable, Hashable {
     /// `RequestCommitment` of the action, only for its `created` event.
     public var requestCommitment: String?
 
-    public init(position: Int64, seq: Int64, eventID: UUID, actionID: UUID, eventType: String, actor: String,
-                recordHash: String, requestCommitment: String?) {
-        self.position = position; self.seq = seq; self.eventID = eventID; self.actionID = actionID
-        self.eventType = eventType; self.actor = actor; self.recordHash = recordHash
+    public init(
+        position: Int64,
+        seq: Int64,
+        eventID: UUID,
+        actionID: UUID,
+        eventType: String,
+        actor: String,
+        recordHash: String,
+        requestCommitment: String?
+    ) {
+        self.position = position
+        self.seq = seq
+        self.eventID = eventID
+        self.actionID = actionID
+        self.eventType = eventType
+        self.actor = actor
+        self.recordHash = recordHash
         self.requestCommitment = requestCommitment
     }
 
     /// The leaf of `event` at `position`; `request` is the action's request for a `created` event.
     public init(position: Int64, event: ActionEvent, request: ActionRequest?) {
-        self.init(position: position, seq: event.seq, eventID: event.id, actionID: event.actionID,
-                  eventType: event.type.rawValue, actor: event.actor, recordHash: event.recordHash,
-                  requestCommitment: event.type == .created ? request.map { RequestCommitment.compute($0) } : nil)
+        self.init(
+            position: position,
+            seq: event.seq,
+            eventID: event.id,
+            actionID: event.actionID,
+            eventType: event.type.rawValue,
+            actor: event.actor,
+            recordHash: event.recordHash,
+            requestCommitment: event.type == .created ? request.map { RequestCommitment.compute($0) } : nil
+        )
     }
 
     public var canonicalBytes: [UInt8] {
@@ -72,22 +92,48 @@ public enum RequestCommitment {
         if case .object(let params) = request.params {
             for (key, value) in params { digests[key] = valueDigest(value) }
         }
-        return compute(agentID: request.agentID, tool: request.tool, operation: request.operation,
-                       contextDigest: valueDigest(request.context), paramDigests: digests,
-                       paramsIsObject: request.params.objectValue != nil, params: request.params)
+        return compute(
+            agentID: request.agentID,
+            tool: request.tool,
+            operation: request.operation,
+            contextDigest: valueDigest(request.context),
+            paramDigests: digests,
+            paramsIsObject: request.params.objectValue != nil,
+            params: request.params
+        )
     }
 
     /// From per-key digests (some of them given by a redacted export).
-    public static func compute(agentID: String, tool: String, operation: String, contextDigest: String,
-                               paramDigests: [String: String]) -> String {
-        compute(agentID: agentID, tool: tool, operation: operation, contextDigest: contextDigest,
-                paramDigests: paramDigests, paramsIsObject: true, params: .null)
+    public static func compute(
+        agentID: String,
+        tool: String,
+        operation: String,
+        contextDigest: String,
+        paramDigests: [String: String]
+    ) -> String {
+        compute(
+            agentID: agentID,
+            tool: tool,
+            operation: operation,
+            contextDigest: contextDigest,
+            paramDigests: paramDigests,
+            paramsIsObject: true,
+            params: .null
+        )
     }
 
-    private static func compute(agentID: String, tool: String, operation: String, contextDigest: String,
-                                paramDigests: [String: String], paramsIsObject: Bool, params: JSONValue) -> String {
+    private static func compute(
+        agentID: String,
+        tool: String,
+        operation: String,
+        contextDigest: String,
+        paramDigests: [String: String],
+        paramsIsObject: Bool,
+        params: JSONValue
+    ) -> String {
         // Params are always an object; anything else is committed by its digest as a whole.
-        let paramsValue: JSONValue = paramsIsObject
+        let paramsValue: JSONValue =
+            paramsIsObject
             ? .object(paramDigests.mapValues { .string($0) })
             : .string(valueDigest(params))
         let document: JSONValue = .object([

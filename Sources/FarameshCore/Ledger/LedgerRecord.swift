@@ -21,18 +21,46 @@ public struct LedgerRecord: Sendable, Hashable {
     public var nodes: [LedgerHash]
     public var sealedAt: Date
 
-    public init(position: Int64, seq: Int64, eventID: UUID, actionID: UUID, eventType: String, actor: String,
-                recordHash: String, requestCommitment: String?, leafHash: LedgerHash, chainHash: LedgerHash,
-                nodes: [LedgerHash], sealedAt: Date) {
-        self.position = position; self.seq = seq; self.eventID = eventID; self.actionID = actionID
-        self.eventType = eventType; self.actor = actor; self.recordHash = recordHash; self.requestCommitment = requestCommitment; self.leafHash = leafHash
-        self.chainHash = chainHash; self.nodes = nodes; self.sealedAt = sealedAt
+    public init(
+        position: Int64,
+        seq: Int64,
+        eventID: UUID,
+        actionID: UUID,
+        eventType: String,
+        actor: String,
+        recordHash: String,
+        requestCommitment: String?,
+        leafHash: LedgerHash,
+        chainHash: LedgerHash,
+        nodes: [LedgerHash],
+        sealedAt: Date
+    ) {
+        self.position = position
+        self.seq = seq
+        self.eventID = eventID
+        self.actionID = actionID
+        self.eventType = eventType
+        self.actor = actor
+        self.recordHash = recordHash
+        self.requestCommitment = requestCommitment
+        self.leafHash = leafHash
+        self.chainHash = chainHash
+        self.nodes = nodes
+        self.sealedAt = sealedAt
     }
 
     /// The leaf as this row describes it.
     public var leaf: LedgerLeaf {
-        LedgerLeaf(position: position, seq: seq, eventID: eventID, actionID: actionID, eventType: eventType, actor: actor,
-                   recordHash: recordHash, requestCommitment: requestCommitment)
+        LedgerLeaf(
+            position: position,
+            seq: seq,
+            eventID: eventID,
+            actionID: actionID,
+            eventType: eventType,
+            actor: actor,
+            recordHash: recordHash,
+            requestCommitment: requestCommitment
+        )
     }
 
     /// Concatenated hex of `nodes` (how the stores keep them).
@@ -46,7 +74,7 @@ public struct LedgerRecord: Sendable, Hashable {
         out.reserveCapacity(utf8.count / 64)
         var i = 0
         while i < utf8.count {
-            guard let h = LedgerHash(hex: String(decoding: utf8[i ..< i + 64], as: UTF8.self)) else { return nil }
+            guard let h = LedgerHash(hex: String(decoding: utf8[i..<i + 64], as: UTF8.self)) else { return nil }
             out.append(h)
             i += 64
         }
@@ -88,10 +116,24 @@ public struct LedgerFinding: Sendable, Hashable, CustomStringConvertible {
     /// Warnings do not fail a verification.
     public var isWarning: Bool
 
-    public init(_ kind: Kind, position: Int64? = nil, seq: Int64? = nil, eventID: UUID? = nil, actionID: UUID? = nil,
-                treeSize: Int64? = nil, detail: String, isWarning: Bool = false) {
-        self.kind = kind; self.position = position; self.seq = seq; self.eventID = eventID
-        self.actionID = actionID; self.treeSize = treeSize; self.detail = detail; self.isWarning = isWarning
+    public init(
+        _ kind: Kind,
+        position: Int64? = nil,
+        seq: Int64? = nil,
+        eventID: UUID? = nil,
+        actionID: UUID? = nil,
+        treeSize: Int64? = nil,
+        detail: String,
+        isWarning: Bool = false
+    ) {
+        self.kind = kind
+        self.position = position
+        self.seq = seq
+        self.eventID = eventID
+        self.actionID = actionID
+        self.treeSize = treeSize
+        self.detail = detail
+        self.isWarning = isWarning
     }
 
     /// "position 17, seq 23, event …, action …".
@@ -111,8 +153,10 @@ public struct LedgerFinding: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var json: JSONValue {
-        var o: [String: JSONValue] = ["kind": .string(kind.rawValue), "reason": .string(detail),
-                                      "warning": .bool(isWarning)]
+        var o: [String: JSONValue] = [
+            "kind": .string(kind.rawValue), "reason": .string(detail),
+            "warning": .bool(isWarning),
+        ]
         if let position { o["position"] = .int(position) }
         if let seq { o["seq"] = .int(seq) }
         if let eventID { o["event_id"] = .string(eventID.uuidString.lowercased()) }

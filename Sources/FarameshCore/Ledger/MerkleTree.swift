@@ -12,7 +12,7 @@ public struct MerkleNode: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The leaf positions the subtree covers.
-    public var range: Range<Int64> { (index << level) ..< ((index + 1) << level) }
+    public var range: Range<Int64> { (index << level)..<((index + 1) << level) }
 
     /// The position of the subtree's last leaf: the ledger row that completed it (and stores it).
     public var lastLeaf: Int64 { ((index + 1) << level) - 1 }
@@ -20,8 +20,10 @@ public struct MerkleNode: Sendable, Hashable, CustomStringConvertible {
     /// The hashes of `nodes` as the ledger stores them, from the rows (by position) that
     /// completed them: a leaf is its row's leaf hash, a higher node the row's node of that level.
     /// Nodes whose row is missing or too short are left out.
-    public static func stored(_ nodes: some Sequence<MerkleNode>,
-                              rows: [Int64: (leaf: LedgerHash, nodes: [LedgerHash])]) -> [MerkleNode: LedgerHash] {
+    public static func stored(
+        _ nodes: some Sequence<MerkleNode>,
+        rows: [Int64: (leaf: LedgerHash, nodes: [LedgerHash])]
+    ) -> [MerkleNode: LedgerHash] {
         var out: [MerkleNode: LedgerHash] = [:]
         for node in nodes {
             guard let row = rows[node.lastLeaf] else { continue }
@@ -116,10 +118,10 @@ public enum MerkleTree {
         while n > 1 {
             let k = split(n)
             if m < k {
-                out.append((start + k) ..< (start + n))
+                out.append((start + k)..<(start + n))
                 n = k
             } else {
-                out.append(start ..< (start + k))
+                out.append(start..<(start + k))
                 start += k
                 m -= k
                 n -= k
@@ -142,17 +144,17 @@ public enum MerkleTree {
         while m != n {
             let k = split(n)
             if m <= k {
-                out.append((start + k) ..< (start + n))
+                out.append((start + k)..<(start + n))
                 n = k
             } else {
-                out.append(start ..< (start + k))
+                out.append(start..<(start + k))
                 start += k
                 m -= k
                 n -= k
                 complete = false
             }
         }
-        if !complete { out.append(start ..< (start + n)) }
+        if !complete { out.append(start..<(start + n)) }
         return out.reversed()
     }
 
@@ -170,10 +172,10 @@ public enum MerkleTree {
             // Wholly inside the range: its leaves are given, nothing to prove.
             if r.lowerBound >= from && r.upperBound <= to { return }
             let k = split(Int64(r.count))
-            walk(r.lowerBound ..< r.lowerBound + k)
-            walk(r.lowerBound + k ..< r.upperBound)
+            walk(r.lowerBound..<r.lowerBound + k)
+            walk(r.lowerBound + k..<r.upperBound)
         }
-        walk(0 ..< size)
+        walk(0..<size)
         return out
     }
 
@@ -202,7 +204,7 @@ public enum MerkleTree {
     /// The complete subtrees of a tree of `size` leaves that are not yet closed off by later
     /// leaves: the compact state from which the tree can be extended (`MerkleFrontier`).
     public static func frontierNodes(size: Int64) -> [MerkleNode] {
-        nodes(covering: 0 ..< max(0, size)) ?? []
+        nodes(covering: 0..<max(0, size)) ?? []
     }
 
     /// The hash of the tree range `range` from the hashes of its complete subtrees.
@@ -229,21 +231,26 @@ public enum MerkleTree {
     /// The audit path of leaf `index` among `leaves` (leaf hashes).
     public static func inclusionProof(index: Int64, leaves: [LedgerHash]) -> [LedgerHash]? {
         guard let ranges = inclusionProofRanges(index: index, size: Int64(leaves.count)) else { return nil }
-        return ranges.map { root(leaves[Int($0.lowerBound) ..< Int($0.upperBound)]) }
+        return ranges.map { root(leaves[Int($0.lowerBound)..<Int($0.upperBound)]) }
     }
 
     /// The consistency proof from the first `from` of `leaves` to all of them.
     public static func consistencyProof(from: Int64, leaves: [LedgerHash]) -> [LedgerHash]? {
         guard let ranges = consistencyProofRanges(from: from, to: Int64(leaves.count)) else { return nil }
-        return ranges.map { root(leaves[Int($0.lowerBound) ..< Int($0.upperBound)]) }
+        return ranges.map { root(leaves[Int($0.lowerBound)..<Int($0.upperBound)]) }
     }
 
     // MARK: verification (RFC 9162 §2.1.3.2 and §2.1.4.2)
 
     /// True when `proof` is the audit path of `leaf` at `index` in the tree of `size` leaves
     /// whose root is `root`.
-    public static func verifyInclusion(leaf: LedgerHash, index: Int64, size: Int64, proof: [LedgerHash],
-                                       root: LedgerHash) -> Bool {
+    public static func verifyInclusion(
+        leaf: LedgerHash,
+        index: Int64,
+        size: Int64,
+        proof: [LedgerHash],
+        root: LedgerHash
+    ) -> Bool {
         guard index >= 0, index < size else { return false }
         var fn = UInt64(index)
         var sn = UInt64(size - 1)
@@ -269,8 +276,13 @@ public enum MerkleTree {
 
     /// True when `proof` shows that the tree of `from` leaves with root `fromRoot` is a prefix
     /// of the tree of `to` leaves with root `toRoot`.
-    public static func verifyConsistency(from: Int64, to: Int64, fromRoot: LedgerHash, toRoot: LedgerHash,
-                                         proof: [LedgerHash]) -> Bool {
+    public static func verifyConsistency(
+        from: Int64,
+        to: Int64,
+        fromRoot: LedgerHash,
+        toRoot: LedgerHash,
+        proof: [LedgerHash]
+    ) -> Bool {
         guard from >= 0, from <= to else { return false }
         if from == to { return proof.isEmpty && fromRoot == toRoot }
         if from == 0 { return proof.isEmpty && fromRoot == emptyRoot }
@@ -308,7 +320,12 @@ public enum MerkleTree {
     /// The root of a tree of `size` leaves from the leaves `from ..< from + leaves.count` and the
     /// subtree hashes of `rangeProofRanges` (in that order). Nil when the proof has the wrong
     /// number of hashes.
-    public static func root(rangeLeaves leaves: [LedgerHash], from: Int64, size: Int64, proof: [LedgerHash]) -> LedgerHash? {
+    public static func root(
+        rangeLeaves leaves: [LedgerHash],
+        from: Int64,
+        size: Int64,
+        proof: [LedgerHash]
+    ) -> LedgerHash? {
         let to = from + Int64(leaves.count)
         guard from >= 0, from < to, to <= size else { return nil }
         var proofIndex = 0
@@ -319,14 +336,15 @@ public enum MerkleTree {
                 return proof[proofIndex]
             }
             if r.lowerBound >= from && r.upperBound <= to {
-                return root(leaves[Int(r.lowerBound - from) ..< Int(r.upperBound - from)])
+                return root(leaves[Int(r.lowerBound - from)..<Int(r.upperBound - from)])
             }
             let k = split(Int64(r.count))
-            guard let left = walk(r.lowerBound ..< r.lowerBound + k),
-                  let right = walk(r.lowerBound + k ..< r.upperBound) else { return nil }
+            guard let left = walk(r.lowerBound..<r.lowerBound + k),
+                let right = walk(r.lowerBound + k..<r.upperBound)
+            else { return nil }
             return nodeHash(left, right)
         }
-        guard let result = walk(0 ..< size), proofIndex == proof.count else { return nil }
+        guard let result = walk(0..<size), proofIndex == proof.count else { return nil }
         return result
     }
 }

@@ -57,7 +57,11 @@ public struct CompiledProfile: Sendable {
 
     func check(_ input: inout PolicyInput, approvalVerified: Bool) -> Verdict {
         if let allowedTools, !allowedTools.contains(where: { $0.matches(input.request.tool) }) {
-            return .halt(.profileDisallowsTool, "Tool '\(input.request.tool)' is not in profile allowed_tools", rule: nil)
+            return .halt(
+                .profileDisallowsTool,
+                "Tool '\(input.request.tool)' is not in profile allowed_tools",
+                rule: nil
+            )
         }
         if let index = ruleTable.firstMatch(&input) {
             let rule = rules[index]
@@ -66,9 +70,11 @@ public struct CompiledProfile: Sendable {
                 : .hold(.profileRuleDeny, rule.reason, rule: index)
         }
         if requiresApproval && !approvalVerified {
-            return .hold(.profileMissingRequiredControl,
-                         "Profile '\(id)' requires a human approval for every action (required_controls.approval_token)",
-                         rule: nil)
+            return .hold(
+                .profileMissingRequiredControl,
+                "Profile '\(id)' requires a human approval for every action (required_controls.approval_token)",
+                rule: nil
+            )
         }
         return .pass
     }
@@ -78,9 +84,13 @@ public struct CompiledProfile: Sendable {
     public static func compile(yaml: String, source: String) throws(PolicyLoadError) -> CompiledProfile {
         let reader = PolicyYAMLReader(file: source)
         let root = try reader.compose(yaml)
-        let top = try reader.mapping(root, .root, allowed: [
-            "id", "version", "description", "allowed_tools", "rules", "required_controls",
-        ])
+        let top = try reader.mapping(
+            root,
+            .root,
+            allowed: [
+                "id", "version", "description", "allowed_tools", "rules", "required_controls",
+            ]
+        )
         var id = "default"
         var version = "1"
         var description: String?
@@ -95,8 +105,12 @@ public struct CompiledProfile: Sendable {
             case "allowed_tools":
                 let items = try reader.sequence(entry.value, entry.location)
                 guard !items.isEmpty else {
-                    throw reader.error("an empty allowed_tools list would halt every action; list the allowed tools, "
-                                       + "or remove the key for no tool restriction", at: entry.value, entry.location)
+                    throw reader.error(
+                        "an empty allowed_tools list would halt every action; list the allowed tools, "
+                            + "or remove the key for no tool restriction",
+                        at: entry.value,
+                        entry.location
+                    )
                 }
                 var patterns: [NamePattern] = []
                 for (index, item) in items.enumerated() {
@@ -116,23 +130,44 @@ public struct CompiledProfile: Sendable {
         var names: [String: Int] = [:]
         for rule in rules {
             if let first = names[rule.name] {
-                throw PolicyLoadError(file: source, line: rule.line, column: rule.column, keyPath: "rules[\(rule.index)]",
-                                      message: "duplicate profile rule name '\(rule.name)' (also rules[\(first)])")
+                throw PolicyLoadError(
+                    file: source,
+                    line: rule.line,
+                    column: rule.column,
+                    keyPath: "rules[\(rule.index)]",
+                    message: "duplicate profile rule name '\(rule.name)' (also rules[\(first)])"
+                )
             }
             names[rule.name] = rule.index
         }
         let document = try reader.json(root, .root)
-        return CompiledProfile(source: source, id: id, version: version, hash: SHA256Hex.hash(CanonicalJSON.bytes(document)),
-                               description: description, allowedTools: allowedTools, rules: rules,
-                               requiresApproval: requiresApproval, document: document,
-                               ruleTable: RuleTable(rules.map(\.matcher)))
+        return CompiledProfile(
+            source: source,
+            id: id,
+            version: version,
+            hash: SHA256Hex.hash(CanonicalJSON.bytes(document)),
+            description: description,
+            allowedTools: allowedTools,
+            rules: rules,
+            requiresApproval: requiresApproval,
+            document: document,
+            ruleTable: RuleTable(rules.map(\.matcher))
+        )
     }
 
-    private static func compileRule(_ node: Node, index: Int, _ location: PolicyYAMLReader.Location,
-                                    reader: PolicyYAMLReader) throws(PolicyLoadError) -> ProfileRule {
-        let entries = try reader.mapping(node, location, allowed: [
-            "name", "description", "when", "pattern", "outcome", "reason_code",
-        ])
+    private static func compileRule(
+        _ node: Node,
+        index: Int,
+        _ location: PolicyYAMLReader.Location,
+        reader: PolicyYAMLReader
+    ) throws(PolicyLoadError) -> ProfileRule {
+        let entries = try reader.mapping(
+            node,
+            location,
+            allowed: [
+                "name", "description", "when", "pattern", "outcome", "reason_code",
+            ]
+        )
         var name: String?
         var description: String?
         var matcher: RuleMatcher.Conditions?
@@ -155,15 +190,27 @@ public struct CompiledProfile: Sendable {
                 case "HALT": outcome = .halt
                 case "ABSTAIN": outcome = .abstain
                 case "EXECUTE":
-                    throw reader.error("a profile can only restrict: outcome EXECUTE would bypass the policy; "
-                                       + "use HALT or ABSTAIN", at: entry.value, entry.location)
+                    throw reader.error(
+                        "a profile can only restrict: outcome EXECUTE would bypass the policy; "
+                            + "use HALT or ABSTAIN",
+                        at: entry.value,
+                        entry.location
+                    )
                 default:
-                    throw reader.error("unknown outcome '\(text)'; expected HALT or ABSTAIN", at: entry.value, entry.location)
+                    throw reader.error(
+                        "unknown outcome '\(text)'; expected HALT or ABSTAIN",
+                        at: entry.value,
+                        entry.location
+                    )
                 }
             default:
                 let text = try reader.string(entry.value, entry.location)
                 guard text.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
-                    throw reader.error("reason_code must be upper-case letters, digits and _", at: entry.value, entry.location)
+                    throw reader.error(
+                        "reason_code must be upper-case letters, digits and _",
+                        at: entry.value,
+                        entry.location
+                    )
                 }
                 label = text
             }
@@ -172,19 +219,35 @@ public struct CompiledProfile: Sendable {
         if let (compiled, entry) = pattern {
             var combined = matcher ?? RuleMatcher.Conditions()
             if combined.pattern != nil {
-                throw reader.error("'pattern' is given twice (here and in 'when'); keep one", at: entry.keyNode, location)
+                throw reader.error(
+                    "'pattern' is given twice (here and in 'when'); keep one",
+                    at: entry.keyNode,
+                    location
+                )
             }
             combined.pattern = compiled
             matcher = combined
         }
         guard let matcher else {
-            throw reader.error("missing 'when' or 'pattern' (a rule without conditions would match every action; "
-                               + "use when: {tool: \"*\"} for that)", at: node, location)
+            throw reader.error(
+                "missing 'when' or 'pattern' (a rule without conditions would match every action; "
+                    + "use when: {tool: \"*\"} for that)",
+                at: node,
+                location
+            )
         }
         var reason = description ?? "Profile rule '\(name)'"
         if let label { reason += " (\(label))" }
         let mark = node.mark
-        return ProfileRule(index: index, name: name, outcome: outcome, label: label, reason: reason,
-                           line: mark?.line ?? 0, column: mark?.column ?? 0, matcher: RuleMatcher(matcher))
+        return ProfileRule(
+            index: index,
+            name: name,
+            outcome: outcome,
+            label: label,
+            reason: reason,
+            line: mark?.line ?? 0,
+            column: mark?.column ?? 0,
+            matcher: RuleMatcher(matcher)
+        )
     }
 }

@@ -6,7 +6,7 @@ extension JSONValue {
         case (.int(let a), .int(let b)): return a == b
         case (.bigInt(let a), .bigInt(let b)): return a == b
         case (.int, .double), (.double, .int), (.double, .double), (.bigInt, .double), (.double, .bigInt),
-             (.int, .bigInt), (.bigInt, .int):
+            (.int, .bigInt), (.bigInt, .int):
             guard let a = numericValue, let b = other.numericValue else { return false }
             return a == b
         case (.string(let a), .string(let b)): return a == b

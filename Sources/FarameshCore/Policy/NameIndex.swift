@@ -71,11 +71,13 @@ struct NameIndex: Sendable {
             let stored = hashes[slot]
             if stored == 0 { return 0..<0 }
             if stored == tagged {
-                let start = Int(keyStart[slot]), length = Int(keyLength[slot])
+                let start = Int(keyStart[slot])
+                let length = Int(keyLength[slot])
                 let same = NamePattern.withBytes(name) { bytes in
-                    bytes.count == length && keyBytes.withUnsafeBufferPointer { all in
-                        NamePattern.equal(bytes, 0, UnsafeBufferPointer(rebasing: all[start..<(start + length)]))
-                    }
+                    bytes.count == length
+                        && keyBytes.withUnsafeBufferPointer { all in
+                            NamePattern.equal(bytes, 0, UnsafeBufferPointer(rebasing: all[start..<(start + length)]))
+                        }
                 }
                 if same {
                     let first = Int(listStart[slot])

@@ -39,8 +39,11 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
             kind = .suffix(Array(bytes.dropFirst()))
         } else {
             let pieces = bytes.split(separator: UInt8(ascii: "*"), omittingEmptySubsequences: true).map(Array.init)
-            kind = .glob(pieces: pieces, anchoredStart: bytes.first != UInt8(ascii: "*"),
-                         anchoredEnd: bytes.last != UInt8(ascii: "*"))
+            kind = .glob(
+                pieces: pieces,
+                anchoredStart: bytes.first != UInt8(ascii: "*"),
+                anchoredEnd: bytes.last != UInt8(ascii: "*")
+            )
         }
     }
 
@@ -97,7 +100,8 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     @inline(__always)
-    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ needle: UnsafeBufferPointer<UInt8>) -> Bool
+    {
         var i = 0
         while i < needle.count {
             if bytes[offset + i] != needle[i] { return false }
@@ -110,7 +114,8 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
     static func find(_ needle: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         guard !needle.isEmpty else { return from }
         guard from <= bytes.count, bytes.count - from >= needle.count,
-              let base = bytes.baseAddress, let needleBase = needle.baseAddress else { return nil }
+            let base = bytes.baseAddress, let needleBase = needle.baseAddress
+        else { return nil }
         // memchr (vectorized) finds candidates for the first byte; memcmp checks the rest.
         let first = Int32(needle[0])
         var position = from
@@ -120,14 +125,21 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
             let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
             if needle.count == 1 { return at }
             if bytes[at + 1] == needle[1]
-                && (needle.count == 2 || memcmp(base + at + 2, needleBase + 2, needle.count - 2) == 0) { return at }
+                && (needle.count == 2 || memcmp(base + at + 2, needleBase + 2, needle.count - 2) == 0)
+            {
+                return at
+            }
             position = at + 1
         }
         return nil
     }
 
-    private static func globMatch(_ bytes: UnsafeBufferPointer<UInt8>, _ pieces: [[UInt8]],
-                                  _ anchoredStart: Bool, _ anchoredEnd: Bool) -> Bool {
+    private static func globMatch(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ pieces: [[UInt8]],
+        _ anchoredStart: Bool,
+        _ anchoredEnd: Bool
+    ) -> Bool {
         var position = 0
         var end = bytes.count
         var first = 0
@@ -139,14 +151,17 @@ public struct NamePattern: Sendable, Hashable, CustomStringConvertible {
         }
         if anchoredEnd, last > first, let tail = pieces.last {
             guard end - position >= tail.count,
-                  tail.withUnsafeBufferPointer({ equal(bytes, end - tail.count, $0) }) else { return false }
+                tail.withUnsafeBufferPointer({ equal(bytes, end - tail.count, $0) })
+            else { return false }
             end -= tail.count
             last -= 1
         }
         guard first <= last else { return true }
         for index in first..<last {
             let found = pieces[index].withUnsafeBufferPointer { needle -> Int? in
-                guard let at = find(needle, in: UnsafeBufferPointer(rebasing: bytes[0..<end]), from: position) else { return nil }
+                guard let at = find(needle, in: UnsafeBufferPointer(rebasing: bytes[0..<end]), from: position) else {
+                    return nil
+                }
                 return at + needle.count
             }
             guard let next = found else { return false }

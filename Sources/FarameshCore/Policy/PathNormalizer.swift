@@ -28,7 +28,8 @@ enum PathNormalizer {
     /// True when `path` has an empty, `.` or `..` segment or a trailing slash.
     static func needsNormalization(_ path: String) -> Bool {
         NamePattern.withBytes(path) { bytes in
-            let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+            let slash = UInt8(ascii: "/")
+            let dot = UInt8(ascii: ".")
             guard !bytes.isEmpty else { return false }
             var segmentStart = 0
             var i = 0

@@ -46,28 +46,57 @@ public struct PolicyDiff: Sendable {
 
     public static func compare(old: CompiledPolicy, new: CompiledPolicy, samples: [PolicySample] = []) -> PolicyDiff {
         let ruleChanges = changes(
-            old: old.rules.map { Item(key: $0.name.map { "name:\($0)" } ?? "match:\(CanonicalJSON.string($0.document["match"] ?? .null))",
-                                      label: summary($0), document: $0.document) },
-            new: new.rules.map { Item(key: $0.name.map { "name:\($0)" } ?? "match:\(CanonicalJSON.string($0.document["match"] ?? .null))",
-                                      label: summary($0), document: $0.document) })
+            old: old.rules.map {
+                Item(
+                    key: $0.name.map { "name:\($0)" } ?? "match:\(CanonicalJSON.string($0.document["match"] ?? .null))",
+                    label: summary($0),
+                    document: $0.document
+                )
+            },
+            new: new.rules.map {
+                Item(
+                    key: $0.name.map { "name:\($0)" } ?? "match:\(CanonicalJSON.string($0.document["match"] ?? .null))",
+                    label: summary($0),
+                    document: $0.document
+                )
+            }
+        )
         let riskChanges = changes(
-            old: old.riskRules.map { Item(key: "name:\($0.name)", label: "'\($0.name)' (risk \($0.level.rawValue))", document: $0.document) },
-            new: new.riskRules.map { Item(key: "name:\($0.name)", label: "'\($0.name)' (risk \($0.level.rawValue))", document: $0.document) })
+            old: old.riskRules.map {
+                Item(key: "name:\($0.name)", label: "'\($0.name)' (risk \($0.level.rawValue))", document: $0.document)
+            },
+            new: new.riskRules.map {
+                Item(key: "name:\($0.name)", label: "'\($0.name)' (risk \($0.level.rawValue))", document: $0.document)
+            }
+        )
         var decisionChanges: [DecisionChange] = []
         for sample in samples {
             let before = old.evaluate(sample.request)
             let after = new.evaluate(sample.request)
-            if before.effect != after.effect || before.reasonCode != after.reasonCode || before.riskLevel != after.riskLevel {
+            if before.effect != after.effect || before.reasonCode != after.reasonCode
+                || before.riskLevel != after.riskLevel
+            {
                 decisionChanges.append(DecisionChange(sample: sample, old: before, new: after))
             }
         }
-        return PolicyDiff(old: side(old), new: side(new), ruleChanges: ruleChanges, riskRuleChanges: riskChanges,
-                          sampleCount: samples.count, decisionChanges: decisionChanges)
+        return PolicyDiff(
+            old: side(old),
+            new: side(new),
+            ruleChanges: ruleChanges,
+            riskRuleChanges: riskChanges,
+            sampleCount: samples.count,
+            decisionChanges: decisionChanges
+        )
     }
 
     private static func side(_ policy: CompiledPolicy) -> Side {
-        Side(source: policy.source, version: policy.version, hash: policy.hash,
-             ruleCount: policy.rules.count, riskRuleCount: policy.riskRules.count)
+        Side(
+            source: policy.source,
+            version: policy.version,
+            hash: policy.hash,
+            ruleCount: policy.rules.count,
+            riskRuleCount: policy.riskRules.count
+        )
     }
 
     /// `allow tool=http op=get "Allow HTTP GET requests"` (name first when there is one).
@@ -114,7 +143,15 @@ public struct PolicyDiff: Sendable {
             if let newIndex = newIndexByKey[key] {
                 pairs.append((oldIndex, newIndex))
             } else {
-                result.append(RuleChange(kind: .removed, oldIndex: oldIndex, newIndex: nil, label: old[oldIndex].label, details: []))
+                result.append(
+                    RuleChange(
+                        kind: .removed,
+                        oldIndex: oldIndex,
+                        newIndex: nil,
+                        label: old[oldIndex].label,
+                        details: []
+                    )
+                )
             }
         }
         let pairedNew = Set(pairs.map(\.new))
@@ -125,33 +162,53 @@ public struct PolicyDiff: Sendable {
         for (position, pair) in pairs.enumerated() {
             let details = differences(old[pair.old].document, new[pair.new].document)
             if !details.isEmpty {
-                result.append(RuleChange(kind: .changed, oldIndex: pair.old, newIndex: pair.new,
-                                         label: new[pair.new].label, details: details))
+                result.append(
+                    RuleChange(
+                        kind: .changed,
+                        oldIndex: pair.old,
+                        newIndex: pair.new,
+                        label: new[pair.new].label,
+                        details: details
+                    )
+                )
             }
             if !inOrder.contains(position) {
-                result.append(RuleChange(kind: .moved, oldIndex: pair.old, newIndex: pair.new,
-                                         label: new[pair.new].label, details: []))
+                result.append(
+                    RuleChange(
+                        kind: .moved,
+                        oldIndex: pair.old,
+                        newIndex: pair.new,
+                        label: new[pair.new].label,
+                        details: []
+                    )
+                )
             }
         }
-        return result.sorted { ($0.newIndex ?? $0.oldIndex ?? 0, $0.kind.order) < ($1.newIndex ?? $1.oldIndex ?? 0, $1.kind.order) }
+        return result.sorted {
+            ($0.newIndex ?? $0.oldIndex ?? 0, $0.kind.order) < ($1.newIndex ?? $1.oldIndex ?? 0, $1.kind.order)
+        }
     }
 
     /// Per top-level key of two rule documents: `key: old → new`.
     private static func differences(_ old: JSONValue, _ new: JSONValue) -> [String] {
-        let a = old.objectValue ?? [:], b = new.objectValue ?? [:]
+        let a = old.objectValue ?? [:]
+        let b = new.objectValue ?? [:]
         var lines: [String] = []
         for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {
-            lines.append("\(key): \(a[key].map(CanonicalJSON.string) ?? "(none)") → \(b[key].map(CanonicalJSON.string) ?? "(none)")")
+            lines.append(
+                "\(key): \(a[key].map(CanonicalJSON.string) ?? "(none)") → \(b[key].map(CanonicalJSON.string) ?? "(none)")"
+            )
         }
         return lines
     }
 
     /// Positions (in `values`) of one longest strictly increasing subsequence (patience sorting).
     private static func longestIncreasing(_ values: [Int]) -> Set<Int> {
-        var tails: [Int] = []          // positions
+        var tails: [Int] = []  // positions
         var previous = [Int](repeating: -1, count: values.count)
         for (position, value) in values.enumerated() {
-            var low = 0, high = tails.count
+            var low = 0
+            var high = tails.count
             while low < high {
                 let mid = (low + high) / 2
                 if values[tails[mid]] < value { low = mid + 1 } else { high = mid }
@@ -173,8 +230,10 @@ public struct PolicyDiff: Sendable {
     public var text: String {
         var lines = ["Policy differences", ""]
         for (title, side) in [("Old", old), ("New", new)] {
-            lines.append("\(title): \(side.source) (version \(side.version), \(side.ruleCount) rules, "
-                         + "\(side.riskRuleCount) risk rules, hash \(side.hash.prefix(12))…)")
+            lines.append(
+                "\(title): \(side.source) (version \(side.version), \(side.ruleCount) rules, "
+                    + "\(side.riskRuleCount) risk rules, hash \(side.hash.prefix(12))…)"
+            )
         }
         if !policiesDiffer {
             lines.append("")
@@ -194,11 +253,15 @@ public struct PolicyDiff: Sendable {
                 case .removed:
                     lines.append("  - \(prefix)[\(change.oldIndex ?? 0)] (old) \(change.label)")
                 case .changed:
-                    lines.append("  ~ \(prefix)[\(change.oldIndex ?? 0)] → \(prefix)[\(change.newIndex ?? 0)] \(change.label)")
+                    lines.append(
+                        "  ~ \(prefix)[\(change.oldIndex ?? 0)] → \(prefix)[\(change.newIndex ?? 0)] \(change.label)"
+                    )
                     lines.append(contentsOf: change.details.map { "      \($0)" })
                 case .moved:
-                    lines.append("  ↕ \(prefix)[\(change.oldIndex ?? 0)] → \(prefix)[\(change.newIndex ?? 0)] moved "
-                                 + "(first match wins, so order matters): \(change.label)")
+                    lines.append(
+                        "  ↕ \(prefix)[\(change.oldIndex ?? 0)] → \(prefix)[\(change.newIndex ?? 0)] moved "
+                            + "(first match wins, so order matters): \(change.label)"
+                    )
                 }
             }
         }
@@ -216,24 +279,29 @@ public struct PolicyDiff: Sendable {
 
     static func brief(_ evaluation: PolicyEvaluation) -> String {
         let rule = evaluation.matchedRule.map { ", rules[\($0)]" } ?? ""
-        return "\(evaluation.effect.rawValue) (\(evaluation.reasonCode.rawValue), risk \(evaluation.riskLevel.rawValue)\(rule))"
+        return
+            "\(evaluation.effect.rawValue) (\(evaluation.reasonCode.rawValue), risk \(evaluation.riskLevel.rawValue)\(rule))"
     }
 
     public var json: JSONValue {
         func sideJSON(_ side: Side) -> JSONValue {
-            .object(["source": .string(side.source), "version": .string(side.version), "hash": .string(side.hash),
-                     "rules": .int(Int64(side.ruleCount)), "risk_rules": .int(Int64(side.riskRuleCount))])
+            .object([
+                "source": .string(side.source), "version": .string(side.version), "hash": .string(side.hash),
+                "rules": .int(Int64(side.ruleCount)), "risk_rules": .int(Int64(side.riskRuleCount)),
+            ])
         }
         func changesJSON(_ changes: [RuleChange]) -> JSONValue {
-            .array(changes.map { change in
-                .object([
-                    "kind": .string(change.kind.rawValue),
-                    "old_index": change.oldIndex.map { .int(Int64($0)) } ?? .null,
-                    "new_index": change.newIndex.map { .int(Int64($0)) } ?? .null,
-                    "label": .string(change.label),
-                    "details": .array(change.details.map(JSONValue.string)),
-                ])
-            })
+            .array(
+                changes.map { change in
+                    .object([
+                        "kind": .string(change.kind.rawValue),
+                        "old_index": change.oldIndex.map { .int(Int64($0)) } ?? .null,
+                        "new_index": change.newIndex.map { .int(Int64($0)) } ?? .null,
+                        "label": .string(change.label),
+                        "details": .array(change.details.map(JSONValue.string)),
+                    ])
+                }
+            )
         }
         func evaluationJSON(_ evaluation: PolicyEvaluation) -> JSONValue {
             .object([
@@ -250,20 +318,22 @@ public struct PolicyDiff: Sendable {
             "rules": changesJSON(ruleChanges),
             "risk_rules": changesJSON(riskRuleChanges),
             "samples": .int(Int64(sampleCount)),
-            "decision_changes": .array(decisionChanges.map { change in
-                .object([
-                    "sample": .string(change.sample.label),
-                    "line": .int(Int64(change.sample.line)),
-                    "old": evaluationJSON(change.old),
-                    "new": evaluationJSON(change.new),
-                ])
-            }),
+            "decision_changes": .array(
+                decisionChanges.map { change in
+                    .object([
+                        "sample": .string(change.sample.label),
+                        "line": .int(Int64(change.sample.line)),
+                        "old": evaluationJSON(change.old),
+                        "new": evaluationJSON(change.new),
+                    ])
+                }
+            ),
         ])
     }
 }
 
-private extension PolicyDiff.ChangeKind {
-    var order: Int {
+extension PolicyDiff.ChangeKind {
+    fileprivate var order: Int {
         switch self {
         case .removed: 0
         case .changed: 1

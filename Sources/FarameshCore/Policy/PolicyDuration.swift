@@ -16,12 +16,13 @@ public enum PolicyDuration {
                 number = next
             case UInt8(ascii: "s"), UInt8(ascii: "m"), UInt8(ascii: "h"), UInt8(ascii: "d"):
                 guard let value = number else { return nil }
-                let unit: Int64 = switch byte {
-                case UInt8(ascii: "s"): 1
-                case UInt8(ascii: "m"): 60
-                case UInt8(ascii: "h"): 3_600
-                default: 86_400
-                }
+                let unit: Int64 =
+                    switch byte {
+                    case UInt8(ascii: "s"): 1
+                    case UInt8(ascii: "m"): 60
+                    case UInt8(ascii: "h"): 3_600
+                    default: 86_400
+                    }
                 total += value * unit
                 guard total <= 365 * 86_400 else { return nil }
                 number = nil

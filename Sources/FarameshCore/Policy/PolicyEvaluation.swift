@@ -12,8 +12,15 @@ public struct PolicyEvaluation: Sendable, Hashable {
     public var matchedRiskRule: Int?
     public var approvalTimeout: Duration?
 
-    public init(effect: PolicyEffect, reasonCode: ReasonCode, reason: String, riskLevel: RiskLevel,
-                matchedRule: Int?, matchedRiskRule: Int?, approvalTimeout: Duration?) {
+    public init(
+        effect: PolicyEffect,
+        reasonCode: ReasonCode,
+        reason: String,
+        riskLevel: RiskLevel,
+        matchedRule: Int?,
+        matchedRiskRule: Int?,
+        approvalTimeout: Duration?
+    ) {
         self.effect = effect
         self.reasonCode = reasonCode
         self.reason = reason

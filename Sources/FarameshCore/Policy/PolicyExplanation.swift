@@ -44,15 +44,19 @@ public struct PolicyExplanation: Sendable {
             profileNotes.append("profile '\(profile.id)' version \(profile.version)")
             if let allowed = profile.allowedTools {
                 let listed = allowed.contains { $0.matches(request.tool) }
-                profileNotes.append("allowed_tools [\(allowed.map(\.pattern).joined(separator: ", "))] "
-                                    + (listed ? "includes" : "does not include") + " '\(request.tool)'")
+                profileNotes.append(
+                    "allowed_tools [\(allowed.map(\.pattern).joined(separator: ", "))] "
+                        + (listed ? "includes" : "does not include") + " '\(request.tool)'"
+                )
             }
             if let index = decision.profileRule, profile.rules.indices.contains(index) {
                 let rule = profile.rules[index]
                 profileNotes.append("profile rule '\(rule.name)' (line \(rule.line)) matched: \(rule.outcome.rawValue)")
             }
             if profile.requiresApproval {
-                profileNotes.append("required_controls.approval_token: every action the policy allows needs a human approval")
+                profileNotes.append(
+                    "required_controls.approval_token: every action the policy allows needs a human approval"
+                )
             }
         }
 
@@ -63,26 +67,49 @@ public struct PolicyExplanation: Sendable {
             for rule in policy.rules {
                 let verdict = matched ? Verdict.notEvaluated : rule.matcher.verdict(&input)
                 if case .matched = verdict { matched = true }
-                rules.append(Trace(reference: "rules[\(rule.index)]", index: rule.index, name: rule.name, line: rule.line,
-                                   effect: rule.effect.rawValue, verdict: verdict))
+                rules.append(
+                    Trace(
+                        reference: "rules[\(rule.index)]",
+                        index: rule.index,
+                        name: rule.name,
+                        line: rule.line,
+                        effect: rule.effect.rawValue,
+                        verdict: verdict
+                    )
+                )
             }
             matched = false
             for rule in policy.riskRules {
                 let verdict = matched ? Verdict.notEvaluated : rule.matcher.verdict(&input)
                 if case .matched = verdict { matched = true }
-                riskRules.append(Trace(reference: "risk.rules[\(rule.index)]", index: rule.index, name: rule.name,
-                                       line: rule.line, effect: "risk \(rule.level.rawValue)", verdict: verdict))
+                riskRules.append(
+                    Trace(
+                        reference: "risk.rules[\(rule.index)]",
+                        index: rule.index,
+                        name: rule.name,
+                        line: rule.line,
+                        effect: "risk \(rule.level.rawValue)",
+                        verdict: verdict
+                    )
+                )
             }
         }
-        return PolicyExplanation(request: request, decision: decision, profileNotes: profileNotes,
-                                 rules: rules, riskRules: riskRules)
+        return PolicyExplanation(
+            request: request,
+            decision: decision,
+            profileNotes: profileNotes,
+            rules: rules,
+            riskRules: riskRules
+        )
     }
 
     // MARK: - Rendering
 
     public var text: String {
         var lines: [String] = []
-        lines.append("Action: agent \(quoted(request.agentID)), tool \(quoted(request.tool)), op \(quoted(request.operation))")
+        lines.append(
+            "Action: agent \(quoted(request.agentID)), tool \(quoted(request.tool)), op \(quoted(request.operation))"
+        )
         lines.append("Params: \(CanonicalJSON.string(request.params))")
         if case .object(let context) = request.context, !context.isEmpty {
             lines.append("Context: \(CanonicalJSON.string(request.context))")
@@ -92,7 +119,9 @@ public struct PolicyExplanation: Sendable {
         lines.append("Reason code: \(decision.reasonCode.rawValue)")
         lines.append("Reason: \(decision.reason)")
         lines.append("Risk: \(decision.riskLevel.rawValue)")
-        if let timeout = decision.approvalTimeout { lines.append("Approval timeout: \(PolicyDuration.format(timeout))") }
+        if let timeout = decision.approvalTimeout {
+            lines.append("Approval timeout: \(PolicyDuration.format(timeout))")
+        }
         if let version = decision.policyVersion, let hash = decision.policyHash {
             lines.append("Policy: version \(version), hash \(hash.prefix(16))…")
         }
@@ -106,7 +135,8 @@ public struct PolicyExplanation: Sendable {
             lines.append("")
             lines.append(title)
             for trace in traces {
-                let head = "\(trace.reference)\(trace.name.map { " '\($0)'" } ?? "") (line \(trace.line), \(trace.effect))"
+                let head =
+                    "\(trace.reference)\(trace.name.map { " '\($0)'" } ?? "") (line \(trace.line), \(trace.effect))"
                 switch trace.verdict {
                 case .matched(let holds):
                     lines.append("  MATCH    \(head)")
@@ -128,27 +158,29 @@ public struct PolicyExplanation: Sendable {
 
     public var json: JSONValue {
         func traces(_ list: [Trace]) -> JSONValue {
-            .array(list.map { trace in
-                var object: [String: JSONValue] = [
-                    "rule": .string(trace.reference),
-                    "index": .int(Int64(trace.index)),
-                    "line": .int(Int64(trace.line)),
-                    "effect": .string(trace.effect),
-                    "name": trace.name.map(JSONValue.string) ?? .null,
-                ]
-                switch trace.verdict {
-                case .matched(let holds):
-                    object["verdict"] = .string("matched")
-                    object["conditions"] = .array(holds.map(JSONValue.string))
-                case .failed(let key, let why):
-                    object["verdict"] = .string("failed")
-                    object["failed_condition"] = .string(key.rawValue)
-                    object["why"] = .string(why)
-                case .notEvaluated:
-                    object["verdict"] = .string("not_evaluated")
+            .array(
+                list.map { trace in
+                    var object: [String: JSONValue] = [
+                        "rule": .string(trace.reference),
+                        "index": .int(Int64(trace.index)),
+                        "line": .int(Int64(trace.line)),
+                        "effect": .string(trace.effect),
+                        "name": trace.name.map(JSONValue.string) ?? .null,
+                    ]
+                    switch trace.verdict {
+                    case .matched(let holds):
+                        object["verdict"] = .string("matched")
+                        object["conditions"] = .array(holds.map(JSONValue.string))
+                    case .failed(let key, let why):
+                        object["verdict"] = .string("failed")
+                        object["failed_condition"] = .string(key.rawValue)
+                        object["why"] = .string(why)
+                    case .notEvaluated:
+                        object["verdict"] = .string("not_evaluated")
+                    }
+                    return .object(object)
                 }
-                return .object(object)
-            })
+            )
         }
         var decisionObject: [String: JSONValue] = [
             "decision": .string(decision.effect.rawValue),
@@ -165,7 +197,8 @@ public struct PolicyExplanation: Sendable {
             "matched_rule": decision.matchedRule.map { .int(Int64($0)) } ?? .null,
             "matched_risk_rule": decision.matchedRiskRule.map { .int(Int64($0)) } ?? .null,
         ]
-        decisionObject["approval_timeout"] = decision.approvalTimeout.map { .string(PolicyDuration.format($0)) } ?? .null
+        decisionObject["approval_timeout"] =
+            decision.approvalTimeout.map { .string(PolicyDuration.format($0)) } ?? .null
         return .object([
             "action": .object([
                 "agent_id": .string(request.agentID), "tool": .string(request.tool),
@@ -195,15 +228,18 @@ extension RuleMatcher {
         case .tool: return "\(quoted(input.request.tool)) does not match \(quoted(tool.pattern))"
         case .op: return "\(quoted(input.request.operation)) does not match \(quoted(op.pattern))"
         case .agentID: return "agent \(quoted(input.request.agentID)) does not match \(quoted(agentID?.pattern ?? ""))"
-        case .method: return stringFailure("method", input.value(forKey: "method"), wanted: "\(quoted(method ?? "")) (any case)")
-        case .branch: return stringFailure("branch", input.value(forKey: "branch"), wanted: quoted(branch?.pattern ?? ""))
+        case .method:
+            return stringFailure("method", input.value(forKey: "method"), wanted: "\(quoted(method ?? "")) (any case)")
+        case .branch:
+            return stringFailure("branch", input.value(forKey: "branch"), wanted: quoted(branch?.pattern ?? ""))
         case .amountGT, .amountGTE, .amountLT, .amountLTE:
-            let limit: (String, Double?) = switch key {
-            case .amountGT: (">", amountGT)
-            case .amountGTE: (">=", amountGTE)
-            case .amountLT: ("<", amountLT)
-            default: ("<=", amountLTE)
-            }
+            let limit: (String, Double?) =
+                switch key {
+                case .amountGT: (">", amountGT)
+                case .amountGTE: (">=", amountGTE)
+                case .amountLT: ("<", amountLT)
+                default: ("<=", amountLTE)
+                }
             let wanted = "amount \(limit.0) \(Self.number(limit.1 ?? 0))"
             guard let raw = input.value(forKey: "amount") else {
                 return "no amount in params or context (wanted \(wanted); a missing amount never matches)"
@@ -213,14 +249,16 @@ extension RuleMatcher {
             }
             return "amount is \(Self.number(amount)), wanted \(wanted)"
         case .pathContains, .pathStartsWith, .pathEndsWith:
-            let (verb, needle): (String, String?) = switch key {
-            case .pathContains: ("to contain", pathContains)
-            case .pathStartsWith: ("to start with", pathStartsWith)
-            default: ("to end with", pathEndsWith)
-            }
+            let (verb, needle): (String, String?) =
+                switch key {
+                case .pathContains: ("to contain", pathContains)
+                case .pathStartsWith: ("to start with", pathStartsWith)
+                default: ("to end with", pathEndsWith)
+                }
             let wanted = "wanted the path \(verb) \(quoted(needle ?? ""))"
             guard case .string(let raw)? = input.value(forKey: "path") else {
-                return input.value(forKey: "path") == nil ? "no path in params or context (\(wanted))"
+                return input.value(forKey: "path") == nil
+                    ? "no path in params or context (\(wanted))"
                     : "path is not a string (\(wanted))"
             }
             let normalized = input.path() ?? raw

@@ -14,8 +14,14 @@ public struct PolicyLoadError: Error, Sendable, Hashable, CustomStringConvertibl
     public var keyPath: String?
     public var message: String
 
-    public init(file: String, ruleIndex: Int? = nil, line: Int? = nil, column: Int? = nil,
-                keyPath: String? = nil, message: String) {
+    public init(
+        file: String,
+        ruleIndex: Int? = nil,
+        line: Int? = nil,
+        column: Int? = nil,
+        keyPath: String? = nil,
+        message: String
+    ) {
         self.file = file
         self.ruleIndex = ruleIndex
         self.line = line

@@ -41,12 +41,18 @@ struct PolicyRegex: Sendable {
 
         @inline(__always)
         func contains(_ scalar: UInt32) -> Bool {
-            let member = scalar < 64 ? (low >> UInt64(scalar)) & 1 == 1
+            let member =
+                scalar < 64
+                ? (low >> UInt64(scalar)) & 1 == 1
                 : scalar < 128 ? (high >> UInt64(scalar - 64)) & 1 == 1 : false
             return member != negated
         }
 
-        static let digits: ASCIISet = { var s = ASCIISet(); for c in 48...57 { s.insert(UInt32(c)) }; return s }()
+        static let digits: ASCIISet = {
+            var s = ASCIISet()
+            for c in 48...57 { s.insert(UInt32(c)) }
+            return s
+        }()
         static let word: ASCIISet = {
             var s = digits
             for c in 65...90 { s.insert(UInt32(c)) }
@@ -55,7 +61,11 @@ struct PolicyRegex: Sendable {
             return s
         }()
         /// ICU `\s` on ASCII (White_Space): tab, newline, vertical tab, form feed, carriage return, space.
-        static let space: ASCIISet = { var s = ASCIISet(); for c in [9, 10, 11, 12, 13, 32] { s.insert(UInt32(c)) }; return s }()
+        static let space: ASCIISet = {
+            var s = ASCIISet()
+            for c in [9, 10, 11, 12, 13, 32] { s.insert(UInt32(c)) }
+            return s
+        }()
     }
 
     let program: [Instruction]
@@ -100,8 +110,12 @@ struct PolicyRegex: Sendable {
         var nextCount = 0
         var matched = false
 
-        init(program: UnsafeBufferPointer<Instruction>, text: UnsafeBufferPointer<UInt8>,
-             marks: UnsafeMutableBufferPointer<Int32>, lists: UnsafeMutableBufferPointer<UInt16>) {
+        init(
+            program: UnsafeBufferPointer<Instruction>,
+            text: UnsafeBufferPointer<UInt8>,
+            marks: UnsafeMutableBufferPointer<Int32>,
+            lists: UnsafeMutableBufferPointer<UInt16>
+        ) {
             self.program = program
             self.text = text
             self.marks = marks
@@ -126,8 +140,13 @@ struct PolicyRegex: Sendable {
                     add(0, at: position, generation: generation)
                     if matched { return true }
                     swapLists()
-                    nextStart = position < text.count
-                        ? candidate(from: position + decode(at: position).length, prefix: prefix, firstBytes: firstBytes)
+                    nextStart =
+                        position < text.count
+                        ? candidate(
+                            from: position + decode(at: position).length,
+                            prefix: prefix,
+                            firstBytes: firstBytes
+                        )
                         : none
                     continue
                 }
@@ -153,7 +172,8 @@ struct PolicyRegex: Sendable {
                 if nextStart == after {
                     add(0, at: after, generation: generation)
                     if matched { return true }
-                    nextStart = after < text.count
+                    nextStart =
+                        after < text.count
                         ? candidate(from: after + decode(at: after).length, prefix: prefix, firstBytes: firstBytes)
                         : none
                 }
@@ -218,8 +238,10 @@ struct PolicyRegex: Sendable {
             if b0 < 0xF0 {
                 return ((b0 & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F), 3)
             }
-            return ((b0 & 0x07) << 18 | UInt32(text[i + 1] & 0x3F) << 12 | UInt32(text[i + 2] & 0x3F) << 6
-                    | UInt32(text[i + 3] & 0x3F), 4)
+            return (
+                (b0 & 0x07) << 18 | UInt32(text[i + 1] & 0x3F) << 12 | UInt32(text[i + 2] & 0x3F) << 6
+                    | UInt32(text[i + 3] & 0x3F), 4
+            )
         }
 
         static func isLineTerminator(_ s: UInt32) -> Bool {
@@ -277,8 +299,12 @@ extension PolicyRegex {
         guard (try? emit(node, into: &program)) != nil else { return nil }
         program.append(.match)
         guard program.count <= maximumProgramSize else { return nil }
-        return PolicyRegex(program: program, needsASCIIText: parser.needsASCIIText, prefix: literalPrefix(node),
-                           firstBytes: firstBytes(program))
+        return PolicyRegex(
+            program: program,
+            needsASCIIText: parser.needsASCIIText,
+            prefix: literalPrefix(node),
+            firstBytes: firstBytes(program)
+        )
     }
 
     private struct Parser {
@@ -313,9 +339,15 @@ extension PolicyRegex {
             guard let c = peek else { return atom }
             var bounds: (Int, Int?)
             switch c {
-            case "*": bounds = (0, nil); index += 1
-            case "+": bounds = (1, nil); index += 1
-            case "?": bounds = (0, 1); index += 1
+            case "*":
+                bounds = (0, nil)
+                index += 1
+            case "+":
+                bounds = (1, nil)
+                index += 1
+            case "?":
+                bounds = (0, 1)
+                index += 1
             case "{": bounds = try parseInterval()
             default: return atom
             }
@@ -459,7 +491,8 @@ extension PolicyRegex {
                         break
                     }
                     guard let low = previous, let upper = peek, "\\[]-&".unicodeScalars.contains(upper) == false,
-                          upper.value < 128, low <= upper.value else { throw Unsupported() }
+                        upper.value < 128, low <= upper.value
+                    else { throw Unsupported() }
                     index += 1
                     for v in low...upper.value { set.insert(v) }
                     previous = nil
@@ -561,7 +594,9 @@ extension PolicyRegex {
             guard seen.insert(pc).inserted else { continue }
             switch program[pc] {
             case .jump(let target): stack.append(Int(target))
-            case .split(let a, let b): stack.append(Int(a)); stack.append(Int(b))
+            case .split(let a, let b):
+                stack.append(Int(a))
+                stack.append(Int(b))
             case .assertStart, .assertEnd, .wordBoundary: stack.append(pc + 1)
             case .match: return nil
             case .dot: return nil

@@ -50,8 +50,11 @@ public struct PolicySample: Sendable, Hashable {
         return try parseList(root, .root, reader: reader)
     }
 
-    private static func parseList(_ node: Node, _ location: PolicyYAMLReader.Location,
-                                  reader: PolicyYAMLReader) throws(PolicyLoadError) -> [PolicySample] {
+    private static func parseList(
+        _ node: Node,
+        _ location: PolicyYAMLReader.Location,
+        reader: PolicyYAMLReader
+    ) throws(PolicyLoadError) -> [PolicySample] {
         var samples: [PolicySample] = []
         for (index, item) in try reader.sequence(node, location).enumerated() {
             let at = location.item(index)
@@ -71,13 +74,20 @@ public struct PolicySample: Sendable, Hashable {
     }
 
     /// Parses an action mapping (keys `actionKeys`).
-    static func action(_ node: Node, _ location: PolicyYAMLReader.Location,
-                       reader: PolicyYAMLReader) throws(PolicyLoadError) -> ActionRequest {
+    static func action(
+        _ node: Node,
+        _ location: PolicyYAMLReader.Location,
+        reader: PolicyYAMLReader
+    ) throws(PolicyLoadError) -> ActionRequest {
         try action(from: reader.mapping(node, location, allowed: actionKeys), node: node, location, reader: reader)
     }
 
-    private static func action(from entries: [PolicyYAMLReader.Entry], node: Node, _ location: PolicyYAMLReader.Location,
-                               reader: PolicyYAMLReader) throws(PolicyLoadError) -> ActionRequest {
+    private static func action(
+        from entries: [PolicyYAMLReader.Entry],
+        node: Node,
+        _ location: PolicyYAMLReader.Location,
+        reader: PolicyYAMLReader
+    ) throws(PolicyLoadError) -> ActionRequest {
         var agentID = defaultAgentID
         var tool: String?
         var operation: String?

@@ -38,20 +38,23 @@ public struct PolicyTestReport: Sendable {
             "policy": policySource.map(JSONValue.string) ?? .null,
             "passed": .int(Int64(passedCount)),
             "failed": .int(Int64(failedCount)),
-            "cases": .array(results.map { result in
-                .object([
-                    "name": .string(result.testCase.name),
-                    "line": .int(Int64(result.testCase.line)),
-                    "passed": .bool(result.passed),
-                    "failures": .array(result.failures.map(JSONValue.string)),
-                    "actual": Self.json(result.decision),
-                ])
-            }),
+            "cases": .array(
+                results.map { result in
+                    .object([
+                        "name": .string(result.testCase.name),
+                        "line": .int(Int64(result.testCase.line)),
+                        "passed": .bool(result.passed),
+                        "failures": .array(result.failures.map(JSONValue.string)),
+                        "actual": Self.json(result.decision),
+                    ])
+                }
+            ),
         ])
     }
 
     static func summary(_ decision: Decision) -> String {
-        var text = "\(decision.effect.rawValue) (\(decision.outcome.rawValue), \(decision.reasonCode.rawValue), "
+        var text =
+            "\(decision.effect.rawValue) (\(decision.outcome.rawValue), \(decision.reasonCode.rawValue), "
             + "risk \(decision.riskLevel.rawValue)"
         if let rule = decision.matchedRule { text += ", rules[\(rule)]" }
         return text + ") \"\(decision.reason)\""

@@ -39,8 +39,14 @@ public struct PolicyTestSuite: Sendable {
         public var rule: RuleReference?
         public var reasonContains: String?
 
-        public init(decision: PolicyEffect? = nil, outcome: DecisionOutcome? = nil, risk: RiskLevel? = nil,
-                    reasonCode: ReasonCode? = nil, rule: RuleReference? = nil, reasonContains: String? = nil) {
+        public init(
+            decision: PolicyEffect? = nil,
+            outcome: DecisionOutcome? = nil,
+            risk: RiskLevel? = nil,
+            reasonCode: ReasonCode? = nil,
+            rule: RuleReference? = nil,
+            reasonContains: String? = nil
+        ) {
             self.decision = decision
             self.outcome = outcome
             self.risk = risk
@@ -66,8 +72,11 @@ public struct PolicyTestSuite: Sendable {
     public func run(_ engine: DecisionEngine) -> PolicyTestReport {
         let results = cases.map { testCase in
             let decision = engine.decide(testCase.request)
-            return PolicyTestReport.Result(testCase: testCase, decision: decision,
-                                           failures: failures(of: testCase.expect, decision, policy: engine.policy))
+            return PolicyTestReport.Result(
+                testCase: testCase,
+                decision: decision,
+                failures: failures(of: testCase.expect, decision, policy: engine.policy)
+            )
         }
         return PolicyTestReport(testsSource: source, policySource: engine.policy?.source, results: results)
     }
@@ -94,7 +103,8 @@ public struct PolicyTestSuite: Sendable {
             case .name(let name): holds = actual?.name == name
             }
             if !holds {
-                var message = "rule: expected \(rule), got \(actual.map { "rules[\($0.index)]" + ($0.name.map { " '\($0)'" } ?? "") } ?? "no rule")"
+                var message =
+                    "rule: expected \(rule), got \(actual.map { "rules[\($0.index)]" + ($0.name.map { " '\($0)'" } ?? "") } ?? "no rule")"
                 if case .name(let name) = rule, policy?.rules.contains(where: { $0.name == name }) == false {
                     message += " (the policy has no rule named '\(name)')"
                 }
@@ -140,20 +150,33 @@ public struct PolicyTestSuite: Sendable {
             }
             guard let name else { throw reader.error("missing 'name'", at: node, location) }
             guard let request else { throw reader.error("missing 'action' (the action to decide)", at: node, location) }
-            guard let expect else { throw reader.error("missing 'expect' (what the decision must be)", at: node, location) }
+            guard let expect else {
+                throw reader.error("missing 'expect' (what the decision must be)", at: node, location)
+            }
             cases.append(Case(name: name, line: node.mark?.line ?? 0, request: request, expect: expect))
         }
         return PolicyTestSuite(source: reader.file, cases: cases)
     }
 
-    private static func expectation(_ node: Node, _ location: PolicyYAMLReader.Location,
-                                     reader: PolicyYAMLReader) throws(PolicyLoadError) -> Expectation {
-        let entries = try reader.mapping(node, location, allowed: [
-            "decision", "outcome", "risk", "risk_level", "reason_code", "rule", "reason_contains",
-        ])
+    private static func expectation(
+        _ node: Node,
+        _ location: PolicyYAMLReader.Location,
+        reader: PolicyYAMLReader
+    ) throws(PolicyLoadError) -> Expectation {
+        let entries = try reader.mapping(
+            node,
+            location,
+            allowed: [
+                "decision", "outcome", "risk", "risk_level", "reason_code", "rule", "reason_contains",
+            ]
+        )
         guard !entries.isEmpty else {
-            throw reader.error("expects nothing; give at least one of decision, outcome, risk, reason_code, rule, "
-                               + "reason_contains", at: node, location)
+            throw reader.error(
+                "expects nothing; give at least one of decision, outcome, risk, reason_code, rule, "
+                    + "reason_contains",
+                at: node,
+                location
+            )
         }
         var expect = Expectation()
         for entry in entries {
@@ -161,13 +184,20 @@ public struct PolicyTestSuite: Sendable {
             switch entry.key {
             case "decision":
                 guard let value = PolicyEffect(rawValue: text) else {
-                    throw reader.error("unknown decision '\(text)'; expected allow, deny or require_approval",
-                                       at: entry.value, entry.location)
+                    throw reader.error(
+                        "unknown decision '\(text)'; expected allow, deny or require_approval",
+                        at: entry.value,
+                        entry.location
+                    )
                 }
                 expect.decision = value
             case "outcome":
                 guard let value = DecisionOutcome(rawValue: text.uppercased()) else {
-                    throw reader.error("unknown outcome '\(text)'; expected EXECUTE, ABSTAIN or HALT", at: entry.value, entry.location)
+                    throw reader.error(
+                        "unknown outcome '\(text)'; expected EXECUTE, ABSTAIN or HALT",
+                        at: entry.value,
+                        entry.location
+                    )
                 }
                 expect.outcome = value
             case "risk", "risk_level":
@@ -177,12 +207,17 @@ public struct PolicyTestSuite: Sendable {
                 expect.risk = try reader.riskLevel(entry.value, entry.location)
             case "reason_code":
                 guard let value = ReasonCode(rawValue: text) else {
-                    throw reader.error("unknown reason_code '\(text)'; expected one of "
-                                       + ReasonCode.allCases.map(\.rawValue).joined(separator: ", "), at: entry.value, entry.location)
+                    throw reader.error(
+                        "unknown reason_code '\(text)'; expected one of "
+                            + ReasonCode.allCases.map(\.rawValue).joined(separator: ", "),
+                        at: entry.value,
+                        entry.location
+                    )
                 }
                 expect.reasonCode = value
             case "rule":
-                if case .scalar = entry.value, entry.value.tag.rawValue == Tag.Name.int.rawValue, let index = Int(text) {
+                if case .scalar = entry.value, entry.value.tag.rawValue == Tag.Name.int.rawValue, let index = Int(text)
+                {
                     expect.rule = .index(index)
                 } else {
                     expect.rule = .name(text)

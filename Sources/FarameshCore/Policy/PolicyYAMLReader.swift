@@ -49,15 +49,21 @@ struct PolicyYAMLReader {
     private func syntaxError(_ error: YamlError) -> PolicyLoadError {
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             var message = "YAML syntax error: \(problem)"
-            if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            if let context {
+                message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+            }
             return PolicyLoadError(file: file, line: mark.line, column: mark.column, message: message)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return PolicyLoadError(file: file, line: context.mark.line, column: context.mark.column,
-                                   message: "duplicate key \(keys) in one mapping")
+            return PolicyLoadError(
+                file: file,
+                line: context.mark.line,
+                column: context.mark.column,
+                message: "duplicate key \(keys) in one mapping"
+            )
         case .reader(let problem, let offset, _, _):
             let at = offset.map { " at byte \($0)" } ?? ""
             return PolicyLoadError(file: file, message: "cannot read the YAML text\(at): \(problem)")
@@ -70,8 +76,14 @@ struct PolicyYAMLReader {
 
     func error(_ message: String, at node: Node?, _ location: Location) -> PolicyLoadError {
         let mark = node?.mark
-        return PolicyLoadError(file: file, ruleIndex: location.rule, line: mark?.line, column: mark?.column,
-                               keyPath: location.path.isEmpty ? nil : location.path, message: message)
+        return PolicyLoadError(
+            file: file,
+            ruleIndex: location.rule,
+            line: mark?.line,
+            column: mark?.column,
+            keyPath: location.path.isEmpty ? nil : location.path,
+            message: message
+        )
     }
 
     // MARK: - Structure
@@ -131,7 +143,8 @@ struct PolicyYAMLReader {
     /// A YAML boolean (`true` / `false`); strings, numbers and other truthy values are errors.
     func bool(_ node: Node, _ location: Location) throws(PolicyLoadError) -> Bool {
         guard case .scalar(let scalar) = node, node.tag.rawValue == Tag.Name.bool.rawValue,
-              let value = Bool.construct(from: scalar) else {
+            let value = Bool.construct(from: scalar)
+        else {
             throw error("expected true or false, found \(describe(node))", at: node, location)
         }
         return value
@@ -169,8 +182,11 @@ struct PolicyYAMLReader {
     func duration(_ node: Node, _ location: Location) throws(PolicyLoadError) -> Duration {
         let text = try string(node, location)
         guard let duration = PolicyDuration.parse(text) else {
-            throw error("invalid duration '\(text)'; use a positive number with a unit s, m, h or d, e.g. 90s, 30m, 1h, 2d",
-                        at: node, location)
+            throw error(
+                "invalid duration '\(text)'; use a positive number with a unit s, m, h or d, e.g. 90s, 30m, 1h, 2d",
+                at: node,
+                location
+            )
         }
         return duration
     }

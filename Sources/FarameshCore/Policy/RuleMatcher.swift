@@ -78,7 +78,8 @@ final class RuleMatcher: Sendable {
         pattern = c.pattern
         hasAmount = c.amountGT != nil || c.amountGTE != nil || c.amountLT != nil || c.amountLTE != nil
         hasPath = c.pathContains != nil || c.pathStartsWith != nil || c.pathEndsWith != nil
-        onlyNames = c.agentID == nil && c.method == nil && c.branch == nil && !hasAmount && !hasPath
+        onlyNames =
+            c.agentID == nil && c.method == nil && c.branch == nil && !hasAmount && !hasPath
             && c.field == nil && c.contains == nil && c.pattern == nil
     }
 
@@ -99,7 +100,8 @@ final class RuleMatcher: Sendable {
         if agentID?.matches(input.request.agentID) == false { return .agentID }
         if method != nil {
             guard case .string(let actual)? = input.method(),
-                  method.map({ Self.asciiCaseInsensitiveEqual(actual, $0) }) == true else { return .method }
+                method.map({ Self.asciiCaseInsensitiveEqual(actual, $0) }) == true
+            else { return .method }
         }
         if branch != nil {
             guard case .string(let actual)? = input.branch(), branch?.matches(actual) == true else { return .branch }
@@ -145,7 +147,9 @@ final class RuleMatcher: Sendable {
     }
 
     static func contains(_ text: String, _ needle: String) -> Bool {
-        NamePattern.withBytes(text) { hay in NamePattern.withBytes(needle) { NamePattern.find($0, in: hay, from: 0) != nil } }
+        NamePattern.withBytes(text) { hay in
+            NamePattern.withBytes(needle) { NamePattern.find($0, in: hay, from: 0) != nil }
+        }
     }
 
     static func hasPrefix(_ text: String, _ prefix: String) -> Bool {
@@ -156,7 +160,8 @@ final class RuleMatcher: Sendable {
 
     static func hasSuffix(_ text: String, _ suffix: String) -> Bool {
         NamePattern.withBytes(text) { hay in
-            NamePattern.withBytes(suffix) { s in hay.count >= s.count && NamePattern.equal(hay, hay.count - s.count, s) }
+            NamePattern.withBytes(suffix) { s in hay.count >= s.count && NamePattern.equal(hay, hay.count - s.count, s)
+            }
         }
     }
 }
@@ -166,11 +171,18 @@ final class RuleMatcher: Sendable {
 extension RuleMatcher {
     /// Compiles a `match:` / `when:` mapping. At least one condition is required; `op` and
     /// `operation` are aliases (not both); `field` and `value` come together.
-    static func compile(_ node: Node, _ location: PolicyYAMLReader.Location,
-                        reader: PolicyYAMLReader) throws(PolicyLoadError) -> Conditions {
+    static func compile(
+        _ node: Node,
+        _ location: PolicyYAMLReader.Location,
+        reader: PolicyYAMLReader
+    ) throws(PolicyLoadError) -> Conditions {
         let entries = try reader.mapping(node, location, allowed: ConditionKey.yamlKeys)
         guard !entries.isEmpty else {
-            throw reader.error("needs at least one condition; use tool: \"*\" to match every action", at: node, location)
+            throw reader.error(
+                "needs at least one condition; use tool: \"*\" to match every action",
+                at: node,
+                location
+            )
         }
         var matcher = Conditions()
         var fieldName: (String, PolicyYAMLReader.Entry)?
@@ -183,7 +195,11 @@ extension RuleMatcher {
                 matcher.tool = NamePattern(try reader.string(entry.value, at))
             case "op", "operation":
                 if let other = sawOp {
-                    throw reader.error("'\(entry.key)' repeats '\(other)' (they are aliases); keep one", at: entry.keyNode, location)
+                    throw reader.error(
+                        "'\(entry.key)' repeats '\(other)' (they are aliases); keep one",
+                        at: entry.keyNode,
+                        location
+                    )
                 }
                 sawOp = entry.key
                 matcher.op = NamePattern(try reader.string(entry.value, at))
@@ -219,7 +235,11 @@ extension RuleMatcher {
         case (let (name, _)?, let (expected, _)?):
             let path = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             if path.contains(where: \.isEmpty) {
-                throw reader.error("field '\(name)' has an empty segment", at: fieldName?.1.value, location.key("field"))
+                throw reader.error(
+                    "field '\(name)' has an empty segment",
+                    at: fieldName?.1.value,
+                    location.key("field")
+                )
             }
             matcher.field = FieldCondition(name: name, path: path, expected: expected)
         case (let (_, entry)?, nil):

@@ -61,7 +61,9 @@ struct RuleTable: Sendable {
             anyToolByOp.indices.withUnsafeBufferPointer { opLists in
                 anyToolAnyOp.withUnsafeBufferPointer { rest in
                     opGates.withUnsafeBufferPointer { gates in
-                        var i = forTool.lowerBound, j = forOp.lowerBound, k = 0
+                        var i = forTool.lowerBound
+                        var j = forOp.lowerBound
+                        var k = 0
                         while true {
                             let x = i < forTool.upperBound ? toolLists[i] : .max
                             let y = j < forOp.upperBound ? opLists[j] : .max

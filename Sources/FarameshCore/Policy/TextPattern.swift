@@ -41,7 +41,9 @@ final class TextPattern: Sendable {
         if !source.utf8.contains(where: metacharacters.contains) {
             let alternatives = source.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false)
             if alternatives.contains(where: \.isEmpty) {
-                return .failure(CompileError(message: "pattern '\(source)' has an empty alternative, which matches everything"))
+                return .failure(
+                    CompileError(message: "pattern '\(source)' has an empty alternative, which matches everything")
+                )
             }
             return .success(TextPattern(source: source, kind: .literals(alternatives.map(Array.init))))
         }
@@ -64,7 +66,8 @@ final class TextPattern: Sendable {
         switch kind {
         case .literals(let needles):
             return NamePattern.withBytes(text) { bytes in
-                for needle in needles where needle.withUnsafeBufferPointer({ NamePattern.find($0, in: bytes, from: 0) }) != nil {
+                for needle in needles
+                where needle.withUnsafeBufferPointer({ NamePattern.find($0, in: bytes, from: 0) }) != nil {
                     return true
                 }
                 return false
@@ -160,7 +163,9 @@ extension TextPattern {
         var depth = 1
         while i < b.count {
             switch b[i] {
-            case UInt8(ascii: "\\"): i += 2; continue
+            case UInt8(ascii: "\\"):
+                i += 2
+                continue
             case UInt8(ascii: "["): depth += 1
             case UInt8(ascii: "]"):
                 depth -= 1

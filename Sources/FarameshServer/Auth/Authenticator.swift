@@ -85,7 +85,8 @@ final class Authenticator: Sendable {
         guard due else { return }
         let store = self.store
         if let tokens = try? await Deadline.run(self.lookupTimeout, { try await store.tokens() }),
-           tokens.contains(where: { $0.revokedAt == nil }) {
+            tokens.contains(where: { $0.revokedAt == nil })
+        {
             self.requireTokens()
         }
     }

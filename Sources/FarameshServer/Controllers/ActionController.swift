@@ -2,8 +2,8 @@ import FarameshAPI
 import FarameshCore
 import FarameshStore
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// `/v1/actions`: submit, list, get, events, approval, start, result.
 ///
@@ -70,19 +70,37 @@ struct ActionController: Sendable {
 
         let started = ContinuousClock.now
         let decision = self.policy.decide(actionRequest)
-        self.metrics.recordDecision(outcome: decision.outcome, reasonCode: decision.reasonCode,
-                                    duration: ContinuousClock.now - started)
+        self.metrics.recordDecision(
+            outcome: decision.outcome,
+            reasonCode: decision.reasonCode,
+            duration: ContinuousClock.now - started
+        )
 
-        let (action, events) = ActionSubmission.make(request: actionRequest, decision: decision, actor: identity.name,
-                                                     at: self.clock.now(), defaultApprovalTimeout: self.defaultApprovalTimeout)
+        let (action, events) = ActionSubmission.make(
+            request: actionRequest,
+            decision: decision,
+            actor: identity.name,
+            at: self.clock.now(),
+            defaultApprovalTimeout: self.defaultApprovalTimeout
+        )
         // Keys are per caller: another token replaying (or claiming first) a key gets its own action.
-        let result = try await self.store.submit(action, events: events, idempotencyKey: idempotencyKey,
-                                                 idempotencyScope: identity.name)
+        let result = try await self.store.submit(
+            action,
+            events: events,
+            idempotencyKey: idempotencyKey,
+            idempotencyScope: identity.name
+        )
         if result.created { self.metrics.recordSubmission(status: action.status) }
-        self.metrics.recordCompatSubmission(status: result.action.status, tool: actionRequest.tool,
-                                            operation: actionRequest.operation, created: result.created,
-                                            duration: ContinuousClock.now - handlerStarted)
-        if request.headers[Self.startHeader] == "if-allowed", let started = try await self.startAfterSubmit(result.action, identity) {
+        self.metrics.recordCompatSubmission(
+            status: result.action.status,
+            tool: actionRequest.tool,
+            operation: actionRequest.operation,
+            created: result.created,
+            duration: ContinuousClock.now - handlerStarted
+        )
+        if request.headers[Self.startHeader] == "if-allowed",
+            let started = try await self.startAfterSubmit(result.action, identity)
+        {
             var response = Self.actionResponse(started, for: identity)
             response.headers[Self.startedHeader] = "true"
             return response
@@ -101,7 +119,8 @@ struct ActionController: Sendable {
     /// when server-side executors are configured.
     private func startAfterSubmit(_ action: Action, _ identity: Identity) async throws -> Action? {
         guard action.status == .allowed || action.status == .approved,
-              self.executors.map({ $0.catalog.isEmpty }) ?? true else { return nil }
+            self.executors.map({ $0.catalog.isEmpty }) ?? true
+        else { return nil }
         let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: WireTimestamp.now())
         do {
             return try await self.store.transition(action.id, change)
@@ -114,8 +133,11 @@ struct ActionController: Sendable {
     /// act as anyone; other tokens as their name or their `--agent-id` entries).
     static func requireActingAs(_ agentID: String, _ identity: Identity) throws {
         guard identity.mayActAs(agentID) else {
-            throw APIError(.forbidden, .agentIDMismatch,
-                           "This token may not act as agent_id '\(agentID)' (it may act as: \(identity.agentScope?.description ?? "any")); create it with --agent-id to allow more")
+            throw APIError(
+                .forbidden,
+                .agentIDMismatch,
+                "This token may not act as agent_id '\(agentID)' (it may act as: \(identity.agentScope?.description ?? "any")); create it with --agent-id to allow more"
+            )
         }
     }
 
@@ -175,7 +197,10 @@ struct ActionController: Sendable {
         if !identity.isLocal {
             let timeline = try await self.store.events(actionID: action.id)
             if let submitted = timeline.first(where: { $0.type == .created }), submitted.actor == identity.name {
-                throw APIError.forbidden("An approver cannot \(verb) an action their own token submitted", code: .selfApproval)
+                throw APIError.forbidden(
+                    "An approver cannot \(verb) an action their own token submitted",
+                    code: .selfApproval
+                )
             }
         }
         guard let expected = action.approvalToken, Self.constantTimeEqual(expected, body.token) else {
@@ -186,12 +211,19 @@ struct ActionController: Sendable {
         let now = self.clock.now()
         // No reason: the state machine records "Approved by human" / "Denied by human".
         let change = TransitionRequest(
-            transition: body.approve ? .approve : .deny, actor: identity.name, reason: body.reason,
+            transition: body.approve ? .approve : .deny,
+            actor: identity.name,
+            reason: body.reason,
             meta: .object(["reason": body.reason.map(JSONValue.string) ?? .null, "approver": .string(identity.name)]),
-            now: now)
+            now: now
+        )
         let updated = try await self.transition(action.id, change, verb: verb)
-        self.metrics.recordApprovalWait(approved: body.approve, wait: .microseconds(
-            WireTimestamp.microseconds(now) - WireTimestamp.microseconds(action.createdAt)))
+        self.metrics.recordApprovalWait(
+            approved: body.approve,
+            wait: .microseconds(
+                WireTimestamp.microseconds(now) - WireTimestamp.microseconds(action.createdAt)
+            )
+        )
         return Self.actionResponse(updated, for: identity)
     }
 
@@ -215,10 +247,17 @@ struct ActionController: Sendable {
         // Tool and operation never change, so the executor chosen here is the one for the stored action.
         let action = try await self.actingAction(try Self.idParameter(context), identity)
         let spec = executors.executor(for: action)
-        let meta: JSONValue = spec.map {
-            .object(["executor": .string($0.name), "timeout_ms": .int(ExecutionReport.milliseconds($0.timeout))])
-        } ?? .object([:])
-        let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, meta: meta, now: self.clock.now())
+        let meta: JSONValue =
+            spec.map {
+                .object(["executor": .string($0.name), "timeout_ms": .int(ExecutionReport.milliseconds($0.timeout))])
+            } ?? .object([:])
+        let change = TransitionRequest(
+            transition: .start,
+            actor: identity.name,
+            reason: nil,
+            meta: meta,
+            now: self.clock.now()
+        )
         let updated = try await self.transition(action.id, change, verb: "start")
         if let spec { executors.launch(updated, spec: spec) }
         return Self.actionResponse(updated, for: identity)
@@ -241,20 +280,26 @@ struct ActionController: Sendable {
             id = try await self.actingID(try Self.idParameter(context), identity)
         }
         let error = body.error.map { WireText.truncated($0, maxLength: Self.maxResultErrorLength) }
-        let reason = body.success
+        let reason =
+            body.success
             ? "Execution completed"
             : body.error.map { WireText.truncated($0, maxLength: Self.maxResultReasonLength) } ?? "Execution failed"
         let change = TransitionRequest(
-            transition: body.success ? .succeed : .fail, actor: identity.name, reason: reason,
+            transition: body.success ? .succeed : .fail,
+            actor: identity.name,
+            reason: reason,
             meta: .object(["reason": .string(reason), "error": error.map(JSONValue.string) ?? .null]),
             now: self.clock.now(),
             // Executor-run: only before /start (the agent ran it itself), never while the executor runs it.
-            allowedFrom: executorName == nil ? nil : [.allowed, .approved])
+            allowedFrom: executorName == nil ? nil : [.allowed, .approved]
+        )
         let updated: Action
         do {
             updated = try await self.store.transition(id, change)
         } catch StoreError.illegalTransition(let current) {
-            if let executorName, current.status == .executing { throw APIError.executorRun(current, executor: executorName) }
+            if let executorName, current.status == .executing {
+                throw APIError.executorRun(current, executor: executorName)
+            }
             throw APIError.illegalTransition(current, attempted: "record a result for")
         } catch StoreError.notFound {
             throw APIError.actionNotFound(ActionIDResolver.displayReference(id.uuidString))
@@ -310,11 +355,14 @@ struct ActionController: Sendable {
     static func idempotencyKey(_ headers: HTTPFields) throws -> String? {
         guard let key = headers[Self.idempotencyKeyHeader] else { return nil }
         guard !key.isEmpty, key.utf8.count <= Self.maxIdempotencyKeyLength,
-              key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E })
+            key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E })
         else {
-            throw APIError(.unprocessableContent, .validationError,
-                           "Invalid request: Idempotency-Key must be 1 to \(Self.maxIdempotencyKeyLength) visible ASCII characters",
-                           field: "Idempotency-Key")
+            throw APIError(
+                .unprocessableContent,
+                .validationError,
+                "Invalid request: Idempotency-Key must be 1 to \(Self.maxIdempotencyKeyLength) visible ASCII characters",
+                field: "Idempotency-Key"
+            )
         }
         return key
     }

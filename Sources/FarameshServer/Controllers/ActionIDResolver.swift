@@ -1,8 +1,8 @@
+import FarameshAPI
 import FarameshCore
 import FarameshStore
 import Foundation
 import HTTPTypes
-import FarameshAPI
 
 /// Resolves the `{id}` path segment: a full UUID, or a prefix of at least 8 hex digits
 /// (dashes optional) that must match exactly one action.
@@ -80,9 +80,12 @@ struct ActionIDResolver: Sendable {
             return matches[0]
         default:
             let ids = matches.map { $0.id.uuidString.lowercased() }
-            throw APIError(.conflict, .ambiguousID,
-                           "Id prefix '\(prefix)' matches \(matches.count == Self.maximumMatchesShown ? "\(matches.count) or more" : "\(matches.count)") actions; use more characters",
-                           matches: ids)
+            throw APIError(
+                .conflict,
+                .ambiguousID,
+                "Id prefix '\(prefix)' matches \(matches.count == Self.maximumMatchesShown ? "\(matches.count) or more" : "\(matches.count)") actions; use more characters",
+                matches: ids
+            )
         }
     }
 

@@ -19,8 +19,12 @@ struct ActionListPage {
     /// Most rows of any later store read.
     static let maxChunk = 250
 
-    static func read(_ query: ActionQuery, from store: any ActionStore, maxBytes: Int = ActionListPage.maxBytes,
-                     write: (Action, inout JSONWriter) -> Void) async throws -> ActionListPage {
+    static func read(
+        _ query: ActionQuery,
+        from store: any ActionStore,
+        maxBytes: Int = ActionListPage.maxBytes,
+        write: (Action, inout JSONWriter) -> Void
+    ) async throws -> ActionListPage {
         var writer = JSONWriter(reservingCapacity: min(maxBytes, 1024 * max(1, query.limit)))
         writer.beginArray()
         var written = 0

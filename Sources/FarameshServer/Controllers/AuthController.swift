@@ -1,6 +1,6 @@
 import FarameshAPI
-import Hummingbird
 import FarameshStore
+import Hummingbird
 
 /// `GET /v1/auth/whoami`: the authenticated caller (any role).
 struct AuthController: Sendable {
@@ -12,7 +12,13 @@ struct AuthController: Sendable {
 
     @Sendable func whoami(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
-        return JSONResponse.make(WhoAmIResponse(name: identity.name, role: identity.role.rawValue,
-                                                local: identity.isLocal, canApprove: identity.canApprove))
+        return JSONResponse.make(
+            WhoAmIResponse(
+                name: identity.name,
+                role: identity.role.rawValue,
+                local: identity.isLocal,
+                canApprove: identity.canApprove
+            )
+        )
     }
 }

@@ -1,10 +1,10 @@
 import FarameshAPI
+import FarameshCore
 import FarameshStore
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
-import FarameshCore
 
 /// `GET /v1/events`: live action events as Server-Sent Events.
 ///
@@ -60,20 +60,31 @@ struct EventStreamController: Sendable {
             case .stopped:
                 throw APIError.unavailable("This replica is shutting down; reconnect to another one")
             case .tooManyClients(let limit):
-                throw APIError(.serviceUnavailable, .serviceUnavailable,
-                               "This replica already serves \(limit) event streams; try again later or another replica",
-                               headers: [.retryAfter: "5"])
+                throw APIError(
+                    .serviceUnavailable,
+                    .serviceUnavailable,
+                    "This replica already serves \(limit) event streams; try again later or another replica",
+                    headers: [.retryAfter: "5"]
+                )
             }
         }
         let hub = self.hub
-        return Response(status: .ok, headers: Self.streamHeaders, body: ResponseBody { writer in
-            try await Self.serve(subscription, hub: hub, request: request, writer: &writer)
-        })
+        return Response(
+            status: .ok,
+            headers: Self.streamHeaders,
+            body: ResponseBody { writer in
+                try await Self.serve(subscription, hub: hub, request: request, writer: &writer)
+            }
+        )
     }
 
     /// Writes the stream until the client leaves, is too slow, or the server shuts down.
-    static func serve(_ subscription: EventHub.Subscription, hub: EventHub, request: Request,
-                      writer: inout any ResponseBodyWriter) async throws {
+    static func serve(
+        _ subscription: EventHub.Subscription,
+        hub: EventHub,
+        request: Request,
+        writer: inout any ResponseBodyWriter
+    ) async throws {
         let subscriber = subscription.subscriber
         defer { hub.remove(subscriber) }
         do {
@@ -99,8 +110,11 @@ struct EventStreamController: Sendable {
 
     /// The write loop: the resume backlog older than the hub's buffer (from the store), then
     /// everything from the buffer (recent and live frames) and heartbeats.
-    static func pump(_ subscription: EventHub.Subscription, feed: any EventFeed,
-                     to writer: inout any ResponseBodyWriter) async throws {
+    static func pump(
+        _ subscription: EventHub.Subscription,
+        feed: any EventFeed,
+        to writer: inout any ResponseBodyWriter
+    ) async throws {
         let subscriber = subscription.subscriber
         try await writer.write(ByteBuffer(string: "retry: \(Self.retryMilliseconds)\n\n"))
         if let catchUp = subscription.catchUp {
@@ -124,8 +138,11 @@ struct EventStreamController: Sendable {
         }
     }
 
-    private static func write(_ frames: [EventFrame], filter: EventStreamFilter,
-                              to writer: inout any ResponseBodyWriter) async throws {
+    private static func write(
+        _ frames: [EventFrame],
+        filter: EventStreamFilter,
+        to writer: inout any ResponseBodyWriter
+    ) async throws {
         var buffer = ByteBuffer()
         for frame in frames where filter.matches(frame) {
             buffer.writeImmutableBuffer(frame.bytes)

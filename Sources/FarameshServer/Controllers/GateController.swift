@@ -20,8 +20,11 @@ struct GateController: Sendable {
         try ActionController.requireActingAs(body.agentID, identity)
         let started = ContinuousClock.now
         let decision = self.policy.decide(body.actionRequest)
-        self.metrics.recordDecision(outcome: decision.outcome, reasonCode: decision.reasonCode,
-                                    duration: ContinuousClock.now - started)
+        self.metrics.recordDecision(
+            outcome: decision.outcome,
+            reasonCode: decision.reasonCode,
+            duration: ContinuousClock.now - started
+        )
         return JSONResponse.make(GateDecisionResponse(decision: decision))
     }
 }

@@ -10,8 +10,10 @@ struct ListQuery: Sendable {
     static let maxOffset = 2_147_483_647
     /// Every parameter the OpenAPI document lists; anything else is a 422 (as on the other
     /// GET routes), so a misspelt filter is never silently ignored.
-    static let parameters: Set<String> = ["limit", "offset", "agent_id", "tool", "status", "risk_level", "cursor",
-                                          "q", "since", "until"]
+    static let parameters: Set<String> = [
+        "limit", "offset", "agent_id", "tool", "status", "risk_level", "cursor",
+        "q", "since", "until",
+    ]
     /// Longest free-text search (code points, after trimming).
     static let maxSearchLength = 200
 
@@ -66,7 +68,10 @@ struct ListQuery: Sendable {
         for (name, keyPath) in [("since", \ActionQuery.createdSince), ("until", \ActionQuery.createdUntil)] {
             guard let raw = values[name] else { continue }
             guard let date = self.timestamp(raw) else {
-                throw WireValidationError(field: name, message: "must be an RFC 3339 date-time, e.g. 2026-12-03T14:00:00Z")
+                throw WireValidationError(
+                    field: name,
+                    message: "must be an RFC 3339 date-time, e.g. 2026-12-03T14:00:00Z"
+                )
             }
             query[keyPath: keyPath] = date
             filters.append((name, WireTimestamp.format(date)))
@@ -87,7 +92,8 @@ struct ListQuery: Sendable {
     static func cursor(_ raw: String) -> ActionCursor? {
         let parts = raw.split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, (1...16).contains(parts[0].count), parts[0].allSatisfy(\.isASCIIDigit),
-              parts[1].utf8.count == 36 else { return nil }
+            parts[1].utf8.count == 36
+        else { return nil }
         return ActionCursor(encoded: raw)
     }
 
@@ -103,12 +109,17 @@ struct ListQuery: Sendable {
         if b.last == UInt8(ascii: "z") || b.last == UInt8(ascii: "Z") {
             b.removeLast()
         } else if b.count >= 25, b[b.count - 3] == UInt8(ascii: ":"),
-                  b[b.count - 6] == UInt8(ascii: "+") || b[b.count - 6] == UInt8(ascii: "-") {
+            b[b.count - 6] == UInt8(ascii: "+") || b[b.count - 6] == UInt8(ascii: "-")
+        {
             let tail = b.suffix(6)
-            let digits = [tail[tail.startIndex + 1], tail[tail.startIndex + 2], tail[tail.startIndex + 4], tail[tail.startIndex + 5]]
+            let digits = [
+                tail[tail.startIndex + 1], tail[tail.startIndex + 2], tail[tail.startIndex + 4],
+                tail[tail.startIndex + 5],
+            ]
             guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
             let value = digits.map { Int($0 - UInt8(ascii: "0")) }
-            let hours = value[0] * 10 + value[1], minutes = value[2] * 10 + value[3]
+            let hours = value[0] * 10 + value[1]
+            let minutes = value[2] * 10 + value[3]
             guard hours < 24, minutes < 60 else { return nil }
             offsetMinutes = (hours * 60 + minutes) * (tail.first == UInt8(ascii: "-") ? -1 : 1)
             b.removeLast(6)
@@ -116,22 +127,31 @@ struct ListQuery: Sendable {
         var leap = false
         if b.count >= 19, b[17] == UInt8(ascii: "6"), b[18] == UInt8(ascii: "0") {
             leap = true
-            b[17] = UInt8(ascii: "5"); b[18] = UInt8(ascii: "9")
+            b[17] = UInt8(ascii: "5")
+            b[18] = UInt8(ascii: "9")
         }
-        if b.count > 26, b[19] == UInt8(ascii: "."), b[20...].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+        if b.count > 26, b[19] == UInt8(ascii: "."),
+            b[20...].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        {
             b.removeLast(b.count - 26)
         }
         if leap { b = Array(b.prefix(19)) + Array(".999999".utf8) }
-        guard let text = String(bytes: b, encoding: .utf8), let local = WireTimestamp.parse(text + "Z") else { return nil }
+        guard let text = String(bytes: b, encoding: .utf8), let local = WireTimestamp.parse(text + "Z") else {
+            return nil
+        }
         return local.addingTimeInterval(-Double(offsetMinutes * 60))
     }
 
-    private static func integer(_ raw: String, name: String, range: ClosedRange<Int>) throws(WireValidationError) -> Int {
+    private static func integer(_ raw: String, name: String, range: ClosedRange<Int>) throws(WireValidationError) -> Int
+    {
         guard !raw.isEmpty, raw.utf8.count <= 20, let value = Int(raw) else {
             throw WireValidationError(field: name, message: "must be an integer")
         }
         guard range.contains(value) else {
-            throw WireValidationError(field: name, message: "must be between \(range.lowerBound) and \(range.upperBound)")
+            throw WireValidationError(
+                field: name,
+                message: "must be between \(range.lowerBound) and \(range.upperBound)"
+            )
         }
         return value
     }
@@ -164,8 +184,10 @@ struct ListQuery: Sendable {
         return parts.joined(separator: "&")
     }
 
-    private static let unreserved = CharacterSet(charactersIn:
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    private static let unreserved = CharacterSet(
+        charactersIn:
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    )
 
     static func encode(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: self.unreserved) ?? ""

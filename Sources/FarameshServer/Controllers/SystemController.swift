@@ -36,9 +36,13 @@ struct SystemController: Sendable {
     /// policy loaded, and not shutting down.
     @Sendable func ready(_ request: Request, context: Context) async throws -> Response {
         if self.readiness.isShuttingDown {
-            let answer = ReadinessResponse(database: false, migrations: self.readiness.migrationsKnownCurrent,
-                                           policy: self.policy.isLoaded, shuttingDown: true,
-                                           events: self.readiness.eventFeedReady)
+            let answer = ReadinessResponse(
+                database: false,
+                migrations: self.readiness.migrationsKnownCurrent,
+                policy: self.policy.isLoaded,
+                shuttingDown: true,
+                events: self.readiness.eventFeedReady
+            )
             return JSONResponse.make(answer, status: .serviceUnavailable)
         }
         let store = self.store
@@ -61,23 +65,33 @@ struct SystemController: Sendable {
                 return false
             }
         }()
-        let answer = ReadinessResponse(database: await database, migrations: await migrations,
-                                       policy: self.policy.isLoaded, shuttingDown: self.readiness.isShuttingDown,
-                                       events: self.readiness.eventFeedReady)
+        let answer = ReadinessResponse(
+            database: await database,
+            migrations: await migrations,
+            policy: self.policy.isLoaded,
+            shuttingDown: self.readiness.isShuttingDown,
+            events: self.readiness.eventFeedReady
+        )
         return JSONResponse.make(answer, status: answer.ready ? .ok : .serviceUnavailable)
     }
 
     @Sendable func metricsText(_ request: Request, context: Context) async throws -> Response {
         self.metrics.recordDatabaseUsage(self.store.databaseUsage)
         let bytes = self.metrics.exposition()
-        return Response(status: .ok,
-                        headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .contentLength: String(bytes.count)],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .contentLength: String(bytes.count)],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+        )
     }
 
     @Sendable func openAPI(_ request: Request, context: Context) async throws -> Response {
-        Response(status: .ok,
-                 headers: [.contentType: "application/yaml; charset=utf-8", .contentLength: String(OpenAPIDocument.bytes.count)],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/yaml; charset=utf-8", .contentLength: String(OpenAPIDocument.bytes.count),
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes))
+        )
     }
 }

@@ -54,11 +54,20 @@ struct EventFrame: Sendable {
         let effect = ActionStateMachine.effect(of: event)
         let fallbackReason = event.type == .created ? decisionReason ?? entry.actionReason : entry.actionReason
         return EventStreamData(
-            id: event.actionID.uuidString.lowercased(), seq: event.seq, eventType: event.type,
-            eventID: event.id.uuidString.lowercased(), status: effect.status ?? entry.actionStatus,
-            decision: effect.decision ?? entry.actionDecision, agentID: entry.agentID,
-            tool: entry.tool, operation: entry.operation, reason: effect.reason ?? fallbackReason,
-            riskLevel: entry.riskLevel, actor: event.actor, meta: event.meta,
-            createdAt: WireTimestamp.format(event.createdAt))
+            id: event.actionID.uuidString.lowercased(),
+            seq: event.seq,
+            eventType: event.type,
+            eventID: event.id.uuidString.lowercased(),
+            status: effect.status ?? entry.actionStatus,
+            decision: effect.decision ?? entry.actionDecision,
+            agentID: entry.agentID,
+            tool: entry.tool,
+            operation: entry.operation,
+            reason: effect.reason ?? fallbackReason,
+            riskLevel: entry.riskLevel,
+            actor: event.actor,
+            meta: event.meta,
+            createdAt: WireTimestamp.format(event.createdAt)
+        )
     }
 }

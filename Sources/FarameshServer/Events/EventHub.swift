@@ -29,10 +29,17 @@ public struct EventHubConfiguration: Sendable, Hashable {
     /// How long a new stream waits for a starting hub before answering 503.
     public var startWait: Duration
 
-    public init(heartbeat: Duration = .seconds(15), pollInterval: Duration = .seconds(1), maxClients: Int = 10_000,
-                clientBuffer: Int = 10_000, replayCapacity: Int = 10_000, readBatch: Int = 500,
-                gapGrace: Duration = .milliseconds(50), minReadInterval: Duration = .milliseconds(5),
-                startWait: Duration = .seconds(5)) {
+    public init(
+        heartbeat: Duration = .seconds(15),
+        pollInterval: Duration = .seconds(1),
+        maxClients: Int = 10_000,
+        clientBuffer: Int = 10_000,
+        replayCapacity: Int = 10_000,
+        readBatch: Int = 500,
+        gapGrace: Duration = .milliseconds(50),
+        minReadInterval: Duration = .milliseconds(5),
+        startWait: Duration = .seconds(5)
+    ) {
         self.heartbeat = heartbeat
         self.pollInterval = pollInterval
         self.maxClients = maxClients
@@ -104,8 +111,14 @@ public final class EventHub: Service, Sendable {
     private let state = Mutex(State())
     private let wake = WakeSignal()
 
-    public init(feed: any EventFeed, configuration: EventHubConfiguration = EventHubConfiguration(),
-                metrics: ServerMetrics, readiness: Readiness, waitForMigrations: Bool = false, logger: Logger) {
+    public init(
+        feed: any EventFeed,
+        configuration: EventHubConfiguration = EventHubConfiguration(),
+        metrics: ServerMetrics,
+        readiness: Readiness,
+        waitForMigrations: Bool = false,
+        logger: Logger
+    ) {
         self.feed = feed
         self.configuration = configuration
         self.metrics = EventStreamMetrics(metrics)
@@ -135,9 +148,13 @@ public final class EventHub: Service, Sendable {
 
     /// Ends every stream; later subscriptions fail.
     func stop() {
-        let (subscribers, waiters) = self.state.withLock { state -> ([EventSubscriber], [CheckedContinuation<Void, Never>]) in
+        let (subscribers, waiters) = self.state.withLock {
+            state -> ([EventSubscriber], [CheckedContinuation<Void, Never>]) in
             state.stopped = true
-            defer { state.subscribers = [:]; state.startWaiters = [:] }
+            defer {
+                state.subscribers = [:]
+                state.startWaiters = [:]
+            }
             return (Array(state.subscribers.values), Array(state.startWaiters.values))
         }
         for subscriber in subscribers { subscriber.close(.shutdown) }
@@ -230,8 +247,10 @@ public final class EventHub: Service, Sendable {
                         next = try await self.feed.fixHorizon(of: next)
                     }
                     if ContinuousClock.now - since > .seconds(10) {
-                        self.logger.warning("event delivery held back by a transaction that has not ended",
-                                            metadata: ["cursor": "\(next.cursor)"])
+                        self.logger.warning(
+                            "event delivery held back by a transaction that has not ended",
+                            metadata: ["cursor": "\(next.cursor)"]
+                        )
                         holdSince = ContinuousClock.now
                     }
                 } else {
@@ -247,9 +266,12 @@ public final class EventHub: Service, Sendable {
                 failures += 1
                 self.metrics.recordFeedReadFailure()
                 if failures == 1 || failures % 20 == 0 {
-                    self.logger.warning("event feed read failed; retrying", metadata: [
-                        "error": "\(String(describing: error))", "attempt": "\(failures)",
-                    ])
+                    self.logger.warning(
+                        "event feed read failed; retrying",
+                        metadata: [
+                            "error": "\(String(describing: error))", "attempt": "\(failures)",
+                        ]
+                    )
                 }
                 await self.wake.wait(upTo: .milliseconds(min(100 * (1 << min(failures - 1, 5)), 2_000)))
             }
@@ -289,7 +311,10 @@ public final class EventHub: Service, Sendable {
                 subscriber.close(.tooSlow)
                 self.remove(subscriber)
                 self.metrics.recordDisconnect(.tooSlow)
-                self.logger.info("event stream client too slow; disconnected", metadata: ["subscriber": "\(subscriber.id)"])
+                self.logger.info(
+                    "event stream client too slow; disconnected",
+                    metadata: ["subscriber": "\(subscriber.id)"]
+                )
             } else {
                 subscriber.wake()
             }
@@ -349,8 +374,13 @@ public final class EventHub: Service, Sendable {
                 let mid = (low + high) / 2
                 if state.buffer[mid].seq <= from { low = mid + 1 } else { high = mid }
             }
-            let subscriber = EventSubscriber(id: state.nextID, hub: self, filter: filter, skipThrough: start,
-                                             position: state.bufferBase + (low - state.bufferHead))
+            let subscriber = EventSubscriber(
+                id: state.nextID,
+                hub: self,
+                filter: filter,
+                skipThrough: start,
+                position: state.bufferBase + (low - state.bufferHead)
+            )
             state.subscribers[subscriber.id] = subscriber
             return .success(Subscription(subscriber: subscriber, catchUp: catchUp))
         }

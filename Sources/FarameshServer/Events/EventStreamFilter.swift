@@ -20,7 +20,8 @@ struct EventStreamFilter: Sendable, Hashable {
     var agentScope: AgentScope?
 
     var isEmpty: Bool {
-        self.agentIDs == nil && self.tools == nil && self.statuses == nil && self.eventTypes == nil && self.actionIDs == nil
+        self.agentIDs == nil && self.tools == nil && self.statuses == nil && self.eventTypes == nil
+            && self.actionIDs == nil
             && self.agentScope == nil
     }
 
@@ -35,7 +36,8 @@ struct EventStreamFilter: Sendable, Hashable {
     }
 
     /// - Throws: `WireValidationError` naming the parameter (unknown parameters are rejected).
-    static func parse(rawQuery: String?) throws(WireValidationError) -> (filter: EventStreamFilter, lastEventID: Int64?) {
+    static func parse(rawQuery: String?) throws(WireValidationError) -> (filter: EventStreamFilter, lastEventID: Int64?)
+    {
         var filter = EventStreamFilter()
         var lastEventID: Int64?
         var seen: Set<String> = []
@@ -45,34 +47,44 @@ struct EventStreamFilter: Sendable, Hashable {
             }
             switch key {
             case "agent_id":
-                filter.agentIDs = Set(try self.values(value, name: key).map { v throws(WireValidationError) in
-                    try WireText.identifier(v, field: key)
-                })
+                filter.agentIDs = Set(
+                    try self.values(value, name: key).map { v throws(WireValidationError) in
+                        try WireText.identifier(v, field: key)
+                    }
+                )
             case "tool":
-                filter.tools = Set(try self.values(value, name: key).map { v throws(WireValidationError) in
-                    try WireText.identifier(v, field: key)
-                })
+                filter.tools = Set(
+                    try self.values(value, name: key).map { v throws(WireValidationError) in
+                        try WireText.identifier(v, field: key)
+                    }
+                )
             case "status":
-                filter.statuses = Set(try self.values(value, name: key).map { v throws(WireValidationError) in
-                    guard let status = ActionStatus(rawValue: v) else {
-                        throw WireValidationError(field: key, message: "unknown status '\(v)'")
+                filter.statuses = Set(
+                    try self.values(value, name: key).map { v throws(WireValidationError) in
+                        guard let status = ActionStatus(rawValue: v) else {
+                            throw WireValidationError(field: key, message: "unknown status '\(v)'")
+                        }
+                        return status
                     }
-                    return status
-                })
+                )
             case "event_type":
-                filter.eventTypes = Set(try self.values(value, name: key).map { v throws(WireValidationError) in
-                    guard let type = ActionEventType(rawValue: v) else {
-                        throw WireValidationError(field: key, message: "unknown event type '\(v)'")
+                filter.eventTypes = Set(
+                    try self.values(value, name: key).map { v throws(WireValidationError) in
+                        guard let type = ActionEventType(rawValue: v) else {
+                            throw WireValidationError(field: key, message: "unknown event type '\(v)'")
+                        }
+                        return type
                     }
-                    return type
-                })
+                )
             case "action_id":
-                filter.actionIDs = Set(try self.values(value, name: key).map { v throws(WireValidationError) in
-                    guard let id = UUID(uuidString: v) else {
-                        throw WireValidationError(field: key, message: "must be a full action id (uuid)")
+                filter.actionIDs = Set(
+                    try self.values(value, name: key).map { v throws(WireValidationError) in
+                        guard let id = UUID(uuidString: v) else {
+                            throw WireValidationError(field: key, message: "must be a full action id (uuid)")
+                        }
+                        return id
                     }
-                    return id
-                })
+                )
             case "last_event_id":
                 lastEventID = try self.eventID(value, field: key)
             default:
@@ -86,9 +98,12 @@ struct EventStreamFilter: Sendable, Hashable {
     static func eventID(_ raw: String, field: String) throws(WireValidationError) -> Int64 {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.utf8.count <= 19, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              let value = Int64(trimmed)
+            let value = Int64(trimmed)
         else {
-            throw WireValidationError(field: field, message: "must be an event id sent by this server (a non-negative integer)")
+            throw WireValidationError(
+                field: field,
+                message: "must be an event id sent by this server (a non-negative integer)"
+            )
         }
         return value
     }

@@ -34,28 +34,57 @@ struct EventStreamMetrics: Sendable {
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "faramesh", metricName: metric, unitName: unit, helpText: help)
         }
-        self.clients = registry.makeGauge(descriptor: name("sse_clients", "", "Open GET /v1/events streams on this replica."))
+        self.clients = registry.makeGauge(
+            descriptor: name("sse_clients", "", "Open GET /v1/events streams on this replica.")
+        )
         var disconnects: [Disconnect: Counter] = [:]
         for reason in Disconnect.allCases {
             disconnects[reason] = registry.makeCounter(
-                descriptor: name("sse_disconnects", "total", "Event streams ended by the server or the client, by reason."),
-                labels: [("reason", reason.rawValue)])
+                descriptor: name(
+                    "sse_disconnects",
+                    "total",
+                    "Event streams ended by the server or the client, by reason."
+                ),
+                labels: [("reason", reason.rawValue)]
+            )
         }
         self.disconnects = disconnects
         self.refused = registry.makeCounter(
-            descriptor: name("sse_refused", "total", "Event streams refused because the replica's client limit was reached."))
+            descriptor: name(
+                "sse_refused",
+                "total",
+                "Event streams refused because the replica's client limit was reached."
+            )
+        )
         self.delivered = registry.makeCounter(
-            descriptor: name("events_delivered", "total", "Events the hub handed to its stream clients (once per event)."))
+            descriptor: name(
+                "events_delivered",
+                "total",
+                "Events the hub handed to its stream clients (once per event)."
+            )
+        )
         self.lag = registry.makeDurationHistogram(
-            descriptor: name("event_delivery_lag", "seconds",
-                             "Time from an event being recorded (on any replica) to this replica's hub delivering it."),
-            labels: [], buckets: Self.lagBuckets)
+            descriptor: name(
+                "event_delivery_lag",
+                "seconds",
+                "Time from an event being recorded (on any replica) to this replica's hub delivering it."
+            ),
+            labels: [],
+            buckets: Self.lagBuckets
+        )
         self.listenerConnected = registry.makeGauge(
-            descriptor: name("event_listener_connected", "", "1 while the commit doorbell (LISTEN) is connected."))
+            descriptor: name("event_listener_connected", "", "1 while the commit doorbell (LISTEN) is connected.")
+        )
         self.feedHeld = registry.makeGauge(
-            descriptor: name("event_feed_held", "", "1 while delivery waits for an earlier event that may still commit."))
+            descriptor: name(
+                "event_feed_held",
+                "",
+                "1 while delivery waits for an earlier event that may still commit."
+            )
+        )
         self.readFailures = registry.makeCounter(
-            descriptor: name("event_feed_read_failures", "total", "Failed reads of the event feed (retried)."))
+            descriptor: name("event_feed_read_failures", "total", "Failed reads of the event feed (retried).")
+        )
     }
 
     func setClients(_ count: Int) { self.clients.set(Double(count)) }

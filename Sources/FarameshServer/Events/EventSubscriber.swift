@@ -80,7 +80,8 @@ final class EventSubscriber: Sendable {
     }
 
     func close(_ reason: CloseReason) {
-        let (waiter, closeWaiters) = self.state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+        let (waiter, closeWaiters) = self.state.withLock {
+            state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
             guard state.closed == nil else { return (nil, []) }
             state.closed = reason
             let waiters = Array(state.closeWaiters.values)
@@ -148,7 +149,9 @@ final class EventSubscriber: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = self.state.withLock { state -> Bool in
-                    if state.wakePending || state.closed != nil || state.heartbeatDue || Task.isCancelled { return true }
+                    if state.wakePending || state.closed != nil || state.heartbeatDue || Task.isCancelled {
+                        return true
+                    }
                     state.waiter = continuation
                     return false
                 }

@@ -20,15 +20,20 @@ final class ChildProcess {
         if stderrFD >= 0 { close(stderrFD) }
     }
 
-    static func spawn(executable: String, arguments: [String], environment: [String],
-                      workingDirectory: String) throws(ProcessSpawnError) -> ChildProcess {
+    static func spawn(
+        executable: String,
+        arguments: [String],
+        environment: [String],
+        workingDirectory: String
+    ) throws(ProcessSpawnError) -> ChildProcess {
         guard let addChdir = GlibcSpawnExtensions.addChdir else {
             throw ProcessSpawnError(code: ENOSYS, step: "working directory")
         }
         guard let out = GlibcSpawnExtensions.makePipe() else { throw ProcessSpawnError(code: errno, step: "pipe") }
         guard let err = GlibcSpawnExtensions.makePipe() else {
             let code = errno
-            close(out.read); close(out.write)
+            close(out.read)
+            close(out.write)
             throw ProcessSpawnError(code: code, step: "pipe")
         }
 
@@ -51,7 +56,12 @@ final class ChildProcess {
         sigemptyset(&noSignals)
         var allSignals = sigset_t()
         sigfillset(&allSignals)
-        if setup == 0 { setup = posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) }
+        if setup == 0 {
+            setup = posix_spawnattr_setflags(
+                &attributes,
+                Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+            )
+        }
         if setup == 0 { setup = posix_spawnattr_setpgroup(&attributes, 0) }
         if setup == 0 { setup = posix_spawnattr_setsigmask(&attributes, &noSignals) }
         if setup == 0 { setup = posix_spawnattr_setsigdefault(&attributes, &allSignals) }
@@ -62,8 +72,7 @@ final class ChildProcess {
             let argv = arguments.map { strdup($0) } + [nil]
             let envp = environment.map { strdup($0) } + [nil]
             defer {
-                argv.forEach { free($0) }
-                envp.forEach { free($0) }
+                for pointer in argv + envp { free(pointer) }
             }
             status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         }
@@ -84,8 +93,13 @@ final class ChildProcess {
     /// When the command exits, whatever it left running in its process group is killed; output
     /// still held open by something that escaped the group is read for `killGrace` at most.
     /// `started`: just before the spawn, so spawn time counts towards the timeout and duration.
-    func supervise(started: ContinuousClock.Instant, timeout: Duration, killGrace: Duration, maxOutputBytes: Int,
-                   cancellation: RunCancellation) -> ProcessOutcome {
+    func supervise(
+        started: ContinuousClock.Instant,
+        timeout: Duration,
+        killGrace: Duration,
+        maxOutputBytes: Int,
+        cancellation: RunCancellation
+    ) -> ProcessOutcome {
         let clock = ContinuousClock()
         let deadline = started.advanced(by: timeout)
         var stdout = BoundedOutput(limit: maxOutputBytes)
@@ -125,16 +139,25 @@ final class ChildProcess {
                 killed = true
             }
         }
-        return ProcessOutcome(termination: termination ?? .unknown, timedOut: stop?.timedOut == true,
-                              cancelled: stop.map { !$0.timedOut } ?? false,
-                              stdout: stdout.bytes, stdoutTruncated: stdout.truncated,
-                              stderr: stderr.bytes, stderrTruncated: stderr.truncated,
-                              duration: clock.now - started)
+        return ProcessOutcome(
+            termination: termination ?? .unknown,
+            timedOut: stop?.timedOut == true,
+            cancelled: stop.map { !$0.timedOut } ?? false,
+            stdout: stdout.bytes,
+            stdoutTruncated: stdout.truncated,
+            stderr: stderr.bytes,
+            stderrTruncated: stderr.truncated,
+            duration: clock.now - started
+        )
     }
 
     /// Waits up to `waitMilliseconds` for output and reads what is there; EOF closes a pipe.
-    private func pump(_ stdout: inout BoundedOutput, _ stderr: inout BoundedOutput, chunk: inout [UInt8],
-                      waitMilliseconds: Int32) {
+    private func pump(
+        _ stdout: inout BoundedOutput,
+        _ stderr: inout BoundedOutput,
+        chunk: inout [UInt8],
+        waitMilliseconds: Int32
+    ) {
         var fds: [pollfd] = []
         if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
         if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
@@ -179,8 +202,14 @@ final class ChildProcess {
     }
 
     private func closePipes() {
-        if stdoutFD >= 0 { close(stdoutFD); stdoutFD = -1 }
-        if stderrFD >= 0 { close(stderrFD); stderrFD = -1 }
+        if stdoutFD >= 0 {
+            close(stdoutFD)
+            stdoutFD = -1
+        }
+        if stderrFD >= 0 {
+            close(stderrFD)
+            stderrFD = -1
+        }
     }
 }
 #endif

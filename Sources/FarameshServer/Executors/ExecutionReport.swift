@@ -38,8 +38,12 @@ struct ExecutionReport: Sendable {
         }
         if outcome.timedOut {
             meta["error"] = .string("timeout")
-            return ExecutionReport(result: .timeout, transition: .timeOut,
-                                   reason: "Timed out after \(PolicyDuration.format(spec.timeout))", meta: meta)
+            return ExecutionReport(
+                result: .timeout,
+                transition: .timeOut,
+                reason: "Timed out after \(PolicyDuration.format(spec.timeout))",
+                meta: meta
+            )
         }
         if outcome.cancelled {
             meta["error"] = .string("shutdown")
@@ -53,28 +57,49 @@ struct ExecutionReport: Sendable {
         case .signaled(let signal):
             return ExecutionReport(result: .failed, transition: .fail, reason: "Killed by signal \(signal)", meta: meta)
         case .unknown:
-            return ExecutionReport(result: .failed, transition: .fail, reason: "Ended with an unknown status", meta: meta)
+            return ExecutionReport(
+                result: .failed,
+                transition: .fail,
+                reason: "Ended with an unknown status",
+                meta: meta
+            )
         }
     }
 
     static func startFailed(_ error: ProcessSpawnError, spec: ExecutorSpec) -> ExecutionReport {
-        ExecutionReport(result: .startFailed, transition: .fail, reason: "Could not start the command (\(error))",
-                        meta: ["executor": .string(spec.name), "error": .string("start_failed")])
+        ExecutionReport(
+            result: .startFailed,
+            transition: .fail,
+            reason: "Could not start the command (\(error))",
+            meta: ["executor": .string(spec.name), "error": .string("start_failed")]
+        )
     }
 
     static func invalidParams(_ error: ArgvTemplate.RenderError, spec: ExecutorSpec) -> ExecutionReport {
-        ExecutionReport(result: .invalidParams, transition: .fail, reason: "Not run: \(error)",
-                        meta: ["executor": .string(spec.name), "error": .string("invalid_params")])
+        ExecutionReport(
+            result: .invalidParams,
+            transition: .fail,
+            reason: "Not run: \(error)",
+            meta: ["executor": .string(spec.name), "error": .string("invalid_params")]
+        )
     }
 
     static func notRunShutdown(spec: ExecutorSpec) -> ExecutionReport {
-        ExecutionReport(result: .shutdown, transition: .fail, reason: shutdownReason,
-                        meta: ["executor": .string(spec.name), "error": .string("shutdown")])
+        ExecutionReport(
+            result: .shutdown,
+            transition: .fail,
+            reason: shutdownReason,
+            meta: ["executor": .string(spec.name), "error": .string("shutdown")]
+        )
     }
 
     static func lost(spec: ExecutorSpec) -> ExecutionReport {
-        ExecutionReport(result: .lost, transition: .timeOut, reason: lostReason,
-                        meta: ["executor": .string(spec.name), "error": .string("executor_lost")])
+        ExecutionReport(
+            result: .lost,
+            transition: .timeOut,
+            reason: lostReason,
+            meta: ["executor": .string(spec.name), "error": .string("executor_lost")]
+        )
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

@@ -28,13 +28,18 @@ enum ExecutorLoader {
         for spec in catalog.executors {
             var isDirectory: ObjCBool = false
             if !files.fileExists(atPath: spec.executable, isDirectory: &isDirectory) || isDirectory.boolValue
-                || !files.isExecutableFile(atPath: spec.executable) {
-                throw ServerStartupError("\(file): executors[\(spec.index)].command[0]: \(spec.executable) is not an executable file")
+                || !files.isExecutableFile(atPath: spec.executable)
+            {
+                throw ServerStartupError(
+                    "\(file): executors[\(spec.index)].command[0]: \(spec.executable) is not an executable file"
+                )
             }
             if let directory = spec.workingDirectory {
                 isDirectory = false
                 if !files.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
-                    throw ServerStartupError("\(file): executors[\(spec.index)].working_directory: \(directory) is not an existing directory")
+                    throw ServerStartupError(
+                        "\(file): executors[\(spec.index)].working_directory: \(directory) is not an existing directory"
+                    )
                 }
             }
         }

@@ -2,9 +2,9 @@ public import FarameshCore
 public import FarameshStore
 import Foundation
 public import Logging
+import Prometheus
 public import ServiceLifecycle
 import Synchronization
-import Prometheus
 
 /// Runs executor-run actions on this replica after `/start`, records how they ended (actor
 /// "executor"), stops them on graceful shutdown, and sweeps up executor-run actions that a dead
@@ -38,9 +38,15 @@ public final class ExecutorService: Service, Sendable {
 
     private let state = Mutex(State())
 
-    public init(catalog: ExecutorCatalog, store: any ActionStore, metrics: ServerMetrics,
-                configuration: ExecutorsConfiguration, callTimeout: Duration, clock: any WallClock = SystemClock(),
-                logger: Logger) {
+    public init(
+        catalog: ExecutorCatalog,
+        store: any ActionStore,
+        metrics: ServerMetrics,
+        configuration: ExecutorsConfiguration,
+        callTimeout: Duration,
+        clock: any WallClock = SystemClock(),
+        logger: Logger
+    ) {
         self.catalog = catalog
         self.clock = clock
         self.store = store
@@ -88,9 +94,15 @@ public final class ExecutorService: Service, Sendable {
             await self.record(ExecutionReport.invalidParams(error, spec: spec), actionID: action.id)
             return
         }
-        let request = ProcessRequest(executable: spec.executable, arguments: argv, environment: spec.environmentStrings,
-                                     workingDirectory: spec.workingDirectory, timeout: spec.timeout,
-                                     maxOutputBytes: spec.maxOutputBytes, killGrace: configuration.killGrace)
+        let request = ProcessRequest(
+            executable: spec.executable,
+            arguments: argv,
+            environment: spec.environmentStrings,
+            workingDirectory: spec.workingDirectory,
+            timeout: spec.timeout,
+            maxOutputBytes: spec.maxOutputBytes,
+            killGrace: configuration.killGrace
+        )
         self.metrics.executionsRunning.increment()
         let report: ExecutionReport
         do throws(ProcessSpawnError) {
@@ -113,26 +125,40 @@ public final class ExecutorService: Service, Sendable {
             let change = report.request(now: self.clock.now())
             do {
                 _ = try await Deadline.run(self.callTimeout) { try await store.transition(actionID, change) }
-                self.logger.info("Execution recorded", metadata: [
-                    "action_id": "\(actionID.uuidString.lowercased())", "result": "\(report.result.rawValue)", "reason": "\(report.reason)",
-                ])
+                self.logger.info(
+                    "Execution recorded",
+                    metadata: [
+                        "action_id": "\(actionID.uuidString.lowercased())", "result": "\(report.result.rawValue)",
+                        "reason": "\(report.reason)",
+                    ]
+                )
                 return
             } catch StoreError.illegalTransition(let current) {
-                self.logger.notice("Execution result not recorded: the action was already ended", metadata: [
-                    "action_id": "\(actionID.uuidString.lowercased())", "status": "\(current.status.rawValue)", "result": "\(report.result.rawValue)",
-                ])
+                self.logger.notice(
+                    "Execution result not recorded: the action was already ended",
+                    metadata: [
+                        "action_id": "\(actionID.uuidString.lowercased())", "status": "\(current.status.rawValue)",
+                        "result": "\(report.result.rawValue)",
+                    ]
+                )
                 return
             } catch StoreError.notFound {
                 return
             } catch {
-                self.logger.warning("Recording an execution result failed; retrying", metadata: [
-                    "action_id": "\(actionID.uuidString.lowercased())", "attempt": "\(attempt)", "error.type": "\(type(of: error))",
-                ])
+                self.logger.warning(
+                    "Recording an execution result failed; retrying",
+                    metadata: [
+                        "action_id": "\(actionID.uuidString.lowercased())", "attempt": "\(attempt)",
+                        "error.type": "\(type(of: error))",
+                    ]
+                )
                 try? await ContinuousClock().sleep(for: .milliseconds(min(500 * attempt, 5_000)))
             }
         }
-        self.logger.error("Execution result could not be recorded; the lost-run sweeper will time the action out",
-                          metadata: ["action_id": "\(actionID.uuidString.lowercased())", "result": "\(report.result.rawValue)"])
+        self.logger.error(
+            "Execution result could not be recorded; the lost-run sweeper will time the action out",
+            metadata: ["action_id": "\(actionID.uuidString.lowercased())", "result": "\(report.result.rawValue)"]
+        )
     }
 
     /// Stops every run (SIGTERM, then SIGKILL to its process group) and waits until each has
@@ -181,7 +207,8 @@ public final class ExecutorService: Service, Sendable {
                     let page = try await Deadline.run(self.callTimeout) { try await store.list(query) }
                     for action in page.actions {
                         guard let spec = self.executor(for: action), !self.isRunning(action.id) else { continue }
-                        let limit = Double(ExecutionReport.milliseconds(spec.timeout + self.configuration.lostGrace)) / 1000
+                        let limit =
+                            Double(ExecutionReport.milliseconds(spec.timeout + self.configuration.lostGrace)) / 1000
                         guard now.timeIntervalSince(action.updatedAt) > limit else { continue }
                         if await self.recordLost(action, spec: spec, now: now) { swept += 1 }
                     }
@@ -191,7 +218,10 @@ public final class ExecutorService: Service, Sendable {
         } catch is CancellationError {
             return swept
         } catch {
-            self.logger.warning("Lost-execution sweep failed; will retry", metadata: ["error.type": "\(type(of: error))"])
+            self.logger.warning(
+                "Lost-execution sweep failed; will retry",
+                metadata: ["error.type": "\(type(of: error))"]
+            )
         }
         return swept
     }
@@ -204,15 +234,20 @@ public final class ExecutorService: Service, Sendable {
             _ = try await Deadline.run(self.callTimeout) { try await store.transition(action.id, change) }
         } catch StoreError.illegalTransition, StoreError.notFound {
             return false
-        }  catch {
-            self.logger.warning("Recording a lost execution failed; will retry", metadata: [
-                "action_id": "\(action.id.uuidString.lowercased())", "error.type": "\(type(of: error))",
-            ])
+        } catch {
+            self.logger.warning(
+                "Recording a lost execution failed; will retry",
+                metadata: [
+                    "action_id": "\(action.id.uuidString.lowercased())", "error.type": "\(type(of: error))",
+                ]
+            )
             return false
         }
         self.metrics.recordExecution(result: .lost)
-        self.logger.warning("Executor-run action was left executing by a stopped replica; recorded as timed out",
-                            metadata: ["action_id": "\(action.id.uuidString.lowercased())", "executor": "\(spec.name)"])
+        self.logger.warning(
+            "Executor-run action was left executing by a stopped replica; recorded as timed out",
+            metadata: ["action_id": "\(action.id.uuidString.lowercased())", "executor": "\(spec.name)"]
+        )
         return true
     }
 }

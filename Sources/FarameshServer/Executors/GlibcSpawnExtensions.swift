@@ -4,7 +4,8 @@ import Glibc
 /// GNU extensions that Swift's Glibc module does not import (they sit behind `_GNU_SOURCE`),
 /// looked up once at run time. All exist in glibc ≥ 2.34 (Debian 12 and later).
 enum GlibcSpawnExtensions {
-    typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    typealias AddChdir =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
     typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
 
@@ -20,9 +21,11 @@ enum GlibcSpawnExtensions {
             guard let pointer = dlsym(handle, name) else { return nil }
             return unsafeBitCast(pointer, to: type)
         }
-        return Table(addChdir: symbol("posix_spawn_file_actions_addchdir_np", as: AddChdir.self),
-                     addClosefrom: symbol("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self),
-                     pipe2: symbol("pipe2", as: Pipe2.self))
+        return Table(
+            addChdir: symbol("posix_spawn_file_actions_addchdir_np", as: AddChdir.self),
+            addClosefrom: symbol("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self),
+            pipe2: symbol("pipe2", as: Pipe2.self)
+        )
     }()
 
     /// `posix_spawn_file_actions_addchdir_np`; nil when the C library lacks it.

@@ -18,12 +18,24 @@ public struct ProcessOutcome: Sendable, Hashable {
     public var stderrTruncated: Bool
     public var duration: Duration
 
-    public init(termination: Termination, timedOut: Bool = false, cancelled: Bool = false,
-                stdout: [UInt8] = [], stdoutTruncated: Bool = false, stderr: [UInt8] = [], stderrTruncated: Bool = false,
-                duration: Duration = .zero) {
-        self.termination = termination; self.timedOut = timedOut; self.cancelled = cancelled
-        self.stdout = stdout; self.stdoutTruncated = stdoutTruncated
-        self.stderr = stderr; self.stderrTruncated = stderrTruncated; self.duration = duration
+    public init(
+        termination: Termination,
+        timedOut: Bool = false,
+        cancelled: Bool = false,
+        stdout: [UInt8] = [],
+        stdoutTruncated: Bool = false,
+        stderr: [UInt8] = [],
+        stderrTruncated: Bool = false,
+        duration: Duration = .zero
+    ) {
+        self.termination = termination
+        self.timedOut = timedOut
+        self.cancelled = cancelled
+        self.stdout = stdout
+        self.stdoutTruncated = stdoutTruncated
+        self.stderr = stderr
+        self.stderrTruncated = stderrTruncated
+        self.duration = duration
     }
 
     /// Decodes a `waitpid` status (the WIFEXITED / WIFSIGNALED macros are not imported into Swift).

@@ -14,10 +14,21 @@ public struct ProcessRequest: Sendable {
     /// After a timeout (or cancellation) the process group gets SIGTERM, then SIGKILL this much later.
     public var killGrace: Duration
 
-    public init(executable: String, arguments: [String], environment: [String], workingDirectory: String? = nil,
-                timeout: Duration, maxOutputBytes: Int, killGrace: Duration = .seconds(2)) {
-        self.executable = executable; self.arguments = arguments; self.environment = environment
-        self.workingDirectory = workingDirectory; self.timeout = timeout; self.maxOutputBytes = maxOutputBytes
+    public init(
+        executable: String,
+        arguments: [String],
+        environment: [String],
+        workingDirectory: String? = nil,
+        timeout: Duration,
+        maxOutputBytes: Int,
+        killGrace: Duration = .seconds(2)
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.timeout = timeout
+        self.maxOutputBytes = maxOutputBytes
         self.killGrace = killGrace
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,9 +11,13 @@ public struct ProcessRunner: Sendable {
 
     /// Runs the command to completion, timeout or cancellation (of the task or `cancellation`).
     /// - Throws: `ProcessSpawnError` when the command could not be started.
-    public func run(_ request: ProcessRequest, cancellation: RunCancellation = RunCancellation()) async throws(ProcessSpawnError) -> ProcessOutcome {
+    public func run(
+        _ request: ProcessRequest,
+        cancellation: RunCancellation = RunCancellation()
+    ) async throws(ProcessSpawnError) -> ProcessOutcome {
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<ProcessOutcome, ProcessSpawnError>, Never>) in
+            await withCheckedContinuation {
+                (continuation: CheckedContinuation<Result<ProcessOutcome, ProcessSpawnError>, Never>) in
                 let thread = Thread {
                     continuation.resume(returning: Self.runBlocking(request, cancellation: cancellation))
                 }
@@ -25,7 +30,10 @@ public struct ProcessRunner: Sendable {
         return try result.get()
     }
 
-    static func runBlocking(_ request: ProcessRequest, cancellation: RunCancellation) -> Result<ProcessOutcome, ProcessSpawnError> {
+    static func runBlocking(
+        _ request: ProcessRequest,
+        cancellation: RunCancellation
+    ) -> Result<ProcessOutcome, ProcessSpawnError> {
         #if canImport(Glibc)
         var temporaryDirectory: String?
         defer {
@@ -43,10 +51,21 @@ public struct ProcessRunner: Sendable {
         }
         do throws(ProcessSpawnError) {
             let started = ContinuousClock.now
-            let child = try ChildProcess.spawn(executable: request.executable, arguments: request.arguments,
-                                               environment: request.environment, workingDirectory: directory)
-            return .success(child.supervise(started: started, timeout: request.timeout, killGrace: request.killGrace,
-                                            maxOutputBytes: request.maxOutputBytes, cancellation: cancellation))
+            let child = try ChildProcess.spawn(
+                executable: request.executable,
+                arguments: request.arguments,
+                environment: request.environment,
+                workingDirectory: directory
+            )
+            return .success(
+                child.supervise(
+                    started: started,
+                    timeout: request.timeout,
+                    killGrace: request.killGrace,
+                    maxOutputBytes: request.maxOutputBytes,
+                    cancellation: cancellation
+                )
+            )
         } catch {
             return .failure(error)
         }
@@ -59,7 +78,9 @@ public struct ProcessRunner: Sendable {
     /// `mkdtemp` under the temporary directory: mode 0700, a new name every run.
     static func makePrivateDirectory() -> String? {
         let base = FileManager.default.temporaryDirectory.path
-        var template = Array((base.hasSuffix("/") ? base : base + "/").utf8CString.dropLast()) + Array("faramesh-exec-XXXXXX".utf8CString)
+        var template =
+            Array((base.hasSuffix("/") ? base : base + "/").utf8CString.dropLast())
+            + Array("faramesh-exec-XXXXXX".utf8CString)
         return template.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return nil }
             return mkdtemp(base).map { String(cString: $0) }

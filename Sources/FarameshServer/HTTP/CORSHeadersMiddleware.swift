@@ -1,6 +1,6 @@
 import FarameshAPI
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// CORS for browser clients on the origins the operator named (`--cors-origin`): answers their
 /// preflights, and adds `Access-Control-Allow-Origin: <that origin>` (never `*`: responses carry
@@ -24,22 +24,29 @@ struct CORSHeadersMiddleware: RouterMiddleware {
         self.authenticator = authenticator
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard let origin = request.headers[.origin], self.authenticator.mode == .tokens,
-              self.allowedOrigins.contains(origin.lowercased())
+            self.allowedOrigins.contains(origin.lowercased())
         else {
             var response = try await next(request, context)
             if self.authenticator.mode == .tokens { response.headers[.vary] = "Origin" }
             return response
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-            return Response(status: .noContent, headers: [
-                .accessControlAllowOrigin: origin,
-                .accessControlAllowMethods: Self.allowMethods,
-                .accessControlAllowHeaders: Self.allowHeaders,
-                .accessControlMaxAge: "600",
-                .vary: "Origin",
-            ])
+            return Response(
+                status: .noContent,
+                headers: [
+                    .accessControlAllowOrigin: origin,
+                    .accessControlAllowMethods: Self.allowMethods,
+                    .accessControlAllowHeaders: Self.allowHeaders,
+                    .accessControlMaxAge: "600",
+                    .vary: "Origin",
+                ]
+            )
         }
         var response = try await next(request, context)
         response.headers[.accessControlAllowOrigin] = origin
@@ -53,7 +60,13 @@ struct CORSHeadersMiddleware: RouterMiddleware {
     static func isValidOrigin(_ origin: String) -> Bool {
         let lower = origin.lowercased()
         let rest: Substring
-        if lower.hasPrefix("https://") { rest = lower.dropFirst(8) } else if lower.hasPrefix("http://") { rest = lower.dropFirst(7) } else { return false }
+        if lower.hasPrefix("https://") {
+            rest = lower.dropFirst(8)
+        } else if lower.hasPrefix("http://") {
+            rest = lower.dropFirst(7)
+        } else {
+            return false
+        }
         guard !rest.isEmpty else { return false }
         return rest.utf8.allSatisfy { byte in
             (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)

@@ -121,7 +121,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func bytesArrived(context: ChannelHandlerContext) {
-        guard self.firstByteAt == nil, self.headsRead == self.endsRead, self.headsRead == self.responsesEnded else { return }
+        guard self.firstByteAt == nil, self.headsRead == self.endsRead, self.headsRead == self.responsesEnded else {
+            return
+        }
         self.firstByteAt = .now()
         self.evaluate(context: context)
     }
@@ -138,8 +140,12 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             context.fireErrorCaught(error)
             return
         }
-        self.answerAndClose(context: context, status: .badRequest, code: .badRequest,
-                            detail: "Malformed HTTP request (\(parseError))")
+        self.answerAndClose(
+            context: context,
+            status: .badRequest,
+            code: .badRequest,
+            detail: "Malformed HTTP request (\(parseError))"
+        )
     }
 
     // MARK: outbound
@@ -215,13 +221,21 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             if self.responseStarted || self.responsesEnded >= self.headsRead {
                 context.close(promise: nil)
             } else {
-                self.answerAndClose(context: context, status: .requestTimeout, code: .requestTimeout,
-                                    detail: "The request body did not arrive within \(Self.seconds(self.limits.bodyTimeout)) seconds")
+                self.answerAndClose(
+                    context: context,
+                    status: .requestTimeout,
+                    code: .requestTimeout,
+                    detail: "The request body did not arrive within \(Self.seconds(self.limits.bodyTimeout)) seconds"
+                )
             }
         } else if self.firstByteAt != nil {
             self.registry.recordTimeout(.headerTimeout)
-            self.answerAndClose(context: context, status: .requestTimeout, code: .requestTimeout,
-                                detail: "The request head did not arrive within \(Self.seconds(self.limits.headerTimeout)) seconds")
+            self.answerAndClose(
+                context: context,
+                status: .requestTimeout,
+                code: .requestTimeout,
+                detail: "The request head did not arrive within \(Self.seconds(self.limits.headerTimeout)) seconds"
+            )
         } else {
             self.registry.recordTimeout(self.headsRead == 0 ? .headerTimeout : .idleTimeout)
             context.close(promise: nil)
@@ -230,16 +244,24 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     /// Writes a JSON error with `Connection: close` straight to the codec and closes; anything
     /// the route writes later goes to a closed channel.
-    private func answerAndClose(context: ChannelHandlerContext, status: HTTPResponse.Status, code: ErrorCode, detail: String) {
+    private func answerAndClose(
+        context: ChannelHandlerContext,
+        status: HTTPResponse.Status,
+        code: ErrorCode,
+        detail: String
+    ) {
         var writer = JSONWriter()
         ErrorResponse(detail: detail, code: code).write(to: &writer)
         let body = ByteBuffer(bytes: writer.bytes)
-        let head = HTTPResponse(status: status, headerFields: [
-            .contentType: JSONResponse.contentType,
-            .contentLength: String(body.readableBytes),
-            .connection: "close",
-            .xContentTypeOptions: "nosniff",
-        ])
+        let head = HTTPResponse(
+            status: status,
+            headerFields: [
+                .contentType: JSONResponse.contentType,
+                .contentLength: String(body.readableBytes),
+                .connection: "close",
+                .xContentTypeOptions: "nosniff",
+            ]
+        )
         context.write(self.wrapOutboundOut(.head(head)), promise: nil)
         context.write(self.wrapOutboundOut(.body(body)), promise: nil)
         context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)

@@ -17,8 +17,12 @@ public struct ConnectionLimits: Sendable, Hashable {
     /// every connection is busy answering, the new connection is closed at once.
     public var maxConnections: Int
 
-    public init(idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10),
-                bodyTimeout: Duration = .seconds(30), maxConnections: Int = ConnectionLimits.defaultMaxConnections) {
+    public init(
+        idleTimeout: Duration = .seconds(60),
+        headerTimeout: Duration = .seconds(10),
+        bodyTimeout: Duration = .seconds(30),
+        maxConnections: Int = ConnectionLimits.defaultMaxConnections
+    ) {
         self.idleTimeout = idleTimeout
         self.headerTimeout = headerTimeout
         self.bodyTimeout = bodyTimeout
@@ -43,26 +47,42 @@ public struct ConnectionLimits: Sendable, Hashable {
 
     /// Fits the caps to `descriptorLimit` (RLIMIT_NOFILE). Defaults (nil) shrink to fit;
     /// explicit values that do not fit are an error rather than a silent change.
-    public static func caps(descriptorLimit: Int, maxConnections: Int?, maxEventStreams: Int?,
-                            defaultEventStreams: Int = EventHubConfiguration().maxClients) throws(CapError) -> Caps {
+    public static func caps(
+        descriptorLimit: Int,
+        maxConnections: Int?,
+        maxEventStreams: Int?,
+        defaultEventStreams: Int = EventHubConfiguration().maxClients
+    ) throws(CapError) -> Caps {
         let available = descriptorLimit - self.reservedDescriptors
         guard available >= 2 else {
-            throw CapError(description: "the file descriptor limit (\(descriptorLimit)) leaves no room for connections; raise `ulimit -n`")
+            throw CapError(
+                description:
+                    "the file descriptor limit (\(descriptorLimit)) leaves no room for connections; raise `ulimit -n`"
+            )
         }
         switch (maxConnections, maxEventStreams) {
         case let (api?, sse?):
             guard api + sse <= available else {
-                throw CapError(description: "--max-connections \(api) plus --sse-max-clients \(sse) exceed the \(available) descriptors free under the limit of \(descriptorLimit) (ulimit -n) minus \(self.reservedDescriptors) reserved")
+                throw CapError(
+                    description:
+                        "--max-connections \(api) plus --sse-max-clients \(sse) exceed the \(available) descriptors free under the limit of \(descriptorLimit) (ulimit -n) minus \(self.reservedDescriptors) reserved"
+                )
             }
             return Caps(maxConnections: api, maxEventStreams: sse)
         case let (api?, nil):
             guard api < available else {
-                throw CapError(description: "--max-connections \(api) does not fit the \(available) descriptors free under the limit of \(descriptorLimit) (ulimit -n) minus \(self.reservedDescriptors) reserved")
+                throw CapError(
+                    description:
+                        "--max-connections \(api) does not fit the \(available) descriptors free under the limit of \(descriptorLimit) (ulimit -n) minus \(self.reservedDescriptors) reserved"
+                )
             }
             return Caps(maxConnections: api, maxEventStreams: min(defaultEventStreams, available - api))
         case let (nil, sse?):
             guard sse < available else {
-                throw CapError(description: "--sse-max-clients \(sse) does not fit the \(available) descriptors free under the limit of \(descriptorLimit) (ulimit -n) minus \(self.reservedDescriptors) reserved")
+                throw CapError(
+                    description:
+                        "--sse-max-clients \(sse) does not fit the \(available) descriptors free under the limit of \(descriptorLimit) (ulimit -n) minus \(self.reservedDescriptors) reserved"
+                )
             }
             return Caps(maxConnections: min(self.defaultMaxConnections, available - sse), maxEventStreams: sse)
         case (nil, nil):

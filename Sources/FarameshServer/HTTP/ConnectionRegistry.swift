@@ -64,15 +64,27 @@ final class ConnectionRegistry: Sendable {
         var closed: [CloseReason: Counter] = [:]
         for reason in CloseReason.allCases {
             closed[reason] = metrics.registry.makeCounter(
-                descriptor: MetricNameDescriptor(namespace: "faramesh", subsystem: "http", metricName: "connections_closed",
+                descriptor: MetricNameDescriptor(
+                    namespace: "faramesh",
+                    subsystem: "http",
+                    metricName: "connections_closed",
                     unitName: "total",
-                    helpText: "HTTP connections the server closed itself: deadlines (idle, head, body) and the connection cap (shed, refused)."),
-                labels: [("reason", reason.rawValue)])
+                    helpText:
+                        "HTTP connections the server closed itself: deadlines (idle, head, body) and the connection cap (shed, refused)."
+                ),
+                labels: [("reason", reason.rawValue)]
+            )
         }
         self.closed = closed
-        self.open = metrics.registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "faramesh", subsystem: "http", metricName: "connections_open", unitName: "",
-            helpText: "Open HTTP connections, event streams included."))
+        self.open = metrics.registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "faramesh",
+                subsystem: "http",
+                metricName: "connections_open",
+                unitName: "",
+                helpText: "Open HTTP connections, event streams included."
+            )
+        )
     }
 
     /// Registers a new connection (phase `.idle`). At the cap, sheds the oldest sheddable

@@ -1,11 +1,11 @@
 import FarameshAPI
 import FarameshCore
 import FarameshStore
+import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import NIOHTTP1
-import Logging
-import Foundation
 
 /// Turns every error into a JSON error response, so no client ever sees an empty or plain-text
 /// 500, and maps domain/store errors to their HTTP meaning. Logs error types, never error texts.
@@ -14,7 +14,11 @@ struct ErrorMiddleware: RouterMiddleware {
     /// Counts every error answer by code (`faramesh_errors_total{error_type}`); nil: not counted.
     var metrics: ServerMetrics? = nil
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
@@ -49,7 +53,12 @@ struct ErrorMiddleware: RouterMiddleware {
         case let error as HTTPParserError:
             // The request's framing is broken (bad chunk size, …): the connection cannot be
             // reused; `ConnectionGuardHandler` closes it after this answer.
-            return APIError(.badRequest, .badRequest, "Malformed HTTP request (\(error))", headers: [.connection: "close"])
+            return APIError(
+                .badRequest,
+                .badRequest,
+                "Malformed HTTP request (\(error))",
+                headers: [.connection: "close"]
+            )
         case let error as any HTTPResponseError:
             let status = error.status
             let code: ErrorCode = status.code >= 500 ? .internalError : .validationError
@@ -57,7 +66,7 @@ struct ErrorMiddleware: RouterMiddleware {
         default:
             // Only the type: an error's text may carry internals (SQL, addresses) or secrets.
             context.logger.error("Unhandled error", metadata: ["error.type": "\(type(of: error))"])
-            return .internalError
+            return .unexpected
         }
     }
 
@@ -68,13 +77,16 @@ struct ErrorMiddleware: RouterMiddleware {
         case .illegalTransition(let current):
             return .illegalTransition(current, attempted: "change")
         case .idempotencyConflict(let existing):
-            return APIError(.unprocessableContent, .idempotencyConflict,
-                            "Idempotency-Key was already used for a different request (action \(existing.uuidString.lowercased()))",
-                            field: "Idempotency-Key")
+            return APIError(
+                .unprocessableContent,
+                .idempotencyConflict,
+                "Idempotency-Key was already used for a different request (action \(existing.uuidString.lowercased()))",
+                field: "Idempotency-Key"
+            )
         case .duplicateToken:
             // No route creates tokens; reaching this is a bug.
             context.logger.error("Unexpected duplicate-token error from the store")
-            return .internalError
+            return .unexpected
         case .unavailable:
             context.logger.warning("Store unavailable")
             return .unavailable()
@@ -88,8 +100,12 @@ struct ErrorMiddleware: RouterMiddleware {
         case .notFound:
             let allowed = RouteTable.allowedMethods(path: request.uri.path)
             if !allowed.isEmpty {
-                return APIError(.methodNotAllowed, .methodNotAllowed, "Method \(request.method.rawValue) is not allowed here",
-                                headers: [.allow: allowed.joined(separator: ", ")])
+                return APIError(
+                    .methodNotAllowed,
+                    .methodNotAllowed,
+                    "Method \(request.method.rawValue) is not allowed here",
+                    headers: [.allow: allowed.joined(separator: ", ")]
+                )
             }
             return APIError(.notFound, .notFound, "Not found")
         case .contentTooLarge:
@@ -98,7 +114,7 @@ struct ErrorMiddleware: RouterMiddleware {
             let status = error.status
             if status.code >= 500 {
                 context.logger.error("Framework error", metadata: ["status": "\(status.code)"])
-                return .internalError
+                return .unexpected
             }
             return APIError(status, .validationError, status.reasonPhrase)
         }

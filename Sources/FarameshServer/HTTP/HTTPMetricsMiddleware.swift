@@ -1,12 +1,16 @@
-import Hummingbird
 import FarameshAPI
+import Hummingbird
 
 /// Counts requests and their latency per route template, method and status.
 struct HTTPMetricsMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let metrics: ServerMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let start = ContinuousClock.now
         let response: Response
         do {
@@ -25,7 +29,11 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
 
     private func record(request: Request, context: Context, status: Int, start: ContinuousClock.Instant) {
         let route = context.endpointPath ?? "unmatched"
-        self.metrics.recordRequest(route: route == "NotFound" ? "unmatched" : route, method: request.method.rawValue,
-                                   status: status, duration: ContinuousClock.now - start)
+        self.metrics.recordRequest(
+            route: route == "NotFound" ? "unmatched" : route,
+            method: request.method.rawValue,
+            status: status,
+            duration: ContinuousClock.now - start
+        )
     }
 }

@@ -1,5 +1,5 @@
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// `HEAD` on every `GET` route: the request is routed as `GET` (same authentication, same
 /// validation, same status and headers, Content-Length included) and the body is dropped.

@@ -1,6 +1,6 @@
 import FarameshAPI
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// Mutating routes take JSON only: a POST without `Content-Type: application/json` (parameters
 /// such as `charset` allowed) is 415, even when its body is empty. Browsers cannot send that
@@ -9,8 +9,13 @@ import HTTPTypes
 struct JSONContentTypeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .post || request.method == .put || request.method == .patch || request.method == .delete else {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard request.method == .post || request.method == .put || request.method == .patch || request.method == .delete
+        else {
             return try await next(request, context)
         }
         guard let value = request.headers[.contentType], Self.isJSON(value) else {

@@ -6,7 +6,11 @@ import NIOCore
 enum JSONResponse {
     static let contentType = "application/json"
 
-    static func make(_ value: some JSONWritable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    static func make(
+        _ value: some JSONWritable,
+        status: HTTPResponse.Status = .ok,
+        headers: HTTPFields = [:]
+    ) -> Response {
         var writer = JSONWriter()
         value.write(to: &writer)
         return self.make(bytes: writer.bytes, status: status, headers: headers)

@@ -1,6 +1,6 @@
 import FarameshAPI
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// In local mode (no token configured, every caller is the admin `local`), answers only requests
 /// whose `Host` is a loopback name: `localhost`, `127.0.0.0/8` or `[::1]`, with an optional port.
@@ -13,13 +13,20 @@ struct LoopbackHostMiddleware: RouterMiddleware {
     /// arrives as a field. The literal is a valid token, so the unwrap cannot fail.
     static let hostField = HTTPField.Name("Host")!
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard self.authenticator.mode == .local else { return try await next(request, context) }
         // HTTP/1 puts the first Host header into the authority; any further Host header stays a field.
         let hosts = [request.head.authority].compactMap { $0 } + request.headers[values: Self.hostField]
         guard !hosts.isEmpty, hosts.allSatisfy(Self.isLoopback) else {
-            throw APIError(.forbidden, .hostNotAllowed,
-                           "This server runs in local mode (no token configured) and answers only loopback Host names (localhost, 127.0.0.1, [::1])")
+            throw APIError(
+                .forbidden,
+                .hostNotAllowed,
+                "This server runs in local mode (no token configured) and answers only loopback Host names (localhost, 127.0.0.1, [::1])"
+            )
         }
         return try await next(request, context)
     }
@@ -41,7 +48,8 @@ struct LoopbackHostMiddleware: RouterMiddleware {
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
         guard octets.count == 4, octets[0] == "127" else { return false }
         return octets.allSatisfy { octet in
-            !octet.isEmpty && octet.count <= 3 && octet.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && Int(octet)! <= 255
+            !octet.isEmpty && octet.count <= 3 && octet.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+                && Int(octet)! <= 255
         }
     }
 

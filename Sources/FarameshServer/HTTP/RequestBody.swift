@@ -35,7 +35,10 @@ enum RequestBody {
     }
 
     /// Parses and validates a body into a typed request.
-    static func decode<T>(_ request: inout Request, _ make: (JSONValue) throws(WireValidationError) -> T) async throws -> T {
+    static func decode<T>(
+        _ request: inout Request,
+        _ make: (JSONValue) throws(WireValidationError) -> T
+    ) async throws -> T {
         guard let json = try await self.json(&request) else {
             throw APIError(.badRequest, .malformedJSON, "A JSON request body is required")
         }

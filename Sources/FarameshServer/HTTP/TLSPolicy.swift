@@ -16,9 +16,14 @@ enum TLSPolicy {
     /// `max-age` one year; no `includeSubDomains`, which would bind sibling hosts too.
     static let strictTransportSecurity = "max-age=31536000"
 
-    static func serverConfiguration(certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey) -> TLSConfiguration {
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificateChain.map { .certificate($0) },
-                                                           privateKey: .privateKey(privateKey))
+    static func serverConfiguration(
+        certificateChain: [NIOSSLCertificate],
+        privateKey: NIOSSLPrivateKey
+    ) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificateChain.map { .certificate($0) },
+            privateKey: .privateKey(privateKey)
+        )
         tls.minimumTLSVersion = .tlsv12
         tls.cipherSuites = self.tls12CipherSuites
         return tls

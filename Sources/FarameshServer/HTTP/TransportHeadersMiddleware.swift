@@ -1,5 +1,5 @@
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// Headers every response carries: `X-Content-Type-Options: nosniff`, and
 /// `Strict-Transport-Security` when this server terminates TLS itself.
@@ -7,7 +7,11 @@ struct TransportHeadersMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let servesTLS: Bool
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var response: Response
         do {
             response = try await next(request, context)

@@ -8,8 +8,13 @@ import Foundation
 extension SubmitActionRequest {
     /// The domain request (`context` null becomes `{}`, as in the original).
     public var actionRequest: ActionRequest {
-        ActionRequest(agentID: self.agentID, tool: self.tool, operation: self.operation,
-                      params: self.params, context: self.context ?? .object([:]))
+        ActionRequest(
+            agentID: self.agentID,
+            tool: self.tool,
+            operation: self.operation,
+            params: self.params,
+            context: self.context ?? .object([:])
+        )
     }
 }
 

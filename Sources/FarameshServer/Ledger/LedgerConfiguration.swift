@@ -31,10 +31,16 @@ public struct LedgerConfiguration: Sendable, Hashable {
     /// tracks, so no event is ever skipped however late it commits.
     public var fullSweepInterval: Duration
 
-    public init(sealerEnabled: Bool = true, keySource: KeySource = .ephemeral, checkpointEvery: Int = 1000,
-                checkpointInterval: Duration = .seconds(5), pollInterval: Duration = .milliseconds(100),
-                batchSize: Int = 1000, roleRetryInterval: Duration = .seconds(1),
-                fullSweepInterval: Duration = .seconds(300)) {
+    public init(
+        sealerEnabled: Bool = true,
+        keySource: KeySource = .ephemeral,
+        checkpointEvery: Int = 1000,
+        checkpointInterval: Duration = .seconds(5),
+        pollInterval: Duration = .milliseconds(100),
+        batchSize: Int = 1000,
+        roleRetryInterval: Duration = .seconds(1),
+        fullSweepInterval: Duration = .seconds(300)
+    ) {
         self.sealerEnabled = sealerEnabled
         self.keySource = keySource
         self.checkpointEvery = max(1, checkpointEvery)

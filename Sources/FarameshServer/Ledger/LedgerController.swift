@@ -40,9 +40,12 @@ struct LedgerController: Sendable {
         _ = try context.requireIdentity()
         let values = try Self.query(request, allowed: ["tree_size", "position", "limit", "before"])
         // Every parameter given is validated, also those a tree_size or position lookup ignores.
-        let limit = try values["limit"].map { raw throws in Int(try Self.integer(raw, name: "limit", minimum: 1)) } ?? 20
+        let limit =
+            try values["limit"].map { raw throws in Int(try Self.integer(raw, name: "limit", minimum: 1)) } ?? 20
         guard limit <= Self.maxCheckpointPage else {
-            throw APIError.validation(WireValidationError(field: "limit", message: "must be between 1 and \(Self.maxCheckpointPage)"))
+            throw APIError.validation(
+                WireValidationError(field: "limit", message: "must be between 1 and \(Self.maxCheckpointPage)")
+            )
         }
         let before = try values["before"].map { raw throws in try Self.integer(raw, name: "before", minimum: 1) }
         let head = try await self.store.ledgerHead()
@@ -62,7 +65,9 @@ struct LedgerController: Sendable {
         } else {
             list = try await self.store.ledgerCheckpoints(upTo: before.map { $0 - 1 } ?? Int64.max, limit: limit)
         }
-        return JSONResponse.make(LedgerCheckpointsResponse(size: head.size, latest: head.latestCheckpoint, checkpoints: list))
+        return JSONResponse.make(
+            LedgerCheckpointsResponse(size: head.size, latest: head.latestCheckpoint, checkpoints: list)
+        )
     }
 
     /// `{id}` is an event id or a ledger position; `?tree_size=N` proves against that
@@ -75,9 +80,13 @@ struct LedgerController: Sendable {
         if let id = UUID(uuidString: reference) {
             entry = try await self.store.ledgerEntry(eventID: id)
         } else if reference.allSatisfy(\.isNumber), reference.utf8.count <= 18, let position = Int64(reference) {
-            entry = try await self.store.ledgerEntries(from: position, limit: 1).first { $0.record.position == position }
+            entry = try await self.store.ledgerEntries(from: position, limit: 1).first {
+                $0.record.position == position
+            }
         } else {
-            throw APIError.validation(WireValidationError(field: "id", message: "must be an event id or a ledger position"))
+            throw APIError.validation(
+                WireValidationError(field: "id", message: "must be an event id or a ledger position")
+            )
         }
         var visible = entry != nil
         if let entry, let scope = identity.readScope {
@@ -86,8 +95,12 @@ struct LedgerController: Sendable {
             visible = action.map { scope.allows($0.request.agentID) } ?? false
         }
         guard let entry, visible else {
-            throw APIError(.notFound, .notFound, "Event or position \(reference) is not sealed in the ledger (yet)",
-                           headers: [.retryAfter: "1"])
+            throw APIError(
+                .notFound,
+                .notFound,
+                "Event or position \(reference) is not sealed in the ledger (yet)",
+                headers: [.retryAfter: "1"]
+            )
         }
         let checkpoint: LedgerCheckpoint
         if let raw = values["tree_size"] {
@@ -97,22 +110,35 @@ struct LedgerController: Sendable {
             }
             guard found.treeSize > entry.record.position else {
                 // No such proof exists (the checkpoint predates the event): a missing resource.
-                throw APIError(.notFound, .notFound, "The checkpoint of tree size \(size) does not cover position \(entry.record.position)")
+                throw APIError(
+                    .notFound,
+                    .notFound,
+                    "The checkpoint of tree size \(size) does not cover position \(entry.record.position)"
+                )
             }
             checkpoint = found
         } else {
-            guard let latest = try await self.store.ledgerHead().latestCheckpoint, latest.treeSize > entry.record.position else {
+            guard let latest = try await self.store.ledgerHead().latestCheckpoint,
+                latest.treeSize > entry.record.position
+            else {
                 throw Self.notYetCheckpointed("Position \(entry.record.position)")
             }
             checkpoint = latest
         }
         let record = entry.record
         guard let ranges = MerkleTree.inclusionProofRanges(index: record.position, size: checkpoint.treeSize),
-              let path = try await self.store.ledgerRangeHashes(ranges) else {
+            let path = try await self.store.ledgerRangeHashes(ranges)
+        else {
             throw APIError.unavailable("The ledger's stored Merkle nodes are incomplete")
         }
-        return JSONResponse.make(LedgerInclusionProofResponse(leaf: record.leaf, leafHash: record.leafHash, auditPath: path,
-                                                              checkpoint: checkpoint))
+        return JSONResponse.make(
+            LedgerInclusionProofResponse(
+                leaf: record.leaf,
+                leafHash: record.leafHash,
+                auditPath: path,
+                checkpoint: checkpoint
+            )
+        )
     }
 
     @Sendable func consistency(_ request: Request, context: Context) async throws -> Response {
@@ -131,28 +157,48 @@ struct LedgerController: Sendable {
             to = latest.treeSize
         }
         // Ranges the ledger does not have are missing resources (404), not malformed requests.
-        guard from <= to else { throw APIError(.notFound, .notFound, "No consistency proof from tree size \(from) to the smaller \(to)") }
+        guard from <= to else {
+            throw APIError(.notFound, .notFound, "No consistency proof from tree size \(from) to the smaller \(to)")
+        }
         guard to <= head.size else {
-            throw APIError(.notFound, .notFound, "The ledger has only \(head.size) positions", headers: [.retryAfter: "1"])
+            throw APIError(
+                .notFound,
+                .notFound,
+                "The ledger has only \(head.size) positions",
+                headers: [.retryAfter: "1"]
+            )
         }
         guard let ranges = MerkleTree.consistencyProofRanges(from: from, to: to),
-              let proof = try await self.store.ledgerRangeHashes(ranges),
-              let fromRoot = try await self.store.ledgerRoot(size: from),
-              let toRoot = try await self.store.ledgerRoot(size: to) else {
+            let proof = try await self.store.ledgerRangeHashes(ranges),
+            let fromRoot = try await self.store.ledgerRoot(size: from),
+            let toRoot = try await self.store.ledgerRoot(size: to)
+        else {
             throw APIError.unavailable("The ledger's stored Merkle nodes are incomplete")
         }
         let fromCheckpoint = from > 0 ? try await self.store.ledgerCheckpoint(treeSize: from) : nil
         let toCheckpoint = to > 0 ? try await self.store.ledgerCheckpoint(treeSize: to) : nil
-        return JSONResponse.make(LedgerConsistencyProofResponse(from: from, to: to, fromRoot: fromRoot, toRoot: toRoot,
-                                                                proof: proof, fromCheckpoint: fromCheckpoint,
-                                                                toCheckpoint: toCheckpoint))
+        return JSONResponse.make(
+            LedgerConsistencyProofResponse(
+                from: from,
+                to: to,
+                fromRoot: fromRoot,
+                toRoot: toRoot,
+                proof: proof,
+                fromCheckpoint: fromCheckpoint,
+                toCheckpoint: toCheckpoint
+            )
+        )
     }
 
     // MARK: helpers
 
     static func notYetCheckpointed(_ what: String) -> APIError {
-        APIError(.notFound, .notFound, "\(what) is not covered by a signed checkpoint yet; retry in a few seconds",
-                 headers: [.retryAfter: "5"])
+        APIError(
+            .notFound,
+            .notFound,
+            "\(what) is not covered by a signed checkpoint yet; retry in a few seconds",
+            headers: [.retryAfter: "5"]
+        )
     }
 
     static func query(_ request: Request, allowed: Set<String>) throws -> [String: String] {
@@ -172,7 +218,8 @@ struct LedgerController: Sendable {
 
     static func integer(_ raw: String, name: String, minimum: Int64) throws -> Int64 {
         guard !raw.isEmpty, raw.utf8.count <= 18, raw.allSatisfy({ $0 >= "0" && $0 <= "9" }), let value = Int64(raw),
-              value >= minimum else {
+            value >= minimum
+        else {
             throw APIError.validation(WireValidationError(field: name, message: "must be an integer ≥ \(minimum)"))
         }
         return value

@@ -10,11 +10,17 @@ import Darwin
 
 /// Loads (or, when configured to, creates) the ledger signing key at start-up.
 public enum LedgerKeyLoader {
-    public static func load(_ source: LedgerConfiguration.KeySource, logger: Logger) throws(ServerStartupError) -> LedgerSigningKey {
+    public static func load(
+        _ source: LedgerConfiguration.KeySource,
+        logger: Logger
+    ) throws(ServerStartupError) -> LedgerSigningKey {
         switch source {
         case .ephemeral:
             let key = LedgerSigningKey.generate()
-            logger.notice("ledger signing key generated in memory only (not persisted)", metadata: ["key_id": "\(key.keyID)"])
+            logger.notice(
+                "ledger signing key generated in memory only (not persisted)",
+                metadata: ["key_id": "\(key.keyID)"]
+            )
             return key
         case .inline(let text):
             do {
@@ -27,7 +33,11 @@ public enum LedgerKeyLoader {
         }
     }
 
-    static func loadFile(_ path: String, createIfMissing: Bool, logger: Logger) throws(ServerStartupError) -> LedgerSigningKey {
+    static func loadFile(
+        _ path: String,
+        createIfMissing: Bool,
+        logger: Logger
+    ) throws(ServerStartupError) -> LedgerSigningKey {
         let files = FileManager.default
         if files.fileExists(atPath: path) {
             guard let data = files.contents(atPath: path) else {
@@ -40,9 +50,12 @@ public enum LedgerKeyLoader {
                 throw ServerStartupError("\(path): \(error.description)")
             }
             if let attributes = try? files.attributesOfItem(atPath: path),
-               let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-                logger.warning("the ledger signing key file is readable by others; chmod 600 it",
-                               metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"])
+                let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0
+            {
+                logger.warning(
+                    "the ledger signing key file is readable by others; chmod 600 it",
+                    metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"]
+                )
             }
             return key
         }
@@ -51,8 +64,11 @@ public enum LedgerKeyLoader {
         let directory = (path as NSString).deletingLastPathComponent
         do {
             if !directory.isEmpty, !files.fileExists(atPath: directory) {
-                try files.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                          attributes: [.posixPermissions: 0o700])
+                try files.createDirectory(
+                    atPath: directory,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700]
+                )
             }
         } catch {
             throw ServerStartupError("cannot create the directory for the ledger signing key \(path)")
@@ -70,8 +86,10 @@ public enum LedgerKeyLoader {
         guard written == bytes.count, synced == 0 else {
             throw ServerStartupError("cannot write the ledger signing key file \(path)")
         }
-        logger.notice("generated a new ledger signing key; back it up and give every replica the same key (FARAMESH_LEDGER_KEY_FILE)",
-                      metadata: ["path": "\(path)", "key_id": "\(key.keyID)", "public_key": "\(key.publicKey.base64)"])
+        logger.notice(
+            "generated a new ledger signing key; back it up and give every replica the same key (FARAMESH_LEDGER_KEY_FILE)",
+            metadata: ["path": "\(path)", "key_id": "\(key.keyID)", "public_key": "\(key.publicKey.base64)"]
+        )
         return key
     }
 }

@@ -28,16 +28,31 @@ struct LedgerMetrics: Sendable {
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "faramesh", metricName: metric, unitName: unit, helpText: help)
         }
-        sealed = registry.makeCounter(descriptor: name("ledger_sealed_events", "total", "Events sealed into the audit ledger by this replica."))
-        checkpoints = registry.makeCounter(descriptor: name("ledger_checkpoints", "total", "Signed ledger checkpoints made by this replica."))
-        size = registry.makeGauge(descriptor: name("ledger_size", "", "Ledger positions, as last seen by this replica's sealer."))
-        active = registry.makeGauge(descriptor: name("ledger_sealer_active", "", "1 while this replica holds the sealing role."))
+        sealed = registry.makeCounter(
+            descriptor: name("ledger_sealed_events", "total", "Events sealed into the audit ledger by this replica.")
+        )
+        checkpoints = registry.makeCounter(
+            descriptor: name("ledger_checkpoints", "total", "Signed ledger checkpoints made by this replica.")
+        )
+        size = registry.makeGauge(
+            descriptor: name("ledger_size", "", "Ledger positions, as last seen by this replica's sealer.")
+        )
+        active = registry.makeGauge(
+            descriptor: name("ledger_sealer_active", "", "1 while this replica holds the sealing role.")
+        )
         lag = registry.makeDurationHistogram(
             descriptor: name("ledger_seal_lag", "seconds", "Time from an event being recorded to it being sealed."),
-            labels: [], buckets: Self.lagBuckets)
+            labels: [],
+            buckets: Self.lagBuckets
+        )
         batch = registry.makeDurationHistogram(
-            descriptor: name("ledger_batch", "seconds", "Duration of one sealing transaction."), labels: [], buckets: Self.batchBuckets)
-        failures = registry.makeCounter(descriptor: name("ledger_seal_failures", "total", "Sealing attempts that failed (retried)."))
+            descriptor: name("ledger_batch", "seconds", "Duration of one sealing transaction."),
+            labels: [],
+            buckets: Self.batchBuckets
+        )
+        failures = registry.makeCounter(
+            descriptor: name("ledger_seal_failures", "total", "Sealing attempts that failed (retried).")
+        )
     }
 
     func recordBatch(events: Int, checkpoint: Bool, size: Int64, duration: Duration, lags: [Duration]) {

@@ -10,7 +10,9 @@ public struct LedgerCheckpointBody: Sendable, Hashable, JSONWritable {
     public init(_ checkpoint: LedgerCheckpoint) { self.checkpoint = checkpoint }
 
     public init(json: JSONValue) throws(WireValidationError) {
-        guard let object = json.objectValue else { throw WireValidationError(field: "checkpoint", message: "must be an object") }
+        guard let object = json.objectValue else {
+            throw WireValidationError(field: "checkpoint", message: "must be an object")
+        }
         do {
             self.checkpoint = try AuditBundleVerifier.checkpoint(object)
         } catch {
@@ -32,7 +34,9 @@ public struct LedgerCheckpointsResponse: Sendable, Hashable, JSONWritable {
     public var checkpoints: [LedgerCheckpoint]
 
     public init(size: Int64, latest: LedgerCheckpoint?, checkpoints: [LedgerCheckpoint]) {
-        self.size = size; self.latest = latest; self.checkpoints = checkpoints
+        self.size = size
+        self.latest = latest
+        self.checkpoints = checkpoints
     }
 
     public init(json: JSONValue) throws(WireValidationError) {
@@ -47,11 +51,13 @@ public struct LedgerCheckpointsResponse: Sendable, Hashable, JSONWritable {
     }
 
     public func write(to w: inout JSONWriter) {
-        w.value(.object([
-            "size": .int(size),
-            "latest": latest.map(AuditBundle.checkpointJSON) ?? .null,
-            "checkpoints": .array(checkpoints.map(AuditBundle.checkpointJSON)),
-        ]))
+        w.value(
+            .object([
+                "size": .int(size),
+                "latest": latest.map(AuditBundle.checkpointJSON) ?? .null,
+                "checkpoints": .array(checkpoints.map(AuditBundle.checkpointJSON)),
+            ])
+        )
     }
 }
 
@@ -65,19 +71,30 @@ public struct LedgerInclusionProofResponse: Sendable, Hashable, JSONWritable {
     public var checkpoint: LedgerCheckpoint
 
     public init(leaf: LedgerLeaf, leafHash: LedgerHash, auditPath: [LedgerHash], checkpoint: LedgerCheckpoint) {
-        self.leaf = leaf; self.leafHash = leafHash; self.auditPath = auditPath; self.checkpoint = checkpoint
+        self.leaf = leaf
+        self.leafHash = leafHash
+        self.auditPath = auditPath
+        self.checkpoint = checkpoint
     }
 
     public init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         let l = try FieldReader(try r.object("leaf"), path: "leaf")
         guard let eventID = UUID(uuidString: try l.string("event_id")),
-              let actionID = UUID(uuidString: try l.string("action_id")) else {
+            let actionID = UUID(uuidString: try l.string("action_id"))
+        else {
             throw WireValidationError(field: "leaf", message: "ids must be uuids")
         }
-        self.leaf = LedgerLeaf(position: try l.int("position"), seq: try l.int("seq"), eventID: eventID, actionID: actionID,
-                               eventType: try l.string("event_type"), actor: try l.string("actor"),
-                               recordHash: try l.string("record_hash"), requestCommitment: try l.optionalString("request"))
+        self.leaf = LedgerLeaf(
+            position: try l.int("position"),
+            seq: try l.int("seq"),
+            eventID: eventID,
+            actionID: actionID,
+            eventType: try l.string("event_type"),
+            actor: try l.string("actor"),
+            recordHash: try l.string("record_hash"),
+            requestCommitment: try l.optionalString("request")
+        )
         guard let leafHash = LedgerHash(hex: try r.string("leaf_hash")) else {
             throw WireValidationError(field: "leaf_hash", message: "must be 64 hex digits")
         }
@@ -94,27 +111,36 @@ public struct LedgerInclusionProofResponse: Sendable, Hashable, JSONWritable {
     }
 
     public func write(to w: inout JSONWriter) {
-        w.value(.object([
-            "leaf": .object([
-                "position": .int(leaf.position), "seq": .int(leaf.seq),
-                "event_id": .string(leaf.eventID.uuidString.lowercased()),
-                "action_id": .string(leaf.actionID.uuidString.lowercased()),
-                "event_type": .string(leaf.eventType), "actor": .string(leaf.actor), "record_hash": .string(leaf.recordHash),
-                "request": leaf.requestCommitment.map(JSONValue.string) ?? .null,
-            ]),
-            "leaf_hash": .string(leafHash.hex),
-            "tree_size": .int(checkpoint.treeSize),
-            "root_hash": .string(checkpoint.rootHash.hex),
-            "audit_path": .array(auditPath.map { .string($0.hex) }),
-            "checkpoint": AuditBundle.checkpointJSON(checkpoint),
-        ]))
+        w.value(
+            .object([
+                "leaf": .object([
+                    "position": .int(leaf.position), "seq": .int(leaf.seq),
+                    "event_id": .string(leaf.eventID.uuidString.lowercased()),
+                    "action_id": .string(leaf.actionID.uuidString.lowercased()),
+                    "event_type": .string(leaf.eventType), "actor": .string(leaf.actor),
+                    "record_hash": .string(leaf.recordHash),
+                    "request": leaf.requestCommitment.map(JSONValue.string) ?? .null,
+                ]),
+                "leaf_hash": .string(leafHash.hex),
+                "tree_size": .int(checkpoint.treeSize),
+                "root_hash": .string(checkpoint.rootHash.hex),
+                "audit_path": .array(auditPath.map { .string($0.hex) }),
+                "checkpoint": AuditBundle.checkpointJSON(checkpoint),
+            ])
+        )
     }
 
     /// True when the leaf, the audit path and the checkpoint fit together (the signature is
     /// checked separately, with a trusted key).
     public var verifies: Bool {
-        leaf.hash == leafHash && MerkleTree.verifyInclusion(leaf: leafHash, index: leaf.position, size: checkpoint.treeSize,
-                                                            proof: auditPath, root: checkpoint.rootHash)
+        leaf.hash == leafHash
+            && MerkleTree.verifyInclusion(
+                leaf: leafHash,
+                index: leaf.position,
+                size: checkpoint.treeSize,
+                proof: auditPath,
+                root: checkpoint.rootHash
+            )
     }
 }
 
@@ -129,17 +155,31 @@ public struct LedgerConsistencyProofResponse: Sendable, Hashable, JSONWritable {
     public var fromCheckpoint: LedgerCheckpoint?
     public var toCheckpoint: LedgerCheckpoint?
 
-    public init(from: Int64, to: Int64, fromRoot: LedgerHash, toRoot: LedgerHash, proof: [LedgerHash],
-                fromCheckpoint: LedgerCheckpoint?, toCheckpoint: LedgerCheckpoint?) {
-        self.from = from; self.to = to; self.fromRoot = fromRoot; self.toRoot = toRoot; self.proof = proof
-        self.fromCheckpoint = fromCheckpoint; self.toCheckpoint = toCheckpoint
+    public init(
+        from: Int64,
+        to: Int64,
+        fromRoot: LedgerHash,
+        toRoot: LedgerHash,
+        proof: [LedgerHash],
+        fromCheckpoint: LedgerCheckpoint?,
+        toCheckpoint: LedgerCheckpoint?
+    ) {
+        self.from = from
+        self.to = to
+        self.fromRoot = fromRoot
+        self.toRoot = toRoot
+        self.proof = proof
+        self.fromCheckpoint = fromCheckpoint
+        self.toCheckpoint = toCheckpoint
     }
 
     public init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.from = try r.int("from")
         self.to = try r.int("to")
-        guard let fromRoot = LedgerHash(hex: try r.string("from_root")), let toRoot = LedgerHash(hex: try r.string("to_root")) else {
+        guard let fromRoot = LedgerHash(hex: try r.string("from_root")),
+            let toRoot = LedgerHash(hex: try r.string("to_root"))
+        else {
             throw WireValidationError(field: "from_root", message: "roots must be 64 hex digits")
         }
         self.fromRoot = fromRoot
@@ -162,13 +202,15 @@ public struct LedgerConsistencyProofResponse: Sendable, Hashable, JSONWritable {
     }
 
     public func write(to w: inout JSONWriter) {
-        w.value(.object([
-            "from": .int(from), "to": .int(to),
-            "from_root": .string(fromRoot.hex), "to_root": .string(toRoot.hex),
-            "proof": .array(proof.map { .string($0.hex) }),
-            "from_checkpoint": fromCheckpoint.map(AuditBundle.checkpointJSON) ?? .null,
-            "to_checkpoint": toCheckpoint.map(AuditBundle.checkpointJSON) ?? .null,
-        ]))
+        w.value(
+            .object([
+                "from": .int(from), "to": .int(to),
+                "from_root": .string(fromRoot.hex), "to_root": .string(toRoot.hex),
+                "proof": .array(proof.map { .string($0.hex) }),
+                "from_checkpoint": fromCheckpoint.map(AuditBundle.checkpointJSON) ?? .null,
+                "to_checkpoint": toCheckpoint.map(AuditBundle.checkpointJSON) ?? .null,
+            ])
+        )
     }
 
     public var verifies: Bool {
@@ -182,7 +224,10 @@ public struct LedgerPublicKeyResponse: Sendable, Hashable, JSONWritable {
     public struct Key: Sendable, Hashable {
         public var key: LedgerPublicKey
         public var firstUsedAt: Date?
-        public init(key: LedgerPublicKey, firstUsedAt: Date?) { self.key = key; self.firstUsedAt = firstUsedAt }
+        public init(key: LedgerPublicKey, firstUsedAt: Date?) {
+            self.key = key
+            self.firstUsedAt = firstUsedAt
+        }
     }
 
     /// The replica's signing key (nil when it has none configured).
@@ -190,7 +235,8 @@ public struct LedgerPublicKeyResponse: Sendable, Hashable, JSONWritable {
     public var keys: [Key]
 
     public init(current: LedgerPublicKey?, keys: [Key]) {
-        self.current = current; self.keys = keys
+        self.current = current
+        self.keys = keys
     }
 
     public init(json: JSONValue) throws(WireValidationError) {
@@ -217,18 +263,22 @@ public struct LedgerPublicKeyResponse: Sendable, Hashable, JSONWritable {
     }
 
     public func write(to w: inout JSONWriter) {
-        w.value(.object([
-            "algorithm": .string("ed25519"),
-            "key_id": current.map { .string($0.keyID) } ?? .null,
-            "public_key": current.map { .string($0.base64) } ?? .null,
-            "keys": .array(keys.map { key in
-                .object([
-                    "key_id": .string(key.key.keyID), "algorithm": .string("ed25519"),
-                    "public_key": .string(key.key.base64),
-                    "first_used_at": key.firstUsedAt.map { .string(WireTimestamp.format($0)) } ?? .null,
-                    "current": .bool(key.key == current),
-                ])
-            }),
-        ]))
+        w.value(
+            .object([
+                "algorithm": .string("ed25519"),
+                "key_id": current.map { .string($0.keyID) } ?? .null,
+                "public_key": current.map { .string($0.base64) } ?? .null,
+                "keys": .array(
+                    keys.map { key in
+                        .object([
+                            "key_id": .string(key.key.keyID), "algorithm": .string("ed25519"),
+                            "public_key": .string(key.key.base64),
+                            "first_used_at": key.firstUsedAt.map { .string(WireTimestamp.format($0)) } ?? .null,
+                            "current": .bool(key.key == current),
+                        ])
+                    }
+                ),
+            ])
+        )
     }
 }

@@ -32,8 +32,14 @@ public struct LedgerSealer: Service {
     /// Seqs skipped this long ago are given up on (rolled back); the full sweep still finds them.
     static let holeLifetime: Duration = .seconds(600)
 
-    public init(store: any LedgerStore, key: LedgerSigningKey, configuration: LedgerConfiguration,
-                metrics: ServerMetrics? = nil, readiness: Readiness? = nil, logger: Logger) {
+    public init(
+        store: any LedgerStore,
+        key: LedgerSigningKey,
+        configuration: LedgerConfiguration,
+        metrics: ServerMetrics? = nil,
+        readiness: Readiness? = nil,
+        logger: Logger
+    ) {
         self.store = store
         self.key = key
         self.configuration = configuration
@@ -75,9 +81,12 @@ public struct LedgerSealer: Service {
         defer { metrics?.setActive(false) }
         let state = try await session.state()
         try await session.registerKey(key.publicKey, at: Date())
-        logger.info("holding the ledger sealing role", metadata: [
-            "size": "\(state.frontier.size)", "key_id": "\(key.keyID)",
-        ])
+        logger.info(
+            "holding the ledger sealing role",
+            metadata: [
+                "size": "\(state.frontier.size)", "key_id": "\(key.keyID)",
+            ]
+        )
         var sealer = SealerState(state: state, now: ContinuousClock.now)
         let clock = ContinuousClock()
         var nextSweep = clock.now
@@ -100,14 +109,19 @@ public struct LedgerSealer: Service {
                     sweepCursor = candidates.last?.seq ?? cursor
                 }
             } else {
-                candidates = try await session.candidates(afterSeq: sealer.maxSeq, holes: sealer.holeSeqs(limit: 500), limit: limit)
+                candidates = try await session.candidates(
+                    afterSeq: sealer.maxSeq,
+                    holes: sealer.holeSeqs(limit: 500),
+                    limit: limit
+                )
             }
 
             let sealedAt = Date()
             var next = sealer
             let rows = candidates.map { next.builder.append($0, sealedAt: sealedAt) }
             let size = next.builder.size
-            let due = size > next.lastCheckpointSize
+            let due =
+                size > next.lastCheckpointSize
                 && (size - next.lastCheckpointSize >= Int64(configuration.checkpointEvery)
                     || next.lastCheckpointAt.map { started - $0 >= configuration.checkpointInterval } ?? true
                     || (shuttingDown && candidates.count < limit))
@@ -123,10 +137,19 @@ public struct LedgerSealer: Service {
             sealer = next
             if !rows.isEmpty || checkpoint != nil {
                 let lags = candidates.compactMap { candidate in
-                    candidate.createdAt.map { Duration.microseconds(max(0, WireTimestamp.microseconds(sealedAt) - WireTimestamp.microseconds($0))) }
+                    candidate.createdAt.map {
+                        Duration.microseconds(
+                            max(0, WireTimestamp.microseconds(sealedAt) - WireTimestamp.microseconds($0))
+                        )
+                    }
                 }
-                metrics?.recordBatch(events: rows.count, checkpoint: checkpoint != nil, size: size,
-                                     duration: clock.now - started, lags: lags)
+                metrics?.recordBatch(
+                    events: rows.count,
+                    checkpoint: checkpoint != nil,
+                    size: size,
+                    duration: clock.now - started,
+                    lags: lags
+                )
             }
             if shuttingDown && candidates.count < limit && !due {
                 logger.info("ledger sealed up to shutdown", metadata: ["size": "\(size)"])

@@ -5,29 +5,29 @@ enum BuiltinPolicy {
     static let defaultPath = "policies/default.yaml"
 
     static let yaml = """
-    version: builtin-default
-    description: Built-in safe default policy (no policy file configured)
-    rules:
-      - name: allow-http-get
-        match:
-          tool: http
-          op: get
-        allow: true
-        description: Allow HTTP GET requests
-        risk: low
-      - name: shell-requires-approval
-        match:
-          tool: shell
-          op: "*"
-        require_approval: true
-        description: Shell commands require approval
-        risk: medium
-      - name: default-deny
-        match:
-          tool: "*"
-          op: "*"
-        deny: true
-        description: Default deny rule
-        risk: high
-    """
+        version: builtin-default
+        description: Built-in safe default policy (no policy file configured)
+        rules:
+          - name: allow-http-get
+            match:
+              tool: http
+              op: get
+            allow: true
+            description: Allow HTTP GET requests
+            risk: low
+          - name: shell-requires-approval
+            match:
+              tool: shell
+              op: "*"
+            require_approval: true
+            description: Shell commands require approval
+            risk: medium
+          - name: default-deny
+            match:
+              tool: "*"
+              op: "*"
+            deny: true
+            description: Default deny rule
+            risk: high
+        """
 }

@@ -71,7 +71,10 @@ public final class PolicyRuntime: Sendable {
             }
             self.policySource = PolicySource(file: file, path: Self.absolutePath(file))
         } else if FileManager.default.fileExists(atPath: BuiltinPolicy.defaultPath) {
-            self.policySource = PolicySource(file: BuiltinPolicy.defaultPath, path: Self.absolutePath(BuiltinPolicy.defaultPath))
+            self.policySource = PolicySource(
+                file: BuiltinPolicy.defaultPath,
+                path: Self.absolutePath(BuiltinPolicy.defaultPath)
+            )
         } else {
             self.policySource = PolicySource(file: nil, path: nil)
         }
@@ -81,13 +84,23 @@ public final class PolicyRuntime: Sendable {
 
         let loaded: Loaded
         do {
-            loaded = try Self.load(policy: self.policySource, profileFile: self.profileFile,
-                                   policyVersion: self.policyVersion, runtimeVersion: self.runtimeVersion)
+            loaded = try Self.load(
+                policy: self.policySource,
+                profileFile: self.profileFile,
+                policyVersion: self.policyVersion,
+                runtimeVersion: self.runtimeVersion
+            )
         } catch {
             throw PolicyRuntimeError(error.message)
         }
-        self.state = Mutex(State(current: EngineBox(loaded.engine, loadedAt: Date()), lastReloadError: nil,
-                                 policyDigest: loaded.policyDigest, profileDigest: loaded.profileDigest))
+        self.state = Mutex(
+            State(
+                current: EngineBox(loaded.engine, loadedAt: Date()),
+                lastReloadError: nil,
+                policyDigest: loaded.policyDigest,
+                profileDigest: loaded.profileDigest
+            )
+        )
         self.logLoaded(loaded.engine, initial: true)
     }
 
@@ -123,8 +136,12 @@ public final class PolicyRuntime: Sendable {
             if policyDigest == oldPolicy && profileDigest == oldProfile { return nil }
         }
         do {
-            let loaded = try Self.load(policy: self.policySource, profileFile: self.profileFile,
-                                       policyVersion: self.policyVersion, runtimeVersion: self.runtimeVersion)
+            let loaded = try Self.load(
+                policy: self.policySource,
+                profileFile: self.profileFile,
+                policyVersion: self.policyVersion,
+                runtimeVersion: self.runtimeVersion
+            )
             self.state.withLock { state in
                 state.current = EngineBox(loaded.engine, loadedAt: Date())
                 state.lastReloadError = nil
@@ -142,7 +159,10 @@ public final class PolicyRuntime: Sendable {
                 state.profileDigest = profileDigest
             }
             self.metrics?.recordPolicyReload(success: false)
-            self.logger.error("Policy reload failed; keeping the previous policy", metadata: ["error": "\(error.message)"])
+            self.logger.error(
+                "Policy reload failed; keeping the previous policy",
+                metadata: ["error": "\(error.message)"]
+            )
             return false
         }
     }
@@ -169,7 +189,8 @@ public final class PolicyRuntime: Sendable {
             profileFile: self.profileFile,
             profileID: profileID,
             profileHash: profileHash,
-            hotReload: self.hotReload)
+            hotReload: self.hotReload
+        )
     }
 
     /// True once an engine with a policy is in force (always, after a successful init).
@@ -187,8 +208,12 @@ public final class PolicyRuntime: Sendable {
         var message: String
     }
 
-    private static func load(policy source: PolicySource, profileFile: String?, policyVersion: String?,
-                             runtimeVersion: String) throws(LoadFailure) -> Loaded {
+    private static func load(
+        policy source: PolicySource,
+        profileFile: String?,
+        policyVersion: String?,
+        runtimeVersion: String
+    ) throws(LoadFailure) -> Loaded {
         let policyText: String
         var policyDigest: String?
         if let path = source.path, let file = source.file {
@@ -200,8 +225,11 @@ public final class PolicyRuntime: Sendable {
         }
         let policy: CompiledPolicy
         do {
-            policy = try CompiledPolicy.compile(yaml: policyText, source: source.file ?? BuiltinPolicy.source,
-                                                version: policyVersion)
+            policy = try CompiledPolicy.compile(
+                yaml: policyText,
+                source: source.file ?? BuiltinPolicy.source,
+                version: policyVersion
+            )
         } catch {
             throw LoadFailure(message: "Policy does not compile: \(error.description)")
         }
@@ -216,8 +244,11 @@ public final class PolicyRuntime: Sendable {
                 throw LoadFailure(message: "Profile does not compile: \(error.description)")
             }
         }
-        return Loaded(engine: DecisionEngine(policy: policy, profile: profile, runtimeVersion: runtimeVersion),
-                      policyDigest: policyDigest, profileDigest: profileDigest)
+        return Loaded(
+            engine: DecisionEngine(policy: policy, profile: profile, runtimeVersion: runtimeVersion),
+            policyDigest: policyDigest,
+            profileDigest: profileDigest
+        )
     }
 
     private static func read(_ path: String, shownAs name: String) throws(LoadFailure) -> String {
@@ -252,7 +283,8 @@ public final class PolicyRuntime: Sendable {
         if self.policySource.builtin {
             self.logger.warning(
                 "No policy file configured and \(BuiltinPolicy.defaultPath) not found: using the built-in safe default policy (http get allowed, shell requires approval, everything else denied)",
-                metadata: metadata)
+                metadata: metadata
+            )
         } else {
             metadata["policy.path"] = "\(self.policySource.path ?? "")"
             self.logger.info(initial ? "Policy loaded" : "Policy reloaded", metadata: metadata)

@@ -1,9 +1,9 @@
-import Foundation
 import FarameshCore
 import FarameshStore
+import Foundation
 import Logging
-public import ServiceLifecycle
 import Prometheus
+public import ServiceLifecycle
 
 /// Expires pending approvals whose deadline passed (never approves anything), refreshes the
 /// pending-approvals gauge, and about once an hour purges idempotency keys older than the
@@ -22,8 +22,14 @@ public struct ApprovalExpirySweeper: Service {
     let clock: any WallClock
     let logger: Logger
 
-    public init(store: any ActionStore, interval: Duration, callTimeout: Duration, metrics: ServerMetrics,
-                clock: any WallClock = SystemClock(), logger: Logger) {
+    public init(
+        store: any ActionStore,
+        interval: Duration,
+        callTimeout: Duration,
+        metrics: ServerMetrics,
+        clock: any WallClock = SystemClock(),
+        logger: Logger
+    ) {
         self.store = store
         self.clock = clock
         self.interval = interval
@@ -54,10 +60,15 @@ public struct ApprovalExpirySweeper: Service {
         let store = self.store
         let cutoff = self.clock.now().addingTimeInterval(-Double(Self.idempotencyRetention.components.seconds))
         do {
-            let purged = try await Deadline.run(self.callTimeout) { try await store.purgeIdempotencyKeys(olderThan: cutoff) }
+            let purged = try await Deadline.run(self.callTimeout) {
+                try await store.purgeIdempotencyKeys(olderThan: cutoff)
+            }
             if purged > 0 { self.logger.info("Purged idempotency keys", metadata: ["count": "\(purged)"]) }
         } catch {
-            self.logger.warning("Idempotency key purge failed; will retry", metadata: ["error.type": "\(type(of: error))"])
+            self.logger.warning(
+                "Idempotency key purge failed; will retry",
+                metadata: ["error.type": "\(type(of: error))"]
+            )
         }
     }
 
@@ -81,7 +92,10 @@ public struct ApprovalExpirySweeper: Service {
         } catch is CancellationError {
             return false
         } catch {
-            self.logger.warning("Approval expiry sweep failed; will retry", metadata: ["error.type": "\(type(of: error))"])
+            self.logger.warning(
+                "Approval expiry sweep failed; will retry",
+                metadata: ["error.type": "\(type(of: error))"]
+            )
         }
         return full
     }

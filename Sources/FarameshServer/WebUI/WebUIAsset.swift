@@ -29,7 +29,8 @@ public struct WebUIAsset: Sendable {
         self.contentType = Self.contentType(forName: generated.name)
         // The generator writes valid base64; a failure here means the generated file was edited by hand.
         self.bytes = Data(base64Encoded: generated.base64, options: .ignoreUnknownCharacters).map(Array.init) ?? []
-        self.gzipped = Data(base64Encoded: generated.gzipBase64, options: .ignoreUnknownCharacters).map(Array.init) ?? []
+        self.gzipped =
+            Data(base64Encoded: generated.gzipBase64, options: .ignoreUnknownCharacters).map(Array.init) ?? []
         self.sha256 = generated.sha256
     }
 

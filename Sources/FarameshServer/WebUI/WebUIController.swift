@@ -1,8 +1,8 @@
 import FarameshAPI
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import Foundation
 
 /// Serves the approver console: `GET /` (the page) and `GET /ui/{name}` (its CSS, modules and
 /// icon), and `HEAD` of both. Public like `/health`: the page holds no data; its API calls carry the bearer token.
@@ -33,7 +33,8 @@ struct WebUIController: Sendable {
     }
 
     @Sendable func asset(_ request: Request, context: Context) async throws -> Response {
-        guard let name = context.parameters.get("name"), name != "index.html", let asset = WebUIAssets.byName[name] else {
+        guard let name = context.parameters.get("name"), name != "index.html", let asset = WebUIAssets.byName[name]
+        else {
             throw APIError(.notFound, .notFound, "Not found")
         }
         return Self.response(asset, request: request)
@@ -82,7 +83,9 @@ struct WebUIController: Sendable {
                 let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 guard let coding = parts.first, !coding.isEmpty else { continue }
                 let accepted = !parts.dropFirst().contains { parameter in
-                    let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    let pair = parameter.split(separator: "=", maxSplits: 1).map {
+                        $0.trimmingCharacters(in: .whitespaces)
+                    }
                     return pair.count == 2 && pair[0] == "q" && (Double(pair[1]) ?? 1) <= 0
                 }
                 if coding == "gzip" || coding == "x-gzip" { gzip = accepted }

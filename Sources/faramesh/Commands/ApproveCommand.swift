@@ -8,7 +8,8 @@ struct ApproveCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
         abstract: "Approve an action that is pending approval (approver or admin token).",
-        aliases: ["allow"])
+        aliases: ["allow"]
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -48,20 +49,29 @@ struct ApprovalDecision {
             let action = try await ActionReference.resolve(reference, with: client)
             guard action.status == .pendingApproval else {
                 if action.status == doneStatus { return (action, true) }
-                throw CLIError("cannot \(verb) \(action.id): its status is \(action.status.rawValue), not pending_approval")
+                throw CLIError(
+                    "cannot \(verb) \(action.id): its status is \(action.status.rawValue), not pending_approval"
+                )
             }
             guard let token = action.approvalToken else {
-                throw CLIError("cannot \(verb) \(action.id): the token in use may not approve or deny (approver or admin role required)")
+                throw CLIError(
+                    "cannot \(verb) \(action.id): the token in use may not approve or deny (approver or admin role required)"
+                )
             }
             do {
-                let updated = try await client.approval(action.id, ApprovalRequest(token: token, approve: approve, reason: reason))
+                let updated = try await client.approval(
+                    action.id,
+                    ApprovalRequest(token: token, approve: approve, reason: reason)
+                )
                 return (updated, false)
             } catch let error as FarameshClientError {
                 if case .server(409, let body) = error, let current = body.currentStatus {
                     if current == doneStatus {
                         return (try await client.action(action.id), true)
                     }
-                    throw CLIError("cannot \(verb) \(action.id): it is now \(current.rawValue) (someone else decided or it expired)")
+                    throw CLIError(
+                        "cannot \(verb) \(action.id): it is now \(current.rawValue) (someone else decided or it expired)"
+                    )
                 }
                 throw error
             }
@@ -75,7 +85,9 @@ struct ApprovalDecision {
         if alreadyDone {
             print("\(TerminalText.visible(action.id)) is already \(t.status(action.status)).")
         } else {
-            print("\(approve ? "Approved" : "Denied") \(TerminalText.visible(action.id)) (status \(t.status(action.status))).")
+            print(
+                "\(approve ? "Approved" : "Denied") \(TerminalText.visible(action.id)) (status \(t.status(action.status)))."
+            )
         }
     }
 }

@@ -9,7 +9,8 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Export a verifiable audit bundle, or verify one offline.",
-        subcommands: [AuditExportCommand.self, AuditVerifyCommand.self])
+        subcommands: [AuditExportCommand.self, AuditVerifyCommand.self]
+    )
 }
 
 /// `faramesh audit export --from … --to … [--redact k1,k2] > bundle.jsonl`.
@@ -22,7 +23,8 @@ struct AuditExportCommand: AsyncParsableCommand {
             selects positions sealed at or after --from and before --to. The range is extended to the \
             first signed checkpoint at or after --to, which the bundle is anchored to. --redact replaces \
             the named params values by their SHA-256; the bundle stays verifiable.
-            """)
+            """
+    )
 
     @Option(help: "First position (or time); default 0.")
     var from: String?
@@ -42,7 +44,9 @@ struct AuditExportCommand: AsyncParsableCommand {
         let source = try SettingsSource.current()
         let settings = try DatabaseSettings.resolve(database, source)
         let logger = try CommandLogging.logger("faramesh.audit", level: "warning")
-        let redacted = Set((redact ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let redacted = Set(
+            (redact ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        )
         let sink = try BundleSink(path: output)
         let (from, to) = (self.from, self.to)
         let summary = try await StoreFactory.withStore(settings, logger: logger) { store in
@@ -57,17 +61,23 @@ struct AuditExportCommand: AsyncParsableCommand {
 struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify an audit bundle offline: events, chains, leaves, Merkle root and checkpoint signature.")
+        abstract: "Verify an audit bundle offline: events, chains, leaves, Merkle root and checkpoint signature."
+    )
 
     @Argument(help: "The bundle (JSON lines), or - for standard input.")
     var bundle: String
 
-    @Option(name: .customLong("public-key"), parsing: .singleValue,
-            help: "Trusted Ed25519 public key (base64 or hex, or a file holding it); repeat for rotated keys.")
+    @Option(
+        name: .customLong("public-key"),
+        parsing: .singleValue,
+        help: "Trusted Ed25519 public key (base64 or hex, or a file holding it); repeat for rotated keys."
+    )
     var publicKeys: [String] = []
 
-    @Flag(name: .customLong("trust-bundle-keys"),
-          help: "Accept the keys inside the bundle (proves the bundle is intact, not who signed it).")
+    @Flag(
+        name: .customLong("trust-bundle-keys"),
+        help: "Accept the keys inside the bundle (proves the bundle is intact, not who signed it)."
+    )
     var trustBundleKeys = false
 
     @Flag(help: "Print JSON.")
@@ -86,18 +96,27 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         }
         let report = verifier.finish()
         if json {
-            print(CanonicalJSON.string(.object([
-                "ok": .bool(report.ok), "from": .int(report.from), "to": .int(report.to), "entries": .int(report.entries),
-                "actions": .int(Int64(report.actions)), "redacted_params": .array(report.redactedParams.map(JSONValue.string)),
-                "anchor": report.anchor.map(AuditBundle.checkpointJSON) ?? .null,
-                "failures": .array(report.failures.map(\.json)),
-            ])))
+            print(
+                CanonicalJSON.string(
+                    .object([
+                        "ok": .bool(report.ok), "from": .int(report.from), "to": .int(report.to),
+                        "entries": .int(report.entries),
+                        "actions": .int(Int64(report.actions)),
+                        "redacted_params": .array(report.redactedParams.map(JSONValue.string)),
+                        "anchor": report.anchor.map(AuditBundle.checkpointJSON) ?? .null,
+                        "failures": .array(report.failures.map(\.json)),
+                    ])
+                )
+            )
         } else {
             for finding in report.failures { print("FAILED \(finding)") }
             if report.ok, let anchor = report.anchor {
-                print("OK: positions \(report.from)..<\(report.to) (\(report.entries) entries, \(report.actions) actions) "
-                      + "verify against checkpoint \(anchor.treeSize) signed by key \(anchor.keyID)"
-                      + (report.redactedParams.isEmpty ? "" : "; redacted params: \(report.redactedParams.joined(separator: ", "))"))
+                print(
+                    "OK: positions \(report.from)..<\(report.to) (\(report.entries) entries, \(report.actions) actions) "
+                        + "verify against checkpoint \(anchor.treeSize) signed by key \(anchor.keyID)"
+                        + (report.redactedParams.isEmpty
+                            ? "" : "; redacted params: \(report.redactedParams.joined(separator: ", "))")
+                )
             } else {
                 print("FAILED: \(report.failures.count) problem(s) in the bundle")
             }
@@ -113,7 +132,9 @@ struct AuditExporter: Sendable {
 
     func export(from fromText: String?, to toText: String?, into sink: BundleSink) async throws -> String {
         let head = try await store.ledgerHead()
-        guard let latest = head.latestCheckpoint else { throw CLIError("the ledger has no signed checkpoint yet: nothing to export") }
+        guard let latest = head.latestCheckpoint else {
+            throw CLIError("the ledger has no signed checkpoint yet: nothing to export")
+        }
         let from = try await position(fromText, default: 0, isEnd: false, size: head.size)
         let lastWanted = try await position(toText, default: latest.treeSize - 1, isEnd: true, size: head.size)
         guard from <= lastWanted, from < latest.treeSize else {
@@ -128,24 +149,38 @@ struct AuditExporter: Sendable {
             note = " (positions after \(latest.treeSize - 1) are not signed yet and were left out)"
         }
         let to = anchor.treeSize
-        let prevChain = from == 0 ? LedgerChain.genesis
-            : (try await store.ledgerEntries(from: from - 1, limit: 1).first { $0.record.position == from - 1 }?.record.chainHash
+        let prevChain =
+            from == 0
+            ? LedgerChain.genesis
+            : (try await store.ledgerEntries(from: from - 1, limit: 1).first { $0.record.position == from - 1 }?.record
+                .chainHash
                 ?? LedgerChain.genesis)
         let base = from > 0 ? try await store.ledgerCheckpoints(upTo: from, limit: 1).first : nil
         let keys = try await store.ledgerKeys().map(\.key)
 
-        try sink.write(AuditBundle.header(from: from, to: to, prevChainHash: prevChain, redactedParams: redacted.sorted(),
-                                          exportedAt: Date()))
-        for key in keys where key.keyID == anchor.keyID || key.keyID == base?.keyID { try sink.write(AuditBundle.key(key)) }
+        try sink.write(
+            AuditBundle.header(
+                from: from,
+                to: to,
+                prevChainHash: prevChain,
+                redactedParams: redacted.sorted(),
+                exportedAt: Date()
+            )
+        )
+        for key in keys where key.keyID == anchor.keyID || key.keyID == base?.keyID {
+            try sink.write(AuditBundle.key(key))
+        }
         try sink.write(AuditBundle.checkpoint(anchor, role: "anchor"))
         guard let ranges = MerkleTree.rangeProofRanges(from: from, to: to, size: to),
-              let rangeProof = try await store.ledgerRangeHashes(ranges) else {
+            let rangeProof = try await store.ledgerRangeHashes(ranges)
+        else {
             throw CLIError("the ledger's stored Merkle nodes are incomplete; run faramesh verify-log")
         }
         try sink.write(AuditBundle.proof("range", from: from, to: to, hashes: rangeProof))
         if let base {
             guard let ranges = MerkleTree.consistencyProofRanges(from: base.treeSize, to: to),
-                  let proof = try await store.ledgerRangeHashes(ranges) else {
+                let proof = try await store.ledgerRangeHashes(ranges)
+            else {
                 throw CLIError("the ledger's stored Merkle nodes are incomplete; run faramesh verify-log")
             }
             try sink.write(AuditBundle.checkpoint(base, role: "base"))
@@ -165,8 +200,14 @@ struct AuditExporter: Sendable {
                     continue
                 }
                 if event.type == .created, let request = entry.request {
-                    try sink.write(AuditBundle.action(id: event.actionID, request: request,
-                                                      requestHash: RequestHash.compute(request), redacting: redacted))
+                    try sink.write(
+                        AuditBundle.action(
+                            id: event.actionID,
+                            request: request,
+                            requestHash: RequestHash.compute(request),
+                            redacting: redacted
+                        )
+                    )
                     actions += 1
                 }
                 try sink.write(AuditBundle.entry(entry.record, event: event))
@@ -175,9 +216,11 @@ struct AuditExporter: Sendable {
             if page.count < 2000 { break }
         }
         try sink.write(AuditBundle.end(entries: entries, actions: actions))
-        var summary = "exported positions \(from)..<\(to): \(entries) entries, \(actions) actions, anchored to checkpoint \(to)\(note)"
+        var summary =
+            "exported positions \(from)..<\(to): \(entries) entries, \(actions) actions, anchored to checkpoint \(to)\(note)"
         if missing > 0 {
-            summary += "; WARNING: \(missing) sealed event(s) are missing from the database and could not be exported (run faramesh verify-log)"
+            summary +=
+                "; WARNING: \(missing) sealed event(s) are missing from the database and could not be exported (run faramesh verify-log)"
         }
         return summary
     }
@@ -215,7 +258,8 @@ final class BundleSink: @unchecked Sendable {
     init(path: String?) throws {
         if let path, path != "-" {
             guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                  let handle = FileHandle(forWritingAtPath: path) else {
+                let handle = FileHandle(forWritingAtPath: path)
+            else {
                 throw CLIError("cannot create \(path)")
             }
             self.handle = handle
@@ -263,7 +307,7 @@ enum LineReader {
             pending.append(contentsOf: chunk)
             var start = 0
             while let newline = pending[start...].firstIndex(of: 0x0A) {
-                try body(pending[start ..< newline])
+                try body(pending[start..<newline])
                 start = newline + 1
             }
             pending.removeFirst(start)

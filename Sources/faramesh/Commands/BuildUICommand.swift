@@ -15,14 +15,18 @@ struct BuildUICommand: ParsableCommand {
             ui/* at /ui/*, with the headers `faramesh serve` sends (Content-Security-Policy \
             "\(BuildUICommand.policyPreview)…", X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer). When the \
             API is on another origin, give it with --api-url, add it to connect-src, and start the server with --enable-cors.
-            """)
+            """
+    )
 
     static let policyPreview = "default-src 'self'; script-src 'self'"
 
     @Option(name: .customLong("out"), help: "Folder to write to (created when missing).")
     var out: String = "faramesh-ui"
 
-    @Option(name: .customLong("api-url"), help: "Origin of the Faramesh API, when it is not the page's own origin (http(s)://host[:port]).")
+    @Option(
+        name: .customLong("api-url"),
+        help: "Origin of the Faramesh API, when it is not the page's own origin (http(s)://host[:port])."
+    )
     var apiURL: String?
 
     @Flag(name: .customLong("json"), help: "Print the written files as JSON.")
@@ -30,11 +34,16 @@ struct BuildUICommand: ParsableCommand {
 
     func validate() throws {
         if let apiURL {
-            guard let url = URL(string: apiURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                  url.host != nil, url.query == nil, url.fragment == nil, url.path.isEmpty || url.path == "/",
-                  apiURL.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && !"\"'<>&".unicodeScalars.contains($0) })
+            guard let url = URL(string: apiURL), let scheme = url.scheme?.lowercased(),
+                ["http", "https"].contains(scheme),
+                url.host != nil, url.query == nil, url.fragment == nil, url.path.isEmpty || url.path == "/",
+                apiURL.unicodeScalars.allSatisfy({
+                    $0.value > 0x20 && $0.value < 0x7F && !"\"'<>&".unicodeScalars.contains($0)
+                })
             else {
-                throw ValidationError("--api-url must be an origin such as https://faramesh.example.com:8443 (no path, query or quotes)")
+                throw ValidationError(
+                    "--api-url must be an origin such as https://faramesh.example.com:8443 (no path, query or quotes)"
+                )
             }
         }
     }
@@ -53,7 +62,8 @@ struct BuildUICommand: ParsableCommand {
                     let origin = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
                     let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
                         of: #"<meta name="faramesh-api-base" content="">"#,
-                        with: #"<meta name="faramesh-api-base" content="\#(origin)">"#)
+                        with: #"<meta name="faramesh-api-base" content="\#(origin)">"#
+                    )
                     bytes = Array(text.utf8)
                 }
                 try Data(bytes).write(to: target, options: .atomic)
@@ -63,7 +73,9 @@ struct BuildUICommand: ParsableCommand {
             }
         }
         if json {
-            let files: [JSONValue] = written.map { .object(["path": .string($0.path), "bytes": .int(Int64($0.bytes))]) }
+            let files: [JSONValue] = written.map {
+                .object(["path": .string($0.path), "bytes": .int(Int64($0.bytes))])
+            }
             print(CanonicalJSON.string(.object(["out": .string(folder.path), "files": .array(files)])))
         } else {
             for file in written {

@@ -8,7 +8,8 @@ import FarameshCore
 struct CurlCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "curl",
-        abstract: "Print ready-to-copy curl commands for an action (the token stays in $FARAMESH_TOKEN).")
+        abstract: "Print ready-to-copy curl commands for an action (the token stays in $FARAMESH_TOKEN)."
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -61,17 +62,25 @@ struct CurlCommand: ClientCommand {
         }
         let commands = Self.commands(for: action, baseURL: baseURL)
         if global.json {
-            print(CanonicalJSON.string(.object([
-                "action_id": .string(action.id), "status": .string(action.status.rawValue),
-                "commands": .array(commands.map { .object(["name": .string($0.name), "command": .string($0.command)]) }),
-            ])))
+            print(
+                CanonicalJSON.string(
+                    .object([
+                        "action_id": .string(action.id), "status": .string(action.status.rawValue),
+                        "commands": .array(
+                            commands.map { .object(["name": .string($0.name), "command": .string($0.command)]) }
+                        ),
+                    ])
+                )
+            )
             return
         }
         print("# Action: \(action.id)")
         print("# Status: \(action.status.rawValue)")
         print("# The commands read the bearer token from $FARAMESH_TOKEN (export it first).")
         if action.status == .pendingApproval && action.approvalToken == nil {
-            print("# The approval token is shown only to approver and admin tokens; replace \(Self.approvalTokenPlaceholder).")
+            print(
+                "# The approval token is shown only to approver and admin tokens; replace \(Self.approvalTokenPlaceholder)."
+            )
         }
         for (name, command) in commands {
             print("")

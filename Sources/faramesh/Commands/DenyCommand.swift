@@ -4,7 +4,8 @@ import ArgumentParser
 struct DenyCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "deny",
-        abstract: "Deny an action that is pending approval (approver or admin token).")
+        abstract: "Deny an action that is pending approval (approver or admin token)."
+    )
 
     @OptionGroup var global: ClientOptions
 

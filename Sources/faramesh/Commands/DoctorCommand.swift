@@ -11,7 +11,8 @@ import Logging
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the toolchain, configuration, database, policy, token, server and web UI.")
+        abstract: "Check the toolchain, configuration, database, policy, token, server and web UI."
+    )
 
     @OptionGroup var global: ClientOptions
     @OptionGroup var database: DatabaseOptions
@@ -23,14 +24,22 @@ struct DoctorCommand: AsyncParsableCommand {
     var profileFile: String?
 
     struct Check: Sendable {
-        enum Level: String, Sendable { case ok = "OK", warn = "WARN", fail = "FAIL" }
+        enum Level: String, Sendable {
+            case ok = "OK"
+            case warn = "WARN"
+            case fail = "FAIL"
+        }
         var name: String
         var level: Level
         var message: String
 
         static func ok(_ name: String, _ message: String) -> Check { Check(name: name, level: .ok, message: message) }
-        static func warn(_ name: String, _ message: String) -> Check { Check(name: name, level: .warn, message: message) }
-        static func fail(_ name: String, _ message: String) -> Check { Check(name: name, level: .fail, message: message) }
+        static func warn(_ name: String, _ message: String) -> Check {
+            Check(name: name, level: .warn, message: message)
+        }
+        static func fail(_ name: String, _ message: String) -> Check {
+            Check(name: name, level: .fail, message: message)
+        }
     }
 
     func run() async throws {
@@ -39,7 +48,13 @@ struct DoctorCommand: AsyncParsableCommand {
         let source: SettingsSource
         do {
             source = try SettingsSource.current()
-            checks.append(.ok("configuration", FileManager.default.fileExists(atPath: ".env") ? ".env parsed" : "no .env file (environment and defaults)"))
+            checks.append(
+                .ok(
+                    "configuration",
+                    FileManager.default.fileExists(atPath: ".env")
+                        ? ".env parsed" : "no .env file (environment and defaults)"
+                )
+            )
         } catch {
             checks.append(.fail("configuration", ".env: \(error)"))
             source = SettingsSource(environment: ProcessInfo.processInfo.environment)
@@ -50,12 +65,21 @@ struct DoctorCommand: AsyncParsableCommand {
         checks += await self.serverChecks(source)
 
         if global.json {
-            print(CanonicalJSON.string(.object([
-                "ok": .bool(!checks.contains { $0.level == .fail }),
-                "checks": .array(checks.map {
-                    .object(["name": .string($0.name), "status": .string($0.level.rawValue), "message": .string($0.message)])
-                }),
-            ])))
+            print(
+                CanonicalJSON.string(
+                    .object([
+                        "ok": .bool(!checks.contains { $0.level == .fail }),
+                        "checks": .array(
+                            checks.map {
+                                .object([
+                                    "name": .string($0.name), "status": .string($0.level.rawValue),
+                                    "message": .string($0.message),
+                                ])
+                            }
+                        ),
+                    ])
+                )
+            )
         } else {
             let terminal = Terminal.stdout
             for check in checks {
@@ -92,7 +116,12 @@ struct DoctorCommand: AsyncParsableCommand {
             if !manager.fileExists(atPath: path) {
                 let directory = Self.nearestExistingDirectory(of: path)
                 if manager.isWritableFile(atPath: directory) {
-                    return [.ok("database", "SQLite \(path) does not exist yet; `faramesh serve` creates it (\(directory) is writable)")]
+                    return [
+                        .ok(
+                            "database",
+                            "SQLite \(path) does not exist yet; `faramesh serve` creates it (\(directory) is writable)"
+                        )
+                    ]
                 }
                 return [.fail("database", "SQLite \(path) does not exist and \(directory) is not writable")]
             }
@@ -116,8 +145,14 @@ struct DoctorCommand: AsyncParsableCommand {
                 }
                 do {
                     let current = try await Self.bounded(.seconds(5)) { try await store.migrationsCurrent() }
-                    results.append(current ? .ok("migrations", "schema is current")
-                                           : .fail("migrations", "pending migrations: run `faramesh migrate` (serve also applies them)"))
+                    results.append(
+                        current
+                            ? .ok("migrations", "schema is current")
+                            : .fail(
+                                "migrations",
+                                "pending migrations: run `faramesh migrate` (serve also applies them)"
+                            )
+                    )
                 } catch {
                     results.append(.fail("migrations", "cannot read the schema version: \(error)"))
                 }
@@ -125,7 +160,9 @@ struct DoctorCommand: AsyncParsableCommand {
                     // A zero-row locking UPDATE probe: needs write privileges and a writable
                     // (primary, not read-only) database, changes nothing.
                     do {
-                        _ = try await Self.bounded(.seconds(5)) { try await store.expireDue(now: Date(timeIntervalSince1970: 0), limit: 1) }
+                        _ = try await Self.bounded(.seconds(5)) {
+                            try await store.expireDue(now: Date(timeIntervalSince1970: 0), limit: 1)
+                        }
                         results.append(.ok("database writable", "postgres accepts writes"))
                     } catch {
                         results.append(.fail("database writable", "postgres refused a write probe: \(error)"))
@@ -150,10 +187,15 @@ struct DoctorCommand: AsyncParsableCommand {
         do {
             let runtime = try PolicyRuntime(configuration: configuration, logger: logger)
             guard let policy = runtime.engine.policy else { return .fail("policy", "no policy loaded") }
-            let origin = configuration.policyFile
-                ?? (FileManager.default.fileExists(atPath: "policies/default.yaml") ? "policies/default.yaml" : "built-in default policy")
-            var message = "\(origin): valid, \(policy.rules.count) rule(s), version \(policy.version), hash \(ActionFormat.hash(policy.hash))"
-            if case .loaded(let profile) = runtime.engine.profile { message += "; profile \(profile.id) \(profile.version)" }
+            let origin =
+                configuration.policyFile
+                ?? (FileManager.default.fileExists(atPath: "policies/default.yaml")
+                    ? "policies/default.yaml" : "built-in default policy")
+            var message =
+                "\(origin): valid, \(policy.rules.count) rule(s), version \(policy.version), hash \(ActionFormat.hash(policy.hash))"
+            if case .loaded(let profile) = runtime.engine.profile {
+                message += "; profile \(profile.id) \(profile.version)"
+            }
             if let warning = policy.warnings.first {
                 return .warn("policy", message + "; \(policy.warnings.count) warning(s), first: \(warning)")
             }
@@ -182,15 +224,19 @@ struct DoctorCommand: AsyncParsableCommand {
         do {
             return try await FarameshClient.withClient(configuration) { client -> [Check] in
                 let (ready, body) = try await client.readiness()
-                var checks: [Check] = [ready
-                    ? .ok("server", "\(url) is ready")
-                    : .fail("server", "\(url) is not ready: \(body?["detail"]?.stringValue ?? "see /ready")")]
+                var checks: [Check] = [
+                    ready
+                        ? .ok("server", "\(url) is ready")
+                        : .fail("server", "\(url) is not ready: \(body?["detail"]?.stringValue ?? "see /ready")")
+                ]
                 checks.append(try await Self.webUICheck(client, url: url))
                 return checks
             }
         } catch {
-            return [.warn("server", "no server answering: \(error)"),
-                    .warn("web UI", "not checked (no server running)")]
+            return [
+                .warn("server", "no server answering: \(error)"),
+                .warn("web UI", "not checked (no server running)"),
+            ]
         }
     }
 
@@ -206,7 +252,10 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         let script = try await client.get("/ui/app.js")
         guard script.status == 200, script.header("Content-Type")?.hasPrefix("text/javascript") ?? false else {
-            return .warn("web UI", "\(url)/ answers but /ui/app.js does not (HTTP \(script.status)); check the proxy in front")
+            return .warn(
+                "web UI",
+                "\(url)/ answers but /ui/app.js does not (HTTP \(script.status)); check the proxy in front"
+            )
         }
         return .ok("web UI", "served at \(url)/")
     }
@@ -222,7 +271,10 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 
     /// Runs `body`, failing with a clear error when it takes longer than `limit`.
-    static func bounded<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func bounded<T: Sendable>(
+        _ limit: Duration,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await body() }
             group.addTask {
@@ -244,7 +296,10 @@ struct DoctorCommand: AsyncParsableCommand {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         let finished = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { finished.continuation.yield($0.terminationStatus); finished.continuation.finish() }
+        process.terminationHandler = {
+            finished.continuation.yield($0.terminationStatus)
+            finished.continuation.finish()
+        }
         do {
             try process.run()
         } catch {

@@ -7,7 +7,8 @@ import FarameshCore
 struct EventsCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
-        abstract: "Show an action's event timeline.")
+        abstract: "Show an action's event timeline."
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -32,9 +33,11 @@ struct EventsCommand: ClientCommand {
         print("Event timeline - \(TerminalText.visible(action.id))")
         var table = TextTable(header: ["SEQ", "TIME", "EVENT", "ACTOR", "DETAILS", "RECORD HASH"])
         for event in events {
-            table.add([String(event.seq), ActionFormat.time(event.createdAt), event.eventType.rawValue, event.actor,
-                       full ? CanonicalJSON.string(event.meta) : ActionFormat.compact(event.meta, limit: 60),
-                       full ? event.recordHash : ActionFormat.hash(event.recordHash)])
+            table.add([
+                String(event.seq), ActionFormat.time(event.createdAt), event.eventType.rawValue, event.actor,
+                full ? CanonicalJSON.string(event.meta) : ActionFormat.compact(event.meta, limit: 60),
+                full ? event.recordHash : ActionFormat.hash(event.recordHash),
+            ])
         }
         print(table.render(), terminator: "")
     }

@@ -8,7 +8,8 @@ import FarameshCore
 struct ExplainCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Explain why an action was allowed, denied or held for approval.")
+        abstract: "Explain why an action was allowed, denied or held for approval."
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -44,12 +45,18 @@ struct ExplainCommand: ClientCommand {
         }
         let samePolicy = info.map { $0.policyHash != nil && $0.policyHash == action.policyHash }
         if global.json {
-            print(TerminalText.json(CanonicalJSON.string(.object([
-                "action": ActionFormat.json(action),
-                "reason_code_meaning": .string(Self.meaning(action.reasonCode)),
-                "current_policy": info.map(ActionFormat.json) ?? .null,
-                "same_policy": samePolicy.map(JSONValue.bool) ?? .null,
-            ]))))
+            print(
+                TerminalText.json(
+                    CanonicalJSON.string(
+                        .object([
+                            "action": ActionFormat.json(action),
+                            "reason_code_meaning": .string(Self.meaning(action.reasonCode)),
+                            "current_policy": info.map(ActionFormat.json) ?? .null,
+                            "same_policy": samePolicy.map(JSONValue.bool) ?? .null,
+                        ])
+                    )
+                )
+            )
             return
         }
         let t = Terminal.stdout
@@ -69,8 +76,14 @@ struct ExplainCommand: ClientCommand {
         print("")
         print("Decision binding:")
         print("  request_hash    \(TerminalText.visible(action.requestHash))")
-        print(TerminalText.visible("  policy          \(action.policyVersion ?? "-") (hash \(ActionFormat.hash(action.policyHash)))"))
-        let profile = action.profileID.map { "\($0) \(action.profileVersion ?? "") (hash \(ActionFormat.hash(action.profileHash)))" }
+        print(
+            TerminalText.visible(
+                "  policy          \(action.policyVersion ?? "-") (hash \(ActionFormat.hash(action.policyHash)))"
+            )
+        )
+        let profile = action.profileID.map {
+            "\($0) \(action.profileVersion ?? "") (hash \(ActionFormat.hash(action.profileHash)))"
+        }
         print(TerminalText.visible("  profile         \(profile ?? "none")"))
         print(TerminalText.visible("  runtime         \(action.runtimeVersion ?? "-")"))
         print(TerminalText.visible("  provenance_id   \(action.provenanceID ?? "-")"))
@@ -78,11 +91,17 @@ struct ExplainCommand: ClientCommand {
         if let info {
             let file = info.builtinDefault ? "built-in default policy" : (info.policyPath ?? info.policyFile ?? "-")
             print(TerminalText.visible("Policy File:    \(file)"))
-            print(TerminalText.visible("Policy Version: \(info.policyVersion ?? "-") (hash \(ActionFormat.hash(info.policyHash)))"))
+            print(
+                TerminalText.visible(
+                    "Policy Version: \(info.policyVersion ?? "-") (hash \(ActionFormat.hash(info.policyHash)))"
+                )
+            )
             if samePolicy == true {
                 print("The policy loaded now is the one that made this decision.")
             } else {
-                print("The policy loaded now differs from the one that made this decision; compare with: faramesh replay-decision \(action.id)")
+                print(
+                    "The policy loaded now differs from the one that made this decision; compare with: faramesh replay-decision \(action.id)"
+                )
             }
         } else {
             print("Policy File:    (the server did not report its policy)")

@@ -7,7 +7,8 @@ import FarameshCore
 struct GetCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
-        abstract: "Show one action (id or prefix of at least 8 hex characters).")
+        abstract: "Show one action (id or prefix of at least 8 hex characters)."
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -40,7 +41,12 @@ struct GetCommand: ClientCommand {
         lines += [
             ("Request hash", action.requestHash),
             ("Policy", "\(action.policyVersion ?? "-") (hash \(ActionFormat.hash(action.policyHash)))"),
-            ("Profile", action.profileID.map { "\($0) \(action.profileVersion ?? "") (hash \(ActionFormat.hash(action.profileHash)))" } ?? "none"),
+            (
+                "Profile",
+                action.profileID.map {
+                    "\($0) \(action.profileVersion ?? "") (hash \(ActionFormat.hash(action.profileHash)))"
+                } ?? "none"
+            ),
             ("Runtime", action.runtimeVersion ?? "-"),
             ("Provenance", action.provenanceID ?? "-"),
         ]

@@ -4,7 +4,8 @@ import ArgumentParser
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Scaffold policies/default.yaml and .env.example.")
+        abstract: "Scaffold policies/default.yaml and .env.example."
+    )
 
     @OptionGroup var options: ScaffoldOptions
 
@@ -14,10 +15,14 @@ struct InitCommand: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        try ProjectFiles(files: Self.files).scaffold(options, kind: "starter", nextSteps: [
-            "Review policies/default.yaml (faramesh policy validate policies/default.yaml)",
-            "Copy .env.example to .env and adjust it",
-            "Run: faramesh serve",
-        ])
+        try ProjectFiles(files: Self.files).scaffold(
+            options,
+            kind: "starter",
+            nextSteps: [
+                "Review policies/default.yaml (faramesh policy validate policies/default.yaml)",
+                "Copy .env.example to .env and adjust it",
+                "Run: faramesh serve",
+            ]
+        )
     }
 }

@@ -5,7 +5,8 @@ import ArgumentParser
 struct InitDockerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init-docker",
-        abstract: "Write a Dockerfile, docker-compose.yaml (gatekeeper + PostgreSQL), .dockerignore and .env.example.")
+        abstract: "Write a Dockerfile, docker-compose.yaml (gatekeeper + PostgreSQL), .dockerignore and .env.example."
+    )
 
     @OptionGroup var options: ScaffoldOptions
 
@@ -17,9 +18,13 @@ struct InitDockerCommand: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        try ProjectFiles(files: Self.files).scaffold(options, kind: "Docker", nextSteps: [
-            "cp .env.example .env, then set FARAMESH_TOKEN and POSTGRES_PASSWORD",
-            "docker compose up --build",
-        ])
+        try ProjectFiles(files: Self.files).scaffold(
+            options,
+            kind: "Docker",
+            nextSteps: [
+                "cp .env.example .env, then set FARAMESH_TOKEN and POSTGRES_PASSWORD",
+                "docker compose up --build",
+            ]
+        )
     }
 }

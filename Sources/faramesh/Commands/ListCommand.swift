@@ -7,7 +7,8 @@ import FarameshCore
 struct ListCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List actions, newest first.")
+        abstract: "List actions, newest first."
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -34,15 +35,23 @@ struct ListCommand: ClientCommand {
 
     func validate() throws {
         if let status, ActionStatus(rawValue: status) == nil {
-            throw ValidationError("--status must be one of: \(ActionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--status must be one of: \(ActionStatus.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         if let risk, RiskLevel(rawValue: risk) == nil { throw ValidationError("--risk must be low, medium or high") }
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
     }
 
     func run() async throws {
-        let query = ActionListQuery(status: status.flatMap(ActionStatus.init(rawValue:)), tool: tool, agentID: agent,
-                                    riskLevel: risk.flatMap(RiskLevel.init(rawValue:)), limit: limit, cursor: cursor)
+        let query = ActionListQuery(
+            status: status.flatMap(ActionStatus.init(rawValue:)),
+            tool: tool,
+            agentID: agent,
+            riskLevel: risk.flatMap(RiskLevel.init(rawValue:)),
+            limit: limit,
+            cursor: cursor
+        )
         let page = try await withClient { client in try await client.listActions(query) }
         // The next page's cursor goes to stderr, so stdout stays a plain table or JSON array.
         defer { if let next = page.nextCursor { Terminal.note("More actions: faramesh list --cursor \(next)") } }
@@ -56,17 +65,22 @@ struct ListCommand: ClientCommand {
         }
         var table = TextTable(header: ["ID", "STATUS", "RISK", "AGENT", "TOOL", "OPERATION", "PARAMS", "CREATED"])
         for action in page.actions {
-            table.add([ActionFormat.id(action.id, full: full), action.status.rawValue, action.riskLevel.rawValue,
-                       action.agentID, action.tool, action.operation, ActionFormat.compact(action.params, limit: 50),
-                       ActionFormat.time(action.createdAt)])
+            table.add([
+                ActionFormat.id(action.id, full: full), action.status.rawValue, action.riskLevel.rawValue,
+                action.agentID, action.tool, action.operation, ActionFormat.compact(action.params, limit: 50),
+                ActionFormat.time(action.createdAt),
+            ])
         }
         let terminal = Terminal.stdout
-        print(table.render { row, column, cell in
-            switch column {
-            case 1: return terminal.status(page.actions[row].status, padded: cell)
-            case 2: return terminal.risk(page.actions[row].riskLevel, padded: cell)
-            default: return cell
-            }
-        }, terminator: "")
+        print(
+            table.render { row, column, cell in
+                switch column {
+                case 1: return terminal.status(page.actions[row].status, padded: cell)
+                case 2: return terminal.risk(page.actions[row].riskLevel, padded: cell)
+                default: return cell
+                }
+            },
+            terminator: ""
+        )
     }
 }

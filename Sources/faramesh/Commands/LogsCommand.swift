@@ -7,7 +7,8 @@ import FarameshCore
 struct LogsCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
-        abstract: "Show an action's status transitions (who, when, why).")
+        abstract: "Show an action's status transitions (who, when, why)."
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -26,8 +27,10 @@ struct LogsCommand: ClientCommand {
         var detail: String?
 
         var json: JSONValue {
-            .object(["at": .string(at), "event": .string(event.rawValue), "status": .string(status),
-                     "actor": .string(actor), "detail": detail.map(JSONValue.string) ?? .null])
+            .object([
+                "at": .string(at), "event": .string(event.rawValue), "status": .string(status),
+                "actor": .string(actor), "detail": detail.map(JSONValue.string) ?? .null,
+            ])
         }
     }
 
@@ -47,7 +50,9 @@ struct LogsCommand: ClientCommand {
                 case .abstain?: status = ActionStatus.pendingApproval.rawValue
                 case nil: status = "decided"
                 }
-                detail = [meta["reason_code"]?.stringValue, meta["reason"]?.stringValue].compactMap { $0 }.joined(separator: ": ")
+                detail = [meta["reason_code"]?.stringValue, meta["reason"]?.stringValue].compactMap { $0 }.joined(
+                    separator: ": "
+                )
             case .approved: status = ActionStatus.approved.rawValue
             case .denied: status = ActionStatus.denied.rawValue
             case .expired: status = ActionStatus.expired.rawValue
@@ -59,7 +64,13 @@ struct LogsCommand: ClientCommand {
             if detail == nil || detail?.isEmpty == true {
                 detail = meta["reason"]?.stringValue ?? meta["error"]?.stringValue
             }
-            return Transition(at: event.createdAt, event: event.eventType, status: status, actor: event.actor, detail: detail)
+            return Transition(
+                at: event.createdAt,
+                event: event.eventType,
+                status: status,
+                actor: event.actor,
+                detail: detail
+            )
         }
     }
 
@@ -71,10 +82,16 @@ struct LogsCommand: ClientCommand {
         }
         let transitions = Self.transitions(events)
         if global.json {
-            print(TerminalText.json(CanonicalJSON.string(.object([
-                "action_id": .string(action.id), "status": .string(action.status.rawValue),
-                "transitions": .array(transitions.map(\.json)),
-            ]))))
+            print(
+                TerminalText.json(
+                    CanonicalJSON.string(
+                        .object([
+                            "action_id": .string(action.id), "status": .string(action.status.rawValue),
+                            "transitions": .array(transitions.map(\.json)),
+                        ])
+                    )
+                )
+            )
             return
         }
         print("Status transitions - \(TerminalText.visible(action.id)) (now \(Terminal.stdout.status(action.status)))")
@@ -83,9 +100,12 @@ struct LogsCommand: ClientCommand {
             table.add([ActionFormat.time(t.at), t.status, t.actor, ActionFormat.truncate(t.detail ?? "", limit: 80)])
         }
         let terminal = Terminal.stdout
-        print(table.render { row, column, cell in
-            guard column == 1, let status = ActionStatus(rawValue: transitions[row].status) else { return cell }
-            return terminal.status(status, padded: cell)
-        }, terminator: "")
+        print(
+            table.render { row, column, cell in
+                guard column == 1, let status = ActionStatus(rawValue: transitions[row].status) else { return cell }
+                return terminal.status(status, padded: cell)
+            },
+            terminator: ""
+        )
     }
 }

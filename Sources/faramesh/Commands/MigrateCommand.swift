@@ -5,14 +5,18 @@ import FarameshStore
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Apply pending database migrations.")
+        abstract: "Apply pending database migrations."
+    )
 
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
         let source = try SettingsSource.current()
         let settings = try DatabaseSettings.resolve(database, source)
-        let logger = try CommandLogging.logger("faramesh.migrate", level: source.string(flag: nil, ["FARAMESH_LOG_LEVEL"]) ?? "warning")
+        let logger = try CommandLogging.logger(
+            "faramesh.migrate",
+            level: source.string(flag: nil, ["FARAMESH_LOG_LEVEL"]) ?? "warning"
+        )
         try await StoreFactory.withStore(settings, logger: logger) { store in
             try await store.migrate()
             guard try await store.migrationsCurrent() else {

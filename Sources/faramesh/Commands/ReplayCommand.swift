@@ -8,7 +8,8 @@ struct ReplayCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Submit an action again as a new action (same agent, tool, operation and params).",
-        discussion: "The new action's context is the original's plus replayed_from (the original id) and replay: true.")
+        discussion: "The new action's context is the original's plus replayed_from (the original id) and replay: true."
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -22,8 +23,13 @@ struct ReplayCommand: ClientCommand {
         var context = action.context.objectValue ?? [:]
         context["replayed_from"] = .string(action.id)
         context["replay"] = .bool(true)
-        return SubmitActionRequest(agentID: action.agentID, tool: action.tool, operation: action.operation,
-                                   params: action.params, context: .object(context))
+        return SubmitActionRequest(
+            agentID: action.agentID,
+            tool: action.tool,
+            operation: action.operation,
+            params: action.params,
+            context: .object(context)
+        )
     }
 
     func run() async throws {
@@ -38,7 +44,9 @@ struct ReplayCommand: ClientCommand {
         }
         let t = Terminal.stdout
         print(TerminalText.visible("Replayed \(ActionFormat.id(original.id)) as \(replayed.id)"))
-        print("  status \(t.status(replayed.status)), decision \(replayed.decision.rawValue) (\(TerminalText.visible(replayed.reasonCode))), risk \(t.risk(replayed.riskLevel))")
+        print(
+            "  status \(t.status(replayed.status)), decision \(replayed.decision.rawValue) (\(TerminalText.visible(replayed.reasonCode))), risk \(t.risk(replayed.riskLevel))"
+        )
         if let reason = replayed.reason { print("  reason: \(TerminalText.visible(reason))") }
     }
 }

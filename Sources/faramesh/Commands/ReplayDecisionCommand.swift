@@ -2,8 +2,8 @@ import ArgumentParser
 import FarameshAPI
 import FarameshClient
 import FarameshCore
-import FarameshServer
 import FarameshPolicyTools
+import FarameshServer
 import Foundation
 
 /// `faramesh replay-decision ID [--policy FILE]`: decides the stored request again and checks
@@ -17,7 +17,8 @@ struct ReplayDecisionCommand: ClientCommand {
             reason_code, request_hash, policy_hash, profile_hash and runtime_version are compared. With --policy \
             the request is decided locally against that file (and --profile, if given); runtime_version is then \
             not compared. Exits 1 when anything differs.
-            """)
+            """
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -43,13 +44,20 @@ struct ReplayDecisionCommand: ClientCommand {
         var matches: Bool { recorded == replayed }
 
         var json: JSONValue {
-            .object(["field": .string(name), "recorded": recorded.map(JSONValue.string) ?? .null,
-                     "replayed": replayed.map(JSONValue.string) ?? .null, "match": .bool(matches)])
+            .object([
+                "field": .string(name), "recorded": recorded.map(JSONValue.string) ?? .null,
+                "replayed": replayed.map(JSONValue.string) ?? .null, "match": .bool(matches),
+            ])
         }
     }
 
     /// The fields compared between the recorded action and a replayed decision.
-    static func compare(_ action: ActionResponse, _ decision: GateDecisionResponse, local: Bool, withProfile: Bool) -> [Field] {
+    static func compare(
+        _ action: ActionResponse,
+        _ decision: GateDecisionResponse,
+        local: Bool,
+        withProfile: Bool
+    ) -> [Field] {
         var fields = [
             Field(name: "outcome", recorded: action.outcome.rawValue, replayed: decision.outcome.rawValue),
             Field(name: "reason_code", recorded: action.reasonCode, replayed: decision.reasonCode),
@@ -60,7 +68,9 @@ struct ReplayDecisionCommand: ClientCommand {
             fields.append(Field(name: "profile_hash", recorded: action.profileHash, replayed: decision.profileHash))
         }
         if !local {
-            fields.append(Field(name: "runtime_version", recorded: action.runtimeVersion, replayed: decision.runtimeVersion))
+            fields.append(
+                Field(name: "runtime_version", recorded: action.runtimeVersion, replayed: decision.runtimeVersion)
+            )
         }
         return fields
     }
@@ -70,11 +80,19 @@ struct ReplayDecisionCommand: ClientCommand {
         let engine = try policy.map { try Self.localEngine(policy: $0, profile: profile) }
         let (action, decision) = try await withClient { client -> (ActionResponse, GateDecisionResponse) in
             let action = try await ActionReference.resolve(reference, with: client)
-            let request = SubmitActionRequest(agentID: action.agentID, tool: action.tool, operation: action.operation,
-                                              params: action.params, context: action.context)
+            let request = SubmitActionRequest(
+                agentID: action.agentID,
+                tool: action.tool,
+                operation: action.operation,
+                params: action.params,
+                context: action.context
+            )
             if let engine {
-                let local = DecisionEngine(policy: engine.policy, profile: engine.profile,
-                                           runtimeVersion: action.runtimeVersion ?? PolicyFiles.defaultRuntimeVersion)
+                let local = DecisionEngine(
+                    policy: engine.policy,
+                    profile: engine.profile,
+                    runtimeVersion: action.runtimeVersion ?? PolicyFiles.defaultRuntimeVersion
+                )
                 return (action, GateDecisionResponse(decision: local.decide(request.actionRequest)))
             }
             return (action, try await client.decide(request))
@@ -83,29 +101,44 @@ struct ReplayDecisionCommand: ClientCommand {
         let mismatched = fields.filter { !$0.matches }.map(\.name)
         let sameDecision = action.outcome == decision.outcome && action.reasonCode == decision.reasonCode
         if global.json {
-            print(TerminalText.json(CanonicalJSON.string(.object([
-                "action_id": .string(action.id),
-                "mode": .string(engine == nil ? "server" : "local"),
-                "policy_file": policy.map(JSONValue.string) ?? .null,
-                "match": .bool(mismatched.isEmpty),
-                "same_decision": .bool(sameDecision),
-                "fields": .array(fields.map(\.json)),
-                "replayed": ActionFormat.json(decision),
-            ]))))
+            print(
+                TerminalText.json(
+                    CanonicalJSON.string(
+                        .object([
+                            "action_id": .string(action.id),
+                            "mode": .string(engine == nil ? "server" : "local"),
+                            "policy_file": policy.map(JSONValue.string) ?? .null,
+                            "match": .bool(mismatched.isEmpty),
+                            "same_decision": .bool(sameDecision),
+                            "fields": .array(fields.map(\.json)),
+                            "replayed": ActionFormat.json(decision),
+                        ])
+                    )
+                )
+            )
         } else {
-            print("Replaying decision of \(TerminalText.visible(action.id)) \(engine == nil ? "on the server" : "against \(policy ?? "")")")
+            print(
+                "Replaying decision of \(TerminalText.visible(action.id)) \(engine == nil ? "on the server" : "against \(policy ?? "")")"
+            )
             var table = TextTable(header: ["FIELD", "RECORDED", "REPLAYED", "MATCH"])
             for field in fields {
-                table.add([field.name, field.recorded ?? "null", field.replayed ?? "null", field.matches ? "yes" : "NO"])
+                table.add([
+                    field.name, field.recorded ?? "null", field.replayed ?? "null", field.matches ? "yes" : "NO",
+                ])
             }
             let terminal = Terminal.stdout
-            print(table.render { row, column, cell in
-                column == 3 ? terminal.paint(cell, fields[row].matches ? .green : .red) : cell
-            }, terminator: "")
+            print(
+                table.render { row, column, cell in
+                    column == 3 ? terminal.paint(cell, fields[row].matches ? .green : .red) : cell
+                },
+                terminator: ""
+            )
             if mismatched.isEmpty {
                 print("Decision reproduced: \(decision.outcome.rawValue) \(decision.reasonCode).")
             } else {
-                print("MISMATCH: \(mismatched.joined(separator: ", ")) \(mismatched.count == 1 ? "differs" : "differ")\(sameDecision ? " (the decision itself is the same)" : "").")
+                print(
+                    "MISMATCH: \(mismatched.joined(separator: ", ")) \(mismatched.count == 1 ? "differs" : "differ")\(sameDecision ? " (the decision itself is the same)" : "")."
+                )
             }
         }
         if !mismatched.isEmpty { throw ExitCode(1) }
@@ -126,14 +159,18 @@ struct ReplayDecisionCommand: ClientCommand {
         }
         guard let profilePath else { return LocalEngine(policy: policy, profile: .none) }
         do {
-            return LocalEngine(policy: policy, profile: .loaded(try CompiledProfile.compile(yaml: try Self.read(profilePath), source: profilePath)))
+            return LocalEngine(
+                policy: policy,
+                profile: .loaded(try CompiledProfile.compile(yaml: try Self.read(profilePath), source: profilePath))
+            )
         } catch let error as PolicyLoadError {
             throw CLIError(error.description)
         }
     }
 
     static func read(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ValidationError("cannot read \(path) as UTF-8 text")
         }
         return text

@@ -9,7 +9,8 @@ import Foundation
 struct TailCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
-        abstract: "Stream live action events (Ctrl-C to stop).")
+        abstract: "Stream live action events (Ctrl-C to stop)."
+    )
 
     @OptionGroup var global: ClientOptions
 
@@ -28,7 +29,8 @@ struct TailCommand: ClientCommand {
     /// event objects (`action_id`, `event_type`, `created_at`, …).
     static func summary(_ event: ServerSentEvent) -> String {
         let json = try? JSONParser.parse(event.data)
-        let inner = json?["data"]?.objectValue.map(JSONValue.object) ?? json?["action"]?.objectValue.map(JSONValue.object)
+        let inner =
+            json?["data"]?.objectValue.map(JSONValue.object) ?? json?["action"]?.objectValue.map(JSONValue.object)
         func field(_ names: String...) -> String? {
             for name in names {
                 if let value = inner?[name]?.stringValue ?? json?[name]?.stringValue { return value }
@@ -41,9 +43,11 @@ struct TailCommand: ClientCommand {
         let tool = field("tool") ?? "-"
         let operation = field("operation") ?? "-"
         guard json != nil else {
-            return "[\(TerminalText.visible(time))] \(TerminalText.visible(event.event))  \(ActionFormat.truncate(event.data, limit: 120))"
+            return
+                "[\(TerminalText.visible(time))] \(TerminalText.visible(event.event))  \(ActionFormat.truncate(event.data, limit: 120))"
         }
-        let line = "[\(time)] \(status.padding(toLength: max(status.count, 17), withPad: " ", startingAt: 0)) \(id) | \(tool) | \(operation)"
+        let line =
+            "[\(time)] \(status.padding(toLength: max(status.count, 17), withPad: " ", startingAt: 0)) \(id) | \(tool) | \(operation)"
         return TerminalText.visible(line)
     }
 

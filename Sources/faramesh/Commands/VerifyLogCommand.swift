@@ -18,7 +18,8 @@ struct VerifyLogCommand: AsyncParsableCommand {
 
             Signatures are checked against --public-key keys; without them, against the public keys \
             recorded in the database (which proves consistency, not origin: pin the key).
-            """)
+            """
+    )
 
     @Argument(help: "Action id or prefix; the whole ledger when omitted.")
     var action: String?
@@ -26,20 +27,32 @@ struct VerifyLogCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Option(name: .customLong("public-key"), parsing: .singleValue,
-            help: "Trusted Ed25519 public key (base64 or hex, or a file holding it); repeat for rotated keys.")
+    @Option(
+        name: .customLong("public-key"),
+        parsing: .singleValue,
+        help: "Trusted Ed25519 public key (base64 or hex, or a file holding it); repeat for rotated keys."
+    )
     var publicKeys: [String] = []
 
-    @Option(name: .customLong("since-checkpoint"),
-            help: "Check only positions after this checkpoint (a tree size, or 'last' for the one remembered in --state); the newest checkpoint must extend it (consistency proof).")
+    @Option(
+        name: .customLong("since-checkpoint"),
+        help:
+            "Check only positions after this checkpoint (a tree size, or 'last' for the one remembered in --state); the newest checkpoint must extend it (consistency proof)."
+    )
     var sinceCheckpoint: String?
 
-    @Option(name: .customLong("state"),
-            help: "File remembering the last verified checkpoint (env FARAMESH_VERIFY_STATE); updated after a successful run.")
+    @Option(
+        name: .customLong("state"),
+        help:
+            "File remembering the last verified checkpoint (env FARAMESH_VERIFY_STATE); updated after a successful run."
+    )
     var statePath: String?
 
-    @Option(name: .customLong("unsealed-grace"),
-            help: "Events younger than this may still be unsealed, and positions sealed since may still be unsigned (default 60s).")
+    @Option(
+        name: .customLong("unsealed-grace"),
+        help:
+            "Events younger than this may still be unsealed, and positions sealed since may still be unsigned (default 60s)."
+    )
     var unsealedGrace: String?
 
     @OptionGroup var database: DatabaseOptions
@@ -62,13 +75,21 @@ struct VerifyLogCommand: AsyncParsableCommand {
             }
             since = remembered.treeSize
         case let text?:
-            guard let size = Int64(text), size >= 0 else { throw ValidationError("--since-checkpoint takes a tree size or 'last'") }
+            guard let size = Int64(text), size >= 0 else {
+                throw ValidationError("--since-checkpoint takes a tree size or 'last'")
+            }
             since = size
         }
         let target = action
-        let options = LedgerVerifier.Options(pinnedKeys: pinned, since: since, remembered: remembered,
-                                             grace: TimeInterval(Double(grace.components.seconds)
-                                                                 + Double(grace.components.attoseconds) / 1e18))
+        let options = LedgerVerifier.Options(
+            pinnedKeys: pinned,
+            since: since,
+            remembered: remembered,
+            grace: TimeInterval(
+                Double(grace.components.seconds)
+                    + Double(grace.components.attoseconds) / 1e18
+            )
+        )
         let report = try await StoreFactory.withStore(settings, logger: logger) { store in
             let verifier = LedgerVerifier(store: store, options: options)
             guard let target else { return try await verifier.verifyLedger() }
@@ -100,7 +121,9 @@ struct VerifyLogCommand: AsyncParsableCommand {
     static func readPublicKey(_ value: String) throws -> LedgerPublicKey {
         var text = value
         if FileManager.default.fileExists(atPath: value) {
-            guard let data = FileManager.default.contents(atPath: value) else { throw ValidationError("cannot read \(value)") }
+            guard let data = FileManager.default.contents(atPath: value) else {
+                throw ValidationError("cannot read \(value)")
+            }
             text = String(decoding: data, as: UTF8.self)
         }
         do {

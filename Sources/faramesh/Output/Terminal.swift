@@ -15,7 +15,14 @@ struct Terminal: Sendable {
     }
 
     enum Color: String {
-        case red = "31", green = "32", yellow = "33", blue = "34", magenta = "35", cyan = "36", gray = "90", bold = "1"
+        case red = "31"
+        case green = "32"
+        case yellow = "33"
+        case blue = "34"
+        case magenta = "35"
+        case cyan = "36"
+        case gray = "90"
+        case bold = "1"
     }
 
     func paint(_ text: String, _ color: Color?) -> String {

@@ -20,7 +20,9 @@ enum ClientSettings {
             if host == "0.0.0.0" { host = "127.0.0.1" }
             if host == "::" || host == "[::]" { host = "::1" }
             let port = try options.port ?? source.int(flag: nil, ["FARAMESH_PORT", "FARA_API_PORT"]) ?? 8000
-            guard (1...65535).contains(port) else { throw SettingsError.invalid("FARAMESH_PORT", String(port), "a port number") }
+            guard (1...65535).contains(port) else {
+                throw SettingsError.invalid("FARAMESH_PORT", String(port), "a port number")
+            }
             baseURL = try BaseURL(host: host, port: port)
         }
         let tokenList = source.string(flag: options.token, ["FARAMESH_TOKEN", "FARA_AUTH_TOKEN"])
@@ -28,7 +30,11 @@ enum ClientSettings {
             list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
         }
         let timeout = try source.duration(flag: options.timeout, ["FARAMESH_TIMEOUT"]) ?? Self.defaultTimeout
-        return FarameshClientConfiguration(baseURL: baseURL, token: token, requestTimeout: timeout,
-                                           userAgent: "faramesh-cli/\(ServeSettings.runtimeVersion)")
+        return FarameshClientConfiguration(
+            baseURL: baseURL,
+            token: token,
+            requestTimeout: timeout,
+            userAgent: "faramesh-cli/\(ServeSettings.runtimeVersion)"
+        )
     }
 }

@@ -9,7 +9,11 @@ enum CommandLogging {
         let parsed: Logger.Level
         if let level {
             guard let l = Logger.Level(rawValue: level.lowercased()) else {
-                throw SettingsError.invalid("FARAMESH_LOG_LEVEL", level, "trace, debug, info, notice, warning, error or critical")
+                throw SettingsError.invalid(
+                    "FARAMESH_LOG_LEVEL",
+                    level,
+                    "trace, debug, info, notice, warning, error or critical"
+                )
             }
             parsed = l
         } else {

@@ -23,11 +23,15 @@ struct DatabaseSettings: Sendable, Equatable {
 
     static func resolve(_ options: DatabaseOptions, _ source: SettingsSource) throws -> DatabaseSettings {
         let dsn = source.string(flag: options.dsn, ["FARAMESH_POSTGRES_DSN", "FARA_POSTGRES_DSN", "DATABASE_URL"])
-        let sqlitePath = source.string(flag: options.sqlitePath, ["FARAMESH_SQLITE_PATH", "FARA_SQLITE_PATH"]) ?? "data/actions.db"
+        let sqlitePath =
+            source.string(flag: options.sqlitePath, ["FARAMESH_SQLITE_PATH", "FARA_SQLITE_PATH"]) ?? "data/actions.db"
         let poolSize = try source.int(flag: options.poolSize, ["FARAMESH_DB_POOL_SIZE"]) ?? Self.defaultPoolSize
         guard poolSize >= Self.minimumPoolSize else {
-            throw SettingsError.invalid("FARAMESH_DB_POOL_SIZE", String(poolSize),
-                                        "an integer of at least \(Self.minimumPoolSize) (the live-update listener and the ledger sealer each hold one connection)")
+            throw SettingsError.invalid(
+                "FARAMESH_DB_POOL_SIZE",
+                String(poolSize),
+                "an integer of at least \(Self.minimumPoolSize) (the live-update listener and the ledger sealer each hold one connection)"
+            )
         }
         let backend: Backend
         switch source.string(flag: options.backend, ["FARAMESH_DB_BACKEND", "FARA_DB_BACKEND"])?.lowercased() {
@@ -54,6 +58,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("sqlite-path"), help: "SQLite file (env FARA_SQLITE_PATH, default data/actions.db).")
     var sqlitePath: String?
 
-    @Option(name: .customLong("db-pool-size"), help: "Maximum PostgreSQL connections of this replica, at least 3 (env FARAMESH_DB_POOL_SIZE, default 4).")
+    @Option(
+        name: .customLong("db-pool-size"),
+        help: "Maximum PostgreSQL connections of this replica, at least 3 (env FARAMESH_DB_POOL_SIZE, default 4)."
+    )
     var poolSize: Int?
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses a `.env` file: `KEY=value` lines, `#` comments, optional `export ` prefix,
 /// single- or double-quoted values (double quotes understand \n, \" and \\).
 /// Malformed lines are reported, not skipped silently.
@@ -65,5 +67,3 @@ struct DotEnv: Sendable, Equatable {
         return out
     }
 }
-
-import Foundation

@@ -4,20 +4,30 @@ import Foundation
 
 /// Ledger options of `faramesh serve`.
 struct LedgerOptions: ParsableArguments {
-    @Option(name: .customLong("ledger-key-file"),
-            help: "Ed25519 signing key of ledger checkpoints, base64 (env FARAMESH_LEDGER_KEY_FILE, or the key itself in FARAMESH_LEDGER_KEY; default ledger-signing.key next to the SQLite database, data/ledger-signing.key for PostgreSQL; created with mode 0600 when missing).")
+    @Option(
+        name: .customLong("ledger-key-file"),
+        help:
+            "Ed25519 signing key of ledger checkpoints, base64 (env FARAMESH_LEDGER_KEY_FILE, or the key itself in FARAMESH_LEDGER_KEY; default ledger-signing.key next to the SQLite database, data/ledger-signing.key for PostgreSQL; created with mode 0600 when missing)."
+    )
     var keyFile: String?
 
-    @Option(name: .customLong("ledger-checkpoint-events"),
-            help: "Sign a checkpoint at least every N sealed events (env FARAMESH_LEDGER_CHECKPOINT_EVENTS, default 1000).")
+    @Option(
+        name: .customLong("ledger-checkpoint-events"),
+        help: "Sign a checkpoint at least every N sealed events (env FARAMESH_LEDGER_CHECKPOINT_EVENTS, default 1000)."
+    )
     var checkpointEvents: Int?
 
-    @Option(name: .customLong("ledger-checkpoint-interval"),
-            help: "…and at least this often while events arrive, e.g. 5s (env FARAMESH_LEDGER_CHECKPOINT_INTERVAL, default 5s).")
+    @Option(
+        name: .customLong("ledger-checkpoint-interval"),
+        help:
+            "…and at least this often while events arrive, e.g. 5s (env FARAMESH_LEDGER_CHECKPOINT_INTERVAL, default 5s)."
+    )
     var checkpointInterval: String?
 
-    @Flag(name: .customLong("no-ledger-sealer"),
-          help: "Do not seal on this replica (env FARAMESH_LEDGER_SEALER=0); another replica must.")
+    @Flag(
+        name: .customLong("no-ledger-sealer"),
+        help: "Do not seal on this replica (env FARAMESH_LEDGER_SEALER=0); another replica must."
+    )
     var noSealer = false
 }
 
@@ -25,12 +35,18 @@ struct LedgerOptions: ParsableArguments {
 enum LedgerSettings {
     static let keyFileName = "ledger-signing.key"
 
-    static func resolve(_ o: LedgerOptions, _ source: SettingsSource, database: DatabaseSettings) throws -> LedgerConfiguration {
+    static func resolve(
+        _ o: LedgerOptions,
+        _ source: SettingsSource,
+        database: DatabaseSettings
+    ) throws -> LedgerConfiguration {
         var c = LedgerConfiguration()
         let sealerSetting = try source.bool(flag: nil, ["FARAMESH_LEDGER_SEALER"]) ?? true
         c.sealerEnabled = !o.noSealer && sealerSetting
         if let n = try source.int(flag: o.checkpointEvents, ["FARAMESH_LEDGER_CHECKPOINT_EVENTS"]) {
-            guard n >= 1 else { throw SettingsError.invalid("FARAMESH_LEDGER_CHECKPOINT_EVENTS", String(n), "a positive integer") }
+            guard n >= 1 else {
+                throw SettingsError.invalid("FARAMESH_LEDGER_CHECKPOINT_EVENTS", String(n), "a positive integer")
+            }
             c.checkpointEvery = n
             c.batchSize = min(c.batchSize, n)
         }

@@ -52,7 +52,9 @@ struct SettingsSource: Sendable {
     /// Seconds as a plain number or with a unit: `90`, `90s`, `30m`, `1h`, `2d`.
     func duration(flag: String?, _ names: [String]) throws -> Duration? {
         guard let text = string(flag: flag, names) else { return nil }
-        guard let d = Self.parseDuration(text) else { throw SettingsError.invalid(names[0], text, "a duration like 90s, 30m, 1h") }
+        guard let d = Self.parseDuration(text) else {
+            throw SettingsError.invalid(names[0], text, "a duration like 90s, 30m, 1h")
+        }
         return d
     }
 

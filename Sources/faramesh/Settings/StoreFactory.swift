@@ -29,13 +29,19 @@ enum StoreFactory {
     }
 
     /// Runs `body` with the store's services running, then stops them.
-    static func withStore<T: Sendable>(_ settings: DatabaseSettings, logger: Logger,
-                                       _ body: @escaping @Sendable (any ActionStore) async throws -> T) async throws -> T {
+    static func withStore<T: Sendable>(
+        _ settings: DatabaseSettings,
+        logger: Logger,
+        _ body: @escaping @Sendable (any ActionStore) async throws -> T
+    ) async throws -> T {
         let opened = try await open(settings, logger: logger)
         let services = opened.services
         return try await withThrowingTaskGroup(of: T?.self) { group in
             for service in services {
-                group.addTask { try await service.run(); return nil }
+                group.addTask {
+                    try await service.run()
+                    return nil
+                }
             }
             defer { group.cancelAll() }
             do {

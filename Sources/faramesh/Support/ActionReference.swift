@@ -28,7 +28,9 @@ enum ActionReference {
             var lines = ["'\(text)' matches several actions; use more characters:"]
             for id in body.matches ?? [] {
                 if let match = try? await client.action(id) {
-                    lines.append("  \(id)  \(match.status.rawValue)  \(match.tool)/\(match.operation)  \(ActionFormat.time(match.createdAt))")
+                    lines.append(
+                        "  \(id)  \(match.status.rawValue)  \(match.tool)/\(match.operation)  \(ActionFormat.time(match.createdAt))"
+                    )
                 } else {
                     lines.append("  \(id)")
                 }

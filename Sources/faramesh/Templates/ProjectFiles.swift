@@ -43,7 +43,9 @@ struct ProjectFiles {
 
 extension ProjectFiles {
     static func json(_ written: [String], directory: String) -> String {
-        CanonicalJSON.string(.object(["directory": .string(directory), "written": .array(written.map(JSONValue.string))]))
+        CanonicalJSON.string(
+            .object(["directory": .string(directory), "written": .array(written.map(JSONValue.string))])
+        )
     }
 
     /// Writes the files as `options` say and reports what was written: JSON, or a list and the
@@ -54,8 +56,11 @@ extension ProjectFiles {
             print(Self.json(written, directory: options.directory))
             return
         }
-        print(written.isEmpty ? "The \(kind) files in \(options.directory) are up to date."
-                              : "Created \(kind) files in \(options.directory):")
+        print(
+            written.isEmpty
+                ? "The \(kind) files in \(options.directory) are up to date."
+                : "Created \(kind) files in \(options.directory):"
+        )
         for path in written { print("  \(path)") }
         print("")
         print("Next steps:")

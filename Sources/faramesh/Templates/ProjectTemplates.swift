@@ -3,177 +3,177 @@ enum ProjectTemplates {
     /// `policies/default.yaml`: the repository's starter policy, byte for byte (a test checks
     /// that the two stay identical).
     static let defaultPolicy = #"""
-    # Faramesh starter policy: read-only HTTP is allowed, shell needs a human, everything else is denied.
-    #
-    # Rules are checked top to bottom; the first rule whose conditions all hold decides.
-    # No matching rule means deny. Risk rules set the risk level (default low); a high risk turns an
-    # allow into require_approval (reason code RISK_UPGRADE). See docs/policy.md.
-    version: "1"
-    description: Safe starter policy
+        # Faramesh starter policy: read-only HTTP is allowed, shell needs a human, everything else is denied.
+        #
+        # Rules are checked top to bottom; the first rule whose conditions all hold decides.
+        # No matching rule means deny. Risk rules set the risk level (default low); a high risk turns an
+        # allow into require_approval (reason code RISK_UPGRADE). See docs/policy.md.
+        version: "1"
+        description: Safe starter policy
 
-    rules:
-      - name: http-get
-        match:
-          tool: http
-          op: get
-        allow: true
-        description: Allow HTTP GET requests
-        risk: low
+        rules:
+          - name: http-get
+            match:
+              tool: http
+              op: get
+            allow: true
+            description: Allow HTTP GET requests
+            risk: low
 
-      - name: shell-approval
-        match:
-          tool: shell
-          op: "*"
-        require_approval: true
-        description: Shell commands require approval
-        risk: medium
-        approval_timeout: 1h
+          - name: shell-approval
+            match:
+              tool: shell
+              op: "*"
+            require_approval: true
+            description: Shell commands require approval
+            risk: medium
+            approval_timeout: 1h
 
-      # Default deny (also what happens when no rule matches; explicit for clarity).
-      - name: default-deny
-        match:
-          tool: "*"
-          op: "*"
-        deny: true
-        description: Default deny rule
-        risk: high
+          # Default deny (also what happens when no rule matches; explicit for clarity).
+          - name: default-deny
+            match:
+              tool: "*"
+              op: "*"
+            deny: true
+            description: Default deny rule
+            risk: high
 
-    risk:
-      rules:
-        - name: dangerous_shell
-          when:
-            tool: shell
-            pattern: "rm -rf|shutdown|reboot|mkfs"
-          risk_level: high
+        risk:
+          rules:
+            - name: dangerous_shell
+              when:
+                tool: shell
+                pattern: "rm -rf|shutdown|reboot|mkfs"
+              risk_level: high
 
-        # Cloud metadata endpoints leak credentials (SSRF): never fetch them without a human.
-        - name: cloud_metadata
-          when:
-            tool: http
-            contains: "169.254.169.254"
-          risk_level: high
+            # Cloud metadata endpoints leak credentials (SSRF): never fetch them without a human.
+            - name: cloud_metadata
+              when:
+                tool: http
+                contains: "169.254.169.254"
+              risk_level: high
 
-        - name: cloud_metadata_gcp
-          when:
-            tool: http
-            contains: "metadata.google.internal"
-          risk_level: high
+            - name: cloud_metadata_gcp
+              when:
+                tool: http
+                contains: "metadata.google.internal"
+              risk_level: high
 
-        - name: large_payments
-          when:
-            tool: stripe
-            op: refund
-            amount_gt: 1000
-          risk_level: medium
-    """#
+            - name: large_payments
+              when:
+                tool: stripe
+                op: refund
+                amount_gt: 1000
+              risk_level: medium
+        """#
 
     /// `.env.example`: every setting with its default (must parse with `DotEnv`).
     static let envExample = #"""
-    # Faramesh configuration. Copy to .env and adjust; `faramesh serve` and the CLI read it.
-    # Precedence: command-line flags > FARAMESH_* > legacy FARA_* > .env > defaults.
+        # Faramesh configuration. Copy to .env and adjust; `faramesh serve` and the CLI read it.
+        # Precedence: command-line flags > FARAMESH_* > legacy FARA_* > .env > defaults.
 
-    # --- Server ---------------------------------------------------------------
-    # Bind address and port of `faramesh serve` (CLI commands connect there too).
-    FARAMESH_HOST=127.0.0.1
-    FARAMESH_PORT=8000
-    # Bootstrap admin token(s), comma-separated; required to listen on anything but loopback.
-    # Role tokens: faramesh token create --name NAME --role agent|approver|admin
-    FARAMESH_TOKEN=
-    # Policy file (rules are checked top to bottom; no match = deny).
-    FARA_POLICY_FILE=policies/default.yaml
-    # Optional execution profile.
-    # FARAMESH_PROFILE_FILE=profiles/default.yaml
-    # Reload the policy when the file changes (a bad file keeps the last good policy): 1 or 0.
-    FARAMESH_HOT_RELOAD=0
-    # How long an approval may stay pending when the rule sets no approval_timeout.
-    FARAMESH_APPROVAL_TIMEOUT=1h
-    # FARAMESH_LOG_LEVEL=info
-    # Browser origins allowed to call the API with CORS (comma-separated, never '*').
-    # FARAMESH_CORS_ORIGINS=https://ops.example.com
-    # FARAMESH_METRICS_PUBLIC=0
-    # Seed realistic demo actions into an empty database: 1 or 0.
-    FARAMESH_DEMO=0
+        # --- Server ---------------------------------------------------------------
+        # Bind address and port of `faramesh serve` (CLI commands connect there too).
+        FARAMESH_HOST=127.0.0.1
+        FARAMESH_PORT=8000
+        # Bootstrap admin token(s), comma-separated; required to listen on anything but loopback.
+        # Role tokens: faramesh token create --name NAME --role agent|approver|admin
+        FARAMESH_TOKEN=
+        # Policy file (rules are checked top to bottom; no match = deny).
+        FARA_POLICY_FILE=policies/default.yaml
+        # Optional execution profile.
+        # FARAMESH_PROFILE_FILE=profiles/default.yaml
+        # Reload the policy when the file changes (a bad file keeps the last good policy): 1 or 0.
+        FARAMESH_HOT_RELOAD=0
+        # How long an approval may stay pending when the rule sets no approval_timeout.
+        FARAMESH_APPROVAL_TIMEOUT=1h
+        # FARAMESH_LOG_LEVEL=info
+        # Browser origins allowed to call the API with CORS (comma-separated, never '*').
+        # FARAMESH_CORS_ORIGINS=https://ops.example.com
+        # FARAMESH_METRICS_PUBLIC=0
+        # Seed realistic demo actions into an empty database: 1 or 0.
+        FARAMESH_DEMO=0
 
-    # --- Database -------------------------------------------------------------
-    # sqlite (embedded, one machine) or postgres (several replicas).
-    FARA_DB_BACKEND=sqlite
-    FARA_SQLITE_PATH=data/actions.db
-    # FARA_POSTGRES_DSN=postgres://faramesh:change-me@127.0.0.1:5432/faramesh
-    # Password of the PostgreSQL service in docker-compose.yaml (URL-safe characters only).
-    POSTGRES_PASSWORD=change-me
+        # --- Database -------------------------------------------------------------
+        # sqlite (embedded, one machine) or postgres (several replicas).
+        FARA_DB_BACKEND=sqlite
+        FARA_SQLITE_PATH=data/actions.db
+        # FARA_POSTGRES_DSN=postgres://faramesh:change-me@127.0.0.1:5432/faramesh
+        # Password of the PostgreSQL service in docker-compose.yaml (URL-safe characters only).
+        POSTGRES_PASSWORD=change-me
 
-    # --- CLI ------------------------------------------------------------------
-    # Full server URL for CLI commands (wins over FARAMESH_HOST/FARAMESH_PORT).
-    # FARAMESH_BASE_URL=http://127.0.0.1:8000
-    # Request timeout of CLI commands.
-    # FARAMESH_TIMEOUT=10s
-    """#
+        # --- CLI ------------------------------------------------------------------
+        # Full server URL for CLI commands (wins over FARAMESH_HOST/FARAMESH_PORT).
+        # FARAMESH_BASE_URL=http://127.0.0.1:8000
+        # Request timeout of CLI commands.
+        # FARAMESH_TIMEOUT=10s
+        """#
 
     // `dockerfile` (the top-level Dockerfile) is generated into DockerfileTemplate.swift.
 
     /// `docker-compose.yaml`: the gatekeeper and PostgreSQL.
     static let dockerCompose = #"""
-    # Faramesh gatekeeper + PostgreSQL (generated by `faramesh init-docker`).
-    #   cp .env.example .env    # then set FARAMESH_TOKEN and POSTGRES_PASSWORD
-    #   docker compose up --build
-    # The API listens on 127.0.0.1:${FARAMESH_PORT:-8000} of this machine; the token is required.
-    services:
-      postgres:
-        image: postgres:16-alpine
-        environment:
-          POSTGRES_USER: faramesh
-          POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}
-          POSTGRES_DB: faramesh
-        volumes:
-          - pgdata:/var/lib/postgresql/data
-        healthcheck:
-          test: ["CMD-SHELL", "pg_isready -U faramesh -d faramesh"]
-          interval: 5s
-          timeout: 3s
-          retries: 30
-        restart: unless-stopped
-
-      faramesh:
-        build:
-          context: .
-          dockerfile: Dockerfile
-        image: faramesh:local
-        depends_on:
+        # Faramesh gatekeeper + PostgreSQL (generated by `faramesh init-docker`).
+        #   cp .env.example .env    # then set FARAMESH_TOKEN and POSTGRES_PASSWORD
+        #   docker compose up --build
+        # The API listens on 127.0.0.1:${FARAMESH_PORT:-8000} of this machine; the token is required.
+        services:
           postgres:
-            condition: service_healthy
-        environment:
-          FARAMESH_HOST: 0.0.0.0
-          FARAMESH_PORT: "8000"
-          FARAMESH_TOKEN: ${FARAMESH_TOKEN:?set FARAMESH_TOKEN in .env}
-          FARA_DB_BACKEND: postgres
-          FARA_POSTGRES_DSN: postgres://faramesh:${POSTGRES_PASSWORD}@postgres:5432/faramesh?sslmode=disable
-          FARAMESH_POLICY_FILE: /etc/faramesh/policies/default.yaml
-          FARAMESH_HOT_RELOAD: "1"
-          FARAMESH_DEMO: ${FARAMESH_DEMO:-0}
-        # The root filesystem stays read-only: the generated ledger key is kept in the data volume.
-        read_only: true
-        tmpfs:
-          - /tmp
-        volumes:
-          - ./policies:/etc/faramesh/policies:ro
-          - faramesh-data:/data
-        ports:
-          - "127.0.0.1:${FARAMESH_PORT:-8000}:8000"
-        restart: unless-stopped
+            image: postgres:16-alpine
+            environment:
+              POSTGRES_USER: faramesh
+              POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}
+              POSTGRES_DB: faramesh
+            volumes:
+              - pgdata:/var/lib/postgresql/data
+            healthcheck:
+              test: ["CMD-SHELL", "pg_isready -U faramesh -d faramesh"]
+              interval: 5s
+              timeout: 3s
+              retries: 30
+            restart: unless-stopped
 
-    volumes:
-      pgdata:
-      faramesh-data:
-    """#
+          faramesh:
+            build:
+              context: .
+              dockerfile: Dockerfile
+            image: faramesh:local
+            depends_on:
+              postgres:
+                condition: service_healthy
+            environment:
+              FARAMESH_HOST: 0.0.0.0
+              FARAMESH_PORT: "8000"
+              FARAMESH_TOKEN: ${FARAMESH_TOKEN:?set FARAMESH_TOKEN in .env}
+              FARA_DB_BACKEND: postgres
+              FARA_POSTGRES_DSN: postgres://faramesh:${POSTGRES_PASSWORD}@postgres:5432/faramesh?sslmode=disable
+              FARAMESH_POLICY_FILE: /etc/faramesh/policies/default.yaml
+              FARAMESH_HOT_RELOAD: "1"
+              FARAMESH_DEMO: ${FARAMESH_DEMO:-0}
+            # The root filesystem stays read-only: the generated ledger key is kept in the data volume.
+            read_only: true
+            tmpfs:
+              - /tmp
+            volumes:
+              - ./policies:/etc/faramesh/policies:ro
+              - faramesh-data:/data
+            ports:
+              - "127.0.0.1:${FARAMESH_PORT:-8000}:8000"
+            restart: unless-stopped
+
+        volumes:
+          pgdata:
+          faramesh-data:
+        """#
 
     /// `.dockerignore`: keeps build products and secrets out of the build context.
     static let dockerIgnore = #"""
-    .build/
-    .build-*/
-    .swiftpm/
-    .venv*/
-    data/
-    .env
-    *.db
-    """#
+        .build/
+        .build-*/
+        .swiftpm/
+        .venv*/
+        data/
+        .env
+        *.db
+        """#
 }
