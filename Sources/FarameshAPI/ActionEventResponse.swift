@@ -1,20 +1,20 @@
 import Foundation
 
 /// One entry of `GET /v1/actions/{id}/events`: the original's seven members plus `seq` and `actor`.
-public struct ActionEventResponse: Sendable, Hashable, JSONWritable {
-    public var id: String
-    public var actionID: String
-    public var eventType: ActionEventType
-    public var meta: JSONValue
-    public var createdAt: String
-    public var prevHash: String?
-    public var recordHash: String
+package struct ActionEventResponse: Sendable, Hashable, JSONWritable {
+    package var id: String
+    package var actionID: String
+    package var eventType: ActionEventType
+    package var meta: JSONValue
+    package var createdAt: String
+    package var prevHash: String?
+    package var recordHash: String
     /// Global position (the SSE cursor).
-    public var seq: Int64
+    package var seq: Int64
     /// Token name of whoever caused the event, or "system".
-    public var actor: String
+    package var actor: String
 
-    public init(
+    package init(
         id: String,
         actionID: String,
         eventType: ActionEventType,
@@ -36,7 +36,7 @@ public struct ActionEventResponse: Sendable, Hashable, JSONWritable {
         self.actor = actor
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.id = try r.string("id")
         self.actionID = try r.string("action_id")
@@ -49,7 +49,7 @@ public struct ActionEventResponse: Sendable, Hashable, JSONWritable {
         self.actor = try r.string("actor")
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("id", self.id)
         w.member("action_id", self.actionID)

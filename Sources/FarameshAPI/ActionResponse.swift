@@ -2,9 +2,9 @@ import Foundation
 
 /// The action object of `POST /v1/actions`, `GET /v1/actions[/{id}]` and the transition routes:
 /// the 26 fields of the original (null when unset) plus `approval_expires_at`.
-public struct ActionResponse: Sendable, Hashable, JSONWritable {
+package struct ActionResponse: Sendable, Hashable, JSONWritable {
     /// How the `approval_token` member is written.
-    public enum TokenField: Sendable, Hashable {
+    package enum TokenField: Sendable, Hashable {
         /// The token (approver/admin callers).
         case shown
         /// `"approval_token": null` (agent callers).
@@ -13,35 +13,35 @@ public struct ActionResponse: Sendable, Hashable, JSONWritable {
         case omitted
     }
 
-    public var id: String
-    public var agentID: String
-    public var tool: String
-    public var operation: String
-    public var params: JSONValue
-    public var context: JSONValue
-    public var status: ActionStatus
-    public var decision: PolicyEffect
-    public var reason: String?
-    public var riskLevel: RiskLevel
-    public var approvalToken: String?
-    public var approvalExpiresAt: String?
-    public var policyVersion: String?
-    public var createdAt: String
-    public var updatedAt: String
-    public var outcome: DecisionOutcome
-    public var reasonCode: String
-    public var requestHash: String
-    public var policyHash: String?
-    public var runtimeVersion: String?
-    public var profileID: String?
-    public var profileVersion: String?
-    public var profileHash: String?
-    public var provenanceID: String?
+    package var id: String
+    package var agentID: String
+    package var tool: String
+    package var operation: String
+    package var params: JSONValue
+    package var context: JSONValue
+    package var status: ActionStatus
+    package var decision: PolicyEffect
+    package var reason: String?
+    package var riskLevel: RiskLevel
+    package var approvalToken: String?
+    package var approvalExpiresAt: String?
+    package var policyVersion: String?
+    package var createdAt: String
+    package var updatedAt: String
+    package var outcome: DecisionOutcome
+    package var reasonCode: String
+    package var requestHash: String
+    package var policyHash: String?
+    package var runtimeVersion: String?
+    package var profileID: String?
+    package var profileVersion: String?
+    package var profileHash: String?
+    package var provenanceID: String?
     /// How `approvalToken` is written by `write(to:)`.
-    public var tokenField: TokenField
+    package var tokenField: TokenField
 
     /// Every member as written (the server builds it from an `Action`, see FarameshServer).
-    public init(
+    package init(
         id: String,
         agentID: String,
         tool: String,
@@ -96,7 +96,7 @@ public struct ActionResponse: Sendable, Hashable, JSONWritable {
     }
 
     /// Reads a response body (client side). Unknown members are ignored; known ones are type-checked.
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.id = try r.string("id")
         self.agentID = try r.string("agent_id")
@@ -125,7 +125,7 @@ public struct ActionResponse: Sendable, Hashable, JSONWritable {
         self.tokenField = r.raw("approval_token") == nil ? .omitted : (self.approvalToken == nil ? .hidden : .shown)
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("id", self.id)
         w.member("agent_id", self.agentID)

@@ -3,7 +3,7 @@
 /// for this action in its current status (wait for the decision, start, report the result, or
 /// read the outcome). Snippets never hold a token or an approval token: the clients read
 /// `FARAMESH_BASE_URL` and `FARAMESH_TOKEN` from the environment.
-public enum ActionSnippets {
+package enum ActionSnippets {
     enum Step {
         case waitForDecision, run, report, inspect
     }
@@ -17,7 +17,7 @@ public enum ActionSnippets {
         }
     }
 
-    public static func python(actionID: String, status: ActionStatus) -> String {
+    package static func python(actionID: String, status: ActionStatus) -> String {
         var lines = [
             "from faramesh.sdk.client import ExecutionGovernorClient",
             "",
@@ -53,7 +53,7 @@ public enum ActionSnippets {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public static func javaScript(actionID: String, status: ActionStatus) -> String {
+    package static func javaScript(actionID: String, status: ActionStatus) -> String {
         var lines = [
             "import { ExecutionGovernorClient } from \"@faramesh/sdk\";",
             "",

@@ -1,20 +1,20 @@
 /// Body of `POST /v1/actions/{id}/approval`: `{"token", "approve", "reason"?}`.
-public struct ApprovalRequest: Sendable, Hashable, JSONWritable {
-    public static let maxReasonLength = 2_000
+package struct ApprovalRequest: Sendable, Hashable, JSONWritable {
+    package static let maxReasonLength = 2_000
     static let fields: Set<String> = ["token", "approve", "reason"]
 
     /// The action's single-use approval token (shown to approvers by `GET /v1/actions/{id}`).
-    public var token: String
-    public var approve: Bool
-    public var reason: String?
+    package var token: String
+    package var approve: Bool
+    package var reason: String?
 
-    public init(token: String, approve: Bool, reason: String? = nil) {
+    package init(token: String, approve: Bool, reason: String? = nil) {
         self.token = token
         self.approve = approve
         self.reason = reason
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let reader = try FieldReader(json, allowed: Self.fields)
         self.token = try WireText.identifier(try reader.string("token"), field: "token")
         self.approve = try reader.bool("approve")
@@ -23,7 +23,7 @@ public struct ApprovalRequest: Sendable, Hashable, JSONWritable {
         }
     }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.member("token", self.token)
         writer.member("approve", self.approve)

@@ -1,5 +1,5 @@
 /// Machine-readable error codes (the `code` member of every error body).
-public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
+package enum ErrorCode: String, Sendable, Hashable, CaseIterable {
     /// 400: the body is not valid JSON.
     case malformedJSON = "MALFORMED_JSON"
     /// 400: the HTTP request itself is malformed (bad chunk size, bad header line).
@@ -46,17 +46,17 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
 }
 
 /// `{"detail": "<safe message>", "code": "<CODE>"}` plus optional `field`, `current_status`, `matches`.
-public struct ErrorResponse: Error, Sendable, Hashable, JSONWritable {
-    public var detail: String
-    public var code: String
+package struct ErrorResponse: Error, Sendable, Hashable, JSONWritable {
+    package var detail: String
+    package var code: String
     /// Field path of a validation error.
-    public var field: String?
+    package var field: String?
     /// Current status of the action for `ILLEGAL_TRANSITION`.
-    public var currentStatus: ActionStatus?
+    package var currentStatus: ActionStatus?
     /// Matching action ids for `AMBIGUOUS_ID_PREFIX`.
-    public var matches: [String]?
+    package var matches: [String]?
 
-    public init(
+    package init(
         detail: String,
         code: ErrorCode,
         field: String? = nil,
@@ -70,7 +70,7 @@ public struct ErrorResponse: Error, Sendable, Hashable, JSONWritable {
         self.matches = matches
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.detail = try r.string("detail")
         self.code = try r.string("code")
@@ -90,7 +90,7 @@ public struct ErrorResponse: Error, Sendable, Hashable, JSONWritable {
         }
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("detail", self.detail)
         w.member("code", self.code)

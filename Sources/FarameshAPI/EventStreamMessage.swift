@@ -7,26 +7,26 @@
 /// carries the original's members (`id` is the action id) plus the event's own: `seq` (also the
 /// frame's `id:`), `event_type`, `event_id`, `actor`, `meta`, `created_at`. `status` and
 /// `decision` are the action's values right after this event. Approval tokens never appear.
-public struct EventStreamMessage: Sendable, Hashable, JSONWritable {
-    public var type: String
-    public var data: EventStreamData
+package struct EventStreamMessage: Sendable, Hashable, JSONWritable {
+    package var type: String
+    package var data: EventStreamData
     /// When the event was recorded (not when it was sent), so every replica sends the same bytes.
-    public var timestamp: String
+    package var timestamp: String
 
-    public init(data: EventStreamData) {
+    package init(data: EventStreamData) {
         self.type = "action." + data.eventType.rawValue
         self.data = data
         self.timestamp = data.createdAt
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.type = try r.string("type")
         self.data = try EventStreamData(json: try r.object("data"))
         self.timestamp = try r.string("timestamp")
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("type", self.type)
         w.key("data")
@@ -37,26 +37,26 @@ public struct EventStreamMessage: Sendable, Hashable, JSONWritable {
 }
 
 /// `data` of an event-stream frame.
-public struct EventStreamData: Sendable, Hashable, JSONWritable {
+package struct EventStreamData: Sendable, Hashable, JSONWritable {
     /// The action id (as in the original).
-    public var id: String
-    public var seq: Int64
-    public var eventType: ActionEventType
-    public var eventID: String
-    public var status: ActionStatus
-    public var decision: PolicyEffect
-    public var agentID: String
-    public var tool: String
-    public var operation: String
+    package var id: String
+    package var seq: Int64
+    package var eventType: ActionEventType
+    package var eventID: String
+    package var status: ActionStatus
+    package var decision: PolicyEffect
+    package var agentID: String
+    package var tool: String
+    package var operation: String
     /// The event's reason where it has one, else the action's reason when the event was read.
-    public var reason: String
-    public var riskLevel: RiskLevel
+    package var reason: String
+    package var riskLevel: RiskLevel
     /// Token name of whoever caused the event, or "system".
-    public var actor: String
-    public var meta: JSONValue
-    public var createdAt: String
+    package var actor: String
+    package var meta: JSONValue
+    package var createdAt: String
 
-    public init(
+    package init(
         id: String,
         seq: Int64,
         eventType: ActionEventType,
@@ -88,7 +88,7 @@ public struct EventStreamData: Sendable, Hashable, JSONWritable {
         self.createdAt = createdAt
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.id = try r.string("id")
         self.seq = try r.int("seq")
@@ -106,7 +106,7 @@ public struct EventStreamData: Sendable, Hashable, JSONWritable {
         self.createdAt = try r.string("created_at")
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("id", self.id)
         w.member("action_id", self.id)

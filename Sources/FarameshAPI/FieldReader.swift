@@ -1,13 +1,13 @@
 /// Reads the members of one JSON object with exact type checks and field paths for errors.
-public struct FieldReader: Sendable {
-    public let members: [String: JSONValue]
+package struct FieldReader: Sendable {
+    package let members: [String: JSONValue]
     /// Path of this object (`""` for the document root).
-    public let path: String
+    package let path: String
 
     /// - Parameters:
     ///   - value: must be an object.
     ///   - allowed: when given, any other member is rejected (`extra="forbid"` in the original).
-    public init(_ value: JSONValue, path: String = "", allowed: Set<String>? = nil) throws(WireValidationError) {
+    package init(_ value: JSONValue, path: String = "", allowed: Set<String>? = nil) throws(WireValidationError) {
         guard case .object(let members) = value else {
             throw WireValidationError(field: path, message: "must be a JSON object")
         }
@@ -21,7 +21,7 @@ public struct FieldReader: Sendable {
         self.path = path
     }
 
-    public func fieldPath(_ key: String) -> String { Self.join(self.path, key) }
+    package func fieldPath(_ key: String) -> String { Self.join(self.path, key) }
 
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
@@ -34,16 +34,16 @@ public struct FieldReader: Sendable {
     }
 
     /// The raw member, `nil` when absent.
-    public func raw(_ key: String) -> JSONValue? { self.members[key] }
+    package func raw(_ key: String) -> JSONValue? { self.members[key] }
 
-    public func string(_ key: String) throws(WireValidationError) -> String {
+    package func string(_ key: String) throws(WireValidationError) -> String {
         guard let value = self.members[key] else { throw self.missing(key) }
         guard case .string(let s) = value else { throw self.wrongType(key, "a string") }
         return s
     }
 
     /// Absent or `null` gives nil.
-    public func optionalString(_ key: String) throws(WireValidationError) -> String? {
+    package func optionalString(_ key: String) throws(WireValidationError) -> String? {
         switch self.members[key] {
         case nil, .null?: return nil
         case .string(let s)?: return s
@@ -51,13 +51,13 @@ public struct FieldReader: Sendable {
         }
     }
 
-    public func bool(_ key: String) throws(WireValidationError) -> Bool {
+    package func bool(_ key: String) throws(WireValidationError) -> Bool {
         guard let value = self.members[key] else { throw self.missing(key) }
         guard case .bool(let b) = value else { throw self.wrongType(key, "a boolean") }
         return b
     }
 
-    public func optionalBool(_ key: String) throws(WireValidationError) -> Bool? {
+    package func optionalBool(_ key: String) throws(WireValidationError) -> Bool? {
         switch self.members[key] {
         case nil, .null?: return nil
         case .bool(let b)?: return b
@@ -65,20 +65,20 @@ public struct FieldReader: Sendable {
         }
     }
 
-    public func int(_ key: String) throws(WireValidationError) -> Int64 {
+    package func int(_ key: String) throws(WireValidationError) -> Int64 {
         guard let value = self.members[key] else { throw self.missing(key) }
         guard case .int(let i) = value else { throw self.wrongType(key, "an integer") }
         return i
     }
 
-    public func object(_ key: String) throws(WireValidationError) -> JSONValue {
+    package func object(_ key: String) throws(WireValidationError) -> JSONValue {
         guard let value = self.members[key] else { throw self.missing(key) }
         guard case .object = value else { throw self.wrongType(key, "an object") }
         return value
     }
 
     /// Absent or `null` gives nil.
-    public func optionalObject(_ key: String) throws(WireValidationError) -> JSONValue? {
+    package func optionalObject(_ key: String) throws(WireValidationError) -> JSONValue? {
         switch self.members[key] {
         case nil, .null?: return nil
         case .object?: return self.members[key]
@@ -86,14 +86,14 @@ public struct FieldReader: Sendable {
         }
     }
 
-    public func array(_ key: String) throws(WireValidationError) -> [JSONValue] {
+    package func array(_ key: String) throws(WireValidationError) -> [JSONValue] {
         guard let value = self.members[key] else { throw self.missing(key) }
         guard case .array(let items) = value else { throw self.wrongType(key, "an array") }
         return items
     }
 
     /// A string member that must be one of an enum's raw values.
-    public func enumValue<E: RawRepresentable>(_ key: String, _ type: E.Type) throws(WireValidationError) -> E
+    package func enumValue<E: RawRepresentable>(_ key: String, _ type: E.Type) throws(WireValidationError) -> E
     where E.RawValue == String {
         let raw = try self.string(key)
         guard let value = E(rawValue: raw) else {
@@ -102,7 +102,7 @@ public struct FieldReader: Sendable {
         return value
     }
 
-    public func optionalEnumValue<E: RawRepresentable>(_ key: String, _ type: E.Type) throws(WireValidationError) -> E?
+    package func optionalEnumValue<E: RawRepresentable>(_ key: String, _ type: E.Type) throws(WireValidationError) -> E?
     where E.RawValue == String {
         guard let raw = try self.optionalString(key) else { return nil }
         guard let value = E(rawValue: raw) else {

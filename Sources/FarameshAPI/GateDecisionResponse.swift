@@ -1,20 +1,20 @@
 /// `POST /v1/gate/decide`: the original's eleven members plus `decision` and `risk_level`.
-public struct GateDecisionResponse: Sendable, Hashable, JSONWritable {
-    public var outcome: DecisionOutcome
-    public var decision: PolicyEffect
-    public var reasonCode: String
-    public var reason: String?
-    public var riskLevel: RiskLevel
-    public var requestHash: String
-    public var policyVersion: String?
-    public var policyHash: String?
-    public var profileID: String?
-    public var profileVersion: String?
-    public var profileHash: String?
-    public var runtimeVersion: String?
-    public var provenanceID: String?
+package struct GateDecisionResponse: Sendable, Hashable, JSONWritable {
+    package var outcome: DecisionOutcome
+    package var decision: PolicyEffect
+    package var reasonCode: String
+    package var reason: String?
+    package var riskLevel: RiskLevel
+    package var requestHash: String
+    package var policyVersion: String?
+    package var policyHash: String?
+    package var profileID: String?
+    package var profileVersion: String?
+    package var profileHash: String?
+    package var runtimeVersion: String?
+    package var provenanceID: String?
 
-    public init(
+    package init(
         outcome: DecisionOutcome,
         decision: PolicyEffect,
         reasonCode: String,
@@ -44,7 +44,7 @@ public struct GateDecisionResponse: Sendable, Hashable, JSONWritable {
         self.provenanceID = provenanceID
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.outcome = try r.enumValue("outcome", DecisionOutcome.self)
         self.decision = try r.enumValue("decision", PolicyEffect.self)
@@ -61,7 +61,7 @@ public struct GateDecisionResponse: Sendable, Hashable, JSONWritable {
         self.provenanceID = try r.optionalString("provenance_id")
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("outcome", self.outcome.rawValue)
         w.member("decision", self.decision.rawValue)

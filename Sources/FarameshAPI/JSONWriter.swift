@@ -4,42 +4,42 @@
 /// deterministic (same bytes for the same value in every process) and it is several times
 /// faster, which matters on the `/v1/gate/decide` path. Nested documents (`params`, `context`,
 /// event `meta`) are written in canonical form by `CanonicalJSON`.
-public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8]
+package struct JSONWriter: Sendable {
+    package private(set) var bytes: [UInt8]
     /// One flag per open container: true until its first member is written.
     private var firstInContainer: [Bool] = []
 
-    public init(reservingCapacity capacity: Int = 512) {
+    package init(reservingCapacity capacity: Int = 512) {
         self.bytes = []
         self.bytes.reserveCapacity(capacity)
     }
 
     // MARK: containers
 
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         self.separateValue()
         self.bytes.append(UInt8(ascii: "{"))
         self.firstInContainer.append(true)
     }
 
-    public mutating func endObject() {
+    package mutating func endObject() {
         self.firstInContainer.removeLast()
         self.bytes.append(UInt8(ascii: "}"))
     }
 
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         self.separateValue()
         self.bytes.append(UInt8(ascii: "["))
         self.firstInContainer.append(true)
     }
 
-    public mutating func endArray() {
+    package mutating func endArray() {
         self.firstInContainer.removeLast()
         self.bytes.append(UInt8(ascii: "]"))
     }
 
     /// Writes `"key":`; the next value call writes the member's value.
-    public mutating func key(_ key: String) {
+    package mutating func key(_ key: String) {
         self.separateMember()
         Self.appendQuoted(key, to: &self.bytes)
         self.bytes.append(UInt8(ascii: ":"))
@@ -48,70 +48,70 @@ public struct JSONWriter: Sendable {
 
     // MARK: scalars
 
-    public mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         self.separateValue()
         Self.appendQuoted(value, to: &self.bytes)
     }
 
-    public mutating func string(_ value: String?) {
+    package mutating func string(_ value: String?) {
         if let value { self.string(value) } else { self.null() }
     }
 
-    public mutating func int(_ value: Int64) {
+    package mutating func int(_ value: Int64) {
         self.separateValue()
         self.bytes.append(contentsOf: String(value).utf8)
     }
 
-    public mutating func int(_ value: Int) { self.int(Int64(value)) }
+    package mutating func int(_ value: Int) { self.int(Int64(value)) }
 
-    public mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         self.separateValue()
         self.bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
     }
 
-    public mutating func null() {
+    package mutating func null() {
         self.separateValue()
         self.bytes.append(contentsOf: Self.nullBytes)
     }
 
     /// Writes a whole document in canonical form (sorted keys, canonical numbers).
-    public mutating func value(_ value: JSONValue) {
+    package mutating func value(_ value: JSONValue) {
         self.separateValue()
         CanonicalJSON.append(value, to: &self.bytes)
     }
 
     /// Writes `value` or `null`.
-    public mutating func value(_ value: JSONValue?) {
+    package mutating func value(_ value: JSONValue?) {
         if let value { self.value(value) } else { self.null() }
     }
 
     // MARK: member helpers
 
-    public mutating func member(_ key: String, _ value: String) {
+    package mutating func member(_ key: String, _ value: String) {
         self.key(key)
         self.string(value)
     }
-    public mutating func member(_ key: String, _ value: String?) {
+    package mutating func member(_ key: String, _ value: String?) {
         self.key(key)
         self.string(value)
     }
-    public mutating func member(_ key: String, _ value: Bool) {
+    package mutating func member(_ key: String, _ value: Bool) {
         self.key(key)
         self.bool(value)
     }
-    public mutating func member(_ key: String, _ value: Int64) {
+    package mutating func member(_ key: String, _ value: Int64) {
         self.key(key)
         self.int(value)
     }
-    public mutating func member(_ key: String, _ value: Int) {
+    package mutating func member(_ key: String, _ value: Int) {
         self.key(key)
         self.int(value)
     }
-    public mutating func member(_ key: String, json value: JSONValue?) {
+    package mutating func member(_ key: String, json value: JSONValue?) {
         self.key(key)
         self.value(value)
     }
-    public mutating func nullMember(_ key: String) {
+    package mutating func nullMember(_ key: String) {
         self.key(key)
         self.null()
     }
@@ -157,13 +157,13 @@ public struct JSONWriter: Sendable {
 }
 
 /// A wire type that writes itself as JSON.
-public protocol JSONWritable: Sendable {
+package protocol JSONWritable: Sendable {
     func write(to writer: inout JSONWriter)
 }
 
 extension JSONWritable {
     /// The value as UTF-8 JSON text.
-    public var jsonBytes: [UInt8] {
+    package var jsonBytes: [UInt8] {
         var writer = JSONWriter()
         self.write(to: &writer)
         return writer.bytes
@@ -171,7 +171,7 @@ extension JSONWritable {
 }
 
 extension Array: JSONWritable where Element: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginArray()
         for element in self { element.write(to: &writer) }
         writer.endArray()

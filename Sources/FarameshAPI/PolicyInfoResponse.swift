@@ -1,25 +1,25 @@
 /// `GET /v1/policy/info`: which policy is active and how the last reload went.
-public struct PolicyInfoResponse: Sendable, Hashable, JSONWritable {
+package struct PolicyInfoResponse: Sendable, Hashable, JSONWritable {
     /// The configured policy file (as given), or nil for the built-in default policy.
-    public var policyFile: String?
+    package var policyFile: String?
     /// The absolute path that was read, or nil for the built-in default.
-    public var policyPath: String?
+    package var policyPath: String?
     /// Whether `policyPath` exists right now.
-    public var exists: Bool
-    public var policyVersion: String?
-    public var policyHash: String?
+    package var exists: Bool
+    package var policyVersion: String?
+    package var policyHash: String?
     /// When the active policy was loaded.
-    public var loadedAt: String?
+    package var loadedAt: String?
     /// Why the most recent reload failed (the previous policy stays active), nil after a success.
-    public var lastReloadError: String?
+    package var lastReloadError: String?
     /// True when the built-in safe default policy is active.
-    public var builtinDefault: Bool
-    public var profileFile: String?
-    public var profileID: String?
-    public var profileHash: String?
-    public var hotReload: Bool
+    package var builtinDefault: Bool
+    package var profileFile: String?
+    package var profileID: String?
+    package var profileHash: String?
+    package var hotReload: Bool
 
-    public init(
+    package init(
         policyFile: String?,
         policyPath: String?,
         exists: Bool,
@@ -47,7 +47,7 @@ public struct PolicyInfoResponse: Sendable, Hashable, JSONWritable {
         self.hotReload = hotReload
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.policyFile = try r.optionalString("policy_file")
         self.policyPath = try r.optionalString("policy_path")
@@ -63,7 +63,7 @@ public struct PolicyInfoResponse: Sendable, Hashable, JSONWritable {
         self.hotReload = try r.optionalBool("hot_reload") ?? false
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("policy_file", self.policyFile)
         w.member("policy_path", self.policyPath)

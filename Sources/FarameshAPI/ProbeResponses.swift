@@ -1,9 +1,9 @@
 /// `GET /health`: `{"status": "healthy"}`; the process is alive (no dependency checks).
-public struct HealthResponse: Sendable, Hashable, JSONWritable {
-    public var status: String
-    public init(status: String = "healthy") { self.status = status }
+package struct HealthResponse: Sendable, Hashable, JSONWritable {
+    package var status: String
+    package init(status: String = "healthy") { self.status = status }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("status", self.status)
         w.endObject()
@@ -12,16 +12,16 @@ public struct HealthResponse: Sendable, Hashable, JSONWritable {
 
 /// `GET /ready`: `{"status": "ready"|"not_ready", "checks": {...}}`; when not ready it also
 /// carries the error members `detail` and `code` (`NOT_READY`).
-public struct ReadinessResponse: Sendable, Hashable, JSONWritable {
-    public var ready: Bool
-    public var database: Bool
-    public var migrations: Bool
-    public var policy: Bool
-    public var shuttingDown: Bool
+package struct ReadinessResponse: Sendable, Hashable, JSONWritable {
+    package var ready: Bool
+    package var database: Bool
+    package var migrations: Bool
+    package var policy: Bool
+    package var shuttingDown: Bool
     /// The live event feed is started and its commit doorbell (LISTEN) connected.
-    public var events: Bool
+    package var events: Bool
 
-    public init(database: Bool, migrations: Bool, policy: Bool, shuttingDown: Bool, events: Bool = true) {
+    package init(database: Bool, migrations: Bool, policy: Bool, shuttingDown: Bool, events: Bool = true) {
         self.database = database
         self.migrations = migrations
         self.policy = policy
@@ -31,7 +31,7 @@ public struct ReadinessResponse: Sendable, Hashable, JSONWritable {
     }
 
     /// Names of the failed checks, for the `detail` message.
-    public var failedChecks: [String] {
+    package var failedChecks: [String] {
         var failed: [String] = []
         if self.shuttingDown { failed.append("shutting down") }
         if !self.database { failed.append("database unreachable") }
@@ -41,7 +41,7 @@ public struct ReadinessResponse: Sendable, Hashable, JSONWritable {
         return failed
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("status", self.ready ? "ready" : "not_ready")
         if !self.ready {

@@ -1,17 +1,17 @@
 /// Body of `POST /v1/actions/{id}/result`: `{"success", "error"?}`; unknown fields (e.g. `result`) are rejected.
-public struct ResultRequest: Sendable, Hashable, JSONWritable {
+package struct ResultRequest: Sendable, Hashable, JSONWritable {
     static let fields: Set<String> = ["success", "error"]
 
-    public var success: Bool
+    package var success: Bool
     /// Free text; long messages are truncated (never rejected) by the server.
-    public var error: String?
+    package var error: String?
 
-    public init(success: Bool, error: String? = nil) {
+    package init(success: Bool, error: String? = nil) {
         self.success = success
         self.error = error
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let reader = try FieldReader(json, allowed: Self.fields)
         self.success = try reader.bool("success")
         // No length rule here (the server truncates long errors); NUL is refused.
@@ -20,7 +20,7 @@ public struct ResultRequest: Sendable, Hashable, JSONWritable {
         }
     }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.member("success", self.success)
         writer.member("error", self.error)

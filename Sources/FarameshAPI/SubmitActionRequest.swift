@@ -1,21 +1,21 @@
 /// Body of `POST /v1/actions` and `POST /v1/gate/decide`:
 /// `{"agent_id", "tool", "operation", "params", "context"?}`; unknown fields are rejected.
-public struct SubmitActionRequest: Sendable, Hashable, JSONWritable {
+package struct SubmitActionRequest: Sendable, Hashable, JSONWritable {
     /// Canonical JSON size limit of `params`, in bytes.
-    public static let maxParamsBytes = 100_000
+    package static let maxParamsBytes = 100_000
     /// Canonical JSON size limit of `context`, in bytes.
-    public static let maxContextBytes = 10_000
+    package static let maxContextBytes = 10_000
     static let fields: Set<String> = ["agent_id", "tool", "operation", "params", "context"]
 
-    public var agentID: String
-    public var tool: String
-    public var operation: String
+    package var agentID: String
+    package var tool: String
+    package var operation: String
     /// Always an object; string values are kept exactly as sent.
-    public var params: JSONValue
+    package var params: JSONValue
     /// An object, or nil when absent or `null`.
-    public var context: JSONValue?
+    package var context: JSONValue?
 
-    public init(
+    package init(
         agentID: String,
         tool: String,
         operation: String,
@@ -30,7 +30,7 @@ public struct SubmitActionRequest: Sendable, Hashable, JSONWritable {
     }
 
     /// Validates a parsed body: types, unknown fields, text rules (`WireText`) and size limits.
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let reader = try FieldReader(json, allowed: Self.fields)
         self.agentID = try WireText.name(try reader.string("agent_id"), field: "agent_id")
         self.tool = try WireText.name(try reader.string("tool"), field: "tool")
@@ -53,7 +53,7 @@ public struct SubmitActionRequest: Sendable, Hashable, JSONWritable {
         }
     }
 
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.member("agent_id", self.agentID)
         writer.member("tool", self.tool)

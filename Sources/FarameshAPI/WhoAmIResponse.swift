@@ -1,23 +1,23 @@
 /// `GET /v1/auth/whoami`: the caller as the server sees it, so a client (the web UI) can show
 /// who is signed in and offer only what the role allows.
-public struct WhoAmIResponse: Sendable, Hashable, JSONWritable {
+package struct WhoAmIResponse: Sendable, Hashable, JSONWritable {
     /// Token name; recorded as the actor of the events this caller causes.
-    public var name: String
+    package var name: String
     /// `agent`, `approver` or `admin`.
-    public var role: String
+    package var role: String
     /// True in open local mode (no token configured; every caller is `local`).
-    public var local: Bool
+    package var local: Bool
     /// Whether the role may approve or deny (approver, admin).
-    public var canApprove: Bool
+    package var canApprove: Bool
 
-    public init(name: String, role: String, local: Bool, canApprove: Bool) {
+    package init(name: String, role: String, local: Bool, canApprove: Bool) {
         self.name = name
         self.role = role
         self.local = local
         self.canApprove = canApprove
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.name = try r.string("name")
         self.role = try r.string("role")
@@ -25,7 +25,7 @@ public struct WhoAmIResponse: Sendable, Hashable, JSONWritable {
         self.canApprove = try r.bool("can_approve")
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("name", self.name)
         w.member("role", self.role)

@@ -4,13 +4,13 @@
 /// the document agree exactly: at most 256 code points, no control characters (Unicode Cc), and
 /// at least one character that is not whitespace. Surrounding whitespace is trimmed; the trimmed
 /// value is what is stored and hashed.
-public enum WireText {
+package enum WireText {
     /// Maximum length in Unicode code points, counted before trimming.
-    public static let maxIdentifierLength = 256
+    package static let maxIdentifierLength = 256
 
     /// Whitespace that is not a control character (ECMAScript `\s` minus the controls).
     @inlinable
-    public static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: return true
         default: return false
@@ -19,7 +19,7 @@ public enum WireText {
 
     /// Unicode general category Cc.
     @inlinable
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F)
     }
 
@@ -27,19 +27,19 @@ public enum WireText {
     /// spaces and joiners, the BOM, tag characters, ...). They render as nothing or reorder text,
     /// so a name holding one can display exactly like another name.
     @inlinable
-    public static func isFormat(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isFormat(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value >= 0xAD && scalar.properties.generalCategory == .format
     }
 
     /// True when `text` holds a format character (`isFormat`).
-    public static func containsFormatCharacter(_ text: String) -> Bool {
+    package static func containsFormatCharacter(_ text: String) -> Bool {
         text.unicodeScalars.contains(where: self.isFormat)
     }
 
     /// An identifier that names a principal or a tool (`agent_id`, `tool`, token names): the
     /// `identifier` rules, and no format characters, so a list cannot show `trusted-bot` for a
     /// different name.
-    public static func name(
+    package static func name(
         _ raw: String,
         field: String,
         maxLength: Int = maxIdentifierLength
@@ -56,7 +56,7 @@ public enum WireText {
     }
 
     /// Validates and trims an identifier-like field.
-    public static func identifier(
+    package static func identifier(
         _ raw: String,
         field: String,
         maxLength: Int = maxIdentifierLength
@@ -84,7 +84,7 @@ public enum WireText {
     /// Free text (reasons, error messages): at most `maxLength` code points, and no U+0000
     /// (PostgreSQL text cannot hold it; other control characters are kept and shown escaped by
     /// the CLI).
-    public static func text(_ raw: String, field: String, maxLength: Int) throws(WireValidationError) -> String {
+    package static func text(_ raw: String, field: String, maxLength: Int) throws(WireValidationError) -> String {
         var count = 0
         for scalar in raw.unicodeScalars {
             count += 1
@@ -99,7 +99,7 @@ public enum WireText {
     }
 
     /// `text` cut to `maxLength` code points with a marker, for values that must not be rejected.
-    public static func truncated(_ text: String, maxLength: Int) -> String {
+    package static func truncated(_ text: String, maxLength: Int) -> String {
         let scalars = text.unicodeScalars
         guard scalars.count > maxLength else { return text }
         let end = scalars.index(scalars.startIndex, offsetBy: maxLength)

@@ -1,12 +1,12 @@
-public import FarameshAPI
+import FarameshAPI
 
 /// One page of actions, newest first.
-public struct ActionListPage: Sendable, Hashable {
-    public var actions: [ActionResponse]
+package struct ActionListPage: Sendable, Hashable {
+    package var actions: [ActionResponse]
     /// Pass as `ActionListQuery.cursor` for the next page; nil on the last page.
-    public var nextCursor: String?
+    package var nextCursor: String?
 
-    public init(actions: [ActionResponse], nextCursor: String?) {
+    package init(actions: [ActionResponse], nextCursor: String?) {
         self.actions = actions
         self.nextCursor = nextCursor
     }

@@ -2,22 +2,22 @@ import FarameshAPI
 import Foundation
 
 /// Filters and paging of `GET /v1/actions` (all optional; the server defaults `limit` to 20).
-public struct ActionListQuery: Sendable, Hashable {
-    public var status: ActionStatus?
-    public var tool: String?
-    public var agentID: String?
-    public var riskLevel: RiskLevel?
+package struct ActionListQuery: Sendable, Hashable {
+    package var status: ActionStatus?
+    package var tool: String?
+    package var agentID: String?
+    package var riskLevel: RiskLevel?
     /// 1…1000.
-    public var limit: Int?
+    package var limit: Int?
     /// The `nextCursor` of a previous page.
-    public var cursor: String?
+    package var cursor: String?
     /// Case-insensitive substring of id, agent_id, tool, operation or reason (`q`).
-    public var search: String?
+    package var search: String?
     /// Created at or after (`since`, inclusive) and before (`until`, exclusive).
-    public var since: Date?
-    public var until: Date?
+    package var since: Date?
+    package var until: Date?
 
-    public init(
+    package init(
         status: ActionStatus? = nil,
         tool: String? = nil,
         agentID: String? = nil,

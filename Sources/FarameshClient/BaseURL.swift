@@ -1,13 +1,13 @@
 import Foundation
 
 /// A validated base URL: scheme `http` or `https`, a host, an optional port and path prefix.
-public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
+package struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     /// Normalised text without a trailing slash, e.g. `http://127.0.0.1:8000` or `https://gw.example/faramesh`.
-    public let text: String
+    package let text: String
 
     /// - Throws: `FarameshClientError.invalidBaseURL` when `text` is not an absolute http(s) URL
     ///   without query or fragment.
-    public init(_ text: String) throws(FarameshClientError) {
+    package init(_ text: String) throws(FarameshClientError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let components = URLComponents(string: trimmed),
             let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
@@ -23,15 +23,15 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `http://host:port` from parts (IPv6 literals are bracketed).
-    public init(host: String, port: Int, scheme: String = "http") throws(FarameshClientError) {
+    package init(host: String, port: Int, scheme: String = "http") throws(FarameshClientError) {
         let needsBrackets = host.contains(":") && !host.hasPrefix("[")
         try self.init("\(scheme)://\(needsBrackets ? "[\(host)]" : host):\(port)")
     }
 
-    public var description: String { self.text }
+    package var description: String { self.text }
 
     /// The full URL of `path` (starting with `/`) with an encoded query.
-    public func url(_ path: String, query: [(String, String)] = []) -> String {
+    package func url(_ path: String, query: [(String, String)] = []) -> String {
         guard !query.isEmpty else { return self.text + path }
         return self.text + path + "?" + query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
     }
@@ -42,7 +42,7 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     )
 
     /// Percent-encodes everything but RFC 3986 unreserved characters (safe in paths and queries).
-    public static func encode(_ value: String) -> String {
+    package static func encode(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: self.unreserved) ?? ""
     }
 }

@@ -1,5 +1,5 @@
 /// What a reconnecting event stream reports.
-public enum EventStreamElement: Sendable, Hashable {
+package enum EventStreamElement: Sendable, Hashable {
     /// A connection is open; `lastEventID` is the `Last-Event-ID` it resumed from (nil: from now).
     case connected(lastEventID: String?)
     /// An event arrived.

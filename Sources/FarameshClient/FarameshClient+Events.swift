@@ -10,7 +10,7 @@ extension FarameshClient {
     /// event is lost or repeated across a dropped connection. Answers 4xx (other than 408/429)
     /// end the stream with the error; transport errors and 5xx are retried with backoff. The
     /// stream ends when the consumer stops iterating (the task is cancelled).
-    public func eventStream(
+    package func eventStream(
         path: String = "/v1/events",
         query: [(String, String)] = [],
         lastEventID: String? = nil,

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-public import FarameshAPI
+import FarameshAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -10,14 +10,14 @@ import NIOHTTP1
 /// A server that is down fails fast: connection attempts are not retried and time out after
 /// `connectTimeout`, so a refused connection is reported at once instead of being retried
 /// until the request deadline.
-public final class FarameshClient: Sendable {
+package final class FarameshClient: Sendable {
     /// Largest response body accepted (a full page of 1000 actions with large params fits).
-    public static let maxResponseBytes = 128 * 1024 * 1024
+    package static let maxResponseBytes = 128 * 1024 * 1024
 
-    public let configuration: FarameshClientConfiguration
+    package let configuration: FarameshClientConfiguration
     let http: HTTPClient
 
-    public init(configuration: FarameshClientConfiguration) {
+    package init(configuration: FarameshClientConfiguration) {
         self.configuration = configuration
         var settings = HTTPClient.Configuration()
         settings.timeout = .init(
@@ -30,12 +30,12 @@ public final class FarameshClient: Sendable {
     }
 
     /// Closes the connection pool. Call once; the client cannot be used afterwards.
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         try await self.http.shutdown()
     }
 
     /// Runs `body` with a new client and shuts it down afterwards, also when `body` throws.
-    public static func withClient<T: Sendable>(
+    package static func withClient<T: Sendable>(
         _ configuration: FarameshClientConfiguration,
         _ body: (FarameshClient) async throws -> T
     ) async throws -> T {
@@ -54,7 +54,7 @@ public final class FarameshClient: Sendable {
     // MARK: - Actions
 
     /// `POST /v1/actions`.
-    public func submit(_ request: SubmitActionRequest, idempotencyKey: String? = nil) async throws -> ActionResponse {
+    package func submit(_ request: SubmitActionRequest, idempotencyKey: String? = nil) async throws -> ActionResponse {
         var headers: [(String, String)] = []
         if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
         let response = try await self.send(.POST, "/v1/actions", body: request.jsonBytes, headers: headers)
@@ -62,7 +62,7 @@ public final class FarameshClient: Sendable {
     }
 
     /// `GET /v1/actions` (newest first); the next page's cursor comes from `X-Next-Cursor`.
-    public func listActions(_ query: ActionListQuery = ActionListQuery()) async throws -> ActionListPage {
+    package func listActions(_ query: ActionListQuery = ActionListQuery()) async throws -> ActionListPage {
         let response = try await self.send(.GET, "/v1/actions", query: query.queryItems)
         let actions = try Self.decode(response) { (json: JSONValue) throws(WireValidationError) -> [ActionResponse] in
             guard case .array(let items) = json else {
@@ -79,13 +79,13 @@ public final class FarameshClient: Sendable {
 
     /// `GET /v1/actions/{id}`: a full id or a prefix of at least 8 hex digits, resolved by the
     /// server (409 `AMBIGUOUS_ID_PREFIX` with the matches when several actions match).
-    public func action(_ reference: String) async throws -> ActionResponse {
+    package func action(_ reference: String) async throws -> ActionResponse {
         let response = try await self.send(.GET, Self.actionPath(reference))
         return try Self.decode(response, ActionResponse.init(json:))
     }
 
     /// `GET /v1/actions/{id}/events`, oldest first.
-    public func events(_ reference: String) async throws -> [ActionEventResponse] {
+    package func events(_ reference: String) async throws -> [ActionEventResponse] {
         let response = try await self.send(.GET, Self.actionPath(reference) + "/events")
         return try Self.decode(response) { (json: JSONValue) throws(WireValidationError) -> [ActionEventResponse] in
             guard case .array(let items) = json else {
@@ -98,19 +98,19 @@ public final class FarameshClient: Sendable {
     }
 
     /// `POST /v1/actions/{id}/approval` (approver or admin token).
-    public func approval(_ reference: String, _ body: ApprovalRequest) async throws -> ActionResponse {
+    package func approval(_ reference: String, _ body: ApprovalRequest) async throws -> ActionResponse {
         let response = try await self.send(.POST, Self.actionPath(reference) + "/approval", body: body.jsonBytes)
         return try Self.decode(response, ActionResponse.init(json:))
     }
 
     /// `POST /v1/actions/{id}/start`.
-    public func start(_ reference: String) async throws -> ActionResponse {
+    package func start(_ reference: String) async throws -> ActionResponse {
         let response = try await self.send(.POST, Self.actionPath(reference) + "/start", body: Array("{}".utf8))
         return try Self.decode(response, ActionResponse.init(json:))
     }
 
     /// `POST /v1/actions/{id}/result`.
-    public func result(_ reference: String, _ body: ResultRequest) async throws -> ActionResponse {
+    package func result(_ reference: String, _ body: ResultRequest) async throws -> ActionResponse {
         let response = try await self.send(.POST, Self.actionPath(reference) + "/result", body: body.jsonBytes)
         return try Self.decode(response, ActionResponse.init(json:))
     }
@@ -118,44 +118,44 @@ public final class FarameshClient: Sendable {
     // MARK: - Gate, policy, probes
 
     /// `POST /v1/gate/decide`: decides without recording anything.
-    public func decide(_ request: SubmitActionRequest) async throws -> GateDecisionResponse {
+    package func decide(_ request: SubmitActionRequest) async throws -> GateDecisionResponse {
         let response = try await self.send(.POST, "/v1/gate/decide", body: request.jsonBytes)
         return try Self.decode(response, GateDecisionResponse.init(json:))
     }
 
     /// `GET /v1/policy/info`.
-    public func policyInfo() async throws -> PolicyInfoResponse {
+    package func policyInfo() async throws -> PolicyInfoResponse {
         let response = try await self.send(.GET, "/v1/policy/info")
         return try Self.decode(response, PolicyInfoResponse.init(json:))
     }
 
     /// `GET /health`: true when the process answers `{"status":"healthy"}`.
-    public func health() async throws -> Bool {
+    package func health() async throws -> Bool {
         let response = try await self.send(.GET, "/health")
         return response.status == 200
     }
 
     /// `GET /ready`: the status (200 ready, 503 not ready) and the parsed body.
-    public func readiness() async throws -> (ready: Bool, body: JSONValue?) {
+    package func readiness() async throws -> (ready: Bool, body: JSONValue?) {
         let response = try await self.send(.GET, "/ready")
         return (response.status == 200, try? JSONParser.parse(response.body))
     }
 
     /// Any `GET` (e.g. `/` for the web UI), without status checks.
-    public func get(_ path: String) async throws -> Response {
+    package func get(_ path: String) async throws -> Response {
         try await self.send(.GET, path)
     }
 
     // MARK: - Transport
 
     /// A complete HTTP answer.
-    public struct Response: Sendable {
-        public var status: Int
-        public var headers: [(name: String, value: String)]
-        public var body: [UInt8]
+    package struct Response: Sendable {
+        package var status: Int
+        package var headers: [(name: String, value: String)]
+        package var body: [UInt8]
 
         /// First value of a header (case-insensitive name).
-        public func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             self.headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
         }
     }
@@ -233,7 +233,7 @@ public final class FarameshClient: Sendable {
     }
 
     /// A short, lower-case reason from NIO's error descriptions (which carry the errno text).
-    public static func reason(_ description: String) -> String {
+    package static func reason(_ description: String) -> String {
         let lowered = description.lowercased()
         let known: [(String, String)] = [
             ("connection refused", "connection refused"),

@@ -1,22 +1,22 @@
 import Foundation
 
 /// Where the gatekeeper is and how long to wait for it.
-public struct FarameshClientConfiguration: Sendable, Hashable {
+package struct FarameshClientConfiguration: Sendable, Hashable {
     /// `http(s)://host[:port][/prefix]`, without a trailing slash (see `BaseURL`).
-    public var baseURL: BaseURL
+    package var baseURL: BaseURL
     /// Bearer token sent with every request, if any.
-    public var token: String?
+    package var token: String?
     /// How long a TCP (and TLS) connection may take to open.
-    public var connectTimeout: Duration
+    package var connectTimeout: Duration
     /// Upper bound on one whole request, body included (not used for event streams).
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
     /// An event stream with no bytes at all (not even heartbeat comments) for this long is
     /// considered dead and reconnected.
-    public var streamIdleTimeout: Duration
+    package var streamIdleTimeout: Duration
     /// Sent as `User-Agent`.
-    public var userAgent: String
+    package var userAgent: String
 
-    public init(
+    package init(
         baseURL: BaseURL,
         token: String? = nil,
         connectTimeout: Duration = .seconds(2),

@@ -2,7 +2,7 @@ import FarameshAPI
 
 /// Everything that can go wrong talking to the gatekeeper; every description is one line and
 /// safe to show (it never contains the bearer token).
-public enum FarameshClientError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum FarameshClientError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The configured base URL is not an absolute http(s) URL.
     case invalidBaseURL(String)
     /// No connection could be made (refused, unresolvable host, connect timeout, reset).
@@ -14,7 +14,7 @@ public enum FarameshClientError: Error, Sendable, Hashable, CustomStringConverti
     /// The server answered with something this client does not understand.
     case unexpectedResponse(status: Int, message: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidBaseURL(let text):
             return "invalid server URL '\(text)': expected http(s)://host[:port]"
@@ -30,7 +30,7 @@ public enum FarameshClientError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// The HTTP status of a server answer, nil for transport errors.
-    public var httpStatus: Int? {
+    package var httpStatus: Int? {
         switch self {
         case .server(let status, _), .unexpectedResponse(let status, _): return status
         default: return nil
@@ -38,7 +38,7 @@ public enum FarameshClientError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// The `code` of a server error body.
-    public var errorCode: String? {
+    package var errorCode: String? {
         if case .server(_, let error) = self { return error.code }
         return nil
     }

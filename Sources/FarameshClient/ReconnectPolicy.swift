@@ -1,13 +1,13 @@
 /// How an event stream reconnects: exponential backoff from `initialDelay` (or the server's
 /// `retry:` value) up to `maximumDelay`, reset after every successful connection.
-public struct ReconnectPolicy: Sendable, Hashable {
-    public var initialDelay: Duration
-    public var maximumDelay: Duration
+package struct ReconnectPolicy: Sendable, Hashable {
+    package var initialDelay: Duration
+    package var maximumDelay: Duration
     /// When true, a failure of the very first connection ends the stream with that error
     /// (a server that is down is reported at once instead of being waited for).
-    public var failFirstConnection: Bool
+    package var failFirstConnection: Bool
 
-    public init(
+    package init(
         initialDelay: Duration = .milliseconds(500),
         maximumDelay: Duration = .seconds(30),
         failFirstConnection: Bool = true
@@ -18,7 +18,7 @@ public struct ReconnectPolicy: Sendable, Hashable {
     }
 
     /// The delay after `failures` consecutive failed attempts (1 = first failure).
-    public func delay(afterFailures failures: Int, serverRetry: Duration?) -> Duration {
+    package func delay(afterFailures failures: Int, serverRetry: Duration?) -> Duration {
         let base = serverRetry ?? self.initialDelay
         var delay = base
         var step = 1

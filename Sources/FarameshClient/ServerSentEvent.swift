@@ -1,14 +1,14 @@
 /// One dispatched Server-Sent Event.
-public struct ServerSentEvent: Sendable, Hashable {
+package struct ServerSentEvent: Sendable, Hashable {
     /// The last event ID when the event was dispatched (an `id:` field of this or an earlier
     /// event); nil when none was ever set or it was reset to empty.
-    public var id: String?
+    package var id: String?
     /// The `event:` field; "message" when absent.
-    public var event: String
+    package var event: String
     /// The `data:` lines joined with "\n".
-    public var data: String
+    package var data: String
 
-    public init(id: String?, event: String = "message", data: String) {
+    package init(id: String?, event: String = "message", data: String) {
         self.id = id
         self.event = event
         self.data = data

@@ -4,13 +4,13 @@
 /// joined with LF; `id` (without NUL) updates the last event ID even when no event is
 /// dispatched; `retry` takes only ASCII digits; a blank line dispatches, unless no data was
 /// given; an unterminated event at the end of the stream is discarded.
-public struct ServerSentEventParser: Sendable {
+package struct ServerSentEventParser: Sendable {
     /// The last event ID buffer: what a reconnect sends as `Last-Event-ID`.
-    public private(set) var lastEventID: String
+    package private(set) var lastEventID: String
     /// The reconnection time the server asked for (`retry:`), in milliseconds.
-    public private(set) var retryMilliseconds: Int?
+    package private(set) var retryMilliseconds: Int?
     /// Comment lines seen so far (heartbeats).
-    public private(set) var commentCount = 0
+    package private(set) var commentCount = 0
 
     private var line: [UInt8] = []
     private var data = ""
@@ -20,12 +20,12 @@ public struct ServerSentEventParser: Sendable {
     private var atStreamStart = true
 
     /// - Parameter lastEventID: the ID to resume from (persists across reconnections).
-    public init(lastEventID: String = "") {
+    package init(lastEventID: String = "") {
         self.lastEventID = lastEventID
     }
 
     /// Feeds the next chunk of the stream and returns the events it completes.
-    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [ServerSentEvent] {
+    package mutating func feed(_ bytes: some Sequence<UInt8>) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
         for byte in bytes {
             if self.afterCR {

@@ -3,22 +3,22 @@ import FarameshStore
 import Foundation
 
 /// Reads the ledger, events and actions page by page and feeds them to `LedgerAuditor`.
-public struct LedgerVerifier: Sendable {
+package struct LedgerVerifier: Sendable {
     /// The action to verify is not found, or its id is ambiguous (a usage error of `verify-log ACTION`).
-    public struct LookupError: Error, CustomStringConvertible {
-        public var description: String
+    package struct LookupError: Error, CustomStringConvertible {
+        package var description: String
         init(_ description: String) { self.description = description }
     }
 
-    public struct Options: Sendable {
-        public var pinnedKeys: [LedgerPublicKey] = []
-        public var since: Int64?
-        public var remembered: VerifiedCheckpoint?
-        public var grace: TimeInterval = 60
-        public var pageSize = 2000
-        public var now = Date()
+    package struct Options: Sendable {
+        package var pinnedKeys: [LedgerPublicKey] = []
+        package var since: Int64?
+        package var remembered: VerifiedCheckpoint?
+        package var grace: TimeInterval = 60
+        package var pageSize = 2000
+        package var now = Date()
 
-        public init(
+        package init(
             pinnedKeys: [LedgerPublicKey] = [],
             since: Int64? = nil,
             remembered: VerifiedCheckpoint? = nil,
@@ -35,19 +35,19 @@ public struct LedgerVerifier: Sendable {
         }
     }
 
-    public struct Report: Sendable {
-        public var audit = LedgerAuditor.Report()
-        public var notes: [String] = []
-        public var keysFromDatabase = false
-        public var mode = "full"
+    package struct Report: Sendable {
+        package var audit = LedgerAuditor.Report()
+        package var notes: [String] = []
+        package var keysFromDatabase = false
+        package var mode = "full"
 
-        public init() {}
+        package init() {}
 
-        public var findings: [LedgerFinding] { audit.findings }
-        public var ok: Bool { audit.ok }
-        public var latestVerified: LedgerCheckpoint? { audit.latestVerified }
+        package var findings: [LedgerFinding] { audit.findings }
+        package var ok: Bool { audit.ok }
+        package var latestVerified: LedgerCheckpoint? { audit.latestVerified }
 
-        public var summary: String {
+        package var summary: String {
             let a = audit
             if !a.ok {
                 return
@@ -64,7 +64,7 @@ public struct LedgerVerifier: Sendable {
             return text
         }
 
-        public var json: JSONValue {
+        package var json: JSONValue {
             var o: [String: JSONValue] = [:]
             o["ok"] = .bool(audit.ok)
             o["mode"] = .string(mode)
@@ -84,10 +84,10 @@ public struct LedgerVerifier: Sendable {
         }
     }
 
-    public let store: any ActionStore
-    public let options: Options
+    package let store: any ActionStore
+    package let options: Options
 
-    public init(store: any ActionStore, options: Options = Options()) {
+    package init(store: any ActionStore, options: Options = Options()) {
         self.store = store
         self.options = options
     }
@@ -115,7 +115,7 @@ public struct LedgerVerifier: Sendable {
 
     // MARK: the whole ledger
 
-    public func verifyLedger() async throws -> Report {
+    package func verifyLedger() async throws -> Report {
         var report = Report()
         let keys = try await trustedKeys(&report)
         var start = LedgerAuditor.Start.genesis
@@ -240,7 +240,7 @@ public struct LedgerVerifier: Sendable {
 
     // MARK: one action
 
-    public func verifyAction(_ text: String) async throws -> Report {
+    package func verifyAction(_ text: String) async throws -> Report {
         var report = Report()
         report.mode = "action"
         let keys = try await trustedKeys(&report)
@@ -364,7 +364,7 @@ public struct LedgerVerifier: Sendable {
     }
 
     /// Nil when the chain is intact and ends where the action row says it ends.
-    public static func problem(action: Action, events: [ActionEvent]) -> String? {
+    package static func problem(action: Action, events: [ActionEvent]) -> String? {
         guard !events.isEmpty else { return "the action has no events" }
         if case .broken(let index, let eventID, let reason) = EventChain.verify(events) {
             return "event #\(index) (\(eventID.uuidString.lowercased())): \(reason)"

@@ -2,20 +2,20 @@ import FarameshCore
 import Foundation
 
 /// The last checkpoint `verify-log` verified, remembered in a small JSON file.
-public struct VerifiedCheckpoint: Sendable, Equatable {
+package struct VerifiedCheckpoint: Sendable, Equatable {
     /// The state file is missing parts, or cannot be written.
-    public struct FileError: Error, CustomStringConvertible {
-        public var description: String
+    package struct FileError: Error, CustomStringConvertible {
+        package var description: String
         init(_ description: String) { self.description = description }
     }
 
-    public var treeSize: Int64
-    public var rootHash: LedgerHash
-    public var chainHash: LedgerHash
-    public var keyID: String
-    public var verifiedAt: Date
+    package var treeSize: Int64
+    package var rootHash: LedgerHash
+    package var chainHash: LedgerHash
+    package var keyID: String
+    package var verifiedAt: Date
 
-    public init(checkpoint: LedgerCheckpoint, verifiedAt: Date) {
+    package init(checkpoint: LedgerCheckpoint, verifiedAt: Date) {
         treeSize = checkpoint.treeSize
         rootHash = checkpoint.rootHash
         chainHash = checkpoint.chainHash
@@ -23,7 +23,7 @@ public struct VerifiedCheckpoint: Sendable, Equatable {
         self.verifiedAt = WireTimestamp.date(microseconds: WireTimestamp.microseconds(verifiedAt))
     }
 
-    public static func load(_ path: String) throws(FileError) -> VerifiedCheckpoint? {
+    package static func load(_ path: String) throws(FileError) -> VerifiedCheckpoint? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path),
             let object = try? JSONParser.parse(Array(data)).objectValue,
@@ -48,7 +48,7 @@ public struct VerifiedCheckpoint: Sendable, Equatable {
         )
     }
 
-    public func save(to path: String) throws(FileError) {
+    package func save(to path: String) throws(FileError) {
         let text =
             CanonicalJSON.string(
                 .object([

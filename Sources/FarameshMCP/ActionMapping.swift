@@ -4,18 +4,18 @@ import FarameshCore
 /// How a `tools/call` becomes a gatekeeper action: tool = the proxy's server name, operation =
 /// the MCP tool name, params = the arguments, and a context that policies can match with
 /// `field`/`value` conditions (top-level keys, all starting with `mcp.`).
-public struct ActionMapping: Sendable, Hashable {
+package struct ActionMapping: Sendable, Hashable {
     /// Prefix of every context key the proxy sets. Arguments with a top-level key starting with
     /// it are refused: policy conditions read params before context, so such an argument could
     /// otherwise shadow an annotation.
-    public static let reservedPrefix = "mcp."
+    package static let reservedPrefix = "mcp."
 
     /// The `--name` of the proxy (the action's `tool`).
-    public var serverName: String
+    package var serverName: String
     /// The `agent_id` submitted; the gatekeeper checks it against the proxy's token.
-    public var agentID: String
+    package var agentID: String
 
-    public init(serverName: String, agentID: String) {
+    package init(serverName: String, agentID: String) {
         self.serverName = serverName
         self.agentID = agentID
     }
@@ -26,14 +26,14 @@ public struct ActionMapping: Sendable, Hashable {
     ]
 
     /// The first argument name that would shadow a context key, if any.
-    public static func reservedArgument(in arguments: JSONValue) -> String? {
+    package static func reservedArgument(in arguments: JSONValue) -> String? {
         guard case .object(let object) = arguments else { return nil }
         return object.keys.sorted().first { $0.hasPrefix(Self.reservedPrefix) }
     }
 
     /// The context of a call. `annotations` is the tool's `annotations` object from `tools/list`
     /// (nil when the server did not list the tool).
-    public func context(tool: String, annotations: JSONValue?, client: ClientInfo?) -> JSONValue {
+    package func context(tool: String, annotations: JSONValue?, client: ClientInfo?) -> JSONValue {
         var context: [String: JSONValue] = [
             "mcp.server": .string(self.serverName),
             "mcp.tool": .string(tool),
@@ -59,7 +59,7 @@ public struct ActionMapping: Sendable, Hashable {
     }
 
     /// The body of `POST /v1/actions` for `call`.
-    public func submission(for call: ToolCall, annotations: JSONValue?, client: ClientInfo?) -> SubmitActionRequest {
+    package func submission(for call: ToolCall, annotations: JSONValue?, client: ClientInfo?) -> SubmitActionRequest {
         SubmitActionRequest(
             agentID: self.agentID,
             tool: self.serverName,

@@ -2,7 +2,7 @@ import FarameshCore
 
 /// Where a message to the MCP client belongs (Streamable HTTP sends responses and the messages
 /// about a request on that request's stream; stdio has one stream for everything).
-public enum ClientRoute: Sendable, Hashable {
+package enum ClientRoute: Sendable, Hashable {
     /// The response to this request: the last message of its stream.
     case response(JSONValue)
     /// A message about this request (progress), sent before its response.
@@ -12,12 +12,12 @@ public enum ClientRoute: Sendable, Hashable {
 }
 
 /// The MCP client side of a session.
-public protocol ClientChannel: Sendable {
+package protocol ClientChannel: Sendable {
     func send(_ message: [UInt8], route: ClientRoute) async
 }
 
 /// What an upstream MCP server produces.
-public enum UpstreamEvent: Sendable {
+package enum UpstreamEvent: Sendable {
     case message([UInt8])
     /// A line or body that is not a JSON-RPC message (kept for the error text).
     case garbage(String)
@@ -26,7 +26,7 @@ public enum UpstreamEvent: Sendable {
 }
 
 /// The MCP server side of a session.
-public protocol UpstreamChannel: Sendable {
+package protocol UpstreamChannel: Sendable {
     var events: AsyncStream<UpstreamEvent> { get }
     /// Sends one message; throws when the server cannot take it (gone).
     func send(_ message: [UInt8], kind: JSONRPCMessage.Kind) async throws

@@ -10,20 +10,20 @@ import Darwin
 /// An MCP server started as a child process: its stdin and stdout are pipes to the proxy, its
 /// stderr is the proxy's (passed through). A dedicated thread waits for it, so it is always
 /// reaped, and `exitStatus` reports how it ended.
-public final class ChildProcess: Sendable {
-    public let pid: pid_t
+package final class ChildProcess: Sendable {
+    package let pid: pid_t
     /// The child's stdin (the proxy writes requests here).
-    public let input: LineWriter
+    package let input: LineWriter
     /// The child's stdout, as messages.
-    public let output: AsyncStream<LineReader.Event>
+    package let output: AsyncStream<LineReader.Event>
     private let status: Mutex<ExitStatus?> = Mutex(nil)
     private let waiters: Mutex<[CheckedContinuation<ExitStatus, Never>]> = Mutex([])
 
-    public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
+    package enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
         case exited(Int32)
         case signalled(Int32)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .exited(let code): return "exit status \(code)"
             case .signalled(let signal): return "killed by signal \(signal)"
@@ -31,12 +31,12 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    public struct SpawnError: Error, CustomStringConvertible {
-        public var description: String
+    package struct SpawnError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Starts `arguments[0]` (looked up in `PATH`) with the proxy's environment.
-    public init(arguments: [String]) throws(SpawnError) {
+    package init(arguments: [String]) throws(SpawnError) {
         guard let program = arguments.first, !program.isEmpty else {
             throw SpawnError(description: "no MCP server command given (put it after --)")
         }
@@ -102,10 +102,10 @@ public final class ChildProcess: Sendable {
     }
 
     /// The exit status once the child has ended (nil while it runs).
-    public var exitStatus: ExitStatus? { self.status.withLock { $0 } }
+    package var exitStatus: ExitStatus? { self.status.withLock { $0 } }
 
     /// Waits for the child to end.
-    public func wait() async -> ExitStatus {
+    package func wait() async -> ExitStatus {
         await withCheckedContinuation { continuation in
             let done: ExitStatus? = self.waiters.withLock { waiters in
                 if let status = self.status.withLock({ $0 }) { return status }
@@ -117,7 +117,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// Waits at most `timeout`; nil when the child still runs.
-    public func wait(timeout: Duration) async -> ExitStatus? {
+    package func wait(timeout: Duration) async -> ExitStatus? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let status = self.exitStatus { return status }
@@ -129,7 +129,7 @@ public final class ChildProcess: Sendable {
     /// Ends the child: closes its stdin (the MCP way to ask a stdio server to exit), then SIGTERM
     /// after `grace`, then SIGKILL; returns once it is reaped.
     @discardableResult
-    public func terminate(grace: Duration = .seconds(2)) async -> ExitStatus {
+    package func terminate(grace: Duration = .seconds(2)) async -> ExitStatus {
         await self.input.close()
         if let status = await self.wait(timeout: grace) { return status }
         SystemCalls.kill(self.pid, SIGTERM)

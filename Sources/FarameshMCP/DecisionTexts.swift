@@ -5,15 +5,15 @@ import MCP
 
 /// The `isError` results a client gets when the tool does not run. The text is for the model and
 /// the user; `_meta["dev.faramesh/action"]` carries the same facts for programs.
-public enum DecisionTexts {
-    public static func denied(_ call: ToolCall, action: ActionResponse, byApprover: Bool) -> [UInt8] {
+package enum DecisionTexts {
+    package static func denied(_ call: ToolCall, action: ActionResponse, byApprover: Bool) -> [UInt8] {
         let reason = action.reason ?? "no reason given"
         let who = byApprover ? "an approver" : "Faramesh policy"
         let text = "Denied by \(who): \(reason). The tool '\(call.name)' was not run (action \(action.id))."
         return ProxyMessages.errorResult(id: call.id, text: text, details: self.details(action, status: "denied"))
     }
 
-    public static func pending(_ call: ToolCall, action: ActionResponse, settings: GovernorSettings) -> [UInt8] {
+    package static func pending(_ call: ToolCall, action: ActionResponse, settings: GovernorSettings) -> [UInt8] {
         let url = settings.approvalURL(action.id)
         let expiry = action.approvalExpiresAt.map { " before it expires at \($0)" } ?? ""
         let text = """
@@ -26,7 +26,7 @@ public enum DecisionTexts {
         return ProxyMessages.errorResult(id: call.id, text: text, details: details)
     }
 
-    public static func expired(_ call: ToolCall, action: ActionResponse) -> [UInt8] {
+    package static func expired(_ call: ToolCall, action: ActionResponse) -> [UInt8] {
         let text =
             "The approval of Faramesh action \(action.id) expired without a decision; the tool '\(call.name)' was not run. Retry to ask again."
         return ProxyMessages.errorResult(
@@ -36,7 +36,7 @@ public enum DecisionTexts {
         )
     }
 
-    public static func used(_ call: ToolCall, action: ActionResponse) -> [UInt8] {
+    package static func used(_ call: ToolCall, action: ActionResponse) -> [UInt8] {
         let text =
             "Faramesh action \(action.id) is already \(action.status.rawValue); the tool '\(call.name)' was not run again. Retry to create a new request."
         return ProxyMessages.errorResult(
@@ -46,7 +46,7 @@ public enum DecisionTexts {
         )
     }
 
-    public static func gatekeeperFailed(_ call: ToolCall, _ error: any Error) -> [UInt8] {
+    package static func gatekeeperFailed(_ call: ToolCall, _ error: any Error) -> [UInt8] {
         let text: String
         if let error = error as? FarameshClientError, error.httpStatus == nil {
             text = "Faramesh gatekeeper unavailable (\(error)); the tool '\(call.name)' was not run (fail closed)."
@@ -56,7 +56,7 @@ public enum DecisionTexts {
         return ProxyMessages.errorResult(id: call.id, text: text, details: ["status": .string("gatekeeper_error")])
     }
 
-    public static func reservedArgument(_ call: ToolCall, name: String) -> [UInt8] {
+    package static func reservedArgument(_ call: ToolCall, name: String) -> [UInt8] {
         let text =
             "The argument '\(name)' uses the prefix '\(ActionMapping.reservedPrefix)' that the Faramesh gateway reserves for policy context; the tool '\(call.name)' was not run."
         return ProxyMessages.errorResult(id: call.id, text: text, details: ["status": .string("rejected")])

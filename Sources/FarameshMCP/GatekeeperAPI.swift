@@ -3,7 +3,7 @@ import FarameshClient
 
 /// The gatekeeper calls the proxy makes. Errors are `FarameshClientError`s (a 409 of `start`
 /// means the action was already started), or `CancellationError`.
-public protocol GatekeeperAPI: Sendable {
+package protocol GatekeeperAPI: Sendable {
     /// `POST /v1/actions`; with `startIfAllowed` (header `Faramesh-Start: if-allowed`) an allowed
     /// or approved action is also started by the same request where the server supports it.
     func submit(
@@ -22,12 +22,12 @@ public protocol GatekeeperAPI: Sendable {
 }
 
 /// The answer to a submission.
-public struct Submission: Sendable {
-    public var action: ActionResponse
+package struct Submission: Sendable {
+    package var action: ActionResponse
     /// This request also started the action (the server answered `Faramesh-Started: true`).
-    public var started: Bool
+    package var started: Bool
 
-    public init(action: ActionResponse, started: Bool) {
+    package init(action: ActionResponse, started: Bool) {
         self.action = action
         self.started = started
     }
@@ -36,7 +36,7 @@ public struct Submission: Sendable {
 /// The CLI's client (AsyncHTTPClient): used for an `https` gatekeeper. It never asks the server
 /// to start on submit; the proxy then calls `/start`.
 extension FarameshClient: GatekeeperAPI {
-    public func submit(
+    package func submit(
         _ request: SubmitActionRequest,
         idempotencyKey: String?,
         startIfAllowed: Bool
@@ -45,11 +45,11 @@ extension FarameshClient: GatekeeperAPI {
     }
 }
 
-public enum Gatekeeper {
+package enum Gatekeeper {
     /// The proxy's client of `configuration`: keep-alive HTTP/1.1 connections of its own for an
     /// `http` gatekeeper (the common loopback or sidecar case, where every microsecond of an
     /// allowed call counts), the CLI's AsyncHTTPClient-based client for `https`.
-    public static func client(_ configuration: FarameshClientConfiguration) -> any GatekeeperAPI {
+    package static func client(_ configuration: FarameshClientConfiguration) -> any GatekeeperAPI {
         if let client = KeepAliveGatekeeper(configuration: configuration) { return client }
         return FarameshClient(configuration: configuration)
     }

@@ -1,20 +1,20 @@
 import FarameshClient
 
 /// How `tools/call`s are governed (typed configuration, built by the CLI).
-public struct GovernorSettings: Sendable {
-    public var mapping: ActionMapping
+package struct GovernorSettings: Sendable {
+    package var mapping: ActionMapping
     /// How long a call waiting for approval is held before the client gets a pending result.
-    public var hold: Duration
+    package var hold: Duration
     /// Interval of `notifications/progress` while a call is held (only with a progressToken).
-    public var heartbeat: Duration
+    package var heartbeat: Duration
     /// How often a held action's status is read from the gatekeeper.
-    public var pollInterval: Duration
+    package var pollInterval: Duration
     /// The web UI where approvers decide; links are `<approvalBaseURL>/?action=<id>`.
-    public var approvalBaseURL: String
+    package var approvalBaseURL: String
     /// How many used-up actions of one request hash are stepped over before a fresh key is used.
-    public var maxChainSteps: Int
+    package var maxChainSteps: Int
 
-    public init(
+    package init(
         mapping: ActionMapping,
         hold: Duration = .seconds(300),
         heartbeat: Duration = .seconds(5),
@@ -30,7 +30,7 @@ public struct GovernorSettings: Sendable {
         self.maxChainSteps = maxChainSteps
     }
 
-    public func approvalURL(_ actionID: String) -> String {
+    package func approvalURL(_ actionID: String) -> String {
         var base = self.approvalBaseURL
         while base.hasSuffix("/") { base.removeLast() }
         return base + "/?action=" + BaseURL.encode(actionID)

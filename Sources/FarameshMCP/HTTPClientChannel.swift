@@ -4,15 +4,15 @@ import NIOCore
 /// The MCP client of one Streamable HTTP session: each POSTed request gets its own SSE stream
 /// (progress, then the response, then the stream ends); server messages that belong to no
 /// request go to the standalone GET stream, else to the newest open request stream.
-public actor HTTPClientChannel: ClientChannel {
+package actor HTTPClientChannel: ClientChannel {
     private var requests: [JSONValue: AsyncStream<ByteBuffer>.Continuation] = [:]
     private var order: [JSONValue] = []
     private var standalone: AsyncStream<ByteBuffer>.Continuation?
 
-    public init() {}
+    package init() {}
 
     /// The stream of `id`'s answer; open it before handing the request to the session.
-    public func openRequest(_ id: JSONValue) -> AsyncStream<ByteBuffer> {
+    package func openRequest(_ id: JSONValue) -> AsyncStream<ByteBuffer> {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
         self.requests[id] = continuation
         self.order.append(id)
@@ -21,7 +21,7 @@ public actor HTTPClientChannel: ClientChannel {
     }
 
     /// The standalone stream, nil when one is already open (a session has at most one).
-    public func openStandalone() -> AsyncStream<ByteBuffer>? {
+    package func openStandalone() -> AsyncStream<ByteBuffer>? {
         guard self.standalone == nil else { return nil }
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
         self.standalone = continuation
@@ -36,7 +36,7 @@ public actor HTTPClientChannel: ClientChannel {
 
     private func dropStandalone() { self.standalone = nil }
 
-    public func send(_ message: [UInt8], route: ClientRoute) async {
+    package func send(_ message: [UInt8], route: ClientRoute) async {
         let frame = Self.frame(message)
         switch route {
         case .response(let id):
@@ -58,16 +58,16 @@ public actor HTTPClientChannel: ClientChannel {
         }
     }
 
-    public var hasOpenStreams: Bool { !self.requests.isEmpty || self.standalone != nil }
+    package var hasOpenStreams: Bool { !self.requests.isEmpty || self.standalone != nil }
 
     /// An SSE comment on every open stream, so idle streams of held calls stay open.
-    public func keepAlive() {
+    package func keepAlive() {
         let comment = ByteBuffer(string: ": keepalive\n\n")
         for (_, continuation) in self.requests { continuation.yield(comment) }
         self.standalone?.yield(comment)
     }
 
-    public func closeAll() {
+    package func closeAll() {
         for (_, continuation) in self.requests { continuation.finish() }
         self.requests.removeAll()
         self.order.removeAll()

@@ -11,14 +11,14 @@ import Synchronization
 /// request's answer comes as JSON or as an SSE stream; server-initiated messages come on the
 /// GET stream opened after `initialize`. The SDK's `HTTPClientTransport` buffers SSE on Linux,
 /// so this client reads the streams itself.
-public final class HTTPUpstream: UpstreamChannel {
-    public static let maxBodyBytes = 64 * 1024 * 1024
+package final class HTTPUpstream: UpstreamChannel {
+    package static let maxBodyBytes = 64 * 1024 * 1024
 
     let url: String
     let extraHeaders: [(String, String)]
     let http: HTTPClient
     let logger: Logger
-    public let events: AsyncStream<UpstreamEvent>
+    package let events: AsyncStream<UpstreamEvent>
     private let continuation: AsyncStream<UpstreamEvent>.Continuation
     private let state = Mutex(State())
 
@@ -31,11 +31,11 @@ public final class HTTPUpstream: UpstreamChannel {
         var tasks: [UUID: Task<Void, Never>] = [:]
     }
 
-    public struct InvalidURL: Error, CustomStringConvertible {
-        public var description: String
+    package struct InvalidURL: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    public init(url: String, headers: [(String, String)], logger: Logger) throws(InvalidURL) {
+    package init(url: String, headers: [(String, String)], logger: Logger) throws(InvalidURL) {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", components.host?.isEmpty == false
         else {
@@ -62,7 +62,7 @@ public final class HTTPUpstream: UpstreamChannel {
         return request
     }
 
-    public func send(_ message: [UInt8], kind: JSONRPCMessage.Kind) async throws {
+    package func send(_ message: [UInt8], kind: JSONRPCMessage.Kind) async throws {
         var request = self.request(.POST, accept: "application/json, text/event-stream")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(message)
@@ -194,7 +194,7 @@ public final class HTTPUpstream: UpstreamChannel {
         }
     }
 
-    public func close() async {
+    package func close() async {
         let (tasks, session, wasClosed) = self.state.withLock { state in
             defer {
                 state.closed = true

@@ -4,30 +4,30 @@ import MCP
 
 /// A JSON-RPC error response the proxy sends itself. Codes are the SDK's (`MCPError`) plus the
 /// proxy's own `-32000…-32099` server errors.
-public struct JSONRPCError: Error, Sendable, Hashable, CustomStringConvertible {
-    public static let parseError = MCPError.parseError(nil).code
-    public static let invalidRequest = MCPError.invalidRequest(nil).code
-    public static let methodNotFound = MCPError.methodNotFound(nil).code
-    public static let invalidParams = MCPError.invalidParams(nil).code
-    public static let internalError = MCPError.internalError(nil).code
+package struct JSONRPCError: Error, Sendable, Hashable, CustomStringConvertible {
+    package static let parseError = MCPError.parseError(nil).code
+    package static let invalidRequest = MCPError.invalidRequest(nil).code
+    package static let methodNotFound = MCPError.methodNotFound(nil).code
+    package static let invalidParams = MCPError.invalidParams(nil).code
+    package static let internalError = MCPError.internalError(nil).code
     /// The upstream MCP server exited, closed its connection or answered something that is not JSON-RPC.
-    public static let upstreamFailed = -32002
+    package static let upstreamFailed = -32002
 
-    public var code: Int
-    public var message: String
+    package var code: Int
+    package var message: String
     /// The id of the request this answers (`null` when it could not be read).
-    public var id: JSONValue
+    package var id: JSONValue
 
-    public init(code: Int, message: String, id: JSONValue = .null) {
+    package init(code: Int, message: String, id: JSONValue = .null) {
         self.code = code
         self.message = message
         self.id = id
     }
 
-    public var description: String { "\(self.message) (\(self.code))" }
+    package var description: String { "\(self.message) (\(self.code))" }
 
     /// `{"jsonrpc":"2.0","id":…,"error":{"code":…,"message":…}}`.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var writer = JSONWriter(reservingCapacity: 128 + self.message.utf8.count)
         writer.beginObject()
         writer.member("jsonrpc", "2.0")

@@ -2,20 +2,20 @@ import FarameshCore
 
 /// One JSON-RPC 2.0 message as the proxy sees it: classified, with the original bytes kept so
 /// that everything the proxy does not intercept is relayed byte for byte.
-public struct JSONRPCMessage: Sendable {
-    public enum Kind: Sendable, Hashable {
+package struct JSONRPCMessage: Sendable {
+    package enum Kind: Sendable, Hashable {
         case request(id: JSONValue, method: String)
         case notification(method: String)
         case response(id: JSONValue)
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// The message exactly as received (without the stdio line terminator).
-    public let bytes: [UInt8]
-    public let object: [String: JSONValue]
+    package let bytes: [UInt8]
+    package let object: [String: JSONValue]
 
-    public var params: JSONValue? { self.object["params"] }
-    public var method: String? {
+    package var params: JSONValue? { self.object["params"] }
+    package var method: String? {
         switch self.kind {
         case .request(_, let method), .notification(let method): return method
         case .response: return nil
@@ -24,7 +24,7 @@ public struct JSONRPCMessage: Sendable {
 
     /// Classifies `bytes`, or throws the JSON-RPC error the sender should get (`-32700` for
     /// text that is not JSON, `-32600` for JSON that is not a single JSON-RPC 2.0 message).
-    public init(bytes: [UInt8]) throws(JSONRPCError) {
+    package init(bytes: [UInt8]) throws(JSONRPCError) {
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes, maxDepth: JSONParser.depthLimit)
@@ -105,7 +105,7 @@ public struct JSONRPCMessage: Sendable {
 
 extension JSONRPCMessage {
     /// The id of a request, nil for notifications and responses.
-    public var requestID: JSONValue? {
+    package var requestID: JSONValue? {
         if case .request(let id, _) = self.kind { return id }
         return nil
     }

@@ -13,11 +13,11 @@ import Synchronization
 /// An allowed call waits for two of these requests (submit, start), so their cost is the
 /// proxy's added latency; AsyncHTTPClient spent most of the proxy's CPU per call. Connections
 /// idle longer than `maxIdle` are closed before reuse (the server closes them after 60 s).
-public final class KeepAliveGatekeeper: GatekeeperAPI {
+package final class KeepAliveGatekeeper: GatekeeperAPI {
     static let maxIdle: Duration = .seconds(30)
     static let maxIdleConnections = 4
 
-    public let configuration: FarameshClientConfiguration
+    package let configuration: FarameshClientConfiguration
     let host: String
     let port: Int
     let pathPrefix: String
@@ -31,7 +31,7 @@ public final class KeepAliveGatekeeper: GatekeeperAPI {
     }
 
     /// Nil unless the base URL is `http://` (TLS gatekeepers use `FarameshClient`).
-    public init?(
+    package init?(
         configuration: FarameshClientConfiguration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
@@ -59,7 +59,7 @@ public final class KeepAliveGatekeeper: GatekeeperAPI {
 
     // MARK: - API
 
-    public func submit(
+    package func submit(
         _ request: SubmitActionRequest,
         idempotencyKey: String?,
         startIfAllowed: Bool
@@ -74,19 +74,19 @@ public final class KeepAliveGatekeeper: GatekeeperAPI {
         )
     }
 
-    public func start(_ reference: String) async throws -> ActionResponse {
+    package func start(_ reference: String) async throws -> ActionResponse {
         try await self.send(.POST, Self.actionPath(reference) + "/start", body: Array("{}".utf8))
     }
 
-    public func action(_ reference: String) async throws -> ActionResponse {
+    package func action(_ reference: String) async throws -> ActionResponse {
         try await self.send(.GET, Self.actionPath(reference), body: nil)
     }
 
-    public func result(_ reference: String, _ body: ResultRequest) async throws -> ActionResponse {
+    package func result(_ reference: String, _ body: ResultRequest) async throws -> ActionResponse {
         try await self.send(.POST, Self.actionPath(reference) + "/result", body: body.jsonBytes)
     }
 
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         let idle = self.pool.withLock { pool in
             pool.closed = true
             defer { pool.idle.removeAll() }

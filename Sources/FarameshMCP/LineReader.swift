@@ -9,8 +9,8 @@ import Darwin
 /// Newline-delimited messages read from a file descriptor by a dedicated thread with blocking
 /// reads, so a message is handed on as soon as it arrives (no polling interval) and no thread of
 /// the concurrency pool ever blocks.
-public enum LineReader {
-    public enum Event: Sendable {
+package enum LineReader {
+    package enum Event: Sendable {
         case line([UInt8])
         /// A line longer than the limit; its bytes were dropped up to the next newline.
         case tooLong(Int)
@@ -18,7 +18,7 @@ public enum LineReader {
     }
 
     /// Reads `fd` until end of file or an error; empty lines are skipped and a trailing `\r` removed.
-    public static func lines(fd: Int32, maxLineBytes: Int = 64 * 1024 * 1024, name: String) -> AsyncStream<Event> {
+    package static func lines(fd: Int32, maxLineBytes: Int = 64 * 1024 * 1024, name: String) -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         let thread = Thread {
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)

@@ -10,34 +10,34 @@ import Darwin
 /// Writes newline-terminated messages to a file descriptor in order, on a serial queue (a full
 /// pipe blocks that queue, never the concurrency pool). After a write error (the reader went
 /// away) further messages are dropped and `onClose` runs once.
-public final class LineWriter: Sendable {
+package final class LineWriter: Sendable {
     private let fd: Int32
     private let queue: DispatchQueue
     private let closed = Atomic<Bool>(false)
     private let onClose: @Sendable () -> Void
 
-    public init(fd: Int32, name: String, onClose: @escaping @Sendable () -> Void = {}) {
+    package init(fd: Int32, name: String, onClose: @escaping @Sendable () -> Void = {}) {
         self.fd = fd
         self.queue = DispatchQueue(label: name)
         self.onClose = onClose
     }
 
-    public var isClosed: Bool { self.closed.load(ordering: .acquiring) }
+    package var isClosed: Bool { self.closed.load(ordering: .acquiring) }
 
-    public func write(_ message: [UInt8]) {
+    package func write(_ message: [UInt8]) {
         let line = message + [UInt8(ascii: "\n")]
         self.queue.async { self.writeAll(line) }
     }
 
     /// Returns once everything written before has been handed to the kernel.
-    public func flush() async {
+    package func flush() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             self.queue.async { continuation.resume() }
         }
     }
 
     /// Closes the descriptor after the queued writes (the reader then sees end of file).
-    public func close() async {
+    package func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             self.queue.async {
                 if !self.closed.exchange(true, ordering: .acquiringAndReleasing) { SystemCalls.close(self.fd) }

@@ -16,13 +16,13 @@ import Darwin
 /// `faramesh mcp-proxy --listen`: Streamable HTTP (MCP 2025-03-26 … 2025-11-25) at `/mcp` with
 /// bearer authentication. Each client session gets its own upstream (a child process started at
 /// `initialize`, or an upstream HTTP session).
-public enum MCPHTTPServer {
-    public static let path = "mcp"
-    public static let maxBodyBytes = 16 * 1024 * 1024
+package enum MCPHTTPServer {
+    package static let path = "mcp"
+    package static let maxBodyBytes = 16 * 1024 * 1024
     static let keepAliveInterval: Duration = .seconds(15)
     static let sessionHeader = HTTPField.Name("Mcp-Session-Id")!
 
-    public static func run(_ configuration: MCPProxyConfiguration, logger: Logger) async throws {
+    package static func run(_ configuration: MCPProxyConfiguration, logger: Logger) async throws {
         guard let listen = configuration.listen else { return }
         signal(SIGPIPE, SIG_IGN)
         let gatekeeper = Gatekeeper.client(configuration.gatekeeper)

@@ -9,13 +9,13 @@ import Darwin
 #endif
 
 /// Runs `faramesh mcp-proxy`.
-public enum MCPProxy {
+package enum MCPProxy {
     /// Exit status when the upstream server went away.
-    public static let upstreamGoneStatus: Int32 = 1
+    package static let upstreamGoneStatus: Int32 = 1
     /// How long outstanding `/result` reports may take at exit.
-    public static let drainTimeout: Duration = .seconds(5)
+    package static let drainTimeout: Duration = .seconds(5)
 
-    public static func makeUpstream(
+    package static func makeUpstream(
         _ upstream: MCPProxyConfiguration.Upstream,
         logger: Logger
     ) throws -> any UpstreamChannel {
@@ -29,7 +29,7 @@ public enum MCPProxy {
 
     /// Stdio on the client side: runs until the client closes stdin, the server goes away or a
     /// SIGTERM/SIGINT arrives; returns the exit status.
-    public static func runStdio(_ configuration: MCPProxyConfiguration, logger: Logger) async -> Int32 {
+    package static func runStdio(_ configuration: MCPProxyConfiguration, logger: Logger) async -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         let gatekeeper = Gatekeeper.client(configuration.gatekeeper)
         let governor = ToolCallGovernor(client: gatekeeper, settings: configuration.governor, logger: logger)

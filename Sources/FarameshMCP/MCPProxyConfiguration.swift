@@ -1,8 +1,8 @@
 import FarameshClient
 
 /// Everything `faramesh mcp-proxy` runs with (built from the command line by the CLI).
-public struct MCPProxyConfiguration: Sendable {
-    public enum Upstream: Sendable {
+package struct MCPProxyConfiguration: Sendable {
+    package enum Upstream: Sendable {
         /// An MCP server started as a child process (stdio), `arguments[0]` looked up in PATH.
         case command([String])
         /// A Streamable HTTP MCP endpoint, with extra headers (e.g. its own Authorization).
@@ -10,24 +10,24 @@ public struct MCPProxyConfiguration: Sendable {
     }
 
     /// Streamable HTTP service for clients (instead of stdio).
-    public struct Listen: Sendable {
-        public var host: String
-        public var port: Int
+    package struct Listen: Sendable {
+        package var host: String
+        package var port: Int
         /// Clients must send `Authorization: Bearer <token>`.
-        public var token: String
-        public init(host: String, port: Int, token: String) {
+        package var token: String
+        package init(host: String, port: Int, token: String) {
             self.host = host
             self.port = port
             self.token = token
         }
     }
 
-    public var governor: GovernorSettings
-    public var gatekeeper: FarameshClientConfiguration
-    public var upstream: Upstream
-    public var listen: Listen?
+    package var governor: GovernorSettings
+    package var gatekeeper: FarameshClientConfiguration
+    package var upstream: Upstream
+    package var listen: Listen?
 
-    public init(
+    package init(
         governor: GovernorSettings,
         gatekeeper: FarameshClientConfiguration,
         upstream: Upstream,

@@ -5,12 +5,12 @@ import MCP
 
 /// Messages the proxy writes itself: `CallToolResult`s for decisions that do not run the tool,
 /// and progress heartbeats. Results and notifications are built from the SDK's types.
-public enum ProxyMessages {
+package enum ProxyMessages {
     /// The `_meta` key that carries the machine-readable outcome of a governed call.
-    public static let metaKey = "dev.faramesh/action"
+    package static let metaKey = "dev.faramesh/action"
 
     /// A `CallToolResult` with `isError: true`, one text block and, when given, `_meta` details.
-    public static func errorResult(id: JSONValue, text: String, details: [String: Value]? = nil) -> [UInt8] {
+    package static func errorResult(id: JSONValue, text: String, details: [String: Value]? = nil) -> [UInt8] {
         let meta = details.map { Metadata(additionalFields: [Self.metaKey: .object($0)]) }
         let result = CallTool.Result(
             content: [.text(text: text, annotations: nil, _meta: nil)],
@@ -40,7 +40,7 @@ public enum ProxyMessages {
     }
 
     /// `notifications/progress` for `token` (a string or an integer from the request's `_meta`).
-    public static func progress(token: JSONValue, progress: Double, message: String) -> [UInt8]? {
+    package static func progress(token: JSONValue, progress: Double, message: String) -> [UInt8]? {
         let progressToken: ProgressToken
         switch token {
         case .string(let text): progressToken = .string(text)

@@ -4,8 +4,8 @@ import NIOCore
 /// NIO event loop or extra thread exists). The proxy relays one client's messages: one event
 /// loop thread and one malloc arena are plenty, and every extra thread or arena is resident
 /// memory (an arena keeps at least one 132 KiB heap; each event loop its thread and buffers).
-public enum ProxyProcess {
-    public static func configure() {
+package enum ProxyProcess {
+    package static func configure() {
         // NIO's shared event loop group (the gatekeeper connections, the HTTP upstream and
         // listener) with one thread instead of one per core.
         NIOSingletons.groupLoopCountSuggestion = 1

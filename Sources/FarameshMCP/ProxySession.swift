@@ -4,7 +4,7 @@ import Logging
 
 /// One MCP session through the proxy: relays every message between one client and one server
 /// unchanged, except `tools/call`, which the gatekeeper decides first.
-public actor ProxySession {
+package actor ProxySession {
     /// Prefix of the ids of requests the proxy itself sends upstream (`tools/list` to learn annotations).
     static let ownIDPrefix = "faramesh-mcp-"
     /// How long the proxy waits for the server to answer its own `tools/list`.
@@ -29,7 +29,7 @@ public actor ProxySession {
     private var ownCounter = 0
     private var upstreamGone: String?
 
-    public init(governor: ToolCallGovernor, client: any ClientChannel, upstream: any UpstreamChannel, logger: Logger) {
+    package init(governor: ToolCallGovernor, client: any ClientChannel, upstream: any UpstreamChannel, logger: Logger) {
         self.governor = governor
         self.client = client
         self.upstream = upstream
@@ -41,7 +41,7 @@ public actor ProxySession {
     // MARK: - Upstream → client
 
     /// Relays the server's messages until it goes away; returns why it went away.
-    public func run() async -> String {
+    package func run() async -> String {
         for await event in self.upstream.events {
             switch event {
             case .message(let bytes):
@@ -162,7 +162,7 @@ public actor ProxySession {
     // MARK: - Client → upstream
 
     /// Handles one message of the client (bytes as received).
-    public func fromClient(_ bytes: [UInt8]) async {
+    package func fromClient(_ bytes: [UInt8]) async {
         let message: JSONRPCMessage
         do {
             message = try JSONRPCMessage(bytes: bytes)
@@ -339,7 +339,7 @@ public actor ProxySession {
     // MARK: - Shutdown
 
     /// The client went away: stop deciding, close the server (a child process is reaped).
-    public func clientClosed() async {
+    package func clientClosed() async {
         for (_, task) in self.deciding { task.cancel() }
         self.deciding.removeAll()
         for (id, actionID) in self.governed {

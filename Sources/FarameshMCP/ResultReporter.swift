@@ -8,19 +8,19 @@ import Logging
 /// Each report runs in its own task and is retried with backoff while the gatekeeper is
 /// unreachable or overloaded; `drain` waits for the outstanding ones before the proxy exits and
 /// logs every action whose outcome could not be recorded.
-public actor ResultReporter {
-    public static let maxAttempts = 8
+package actor ResultReporter {
+    package static let maxAttempts = 8
 
     private let client: any GatekeeperAPI
     private let logger: Logger
     private var running: [UUID: Task<Void, Never>] = [:]
 
-    public init(client: any GatekeeperAPI, logger: Logger) {
+    package init(client: any GatekeeperAPI, logger: Logger) {
         self.client = client
         self.logger = logger
     }
 
-    public nonisolated func report(actionID: String, success: Bool, error: String?) {
+    package nonisolated func report(actionID: String, success: Bool, error: String?) {
         let body = ResultRequest(success: success, error: error.map { String($0.prefix(2_000)) })
         Task { await self.start(actionID: actionID, body: body) }
     }
@@ -57,7 +57,7 @@ public actor ResultReporter {
     }
 
     /// Waits for outstanding reports, at most `timeout`; reports still running are logged.
-    public func drain(timeout: Duration) async {
+    package func drain(timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
         while !self.running.isEmpty, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))

@@ -8,23 +8,23 @@ import Foundation
 /// new action: its key is `mcp-<hash>-<id of the used action>`, remembered here, and found again
 /// after a restart by walking that chain (`GatekeeperSession` stops after `maxChainSteps`).
 /// Two identical calls in flight at once get distinct keys, so they never share one action.
-public actor ResumeKeys {
-    public static let maxEntries = 10_000
+package actor ResumeKeys {
+    package static let maxEntries = 10_000
 
     private var next: [String: String] = [:]
     private var inFlight: [String: Int] = [:]
 
-    public init() {}
+    package init() {}
 
-    public static func root(_ hash: String) -> String { "mcp-" + hash }
+    package static func root(_ hash: String) -> String { "mcp-" + hash }
 
-    public static func successor(_ hash: String, after actionID: String) -> String { "mcp-" + hash + "-" + actionID }
+    package static func successor(_ hash: String, after actionID: String) -> String { "mcp-" + hash + "-" + actionID }
 
     /// A key nobody has used: for a call identical to one in flight, or after a long chain.
-    public static func unique(_ hash: String) -> String { "mcp-" + hash + "-u" + UUID().uuidString.lowercased() }
+    package static func unique(_ hash: String) -> String { "mcp-" + hash + "-u" + UUID().uuidString.lowercased() }
 
     /// The key for a new call with this hash; marks it in flight until `release`.
-    public func claim(_ hash: String) -> String {
+    package func claim(_ hash: String) -> String {
         let running = self.inFlight[hash, default: 0]
         self.inFlight[hash] = running + 1
         if running > 0 { return Self.unique(hash) }
@@ -33,7 +33,7 @@ public actor ResumeKeys {
 
     /// Ends a call. `nextKey` is the key the next identical call must use (the same key while its
     /// action is still pending, a successor once it is used up).
-    public func release(_ hash: String, nextKey: String) {
+    package func release(_ hash: String, nextKey: String) {
         let running = self.inFlight[hash, default: 1] - 1
         if running <= 0 { self.inFlight[hash] = nil } else { self.inFlight[hash] = running }
         if self.next.count >= Self.maxEntries, self.next[hash] == nil {

@@ -1,12 +1,12 @@
 /// The MCP client on the proxy's stdin/stdout (one line per message).
-public struct StdioClientChannel: ClientChannel {
+package struct StdioClientChannel: ClientChannel {
     let writer: LineWriter
 
-    public init(writer: LineWriter) {
+    package init(writer: LineWriter) {
         self.writer = writer
     }
 
-    public func send(_ message: [UInt8], route: ClientRoute) async {
+    package func send(_ message: [UInt8], route: ClientRoute) async {
         self.writer.write(message)
     }
 }

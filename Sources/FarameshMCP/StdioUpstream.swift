@@ -1,15 +1,15 @@
 import FarameshCore
 
 /// An MCP server run as a child process, spoken to over its stdin/stdout.
-public final class StdioUpstream: UpstreamChannel {
-    public let process: ChildProcess
-    public let events: AsyncStream<UpstreamEvent>
+package final class StdioUpstream: UpstreamChannel {
+    package let process: ChildProcess
+    package let events: AsyncStream<UpstreamEvent>
 
-    public struct Gone: Error, CustomStringConvertible {
-        public var description: String
+    package struct Gone: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    public init(arguments: [String]) throws(ChildProcess.SpawnError) {
+    package init(arguments: [String]) throws(ChildProcess.SpawnError) {
         let process = try ChildProcess(arguments: arguments)
         self.process = process
         let (events, continuation) = AsyncStream<UpstreamEvent>.makeStream()
@@ -29,14 +29,14 @@ public final class StdioUpstream: UpstreamChannel {
         }
     }
 
-    public func send(_ message: [UInt8], kind: JSONRPCMessage.Kind) async throws {
+    package func send(_ message: [UInt8], kind: JSONRPCMessage.Kind) async throws {
         guard !self.process.input.isClosed, self.process.exitStatus == nil else {
             throw Gone(description: "the MCP server is not running")
         }
         self.process.input.write(message)
     }
 
-    public func close() async {
+    package func close() async {
         await self.process.terminate()
     }
 }

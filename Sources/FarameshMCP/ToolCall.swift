@@ -1,15 +1,15 @@
 import FarameshCore
 
 /// The parts of a `tools/call` request the gatekeeper needs.
-public struct ToolCall: Sendable, Hashable {
-    public var id: JSONValue
-    public var name: String
+package struct ToolCall: Sendable, Hashable {
+    package var id: JSONValue
+    package var name: String
     /// Always an object (`{}` when the client sent none).
-    public var arguments: JSONValue
+    package var arguments: JSONValue
     /// `params._meta.progressToken`, when the client asked for progress.
-    public var progressToken: JSONValue?
+    package var progressToken: JSONValue?
 
-    public init(id: JSONValue, name: String, arguments: JSONValue = .object([:]), progressToken: JSONValue? = nil) {
+    package init(id: JSONValue, name: String, arguments: JSONValue = .object([:]), progressToken: JSONValue? = nil) {
         self.id = id
         self.name = name
         self.arguments = arguments
@@ -17,7 +17,7 @@ public struct ToolCall: Sendable, Hashable {
     }
 
     /// Reads `params`; a call the proxy cannot govern is answered with `-32602` and never forwarded.
-    public init(id: JSONValue, params: JSONValue?) throws(JSONRPCError) {
+    package init(id: JSONValue, params: JSONValue?) throws(JSONRPCError) {
         guard case .object(let params)? = params else {
             throw JSONRPCError(
                 code: JSONRPCError.invalidParams,

@@ -5,14 +5,14 @@ import Logging
 
 /// Asks the gatekeeper about one `tools/call`: submit (bound to the request hash), then start,
 /// deny, or hold the call while the action waits for approval.
-public final class ToolCallGovernor: Sendable {
-    public let settings: GovernorSettings
+package final class ToolCallGovernor: Sendable {
+    package let settings: GovernorSettings
     let client: any GatekeeperAPI
     let keys: ResumeKeys
-    public let reporter: ResultReporter
+    package let reporter: ResultReporter
     let logger: Logger
 
-    public init(client: any GatekeeperAPI, settings: GovernorSettings, logger: Logger) {
+    package init(client: any GatekeeperAPI, settings: GovernorSettings, logger: Logger) {
         self.client = client
         self.settings = settings
         self.keys = ResumeKeys()
@@ -23,7 +23,7 @@ public final class ToolCallGovernor: Sendable {
     /// Decides `call`. `send` writes a message to the client (progress heartbeats while held).
     /// - Throws: `CancellationError` when the client cancelled the call while it was held; the
     ///   action then stays pending and an identical retry resumes it.
-    public func decide(
+    package func decide(
         _ call: ToolCall,
         annotations: JSONValue?,
         client info: ClientInfo?,

@@ -3,13 +3,13 @@ import FarameshCore
 /// The tools an upstream server listed, with their annotations, learnt from the `tools/list`
 /// responses that pass through (and from the proxy's own listing when a call names a tool it
 /// has not seen).
-public struct ToolCatalog: Sendable {
+package struct ToolCatalog: Sendable {
     private var annotations: [String: JSONValue] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Records the tools of a `tools/list` result.
-    public mutating func record(listResult result: JSONValue?) {
+    package mutating func record(listResult result: JSONValue?) {
         guard case .array(let tools)? = result?["tools"] else { return }
         for tool in tools {
             guard case .string(let name)? = tool["name"] else { continue }
@@ -22,12 +22,12 @@ public struct ToolCatalog: Sendable {
     }
 
     /// The `nextCursor` of a `tools/list` result.
-    public static func nextCursor(_ result: JSONValue?) -> String? {
+    package static func nextCursor(_ result: JSONValue?) -> String? {
         result?["nextCursor"]?.stringValue
     }
 
     /// The tool's annotations (`{}` when it declared none), nil when it was never listed.
-    public func annotations(for name: String) -> JSONValue? { self.annotations[name] }
+    package func annotations(for name: String) -> JSONValue? { self.annotations[name] }
 
-    public mutating func removeAll() { self.annotations.removeAll() }
+    package mutating func removeAll() { self.annotations.removeAll() }
 }

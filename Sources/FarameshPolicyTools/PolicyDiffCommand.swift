@@ -1,17 +1,17 @@
-public import ArgumentParser
+import ArgumentParser
 
 /// `faramesh policy-diff OLD NEW [--samples FILE]` (the original's command name).
-public struct PolicyDiffCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct PolicyDiffCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "policy-diff",
         abstract: "Compare two policy files: rules added, removed, changed, moved, and changed decisions on samples."
     )
 
     @OptionGroup var options: PolicyDiffOptions
 
-    public init() {}
+    package init() {}
 
-    public mutating func run() async throws {
+    package mutating func run() async throws {
         try options.run()
     }
 }

@@ -1,18 +1,18 @@
-public import ArgumentParser
-public import FarameshCore
+import ArgumentParser
+import FarameshCore
 import Foundation
 
 /// File reading, loading and output shared by the policy commands. Unreadable files and bad
 /// option values exit 2 (usage); invalid policies, profiles and tests exit 1.
-public enum PolicyFiles {
-    public static let failure: Int32 = 1
-    public static let usage: Int32 = 2
+package enum PolicyFiles {
+    package static let failure: Int32 = 1
+    package static let usage: Int32 = 2
     /// runtime_version bound into locally computed decisions unless `--runtime-version` says otherwise.
-    public static let defaultRuntimeVersion = "local"
+    package static let defaultRuntimeVersion = "local"
 
     /// Loads the files and runs the tests (what `faramesh policy test` does, without printing).
     /// Throws `ExitCode` 2 for unreadable files and 1 for invalid ones, after printing the error.
-    public static func runTests(
+    package static func runTests(
         policy: String,
         tests: String,
         profile: String? = nil,
@@ -105,7 +105,7 @@ public enum PolicyFiles {
 
     /// Runs a command tree like `AsyncParsableCommand.main()`, except that usage errors exit
     /// with 2 (ArgumentParser's own default is 64).
-    public static func main<Root: AsyncParsableCommand>(_ root: Root.Type, arguments: [String]? = nil) async -> Never {
+    package static func main<Root: AsyncParsableCommand>(_ root: Root.Type, arguments: [String]? = nil) async -> Never {
         do {
             var command = try await root.asyncParseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

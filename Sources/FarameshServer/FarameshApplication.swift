@@ -1,26 +1,26 @@
-public import FarameshCore
-public import FarameshStore
-public import Hummingbird
+import FarameshCore
+import FarameshStore
+import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-public import Logging
+import Logging
 import NIOSSL
-public import ServiceLifecycle
+import ServiceLifecycle
 import UnixSignals
 
 /// Why the server could not be built (safe to print).
-public struct ServerStartupError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { self.message }
+package struct ServerStartupError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { self.message }
 }
 
 /// Wires the HTTP service together. `faramesh serve` calls `run`; tests call `make`.
-public enum FarameshApplication {
+package enum FarameshApplication {
     /// Builds the Hummingbird application (routes, middleware, TLS, migrations before start).
     /// - Throws: `ServerStartupError` when the TLS files cannot be loaded or a bootstrap token
     ///   could never be presented in a header.
-    public static func make(
+    package static func make(
         configuration: GatekeeperConfiguration,
         store: some ActionStore,
         policy: PolicyRuntime,
@@ -93,7 +93,7 @@ public enum FarameshApplication {
     /// the event hub, the HTTP server, and last the readiness flipper, so `/ready` turns false
     /// before draining. Shutdown takes at most `shutdownGracePeriod`.
     /// - Throws: `PolicyRuntimeError` / `ServerStartupError` for bad configuration.
-    public static func run(
+    package static func run(
         configuration: GatekeeperConfiguration,
         store: some ActionStore,
         storeServices: [any Service],

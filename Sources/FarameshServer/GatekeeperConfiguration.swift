@@ -4,9 +4,9 @@ import Foundation
 /// Everything the HTTP service needs to know, filled in by the `faramesh serve` command from
 /// flags > `FARAMESH_*` > legacy `FARA_*` > `.env` > these defaults. This module never reads the
 /// environment itself.
-public struct GatekeeperConfiguration: Sendable {
+package struct GatekeeperConfiguration: Sendable {
     /// How callers are authenticated.
-    public enum AuthMode: String, Sendable, Hashable {
+    package enum AuthMode: String, Sendable, Hashable {
         /// Bearer tokens required (bootstrap admin tokens and tokens stored in the database).
         case tokens
         /// No token configured: every caller is the admin identity "local". The CLI allows this
@@ -14,58 +14,58 @@ public struct GatekeeperConfiguration: Sendable {
         case local
     }
 
-    public var host: String
-    public var port: Int
+    package var host: String
+    package var port: Int
     /// PEM certificate chain; TLS is on when both paths are set.
-    public var tlsCertificatePath: String?
+    package var tlsCertificatePath: String?
     /// PEM private key.
-    public var tlsKeyPath: String?
+    package var tlsKeyPath: String?
 
     /// Policy YAML. nil: `policies/default.yaml` if it exists, else the built-in safe default.
     /// A configured file that is missing or does not compile is a start-up error.
-    public var policyFile: String?
+    package var policyFile: String?
     /// Overrides the policy version recorded on decisions (`FARAMESH_POLICY_VERSION`).
-    public var policyVersion: String?
+    package var policyVersion: String?
     /// Execution profile YAML; nil: no profile.
-    public var profileFile: String?
+    package var profileFile: String?
     /// Watch the policy/profile files and reload on change (keeping the last good policy on failure).
-    public var hotReload: Bool
+    package var hotReload: Bool
     /// How often the watcher looks at the files.
-    public var policyPollInterval: Duration
+    package var policyPollInterval: Duration
 
     /// `--enable-cors`: kept for configurations written for the original. It no longer sends
     /// `Access-Control-Allow-Origin: *` (responses carry approval tokens): CORS is on only for
     /// `corsAllowedOrigins`, and `enableCORS` without any origin is a start-up error.
-    public var enableCORS: Bool
+    package var enableCORS: Bool
     /// Browser origins (`https://host[:port]`) allowed to call the API with CORS
     /// (`--cors-origin`, repeatable; `FARAMESH_CORS_ORIGINS`, comma-separated). Never in local mode.
-    public var corsAllowedOrigins: [String] = []
+    package var corsAllowedOrigins: [String] = []
     /// Bootstrap admin token(s), accepted as the identity "bootstrap-admin" (compared by SHA-256
     /// hash in constant time). Empty: local mode, see `authMode`.
-    public var bootstrapTokens: [String]
+    package var bootstrapTokens: [String]
     /// Serve `/metrics` without a token.
-    public var metricsPublic: Bool
+    package var metricsPublic: Bool
 
     /// Approval deadline when the deciding rule sets no `approval_timeout`.
-    public var defaultApprovalTimeout: Duration
+    package var defaultApprovalTimeout: Duration
     /// How often the sweeper expires overdue approvals.
-    public var expirySweepInterval: Duration
+    package var expirySweepInterval: Duration
     /// Upper bound on any request: a request still running after this answers 503.
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
     /// Upper bound on each database call made by the readiness probe.
-    public var readinessTimeout: Duration
+    package var readinessTimeout: Duration
     /// Run `store.migrate()` before the server accepts connections.
-    public var migrateOnStart: Bool
+    package var migrateOnStart: Bool
     /// On SIGTERM, how long `/ready` reports false before the HTTP server starts draining (lets
     /// load balancers stop sending traffic first). Zero: drain at once.
-    public var shutdownDrainDelay: Duration
+    package var shutdownDrainDelay: Duration
     /// How long a database token lookup is cached (revocation takes effect within this time).
-    public var tokenCacheTTL: Duration
+    package var tokenCacheTTL: Duration
 
     /// Recorded as `runtime_version` on every decision.
-    public var runtimeVersion: String
+    package var runtimeVersion: String
 
-    public init(
+    package init(
         host: String = "127.0.0.1",
         port: Int = 8000,
         tlsCertificatePath: String? = nil,
@@ -111,36 +111,36 @@ public struct GatekeeperConfiguration: Sendable {
 
     /// SIGTERM/SIGINT: how long graceful shutdown (readiness off, drain, streams closed) may take
     /// in total before the process stops anyway; the last second is left for cancellation.
-    public var shutdownGracePeriod: Duration = .seconds(30)
+    package var shutdownGracePeriod: Duration = .seconds(30)
 
     /// Connection deadlines (idle, head, body) and the cap on connections that are not event
     /// streams. `faramesh serve` fits the cap and `eventStream.maxClients` under RLIMIT_NOFILE.
-    public var connections = ConnectionLimits()
+    package var connections = ConnectionLimits()
 
     /// `GET /v1/events`: heartbeat, per-replica client limit, per-client buffer.
-    public var eventStream = EventHubConfiguration()
+    package var eventStream = EventHubConfiguration()
     /// The audit ledger's sealer and signing key.
-    public var ledger = LedgerConfiguration()
+    package var ledger = LedgerConfiguration()
     /// Opt-in server-side executors (none unless a file is configured).
-    public var executors = ExecutorsConfiguration()
+    package var executors = ExecutorsConfiguration()
 
     /// In local mode, how often a request re-reads the token table: creating a database token
     /// while the server runs ends local mode within this time (a request with that token ends
     /// it at once).
-    public var localModeRecheckInterval: Duration = .seconds(1)
+    package var localModeRecheckInterval: Duration = .seconds(1)
 
     /// Require bearer tokens even without a bootstrap token (only database tokens are accepted).
     /// The server also turns this on by itself at start when the database holds active tokens.
-    public var requireTokens: Bool = false
+    package var requireTokens: Bool = false
 
     /// `.local` when no bootstrap token is configured (blank entries do not count) and tokens are
     /// not required.
-    public var authMode: AuthMode {
+    package var authMode: AuthMode {
         self.requireTokens || self.bootstrapTokens.contains(where: { !$0.isEmpty }) ? .tokens : .local
     }
 
     /// Splits a comma-separated token list (`FARAMESH_TOKEN=a,b`), dropping blanks and spaces.
-    public static func parseTokenList(_ text: String) -> [String] {
+    package static func parseTokenList(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

@@ -1,7 +1,7 @@
 import FarameshAPI
 import FarameshCore
 import FarameshStore
-public import Prometheus
+import Prometheus
 import Synchronization
 
 /// The service's Prometheus metrics, in their own registry (nothing global, so every test app
@@ -10,8 +10,8 @@ import Synchronization
 ///
 /// Database pool use is what the store counts itself (`DatabaseUsage`): PostgresNIO's pool
 /// exposes no statistics, but every store call holds or waits for exactly one connection.
-public final class ServerMetrics: Sendable {
-    public let registry: PrometheusCollectorRegistry
+package final class ServerMetrics: Sendable {
+    package let registry: PrometheusCollectorRegistry
 
     private struct RequestKey: Hashable {
         var route: String
@@ -62,7 +62,7 @@ public final class ServerMetrics: Sendable {
     private let policyReloadFailure: Counter
     private let expiredApprovals: Counter
     /// Actions currently waiting for a human (refreshed by the expiry sweeper).
-    public let pendingApprovals: Gauge
+    package let pendingApprovals: Gauge
     private let databaseOperations: Gauge
     private let databaseConnectionLimit: Gauge
     private let submissions: [ActionStatus: Counter]
@@ -70,7 +70,7 @@ public final class ServerMetrics: Sendable {
     private let executions: [ExecutionResult: Counter]
     private let executionDuration: DurationHistogram
     /// Executor commands running on this replica.
-    public let executionsRunning: Gauge
+    package let executionsRunning: Gauge
 
     static let httpBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -99,7 +99,7 @@ public final class ServerMetrics: Sendable {
         .milliseconds(2500), .seconds(5), .milliseconds(7500), .seconds(10),
     ]
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         var compatErrors: [String: Counter] = [:]
         for code in ErrorCode.allCases {
@@ -249,7 +249,7 @@ public final class ServerMetrics: Sendable {
     // MARK: recording
 
     /// One answered HTTP request. `route` is the router template (bounded), never the raw path.
-    public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+    package func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         let key = RequestKey(route: route, method: method, status: status)
         let counters = self.requestCounters.withLock { counters in
             if let c = counters[key] { return c }
@@ -293,23 +293,23 @@ public final class ServerMetrics: Sendable {
         histogram.record(duration)
     }
 
-    public func recordDecision(outcome: DecisionOutcome, reasonCode: ReasonCode, duration: Duration) {
+    package func recordDecision(outcome: DecisionOutcome, reasonCode: ReasonCode, duration: Duration) {
         self.decisionCounters[DecisionKey(outcome: outcome, code: reasonCode)]?.increment()
         self.decisionLatency.record(duration)
     }
 
-    public func recordSubmission(status: ActionStatus) {
+    package func recordSubmission(status: ActionStatus) {
         self.submissions[status]?.increment()
     }
 
     /// One error answer (`code` of the JSON body).
-    public func recordError(code: String) {
+    package func recordError(code: String) {
         self.compatErrors[code]?.increment()
     }
 
     /// Compatibility series for one answered submit: `faramesh_actions_total{status,tool}` when
     /// it recorded a new action, and `faramesh_action_duration_seconds{tool,operation}` always.
-    public func recordCompatSubmission(
+    package func recordCompatSubmission(
         status: ActionStatus,
         tool: String,
         operation: String,
@@ -357,34 +357,34 @@ public final class ServerMetrics: Sendable {
         histogram.record(max(duration, .zero))
     }
 
-    public func recordApprovalWait(approved: Bool, wait: Duration) {
+    package func recordApprovalWait(approved: Bool, wait: Duration) {
         (approved ? self.approvalWaitApproved : self.approvalWaitDenied).record(max(wait, .zero))
     }
 
-    public func recordPolicyReload(success: Bool) {
+    package func recordPolicyReload(success: Bool) {
         (success ? self.policyReloadSuccess : self.policyReloadFailure).increment()
     }
 
-    public func recordExpired(count: Int) {
+    package func recordExpired(count: Int) {
         if count > 0 { self.expiredApprovals.increment(by: Int64(count)) }
     }
 
     /// Refreshed on every scrape.
-    public func recordDatabaseUsage(_ usage: DatabaseUsage) {
+    package func recordDatabaseUsage(_ usage: DatabaseUsage) {
         self.databaseOperations.set(Double(usage.operationsInFlight))
         self.databaseConnectionLimit.set(Double(usage.connectionLimit))
     }
 
-    public func recordExecution(result: ExecutionResult) {
+    package func recordExecution(result: ExecutionResult) {
         self.executions[result]?.increment()
     }
 
-    public func recordExecutionDuration(_ duration: Duration) {
+    package func recordExecutionDuration(_ duration: Duration) {
         self.executionDuration.record(max(duration, .zero))
     }
 
     /// Prometheus text exposition (format 0.0.4).
-    public func exposition() -> [UInt8] {
+    package func exposition() -> [UInt8] {
         self.registry.emitToBuffer()
     }
 }

@@ -2,8 +2,8 @@ import FarameshCore
 import Foundation
 
 /// The real time of day, truncated to whole microseconds: the server's `WallClock`.
-public struct SystemClock: WallClock {
-    public init() {}
+package struct SystemClock: WallClock {
+    package init() {}
 
-    public func now() -> Date { WireTimestamp.now() }
+    package func now() -> Date { WireTimestamp.now() }
 }

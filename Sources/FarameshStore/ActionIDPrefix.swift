@@ -3,10 +3,10 @@ import Foundation
 /// Prefix lookups of action ids (`faramesh get 3f2a9c1e`), shared by the backends: the ids whose
 /// lower-case text starts with a prefix form one contiguous range, served from the primary key
 /// index. Each backend binds the bounds in its own column type.
-public enum ActionIDPrefix {
+package enum ActionIDPrefix {
     /// The uuid range whose lower-case text starts with `prefix` (hex digits, dashes where the
     /// canonical form has them, any case); nil when no uuid can start with it.
-    public static func range(_ prefix: String) -> ClosedRange<UUID>? {
+    package static func range(_ prefix: String) -> ClosedRange<UUID>? {
         let template = Array("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
         let chars = Array(prefix.lowercased())
         guard !chars.isEmpty, chars.count <= template.count else { return nil }
@@ -29,7 +29,7 @@ public enum ActionIDPrefix {
     }
 
     /// The same range as stored text (lower-case canonical uuids), for text id columns.
-    public static func textRange(_ prefix: String) -> ClosedRange<String>? {
+    package static func textRange(_ prefix: String) -> ClosedRange<String>? {
         guard let range = range(prefix) else { return nil }
         return range.lowerBound.uuidString.lowercased()...range.upperBound.uuidString.lowercased()
     }

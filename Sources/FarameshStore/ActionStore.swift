@@ -7,7 +7,7 @@ import Foundation
 /// decide what changes, append the events it returns, write the row it returns, and ring the
 /// live-update doorbell with the event seq. The stores hold no lifecycle rules of their own.
 /// Implementations: `PostgresActionStore` (system of record), `SQLiteActionStore` (embedded).
-public protocol ActionStore: LedgerStore {
+package protocol ActionStore: LedgerStore {
     /// Applies pending migrations (idempotent; safe with several replicas starting at once).
     func migrate() async throws
     /// True when the schema is at the version this build expects.
@@ -68,41 +68,41 @@ public protocol ActionStore: LedgerStore {
 extension ActionStore {
     /// A submit whose idempotency key is in the unnamed scope `""` (tools and tests; the server
     /// always passes the caller's identity).
-    public func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?) async throws -> SubmitResult {
+    package func submit(_ action: Action, events: [ActionEvent], idempotencyKey: String?) async throws -> SubmitResult {
         try await self.submit(action, events: events, idempotencyKey: idempotencyKey, idempotencyScope: "")
     }
 }
 
-public struct SubmitResult: Sendable {
-    public var action: Action
+package struct SubmitResult: Sendable {
+    package var action: Action
     /// False when an idempotent retry returned the stored action.
-    public var created: Bool
-    public init(action: Action, created: Bool) {
+    package var created: Bool
+    package init(action: Action, created: Bool) {
         self.action = action
         self.created = created
     }
 }
 
-public struct ActionQuery: Sendable, Hashable {
-    public var agentID: String?
-    public var tool: String?
-    public var status: ActionStatus?
-    public var riskLevel: RiskLevel?
-    public var limit: Int
-    public var offset: Int
+package struct ActionQuery: Sendable, Hashable {
+    package var agentID: String?
+    package var tool: String?
+    package var status: ActionStatus?
+    package var riskLevel: RiskLevel?
+    package var limit: Int
+    package var offset: Int
     /// Opaque keyset cursor from a previous page's `nextCursor`.
-    public var cursor: ActionCursor?
+    package var cursor: ActionCursor?
     /// Only actions whose agent id the caller may act as (agent tokens); nil: all.
-    public var agentScope: AgentScope?
+    package var agentScope: AgentScope?
     /// Free-text search: a case-insensitive substring (taken literally, no wildcards) of the id,
     /// agent_id, tool, operation or reason. SQLite folds the case of ASCII letters only.
-    public var text: String?
+    package var text: String?
     /// Only actions created at or after this time (inclusive).
-    public var createdSince: Date?
+    package var createdSince: Date?
     /// Only actions created before this time (exclusive).
-    public var createdUntil: Date?
+    package var createdUntil: Date?
 
-    public init(
+    package init(
         agentID: String? = nil,
         tool: String? = nil,
         status: ActionStatus? = nil,
@@ -130,20 +130,20 @@ public struct ActionQuery: Sendable, Hashable {
 }
 
 /// Position after the last row of a page: (created_at, id) of that row.
-public struct ActionCursor: Sendable, Hashable {
-    public var createdAt: Date
-    public var id: UUID
-    public init(createdAt: Date, id: UUID) {
+package struct ActionCursor: Sendable, Hashable {
+    package var createdAt: Date
+    package var id: UUID
+    package init(createdAt: Date, id: UUID) {
         self.createdAt = createdAt
         self.id = id
     }
 
     /// "<microseconds since epoch>_<uuid>", URL-safe.
-    public var encoded: String {
+    package var encoded: String {
         "\(Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())"
     }
 
-    public init?(encoded: String) {
+    package init?(encoded: String) {
         let parts = encoded.split(separator: "_", maxSplits: 1)
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
             return nil
@@ -153,17 +153,17 @@ public struct ActionCursor: Sendable, Hashable {
     }
 }
 
-public struct ActionPage: Sendable {
-    public var actions: [Action]
+package struct ActionPage: Sendable {
+    package var actions: [Action]
     /// Set when more rows may follow.
-    public var nextCursor: ActionCursor?
-    public init(actions: [Action], nextCursor: ActionCursor?) {
+    package var nextCursor: ActionCursor?
+    package init(actions: [Action], nextCursor: ActionCursor?) {
         self.actions = actions
         self.nextCursor = nextCursor
     }
 }
 
-public enum TokenRole: String, Sendable, Codable, CaseIterable, Hashable {
+package enum TokenRole: String, Sendable, Codable, CaseIterable, Hashable {
     /// Submits actions, reports results; never sees approval tokens.
     case agent
     /// Everything an agent can do plus approve/deny.
@@ -172,19 +172,19 @@ public enum TokenRole: String, Sendable, Codable, CaseIterable, Hashable {
     case admin
 }
 
-public struct APIToken: Sendable, Hashable {
-    public var id: UUID
-    public var name: String
-    public var role: TokenRole
+package struct APIToken: Sendable, Hashable {
+    package var id: UUID
+    package var name: String
+    package var role: TokenRole
     /// SHA-256 hex of the secret; the secret itself is never stored.
-    public var tokenHash: String
-    public var createdAt: Date
-    public var revokedAt: Date?
+    package var tokenHash: String
+    package var createdAt: Date
+    package var revokedAt: Date?
     /// The agent ids the token may act as (`token create --agent-id`, `*` globs); nil (the
     /// default, and every token created before this column existed): exactly its own name.
-    public var agentIDs: [String]?
+    package var agentIDs: [String]?
 
-    public init(
+    package init(
         id: UUID,
         name: String,
         role: TokenRole,
@@ -203,32 +203,32 @@ public struct APIToken: Sendable, Hashable {
     }
 
     /// Whom the token may act as. Admin tokens are not limited by it (see the server's auth).
-    public var agentScope: AgentScope {
+    package var agentScope: AgentScope {
         guard let agentIDs, !agentIDs.isEmpty else { return AgentScope(name: self.name) }
         return AgentScope(entries: agentIDs)
     }
 
     /// The `agent_ids` column: one entry per line (entries never hold control characters); nil
     /// for the default.
-    public var storedAgentIDs: String? {
+    package var storedAgentIDs: String? {
         guard let agentIDs, !agentIDs.isEmpty else { return nil }
         return agentIDs.joined(separator: "\n")
     }
 
     /// Token names are unique ignoring case (Unicode lower-casing, not only ASCII).
-    public static func sameName(_ a: String, _ b: String) -> Bool {
+    package static func sameName(_ a: String, _ b: String) -> Bool {
         a.lowercased() == b.lowercased()
     }
 
     /// Reads the `agent_ids` column.
-    public static func agentIDs(stored: String?) -> [String]? {
+    package static func agentIDs(stored: String?) -> [String]? {
         guard let stored, !stored.isEmpty else { return nil }
         return stored.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 }
 
 /// Errors a store reports; every case maps to a safe HTTP answer.
-public enum StoreError: Error, Sendable {
+package enum StoreError: Error, Sendable {
     case notFound
     /// The transition is not allowed from the action's current status (HTTP 409).
     case illegalTransition(current: Action)

@@ -11,7 +11,7 @@ import FarameshCore
 ///
 /// Invariant of `EventFeedPosition.cursor`: every seq ≤ cursor is final (visible, or never
 /// going to be). So a client that saw event N resumes with a plain read of `seq > N`.
-public protocol EventFeed: Sendable {
+package protocol EventFeed: Sendable {
     /// Events after `position.cursor` that can be delivered now (in seq order, none past an
     /// unresolved gap), at most `limit`, and the position to read from next.
     func stableEvents(after position: EventFeedPosition, limit: Int) async throws -> EventFeedBatch
@@ -37,7 +37,7 @@ public protocol EventFeed: Sendable {
 }
 
 /// What the commit doorbell reports.
-public enum EventFeedSignal: Sendable, Hashable {
+package enum EventFeedSignal: Sendable, Hashable {
     case connected
     /// The newest seq of a committed change (a hint; read the feed for the truth).
     case commit(Int64)
@@ -46,13 +46,13 @@ public enum EventFeedSignal: Sendable, Hashable {
 }
 
 /// Where a reader of the feed stands.
-public struct EventFeedPosition: Sendable, Hashable {
+package struct EventFeedPosition: Sendable, Hashable {
     /// Every seq ≤ cursor is final: delivered, or never going to be visible.
-    public var cursor: Int64
+    package var cursor: Int64
     /// Set while a gap right above `cursor` is unresolved.
-    public var hold: EventFeedHold?
+    package var hold: EventFeedHold?
 
-    public init(cursor: Int64, hold: EventFeedHold? = nil) {
+    package init(cursor: Int64, hold: EventFeedHold? = nil) {
         self.cursor = cursor
         self.hold = hold
     }
@@ -61,25 +61,25 @@ public struct EventFeedPosition: Sendable, Hashable {
 /// An unresolved gap: seqs below `below` that are not visible yet may belong to transactions
 /// that were running when the gap was seen. Once the backend's `horizon` has passed (every
 /// such transaction has ended), every seq below `below` is final.
-public struct EventFeedHold: Sendable, Hashable {
-    public var below: Int64
+package struct EventFeedHold: Sendable, Hashable {
+    package var below: Int64
     /// Backend-specific (PostgreSQL: a transaction id); nil until `fixHorizon` sets it.
-    public var horizon: Int64?
+    package var horizon: Int64?
 
-    public init(below: Int64, horizon: Int64? = nil) {
+    package init(below: Int64, horizon: Int64? = nil) {
         self.below = below
         self.horizon = horizon
     }
 }
 
 /// One read of the feed.
-public struct EventFeedBatch: Sendable {
-    public var entries: [EventFeedEntry]
-    public var position: EventFeedPosition
+package struct EventFeedBatch: Sendable {
+    package var entries: [EventFeedEntry]
+    package var position: EventFeedPosition
     /// The read hit its limit: more may be readable at once.
-    public var full: Bool
+    package var full: Bool
 
-    public init(entries: [EventFeedEntry], position: EventFeedPosition, full: Bool) {
+    package init(entries: [EventFeedEntry], position: EventFeedPosition, full: Bool) {
         self.entries = entries
         self.position = position
         self.full = full
@@ -87,18 +87,18 @@ public struct EventFeedBatch: Sendable {
 }
 
 /// An event plus the action fields a live client filters and displays by.
-public struct EventFeedEntry: Sendable, Hashable {
-    public var event: ActionEvent
-    public var agentID: String
-    public var tool: String
-    public var operation: String
-    public var riskLevel: RiskLevel
+package struct EventFeedEntry: Sendable, Hashable {
+    package var event: ActionEvent
+    package var agentID: String
+    package var tool: String
+    package var operation: String
+    package var riskLevel: RiskLevel
     /// The action's values when the entry was read; they may already be newer than `event`.
-    public var actionStatus: ActionStatus
-    public var actionDecision: PolicyEffect
-    public var actionReason: String
+    package var actionStatus: ActionStatus
+    package var actionDecision: PolicyEffect
+    package var actionReason: String
 
-    public init(
+    package init(
         event: ActionEvent,
         agentID: String,
         tool: String,
@@ -122,12 +122,12 @@ public struct EventFeedEntry: Sendable, Hashable {
 /// The backend-independent part of a stable read: given the rows visible in one snapshot
 /// (ascending seq, all > `position.cursor`), which of them may be delivered and where the
 /// reader stands afterwards.
-public enum StableEventWalk {
+package enum StableEventWalk {
     /// - Parameters:
     ///   - rows: the snapshot's rows after the cursor, ascending, as read with `limit`.
     ///   - full: the read returned `limit` rows (rows above the last one were not read).
     ///   - horizonPassed: the hold's horizon is set and has passed in this snapshot.
-    public static func advance(
+    package static func advance(
         _ position: EventFeedPosition,
         rows: [EventFeedEntry],
         full: Bool,

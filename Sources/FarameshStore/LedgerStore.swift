@@ -6,7 +6,7 @@ import Foundation
 /// Only the sealer writes, through a `LedgerSealingSession` it gets while it holds the sealing
 /// role (exactly one process at a time). Everything else reads. Private keys never reach the
 /// database; `ledger_keys` holds public keys only.
-public protocol LedgerStore: Sendable {
+package protocol LedgerStore: Sendable {
     /// Runs `body` while this process holds the sealing role, or returns nil at once when
     /// another process holds it. The role ends when `body` returns or throws (or the process or
     /// its database session dies), so another replica can take over within its retry interval.
@@ -37,7 +37,7 @@ public protocol LedgerStore: Sendable {
 }
 
 /// What the sealer may do while it holds the role.
-public protocol LedgerSealingSession: Sendable {
+package protocol LedgerSealingSession: Sendable {
     /// The committed ledger: its frontier and chain hash, newest checkpoint, highest sealed seq.
     func state() async throws -> LedgerSealState
     /// Committed events not in the ledger with `seq > afterSeq`, plus those whose seq is in
@@ -56,14 +56,14 @@ public protocol LedgerSealingSession: Sendable {
     func registerKey(_ key: LedgerPublicKey, at date: Date) async throws
 }
 
-public struct LedgerSealState: Sendable {
-    public var frontier: MerkleFrontier
-    public var chainHash: LedgerHash
-    public var latestCheckpoint: LedgerCheckpoint?
+package struct LedgerSealState: Sendable {
+    package var frontier: MerkleFrontier
+    package var chainHash: LedgerHash
+    package var latestCheckpoint: LedgerCheckpoint?
     /// 0 for an empty ledger.
-    public var maxSealedSeq: Int64
+    package var maxSealedSeq: Int64
 
-    public init(
+    package init(
         frontier: MerkleFrontier,
         chainHash: LedgerHash,
         latestCheckpoint: LedgerCheckpoint?,
@@ -79,7 +79,7 @@ public struct LedgerSealState: Sendable {
     /// the chain hash at its last position (passed in) and the highest sealed seq (`last`); the stored Merkle
     /// nodes among `nodes` (the frontier's); and the newest checkpoint. Throws
     /// `.unavailable` when stored nodes are missing.
-    public static func read(
+    package static func read(
         size: Int64,
         last: (_ position: Int64) async throws -> (chainHash: LedgerHash, maxSealedSeq: Int64),
         nodes: (Set<MerkleNode>) async throws -> [MerkleNode: LedgerHash],
@@ -104,44 +104,44 @@ public struct LedgerSealState: Sendable {
 
 /// A ledger row with the event it seals and the request of a `created` event's action, as the
 /// database holds them now (nil when gone).
-public struct LedgerEntry: Sendable {
-    public var record: LedgerRecord
-    public var event: ActionEvent?
-    public var request: ActionRequest?
+package struct LedgerEntry: Sendable {
+    package var record: LedgerRecord
+    package var event: ActionEvent?
+    package var request: ActionRequest?
 
-    public init(record: LedgerRecord, event: ActionEvent?, request: ActionRequest?) {
+    package init(record: LedgerRecord, event: ActionEvent?, request: ActionRequest?) {
         self.record = record
         self.event = event
         self.request = request
     }
 }
 
-public struct LedgerHead: Sendable {
-    public var size: Int64
-    public var latestCheckpoint: LedgerCheckpoint?
+package struct LedgerHead: Sendable {
+    package var size: Int64
+    package var latestCheckpoint: LedgerCheckpoint?
 
-    public init(size: Int64, latestCheckpoint: LedgerCheckpoint?) {
+    package init(size: Int64, latestCheckpoint: LedgerCheckpoint?) {
         self.size = size
         self.latestCheckpoint = latestCheckpoint
     }
 }
 
-public struct LedgerKeyRecord: Sendable, Hashable {
-    public var key: LedgerPublicKey
-    public var firstUsedAt: Date
+package struct LedgerKeyRecord: Sendable, Hashable {
+    package var key: LedgerPublicKey
+    package var firstUsedAt: Date
 
-    public init(key: LedgerPublicKey, firstUsedAt: Date) {
+    package init(key: LedgerPublicKey, firstUsedAt: Date) {
         self.key = key
         self.firstUsedAt = firstUsedAt
     }
 }
 
 /// Ledger-specific store failures.
-public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Another sealer extended the ledger, or this one lost its role: reload and retry.
     case conflict(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .conflict(let reason): return "ledger conflict: \(reason)"
         }
@@ -150,17 +150,17 @@ public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible
 
 extension LedgerStore {
     /// The checkpoint with exactly `treeSize` positions.
-    public func ledgerCheckpoint(treeSize: Int64) async throws -> LedgerCheckpoint? {
+    package func ledgerCheckpoint(treeSize: Int64) async throws -> LedgerCheckpoint? {
         try await ledgerCheckpoints(from: treeSize, limit: 1).first { $0.treeSize == treeSize }
     }
 
     /// The smallest checkpoint that covers `position`.
-    public func ledgerCheckpoint(covering position: Int64) async throws -> LedgerCheckpoint? {
+    package func ledgerCheckpoint(covering position: Int64) async throws -> LedgerCheckpoint? {
         try await ledgerCheckpoints(from: position + 1, limit: 1).first
     }
 
     /// The hash of the first `size` positions' tree, from stored nodes (nil when nodes are missing).
-    public func ledgerRoot(size: Int64) async throws -> LedgerHash? {
+    package func ledgerRoot(size: Int64) async throws -> LedgerHash? {
         guard size > 0 else { return MerkleTree.emptyRoot }
         let nodes = MerkleTree.frontierNodes(size: size)
         let known = try await ledgerNodes(Set(nodes))
@@ -168,7 +168,7 @@ extension LedgerStore {
     }
 
     /// Hashes of the given tree ranges (proof elements) from stored nodes.
-    public func ledgerRangeHashes(_ ranges: [Range<Int64>]) async throws -> [LedgerHash]? {
+    package func ledgerRangeHashes(_ ranges: [Range<Int64>]) async throws -> [LedgerHash]? {
         var wanted = Set<MerkleNode>()
         for range in ranges {
             guard let parts = MerkleTree.nodes(covering: range) else { return nil }
@@ -184,7 +184,7 @@ extension LedgerStore {
     }
 
     /// The frontier of the first `size` positions, from stored nodes.
-    public func ledgerFrontier(size: Int64) async throws -> MerkleFrontier? {
+    package func ledgerFrontier(size: Int64) async throws -> MerkleFrontier? {
         let nodes = MerkleTree.frontierNodes(size: size)
         let known = try await ledgerNodes(Set(nodes))
         let hashes = nodes.compactMap { known[$0] }

@@ -3,14 +3,14 @@ import Foundation
 
 /// One numbered SQL file of a backend's `Migrations/` folder (`NNNN_name.sql`). Each backend
 /// loads its bundled folder with `load(from:)` and keeps only its runner.
-public struct MigrationFile: Sendable, Hashable {
-    public var version: Int
-    public var name: String
-    public var sql: String
+package struct MigrationFile: Sendable, Hashable {
+    package var version: Int
+    package var name: String
+    package var sql: String
     /// SHA-256 hex of the file, recorded with the version.
-    public var checksum: String
+    package var checksum: String
 
-    public init(version: Int, name: String, sql: String) {
+    package init(version: Int, name: String, sql: String) {
         self.version = version
         self.name = name
         self.sql = sql
@@ -19,7 +19,7 @@ public struct MigrationFile: Sendable, Hashable {
 
     /// The `.sql` files of `directory`, in version order. Throws `.bundleMissing` when the folder
     /// is missing, unreadable or empty.
-    public static func load(from directory: URL?) throws(MigrationError) -> [MigrationFile] {
+    package static func load(from directory: URL?) throws(MigrationError) -> [MigrationFile] {
         guard let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
             throw .bundleMissing
         }
@@ -46,7 +46,7 @@ public struct MigrationFile: Sendable, Hashable {
     }
 
     /// `0001_initial.sql` → (1, "initial").
-    public static func parseFileName(_ file: String) -> (version: Int, name: String)? {
+    package static func parseFileName(_ file: String) -> (version: Int, name: String)? {
         guard file.hasSuffix(".sql") else { return nil }
         let stem = file.dropLast(4)
         guard let underscore = stem.firstIndex(of: "_") else { return nil }
@@ -59,13 +59,13 @@ public struct MigrationFile: Sendable, Hashable {
     }
 }
 
-public enum MigrationError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum MigrationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The bundled `Migrations` folder is missing or unreadable (a packaging problem).
     case bundleMissing
     case invalidFileName(String)
     case duplicateVersion(Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .bundleMissing: return "the bundled SQL migrations could not be read"
         case .invalidFileName(let name): return "migration file name '\(name)' is not NNNN_name.sql"

@@ -34,7 +34,7 @@ extension PostgresActionStore: EventFeed {
         a.reason AS action_reason
         """
 
-    public func stableEvents(after position: EventFeedPosition, limit: Int) async throws -> EventFeedBatch {
+    package func stableEvents(after position: EventFeedPosition, limit: Int) async throws -> EventFeedBatch {
         let limit = max(1, limit)
         let (rows, xmin) = try await perform { [client, logger] in
             var rows: [EventFeedEntry] = []
@@ -61,13 +61,13 @@ extension PostgresActionStore: EventFeed {
         return EventFeedBatch(entries: walk.deliver, position: walk.position, full: rows.count >= limit)
     }
 
-    public func fixHorizon(of position: EventFeedPosition) async throws -> EventFeedPosition {
+    package func fixHorizon(of position: EventFeedPosition) async throws -> EventFeedPosition {
         guard var hold = position.hold, hold.horizon == nil else { return position }
         hold.horizon = try await burnTransactionID()
         return EventFeedPosition(cursor: position.cursor, hold: hold)
     }
 
-    public func headPosition() async throws -> EventFeedPosition {
+    package func headPosition() async throws -> EventFeedPosition {
         let newest = try await perform { [client, logger] in
             var newest: Int64 = 0
             for try await seq in try await client.query(
@@ -91,7 +91,7 @@ extension PostgresActionStore: EventFeed {
         }
     }
 
-    public func entries(after: Int64, through: Int64, limit: Int) async throws -> [EventFeedEntry] {
+    package func entries(after: Int64, through: Int64, limit: Int) async throws -> [EventFeedEntry] {
         guard limit > 0, through > after else { return [] }
         return try await perform { [client, logger] in
             var rows: [EventFeedEntry] = []
@@ -107,7 +107,7 @@ extension PostgresActionStore: EventFeed {
         }
     }
 
-    public func followCommits(_ onSignal: @escaping @Sendable (EventFeedSignal) async -> Void) async throws {
+    package func followCommits(_ onSignal: @escaping @Sendable (EventFeedSignal) async -> Void) async throws {
         var failures = 0
         while !Task.isCancelled {
             let established = ListenFlag()

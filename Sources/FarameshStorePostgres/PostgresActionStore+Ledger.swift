@@ -23,7 +23,7 @@ extension PostgresActionStore {
 
     /// The advisory lock key the sealer of this store's schema holds (for monitoring: look it up
     /// in `pg_locks`).
-    public func ledgerLockKey() async throws -> Int64 {
+    package func ledgerLockKey() async throws -> Int64 {
         try await perform { [client, logger] in
             var key: Int64 = 0
             for try await value in try await client.query(
@@ -36,7 +36,7 @@ extension PostgresActionStore {
         }
     }
 
-    public func withLedgerSealingRole<T: Sendable>(
+    package func withLedgerSealingRole<T: Sendable>(
         _ body: @escaping @Sendable (any LedgerSealingSession) async throws -> T
     ) async throws -> T? {
         try await client.withConnection { conn -> T? in
@@ -63,7 +63,7 @@ extension PostgresActionStore {
         }
     }
 
-    public func ledgerHead() async throws -> LedgerHead {
+    package func ledgerHead() async throws -> LedgerHead {
         try await perform { [client, logger] in
             let size = try await Self.ledgerSize(client, logger: logger)
             let latest = try await Self.checkpoints(client, "ORDER BY tree_size DESC LIMIT 1", logger: logger).first
@@ -71,7 +71,7 @@ extension PostgresActionStore {
         }
     }
 
-    public func ledgerEntries(from position: Int64, limit: Int) async throws -> [LedgerEntry] {
+    package func ledgerEntries(from position: Int64, limit: Int) async throws -> [LedgerEntry] {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
             try await Self.entries(
@@ -85,7 +85,7 @@ extension PostgresActionStore {
         }
     }
 
-    public func ledgerEntries(actionID: UUID) async throws -> [LedgerEntry] {
+    package func ledgerEntries(actionID: UUID) async throws -> [LedgerEntry] {
         try await perform { [client, logger] in
             try await Self.entries(
                 client,
@@ -98,7 +98,7 @@ extension PostgresActionStore {
         }
     }
 
-    public func ledgerEntry(eventID: UUID) async throws -> LedgerEntry? {
+    package func ledgerEntry(eventID: UUID) async throws -> LedgerEntry? {
         try await perform { [client, logger] in
             try await Self.entries(
                 client,
@@ -110,14 +110,14 @@ extension PostgresActionStore {
         }
     }
 
-    public func ledgerNodes(_ nodes: Set<MerkleNode>) async throws -> [MerkleNode: LedgerHash] {
+    package func ledgerNodes(_ nodes: Set<MerkleNode>) async throws -> [MerkleNode: LedgerHash] {
         guard !nodes.isEmpty else { return [:] }
         return try await perform { [client, logger] in
             try await Self.nodes(client, nodes, logger: logger)
         }
     }
 
-    public func ledgerCheckpoints(from treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
+    package func ledgerCheckpoints(from treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
             try await Self.checkpoints(
@@ -128,7 +128,7 @@ extension PostgresActionStore {
         }
     }
 
-    public func ledgerCheckpoints(upTo treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
+    package func ledgerCheckpoints(upTo treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
             try await Self.checkpoints(
@@ -139,7 +139,7 @@ extension PostgresActionStore {
         }
     }
 
-    public func ledgerKeys() async throws -> [LedgerKeyRecord] {
+    package func ledgerKeys() async throws -> [LedgerKeyRecord] {
         try await perform { [client, logger] in
             var keys: [LedgerKeyRecord] = []
             let rows = try await client.query(
@@ -156,7 +156,7 @@ extension PostgresActionStore {
         }
     }
 
-    public func unsealedEvents(limit: Int) async throws -> [ActionEvent] {
+    package func unsealedEvents(limit: Int) async throws -> [ActionEvent] {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
             var events: [ActionEvent] = []
@@ -172,7 +172,7 @@ extension PostgresActionStore {
         }
     }
 
-    public func ledgerPosition(sealedAtOrAfter date: Date) async throws -> Int64? {
+    package func ledgerPosition(sealedAtOrAfter date: Date) async throws -> Int64? {
         try await perform { [client, logger] in
             var position: Int64?
             for try await value in try await client.query(

@@ -11,26 +11,26 @@ import Synchronization
 /// `store.client` first in the ServiceGroup (or run `client.run()` in a task) before calling it.
 /// Every call has its own deadline (`PostgresTimeouts`); when the database is down or slow the
 /// call fails with `StoreError.unavailable` instead of waiting for the driver.
-public final class PostgresActionStore: ActionStore {
+package final class PostgresActionStore: ActionStore {
     /// Default channel of the live-update doorbell.
-    public static let defaultNotificationChannel = "faramesh_events"
+    package static let defaultNotificationChannel = "faramesh_events"
 
-    public let client: PostgresClient
-    public let timeouts: PostgresTimeouts
+    package let client: PostgresClient
+    package let timeouts: PostgresTimeouts
     /// `pg_notify` channel rung after every committed state change; the payload is the newest
     /// event `seq` as text (a doorbell: listeners read the event feed). Rung after the commit,
     /// not inside the transaction: see `PostgresCommitDoorbell`.
-    public let notificationChannel: String
+    package let notificationChannel: String
     let commitDoorbell = PostgresCommitDoorbell()
     let logger: Logger
     private let migrator: PostgresMigrator?
     private let gate = StoreCallGate()
     /// The client's `maximumConnections`.
-    public let connectionLimit: Int
+    package let connectionLimit: Int
 
     /// Uses a client created and run by the caller, configured with at most `connectionLimit`
     /// connections.
-    public init(
+    package init(
         client: PostgresClient,
         connectionLimit: Int,
         timeouts: PostgresTimeouts = PostgresTimeouts(),
@@ -46,7 +46,7 @@ public final class PostgresActionStore: ActionStore {
     }
 
     /// Creates the client from `configuration`; run `store.client` before using the store.
-    public convenience init(
+    package convenience init(
         configuration: PostgresConfiguration,
         notificationChannel: String = PostgresActionStore.defaultNotificationChannel,
         logger: Logger = Logger(label: "faramesh.store.postgres")
@@ -63,7 +63,7 @@ public final class PostgresActionStore: ActionStore {
 
     // MARK: migrations and health
 
-    public func migrate() async throws {
+    package func migrate() async throws {
         let migrator = try bundledMigrator()
         let applied = try await perform(timeout: timeouts.migration) { [client, logger, timeouts] in
             try await migrator.migrate(client: client, statementTimeout: timeouts.migration, logger: logger)
@@ -71,26 +71,26 @@ public final class PostgresActionStore: ActionStore {
         if !applied.isEmpty { logger.info("migrations applied", metadata: ["versions": "\(applied)"]) }
     }
 
-    public func migrationsCurrent() async throws -> Bool {
+    package func migrationsCurrent() async throws -> Bool {
         let migrator = try bundledMigrator()
         return try await perform { [client, logger] in
             try await migrator.pendingVersions(client: client, logger: logger).isEmpty
         }
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try await perform(timeout: timeouts.ping) { [client, logger] in
             try await client.query("SELECT 1", logger: logger).drain()
         }
     }
 
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         gate.close()
     }
 
     // MARK: submit
 
-    public func submit(
+    package func submit(
         _ action: Action,
         events: [ActionEvent],
         idempotencyKey: String?,
@@ -276,7 +276,7 @@ public final class PostgresActionStore: ActionStore {
 
     // MARK: transitions
 
-    public func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action {
+    package func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action {
         let (step, seq) = try await perform { [client, logger] in
             try await client.withTransaction(logger: logger) { conn -> (ActionStateMachine.Step, Int64?) in
                 guard let current = try await Self.fetchAction(id, lock: true, conn: conn, logger: logger) else {
@@ -291,7 +291,7 @@ public final class PostgresActionStore: ActionStore {
         return try step.answer()
     }
 
-    public func expireDue(now: Date, limit: Int) async throws -> [Action] {
+    package func expireDue(now: Date, limit: Int) async throws -> [Action] {
         guard limit > 0 else { return [] }
         let (expired, maxSeq) = try await perform { [client, logger] in
             try await client.withTransaction(logger: logger) { conn -> ([Action], Int64?) in
@@ -344,7 +344,7 @@ public final class PostgresActionStore: ActionStore {
 
     // MARK: reads
 
-    public func action(id: UUID) async throws -> Action? {
+    package func action(id: UUID) async throws -> Action? {
         try await perform { [client, logger] in
             try await client.withConnection { conn in
                 try await Self.fetchAction(id, lock: false, conn: conn, logger: logger)
@@ -370,7 +370,7 @@ public final class PostgresActionStore: ActionStore {
         return found
     }
 
-    public func actions(idPrefix: String, limit: Int) async throws -> [Action] {
+    package func actions(idPrefix: String, limit: Int) async throws -> [Action] {
         guard limit > 0, let range = ActionIDPrefix.range(idPrefix) else { return [] }
         return try await perform { [client, logger] in
             var found: [Action] = []
@@ -386,7 +386,7 @@ public final class PostgresActionStore: ActionStore {
         }
     }
 
-    public func list(_ query: ActionQuery) async throws -> ActionPage {
+    package func list(_ query: ActionQuery) async throws -> ActionPage {
         let limit = max(1, query.limit)
         var binds = PostgresBindings()
         var conditions: [String] = []
@@ -475,7 +475,7 @@ public final class PostgresActionStore: ActionStore {
         return String(out)
     }
 
-    public func pendingApprovalCount() async throws -> Int {
+    package func pendingApprovalCount() async throws -> Int {
         try await perform { [client, logger] in
             var count = 0
             for try await n in try await client.query(
@@ -488,7 +488,7 @@ public final class PostgresActionStore: ActionStore {
         }
     }
 
-    public func events(actionID: UUID) async throws -> [ActionEvent] {
+    package func events(actionID: UUID) async throws -> [ActionEvent] {
         try await perform { [client, logger] in
             var events: [ActionEvent] = []
             let rows = try await client.query(
@@ -505,7 +505,7 @@ public final class PostgresActionStore: ActionStore {
     /// Seqs come from a sequence at insert time, so concurrent transactions can commit them out
     /// of order: a gap in the result is either a transaction still committing (bounded by the
     /// server-side `statement_timeout`) or a rolled-back insert, which stays a gap forever.
-    public func events(after: Int64, limit: Int) async throws -> [ActionEvent] {
+    package func events(after: Int64, limit: Int) async throws -> [ActionEvent] {
         guard limit > 0 else { return [] }
         return try await perform { [client, logger] in
             var events: [ActionEvent] = []
@@ -525,7 +525,7 @@ public final class PostgresActionStore: ActionStore {
     /// Deletes idempotency keys created before `cutoff` (keep at least 24 h); returns how many.
     /// The actions keep their `idempotency_key` column; only the replay window ends.
     @discardableResult
-    public func purgeIdempotencyKeys(olderThan cutoff: Date) async throws -> Int {
+    package func purgeIdempotencyKeys(olderThan cutoff: Date) async throws -> Int {
         try await perform { [client, logger] in
             try await client.query(
                 "DELETE FROM idempotency_keys WHERE created_at < \(PostgresTimestamp(cutoff)) RETURNING key",
@@ -536,7 +536,7 @@ public final class PostgresActionStore: ActionStore {
 
     // MARK: tokens
 
-    public func createToken(_ token: APIToken) async throws {
+    package func createToken(_ token: APIToken) async throws {
         try await perform { [client, logger] in
             // The unique index on lower(name) depends on the database's locale for non-ASCII
             // letters: compare with Swift's Unicode lower-casing as well.
@@ -566,7 +566,7 @@ public final class PostgresActionStore: ActionStore {
         }
     }
 
-    public func token(hash: String) async throws -> APIToken? {
+    package func token(hash: String) async throws -> APIToken? {
         try await perform { [client, logger] in
             var found: APIToken?
             let rows = try await client.query(
@@ -580,7 +580,7 @@ public final class PostgresActionStore: ActionStore {
         }
     }
 
-    public func tokens() async throws -> [APIToken] {
+    package func tokens() async throws -> [APIToken] {
         try await perform { [client, logger] in
             var tokens: [APIToken] = []
             let rows = try await client.query(
@@ -594,7 +594,7 @@ public final class PostgresActionStore: ActionStore {
 
     /// Revokes by id or name. A token already revoked keeps its first revocation time and
     /// still counts as matched.
-    public func revokeToken(idOrName: String, at: Date) async throws -> Bool {
+    package func revokeToken(idOrName: String, at: Date) async throws -> Bool {
         let id = UUID(uuidString: idOrName)
         let revoked = try await perform { [client, logger] in
             try await client.query(
@@ -625,7 +625,7 @@ public final class PostgresActionStore: ActionStore {
         try await gate.run(limit: timeout ?? timeouts.operation, mapError: mapError, operation)
     }
 
-    public var databaseUsage: DatabaseUsage {
+    package var databaseUsage: DatabaseUsage {
         DatabaseUsage(operationsInFlight: gate.operationsInFlight, connectionLimit: connectionLimit)
     }
 

@@ -6,15 +6,15 @@ import PostgresNIO
 /// PostgresNIO alone can queue a request for about a minute while the database is down (its
 /// pool's circuit breaker), so every call has its own deadline and fails with
 /// `StoreError.unavailable` instead of hanging.
-public struct PostgresTimeouts: Sendable, Hashable {
+package struct PostgresTimeouts: Sendable, Hashable {
     /// Every read and state change.
-    public var operation: Duration
+    package var operation: Duration
     /// `ping()` (readiness probes).
-    public var ping: Duration
+    package var ping: Duration
     /// `migrate()`, including the wait for another replica's migration lock.
-    public var migration: Duration
+    package var migration: Duration
 
-    public init(operation: Duration = .seconds(5), ping: Duration = .seconds(1), migration: Duration = .seconds(300)) {
+    package init(operation: Duration = .seconds(5), ping: Duration = .seconds(1), migration: Duration = .seconds(300)) {
         self.operation = operation
         self.ping = ping
         self.migration = migration
@@ -22,17 +22,17 @@ public struct PostgresTimeouts: Sendable, Hashable {
 }
 
 /// How to reach PostgreSQL: the PostgresNIO client configuration plus the store's time limits.
-public struct PostgresConfiguration: Sendable {
-    public var client: PostgresClient.Configuration
-    public var timeouts: PostgresTimeouts
+package struct PostgresConfiguration: Sendable {
+    package var client: PostgresClient.Configuration
+    package var timeouts: PostgresTimeouts
 
     /// Maximum pooled connections (the LISTEN connection of the event hub counts too).
-    public var poolSize: Int {
+    package var poolSize: Int {
         get { client.options.maximumConnections }
         set { client.options.maximumConnections = max(1, newValue) }
     }
 
-    public init(client: PostgresClient.Configuration, timeouts: PostgresTimeouts = PostgresTimeouts()) {
+    package init(client: PostgresClient.Configuration, timeouts: PostgresTimeouts = PostgresTimeouts()) {
         self.client = client
         self.timeouts = timeouts
     }
@@ -47,7 +47,7 @@ public struct PostgresConfiguration: Sendable {
     /// so work the store gave up on also stops on the server.
     ///
     /// Errors never contain the password.
-    public init(
+    package init(
         dsn: String,
         poolSize: Int = 10,
         timeouts: PostgresTimeouts = PostgresTimeouts()
@@ -212,10 +212,10 @@ public struct PostgresConfiguration: Sendable {
 }
 
 /// A DSN or configuration that cannot be used. The message never contains the password.
-public enum PostgresConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum PostgresConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalid(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalid(let reason): return "invalid PostgreSQL DSN: \(reason)"
         }

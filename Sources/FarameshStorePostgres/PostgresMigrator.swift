@@ -10,18 +10,18 @@ import PostgresNIO
 /// lock, so replicas starting together apply each file exactly once and the lock cannot leak
 /// with a pooled connection; the lock is released by COMMIT or ROLLBACK.
 /// Applied versions are recorded in `schema_migrations(version, name, checksum, applied_at)`.
-public struct PostgresMigrator: Sendable {
+package struct PostgresMigrator: Sendable {
     /// Advisory lock key ("FARAMESH" in ASCII).
-    public static let lockKey: Int64 = 0x4641_5241_4D45_5348
+    package static let lockKey: Int64 = 0x4641_5241_4D45_5348
 
-    public let migrations: [MigrationFile]
+    package let migrations: [MigrationFile]
 
-    public init(migrations: [MigrationFile]) {
+    package init(migrations: [MigrationFile]) {
         self.migrations = migrations.sorted { $0.version < $1.version }
     }
 
     /// The migrations bundled with this module.
-    public static func bundled() throws(MigrationError) -> PostgresMigrator {
+    package static func bundled() throws(MigrationError) -> PostgresMigrator {
         PostgresMigrator(
             migrations: try MigrationFile.load(
                 from: Bundle.module.resourceURL?.appendingPathComponent("Migrations", isDirectory: true)

@@ -13,18 +13,18 @@ extension SQLiteActionStore: EventFeed {
         a.status AS action_status, a.decision AS action_decision, a.reason AS action_reason
         """
 
-    public func stableEvents(after position: EventFeedPosition, limit: Int) async throws -> EventFeedBatch {
+    package func stableEvents(after position: EventFeedPosition, limit: Int) async throws -> EventFeedBatch {
         let limit = max(1, limit)
         let rows = try await self.feedRows(after: position.cursor, through: nil, limit: limit)
         let cursor = rows.last?.event.seq ?? position.cursor
         return EventFeedBatch(entries: rows, position: EventFeedPosition(cursor: cursor), full: rows.count >= limit)
     }
 
-    public func fixHorizon(of position: EventFeedPosition) async throws -> EventFeedPosition {
+    package func fixHorizon(of position: EventFeedPosition) async throws -> EventFeedPosition {
         EventFeedPosition(cursor: position.cursor)
     }
 
-    public func headPosition() async throws -> EventFeedPosition {
+    package func headPosition() async throws -> EventFeedPosition {
         let newest = try await read { conn in
             let rows = try await SQLiteRunner.rows(conn, "SELECT coalesce(max(seq), 0) AS newest FROM action_events")
             return try rows.first.map { try SQLiteRows.integer($0, "newest") } ?? 0
@@ -32,12 +32,12 @@ extension SQLiteActionStore: EventFeed {
         return EventFeedPosition(cursor: newest)
     }
 
-    public func entries(after: Int64, through: Int64, limit: Int) async throws -> [EventFeedEntry] {
+    package func entries(after: Int64, through: Int64, limit: Int) async throws -> [EventFeedEntry] {
         guard limit > 0, through > after else { return [] }
         return try await self.feedRows(after: after, through: through, limit: limit)
     }
 
-    public func followCommits(_ onSignal: @escaping @Sendable (EventFeedSignal) async -> Void) async throws {
+    package func followCommits(_ onSignal: @escaping @Sendable (EventFeedSignal) async -> Void) async throws {
         let seqs = self.eventSeqs()
         await onSignal(.connected)
         for await seq in seqs {

@@ -21,7 +21,7 @@ extension SQLiteActionStore {
     /// Paths (or in-memory store ids) whose sealing role is held in this process.
     private static let sealingHolders = Mutex<Set<String>>([])
 
-    public func withLedgerSealingRole<T: Sendable>(
+    package func withLedgerSealingRole<T: Sendable>(
         _ body: @escaping @Sendable (any LedgerSealingSession) async throws -> T
     ) async throws -> T? {
         let holder = path ?? "memory:\(ObjectIdentifier(self))"
@@ -40,7 +40,7 @@ extension SQLiteActionStore {
         return try await body(SQLiteLedgerSession(store: self))
     }
 
-    public func ledgerHead() async throws -> LedgerHead {
+    package func ledgerHead() async throws -> LedgerHead {
         try await read { conn in
             LedgerHead(
                 size: try await Self.ledgerSize(conn),
@@ -49,7 +49,7 @@ extension SQLiteActionStore {
         }
     }
 
-    public func ledgerEntries(from position: Int64, limit: Int) async throws -> [LedgerEntry] {
+    package func ledgerEntries(from position: Int64, limit: Int) async throws -> [LedgerEntry] {
         guard limit > 0 else { return [] }
         return try await read { conn in
             try await Self.entries(
@@ -60,24 +60,24 @@ extension SQLiteActionStore {
         }
     }
 
-    public func ledgerEntries(actionID: UUID) async throws -> [LedgerEntry] {
+    package func ledgerEntries(actionID: UUID) async throws -> [LedgerEntry] {
         try await read { conn in
             try await Self.entries(conn, "WHERE l.action_id = ? ORDER BY l.position", [SQLiteRows.uuid(actionID)])
         }
     }
 
-    public func ledgerEntry(eventID: UUID) async throws -> LedgerEntry? {
+    package func ledgerEntry(eventID: UUID) async throws -> LedgerEntry? {
         try await read { conn in
             try await Self.entries(conn, "WHERE l.event_id = ?", [SQLiteRows.uuid(eventID)]).first
         }
     }
 
-    public func ledgerNodes(_ nodes: Set<MerkleNode>) async throws -> [MerkleNode: LedgerHash] {
+    package func ledgerNodes(_ nodes: Set<MerkleNode>) async throws -> [MerkleNode: LedgerHash] {
         guard !nodes.isEmpty else { return [:] }
         return try await read { conn in try await Self.nodes(conn, nodes) }
     }
 
-    public func ledgerCheckpoints(from treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
+    package func ledgerCheckpoints(from treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
         guard limit > 0 else { return [] }
         return try await read { conn in
             try await Self.checkpoints(
@@ -88,7 +88,7 @@ extension SQLiteActionStore {
         }
     }
 
-    public func ledgerCheckpoints(upTo treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
+    package func ledgerCheckpoints(upTo treeSize: Int64, limit: Int) async throws -> [LedgerCheckpoint] {
         guard limit > 0 else { return [] }
         return try await read { conn in
             try await Self.checkpoints(
@@ -99,7 +99,7 @@ extension SQLiteActionStore {
         }
     }
 
-    public func ledgerKeys() async throws -> [LedgerKeyRecord] {
+    package func ledgerKeys() async throws -> [LedgerKeyRecord] {
         try await read { conn in
             try await SQLiteRunner.rows(
                 conn,
@@ -117,7 +117,7 @@ extension SQLiteActionStore {
         }
     }
 
-    public func unsealedEvents(limit: Int) async throws -> [ActionEvent] {
+    package func unsealedEvents(limit: Int) async throws -> [ActionEvent] {
         guard limit > 0 else { return [] }
         return try await read { conn in
             try await SQLiteRunner.rows(
@@ -131,7 +131,7 @@ extension SQLiteActionStore {
         }
     }
 
-    public func ledgerPosition(sealedAtOrAfter date: Date) async throws -> Int64? {
+    package func ledgerPosition(sealedAtOrAfter date: Date) async throws -> Int64? {
         try await read { conn in
             let rows = try await SQLiteRunner.rows(
                 conn,

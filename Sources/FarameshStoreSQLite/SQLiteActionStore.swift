@@ -22,17 +22,17 @@ import Synchronization
 ///
 /// Call `shutdown()` before the store is released: SQLiteNIO and NIO assert (debug builds) when
 /// a connection or a thread pool is deinitialised open.
-public final class SQLiteActionStore: ActionStore {
+package final class SQLiteActionStore: ActionStore {
     /// The file `faramesh serve` uses when nothing else is configured.
-    public static let defaultPath = "data/actions.db"
+    package static let defaultPath = "data/actions.db"
     /// Read connections of a file store. Measured on two cores with 16 tasks (80 % reads):
     /// one reader made reads queue behind each other (p50 2.4–3 ms), two brought p50 to 0.4 ms,
     /// four did no better.
-    public static let defaultReaderCount = 2
+    package static let defaultReaderCount = 2
 
     /// The absolute database path; nil for an in-memory store.
-    public let path: String?
-    public let timeouts: SQLiteTimeouts
+    package let path: String?
+    package let timeouts: SQLiteTimeouts
     private let logger: Logger
     private let writer: SQLiteConnectionPool
     /// The writer itself for an in-memory store.
@@ -64,7 +64,7 @@ public final class SQLiteActionStore: ActionStore {
     /// Opens (creating when missing) the database file at `path`, relative paths against the
     /// working directory. A missing parent directory is created (mode 0700) and a new file is
     /// created with mode 0600: it holds approval tokens and token hashes. Call `migrate()` next.
-    public convenience init(
+    package convenience init(
         path: String = SQLiteActionStore.defaultPath,
         timeouts: SQLiteTimeouts = SQLiteTimeouts(),
         readerCount: Int = SQLiteActionStore.defaultReaderCount,
@@ -114,7 +114,7 @@ public final class SQLiteActionStore: ActionStore {
 
     /// A store that lives in memory until `shutdown()` (tests, demos). One connection serves
     /// reads and writes.
-    public static func inMemory(
+    package static func inMemory(
         timeouts: SQLiteTimeouts = SQLiteTimeouts(),
         logger: Logger = Logger(label: "faramesh.store.sqlite")
     ) async throws -> SQLiteActionStore {
@@ -150,7 +150,7 @@ public final class SQLiteActionStore: ActionStore {
     /// `pg_notify` channel): yields the newest event seq after every committed state change, in
     /// commit order. A slow consumer keeps only the newest seq; read `events(after:limit:)` from
     /// the last seq handled. The stream ends at `shutdown()`.
-    public func eventSeqs() -> AsyncStream<Int64> {
+    package func eventSeqs() -> AsyncStream<Int64> {
         doorbell.subscribe()
     }
 
@@ -159,7 +159,7 @@ public final class SQLiteActionStore: ActionStore {
 
     // MARK: migrations and health
 
-    public func migrate() async throws {
+    package func migrate() async throws {
         let migrator = try bundledMigrator()
         let applied = try await perform(timeout: timeouts.migration) { [writer, logger, timeouts] in
             try await writer.withConnection { conn in
@@ -176,19 +176,19 @@ public final class SQLiteActionStore: ActionStore {
         if !applied.isEmpty { logger.info("migrations applied", metadata: ["versions": "\(applied)"]) }
     }
 
-    public func migrationsCurrent() async throws -> Bool {
+    package func migrationsCurrent() async throws -> Bool {
         let migrator = try bundledMigrator()
         return try await read { conn in try await migrator.pendingVersions(conn).isEmpty }
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try await read(timeout: timeouts.ping) { conn in try await SQLiteRunner.execute(conn, "SELECT 1") }
     }
 
     /// Refuses further calls, waits for the calls in flight, closes every connection (the last
     /// close checkpoints the WAL into the database file), stops the store's threads and ends the
     /// doorbell streams. Idempotent: every call returns when the one shutdown has finished.
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         gate.close()
         let task = closing.withLock { task -> Task<Void, any Error> in
             if let task { return task }
@@ -213,7 +213,7 @@ public final class SQLiteActionStore: ActionStore {
 
     // MARK: submit
 
-    public func submit(
+    package func submit(
         _ action: Action,
         events: [ActionEvent],
         idempotencyKey: String?,
@@ -330,7 +330,7 @@ public final class SQLiteActionStore: ActionStore {
 
     // MARK: transitions
 
-    public func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action {
+    package func transition(_ id: UUID, _ change: TransitionRequest) async throws -> Action {
         let step = try await write { conn -> (ActionStateMachine.Step, Int64?) in
             guard let current = try await Self.fetchAction(id, conn: conn) else {
                 throw StoreError.notFound
@@ -342,7 +342,7 @@ public final class SQLiteActionStore: ActionStore {
         return try step.answer()
     }
 
-    public func expireDue(now: Date, limit: Int) async throws -> [Action] {
+    package func expireDue(now: Date, limit: Int) async throws -> [Action] {
         guard limit > 0 else { return [] }
         return try await write { conn -> ([Action], Int64?) in
             let rows = try await SQLiteRunner.rows(
@@ -395,7 +395,7 @@ public final class SQLiteActionStore: ActionStore {
 
     // MARK: reads
 
-    public func action(id: UUID) async throws -> Action? {
+    package func action(id: UUID) async throws -> Action? {
         try await read { conn in try await Self.fetchAction(id, conn: conn) }
     }
 
@@ -408,7 +408,7 @@ public final class SQLiteActionStore: ActionStore {
         return try rows.first.map(SQLiteRows.action)
     }
 
-    public func actions(idPrefix: String, limit: Int) async throws -> [Action] {
+    package func actions(idPrefix: String, limit: Int) async throws -> [Action] {
         guard limit > 0, let range = ActionIDPrefix.textRange(idPrefix) else { return [] }
         return try await read { conn in
             let rows = try await SQLiteRunner.rows(
@@ -436,7 +436,7 @@ public final class SQLiteActionStore: ActionStore {
         return String(out)
     }
 
-    public func list(_ query: ActionQuery) async throws -> ActionPage {
+    package func list(_ query: ActionQuery) async throws -> ActionPage {
         let limit = max(1, query.limit)
         var binds: [SQLiteData] = []
         var conditions: [String] = []
@@ -502,7 +502,7 @@ public final class SQLiteActionStore: ActionStore {
         return ActionPage(actions: actions, nextCursor: next)
     }
 
-    public func pendingApprovalCount() async throws -> Int {
+    package func pendingApprovalCount() async throws -> Int {
         try await read { conn in
             let rows = try await SQLiteRunner.rows(
                 conn,
@@ -512,7 +512,7 @@ public final class SQLiteActionStore: ActionStore {
         }
     }
 
-    public func events(actionID: UUID) async throws -> [ActionEvent] {
+    package func events(actionID: UUID) async throws -> [ActionEvent] {
         try await read { conn in
             try await SQLiteRunner.rows(
                 conn,
@@ -524,7 +524,7 @@ public final class SQLiteActionStore: ActionStore {
         }
     }
 
-    public func events(after: Int64, limit: Int) async throws -> [ActionEvent] {
+    package func events(after: Int64, limit: Int) async throws -> [ActionEvent] {
         guard limit > 0 else { return [] }
         return try await read { conn in
             try await SQLiteRunner.rows(
@@ -542,7 +542,7 @@ public final class SQLiteActionStore: ActionStore {
     /// Deletes idempotency keys created before `cutoff` (keep at least 24 h); returns how many.
     /// The actions keep their `idempotency_key` column; only the replay window ends.
     @discardableResult
-    public func purgeIdempotencyKeys(olderThan cutoff: Date) async throws -> Int {
+    package func purgeIdempotencyKeys(olderThan cutoff: Date) async throws -> Int {
         try await write { conn -> (Int, Int64?) in
             let rows = try await SQLiteRunner.rows(
                 conn,
@@ -555,7 +555,7 @@ public final class SQLiteActionStore: ActionStore {
 
     // MARK: tokens
 
-    public func createToken(_ token: APIToken) async throws {
+    package func createToken(_ token: APIToken) async throws {
         try await write { conn -> (Void, Int64?) in
             // SQLite's lower() folds ASCII only: compare names with Swift's Unicode lower-casing too.
             let names = try await SQLiteRunner.rows(conn, "SELECT name FROM api_tokens").map {
@@ -586,7 +586,7 @@ public final class SQLiteActionStore: ActionStore {
         }
     }
 
-    public func token(hash: String) async throws -> APIToken? {
+    package func token(hash: String) async throws -> APIToken? {
         try await read { conn in
             try await SQLiteRunner.rows(
                 conn,
@@ -598,7 +598,7 @@ public final class SQLiteActionStore: ActionStore {
         }
     }
 
-    public func tokens() async throws -> [APIToken] {
+    package func tokens() async throws -> [APIToken] {
         try await read { conn in
             try await SQLiteRunner.rows(
                 conn,
@@ -610,7 +610,7 @@ public final class SQLiteActionStore: ActionStore {
 
     /// Revokes by id or name. A token already revoked keeps its first revocation time and
     /// still counts as matched.
-    public func revokeToken(idOrName: String, at: Date) async throws -> Bool {
+    package func revokeToken(idOrName: String, at: Date) async throws -> Bool {
         let id: SQLiteData = UUID(uuidString: idOrName).map(SQLiteRows.uuid) ?? .null
         return try await write { conn -> (Bool, Int64?) in
             let rows = try await SQLiteRunner.rows(
@@ -783,7 +783,7 @@ public final class SQLiteActionStore: ActionStore {
     }
 
     /// The writer plus the read connections (one shared connection in memory).
-    public var databaseUsage: DatabaseUsage {
+    package var databaseUsage: DatabaseUsage {
         DatabaseUsage(
             operationsInFlight: gate.operationsInFlight,
             connectionLimit: readers === writer ? writer.size : writer.size + readers.size

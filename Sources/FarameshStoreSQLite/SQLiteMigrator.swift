@@ -11,15 +11,15 @@ import SQLiteNIO
 /// finds the versions recorded and applies nothing. DDL is transactional in SQLite, so a failing
 /// file leaves the schema as it was. Applied versions are recorded in
 /// `schema_migrations(version, name, checksum, applied_at)` (`applied_at` in microseconds).
-public struct SQLiteMigrator: Sendable {
-    public let migrations: [MigrationFile]
+package struct SQLiteMigrator: Sendable {
+    package let migrations: [MigrationFile]
 
-    public init(migrations: [MigrationFile]) {
+    package init(migrations: [MigrationFile]) {
         self.migrations = migrations.sorted { $0.version < $1.version }
     }
 
     /// The migrations bundled with this module.
-    public static func bundled() throws(MigrationError) -> SQLiteMigrator {
+    package static func bundled() throws(MigrationError) -> SQLiteMigrator {
         SQLiteMigrator(
             migrations: try MigrationFile.load(
                 from: Bundle.module.resourceURL?.appendingPathComponent("Migrations", isDirectory: true)

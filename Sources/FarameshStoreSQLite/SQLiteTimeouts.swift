@@ -4,15 +4,15 @@
 /// SQLite's busy wait for another process's write lock (the connection's `busy_timeout` is set
 /// to `operation`, and to `migration` while migrating). A call that runs out of time fails with
 /// `StoreError.unavailable`.
-public struct SQLiteTimeouts: Sendable, Hashable {
+package struct SQLiteTimeouts: Sendable, Hashable {
     /// Every read and state change.
-    public var operation: Duration
+    package var operation: Duration
     /// `ping()` (readiness probes).
-    public var ping: Duration
+    package var ping: Duration
     /// `migrate()`, including the wait for another process's migration.
-    public var migration: Duration
+    package var migration: Duration
 
-    public init(operation: Duration = .seconds(5), ping: Duration = .seconds(1), migration: Duration = .seconds(300)) {
+    package init(operation: Duration = .seconds(5), ping: Duration = .seconds(1), migration: Duration = .seconds(300)) {
         self.operation = operation
         self.ping = ping
         self.migration = migration

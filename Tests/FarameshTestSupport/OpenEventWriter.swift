@@ -6,14 +6,14 @@ import PostgresNIO
 
 /// Holds a PostgreSQL transaction that has inserted one event (a seq taken but not yet visible)
 /// until `finish`: the out-of-order commit that the event feed must not skip.
-public final class OpenEventWriter: Sendable {
-    public let seq: Int64
+package final class OpenEventWriter: Sendable {
+    package let seq: Int64
     private let release: AsyncStream<Bool>.Continuation
     private let task: Task<Void, any Error>
 
     private struct RolledBack: Error {}
 
-    public static func start(
+    package static func start(
         _ store: PostgresActionStore,
         actionID: UUID,
         logger: Logger
@@ -75,7 +75,7 @@ public final class OpenEventWriter: Sendable {
     }
 
     /// Commits (true) or rolls back (false), and waits for the transaction to end.
-    public func finish(commit: Bool) async throws {
+    package func finish(commit: Bool) async throws {
         self.release.yield(commit)
         try await self.task.value
     }

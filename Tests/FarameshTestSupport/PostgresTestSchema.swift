@@ -6,28 +6,32 @@ import PostgresNIO
 /// The one fresh-schema fixture of the PostgreSQL tests (store, server and ledger tests): a store
 /// on a new empty schema of the database named by `FARAMESH_TEST_POSTGRES_DSN` (via
 /// `search_path`), so tests run in parallel on one database and leave nothing behind.
-public enum PostgresTestSchema {
-    public static let variable = "FARAMESH_TEST_POSTGRES_DSN"
+package enum PostgresTestSchema {
+    package static let variable = "FARAMESH_TEST_POSTGRES_DSN"
 
     /// Thrown (and so failing the test) when no database is configured: these tests never skip.
-    public struct NotConfigured: Error, CustomStringConvertible {
-        public var description: String {
+    package struct NotConfigured: Error, CustomStringConvertible {
+        package var description: String {
             "\(PostgresTestSchema.variable) is not set. The PostgreSQL tests need a real server and never skip: "
                 + "run `eval \"$(scripts/start-postgres.sh)\"` and test again."
         }
     }
 
     /// Generous limits: tests run in parallel on a small machine with fsync on.
-    public static let timeouts = PostgresTimeouts(operation: .seconds(30), ping: .seconds(10), migration: .seconds(120))
+    package static let timeouts = PostgresTimeouts(
+        operation: .seconds(30),
+        ping: .seconds(10),
+        migration: .seconds(120)
+    )
 
-    public static func dsn() throws -> String {
+    package static func dsn() throws -> String {
         guard let dsn = ProcessInfo.processInfo.environment[variable], !dsn.isEmpty else { throw NotConfigured() }
         return dsn
     }
 
     /// True when the DSN is set, or when running in CI (`CI` set), where a missing DSN must fail
     /// the PostgreSQL runs instead of leaving them out.
-    public static var isRequested: Bool {
+    package static var isRequested: Bool {
         let environment = ProcessInfo.processInfo.environment
         if let dsn = environment[variable], !dsn.isEmpty { return true }
         if let ci = environment["CI"], !ci.isEmpty, ci.lowercased() != "false", ci != "0" { return true }
@@ -35,12 +39,12 @@ public enum PostgresTestSchema {
     }
 
     /// A new schema name with `prefix`.
-    public static func newSchemaName(prefix: String = "faramesh_test_") -> String {
+    package static func newSchemaName(prefix: String = "faramesh_test_") -> String {
         prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     }
 
     /// The test database's configuration with `search_path` set to `schema`.
-    public static func configuration(
+    package static func configuration(
         schema: String,
         poolSize: Int = 8,
         timeouts: PostgresTimeouts = timeouts
@@ -53,7 +57,7 @@ public enum PostgresTestSchema {
     /// Runs `body` with a store on a new empty schema (migrated unless told otherwise) while its
     /// client runs; drops the schema afterwards. `notificationChannel` nil: the schema's name
     /// (notifications are database-wide, and parallel tests share the database).
-    public static func withStore(
+    package static func withStore(
         prefix: String = "faramesh_test_",
         migrated: Bool = true,
         poolSize: Int = 8,

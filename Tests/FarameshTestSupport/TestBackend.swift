@@ -5,21 +5,21 @@ import Foundation
 import Logging
 
 /// The store backends a store-agnostic test runs on (`@Test(arguments: TestBackend.all)`).
-public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
+package enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
     /// An in-memory `SQLiteActionStore`: fast, and the default backend of `faramesh serve`.
     case sqlite
     /// `PostgresActionStore` on a fresh schema of the test database.
     case postgres
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// SQLite always; PostgreSQL when `FARAMESH_TEST_POSTGRES_DSN` is set, and always in CI,
     /// where a missing DSN fails those runs (`PostgresTestSchema.NotConfigured`): never skipped.
-    public static var all: [TestBackend] { PostgresTestSchema.isRequested ? [.sqlite, .postgres] : [.sqlite] }
+    package static var all: [TestBackend] { PostgresTestSchema.isRequested ? [.sqlite, .postgres] : [.sqlite] }
 
     /// Runs `body` with a migrated store of this backend on a fresh database, shut down (SQLite)
     /// or dropped (PostgreSQL) afterwards.
-    public func withStore(
+    package func withStore(
         postgresPoolSize: Int = 6,
         logger: Logger,
         _ body: (any ActionStore & EventFeed) async throws -> Void

@@ -1,35 +1,35 @@
 import FarameshStore
 import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 
 /// Limits and timings of the live event stream.
-public struct EventHubConfiguration: Sendable, Hashable {
+package struct EventHubConfiguration: Sendable, Hashable {
     /// Heartbeat comment interval on idle streams (keeps proxies from closing them; also how
     /// soon a vanished client is noticed at the latest).
-    public var heartbeat: Duration
+    package var heartbeat: Duration
     /// Safety-net read of the feed when no doorbell rang (a notification lost with a replica
     /// that died right after its commit is caught up within this).
-    public var pollInterval: Duration
+    package var pollInterval: Duration
     /// Open streams per replica; more are refused with 503 (there is no per-address cap).
-    public var maxClients: Int
+    package var maxClients: Int
     /// How many frames a client may fall behind the newest one before it counts as too slow and
     /// is disconnected (it resumes with Last-Event-ID). Bursts (a caught-up backlog) fit.
-    public var clientBuffer: Int
+    package var clientBuffer: Int
     /// Recent frames kept in memory, shared by every client: what clients read from, and what
     /// reconnecting clients resume from without a database read.
-    public var replayCapacity: Int
+    package var replayCapacity: Int
     /// Rows per feed read.
-    public var readBatch: Int
+    package var readBatch: Int
     /// How long a gap may stay open before the hub pays for a horizon to resolve it.
-    public var gapGrace: Duration
+    package var gapGrace: Duration
     /// Least time between two feed reads: under a high commit rate every replica reads batches
     /// instead of one query per notification (costs at most this much latency).
-    public var minReadInterval: Duration
+    package var minReadInterval: Duration
     /// How long a new stream waits for a starting hub before answering 503.
-    public var startWait: Duration
+    package var startWait: Duration
 
-    public init(
+    package init(
         heartbeat: Duration = .seconds(15),
         pollInterval: Duration = .seconds(1),
         maxClients: Int = 10_000,
@@ -61,7 +61,7 @@ public struct EventHubConfiguration: Sendable, Hashable {
 /// subscriber only holds a position in it, so the hub never waits for a client, a burst costs
 /// no per-client copies, and a client too far behind is disconnected. `/ready` is false until
 /// the hub has started and whenever the doorbell is disconnected.
-public final class EventHub: Service, Sendable {
+package final class EventHub: Service, Sendable {
     /// What `subscribe` hands a new stream.
     struct Subscription: Sendable {
         /// Reads the buffer from the first frame the client has not seen that is still in memory.
@@ -111,7 +111,7 @@ public final class EventHub: Service, Sendable {
     private let state = Mutex(State())
     private let wake = WakeSignal()
 
-    public init(
+    package init(
         feed: any EventFeed,
         configuration: EventHubConfiguration = EventHubConfiguration(),
         metrics: ServerMetrics,
@@ -130,7 +130,7 @@ public final class EventHub: Service, Sendable {
 
     // MARK: service
 
-    public func run() async throws {
+    package func run() async throws {
         self.readiness.setEventFeedConnected(false)
         // The hub is placed before the HTTP server in the service group, so it is told to stop
         // only after the server has drained (streams end on the server's graceful shutdown).

@@ -1,5 +1,5 @@
 /// How a server-side execution ended: the `result` label of `faramesh_executions_total`.
-public enum ExecutionResult: String, Sendable, CaseIterable, Hashable {
+package enum ExecutionResult: String, Sendable, CaseIterable, Hashable {
     /// Exit status 0.
     case succeeded
     /// Non-zero exit status or killed by a signal.

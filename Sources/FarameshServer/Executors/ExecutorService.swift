@@ -1,9 +1,9 @@
-public import FarameshCore
-public import FarameshStore
+import FarameshCore
+import FarameshStore
 import Foundation
-public import Logging
+import Logging
 import Prometheus
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 
 /// Runs executor-run actions on this replica after `/start`, records how they ended (actor
@@ -12,8 +12,8 @@ import Synchronization
 ///
 /// Runs are unstructured tasks tracked here, so a request that started one can answer at once.
 /// Results are recorded from those tasks, never from a cancelled one, so a shutdown still writes them.
-public final class ExecutorService: Service, Sendable {
-    public let catalog: ExecutorCatalog
+package final class ExecutorService: Service, Sendable {
+    package let catalog: ExecutorCatalog
     let store: any ActionStore
     let metrics: ServerMetrics
     let configuration: ExecutorsConfiguration
@@ -38,7 +38,7 @@ public final class ExecutorService: Service, Sendable {
 
     private let state = Mutex(State())
 
-    public init(
+    package init(
         catalog: ExecutorCatalog,
         store: any ActionStore,
         metrics: ServerMetrics,
@@ -57,7 +57,7 @@ public final class ExecutorService: Service, Sendable {
     }
 
     /// The executor for this action's tool and operation, if the server runs it.
-    public func executor(for action: Action) -> ExecutorSpec? {
+    package func executor(for action: Action) -> ExecutorSpec? {
         catalog.executor(tool: action.request.tool, operation: action.request.operation)
     }
 
@@ -178,7 +178,7 @@ public final class ExecutorService: Service, Sendable {
     // MARK: service
 
     /// Sweeps for lost runs until graceful shutdown, then stops the runs of this replica.
-    public func run() async throws {
+    package func run() async throws {
         try? await cancelWhenGracefulShutdown {
             // First pass after one interval: at start-up the migrations may still be running.
             while !Task.isCancelled {

@@ -1,24 +1,24 @@
 /// How a run ended, with what it printed (each stream cut at the request's bound).
-public struct ProcessOutcome: Sendable, Hashable {
-    public enum Termination: Sendable, Hashable {
+package struct ProcessOutcome: Sendable, Hashable {
+    package enum Termination: Sendable, Hashable {
         case exited(Int32)
         case signaled(Int32)
         /// The status could not be collected (someone else reaped the child).
         case unknown
     }
 
-    public var termination: Termination
+    package var termination: Termination
     /// The timeout passed and the process group was signalled.
-    public var timedOut: Bool
+    package var timedOut: Bool
     /// The run was stopped on request (server shutdown) and the process group was signalled.
-    public var cancelled: Bool
-    public var stdout: [UInt8]
-    public var stdoutTruncated: Bool
-    public var stderr: [UInt8]
-    public var stderrTruncated: Bool
-    public var duration: Duration
+    package var cancelled: Bool
+    package var stdout: [UInt8]
+    package var stdoutTruncated: Bool
+    package var stderr: [UInt8]
+    package var stderrTruncated: Bool
+    package var duration: Duration
 
-    public init(
+    package init(
         termination: Termination,
         timedOut: Bool = false,
         cancelled: Bool = false,

@@ -1,20 +1,20 @@
 /// One command to run: no shell, a fixed environment, bounded time and output.
-public struct ProcessRequest: Sendable {
+package struct ProcessRequest: Sendable {
     /// Absolute path of the program (no PATH lookup).
-    public var executable: String
+    package var executable: String
     /// argv, including argv[0].
-    public var arguments: [String]
+    package var arguments: [String]
     /// The child's whole environment as `KEY=value` strings.
-    public var environment: [String]
+    package var environment: [String]
     /// nil: a fresh private temporary directory, removed after the run.
-    public var workingDirectory: String?
-    public var timeout: Duration
+    package var workingDirectory: String?
+    package var timeout: Duration
     /// Per stream; the rest is read and discarded so the child never blocks on a full pipe.
-    public var maxOutputBytes: Int
+    package var maxOutputBytes: Int
     /// After a timeout (or cancellation) the process group gets SIGTERM, then SIGKILL this much later.
-    public var killGrace: Duration
+    package var killGrace: Duration
 
-    public init(
+    package init(
         executable: String,
         arguments: [String],
         environment: [String],

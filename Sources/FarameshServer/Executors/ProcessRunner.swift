@@ -6,12 +6,12 @@ import Glibc
 
 /// Runs commands without blocking the caller's executor: each run gets a dedicated thread for
 /// the blocking spawn / poll / read / waitpid work, bridged back with a continuation.
-public struct ProcessRunner: Sendable {
-    public init() {}
+package struct ProcessRunner: Sendable {
+    package init() {}
 
     /// Runs the command to completion, timeout or cancellation (of the task or `cancellation`).
     /// - Throws: `ProcessSpawnError` when the command could not be started.
-    public func run(
+    package func run(
         _ request: ProcessRequest,
         cancellation: RunCancellation = RunCancellation()
     ) async throws(ProcessSpawnError) -> ProcessOutcome {

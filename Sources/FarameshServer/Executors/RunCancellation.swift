@@ -1,12 +1,12 @@
 import Synchronization
 
 /// A stop request for one run, set from any task and read by the run's supervising thread.
-public final class RunCancellation: Sendable {
+package final class RunCancellation: Sendable {
     private let flag = Atomic<Bool>(false)
 
-    public init() {}
+    package init() {}
 
-    public func cancel() { flag.store(true, ordering: .releasing) }
+    package func cancel() { flag.store(true, ordering: .releasing) }
 
-    public var isCancelled: Bool { flag.load(ordering: .acquiring) }
+    package var isCancelled: Bool { flag.load(ordering: .acquiring) }
 }

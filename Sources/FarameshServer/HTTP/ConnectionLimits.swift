@@ -3,21 +3,21 @@
 /// Every phase of a connection has a deadline except the time the server itself spends
 /// answering (bounded by `GatekeeperConfiguration.requestTimeout`) and an established event stream
 /// (`GET /v1/events`, which sends heartbeats and is capped by `EventHubConfiguration.maxClients`).
-public struct ConnectionLimits: Sendable, Hashable {
+package struct ConnectionLimits: Sendable, Hashable {
     /// A kept-alive connection with no request in progress is closed after this.
-    public var idleTimeout: Duration
+    package var idleTimeout: Duration
     /// The whole request head must arrive within this, counted from the first byte of the
     /// request (for the first request of a connection: from the accept).
-    public var headerTimeout: Duration
+    package var headerTimeout: Duration
     /// The whole request body must arrive within this, counted from the end of the head.
     /// A body still incomplete is answered `408 REQUEST_TIMEOUT` and the connection closed.
-    public var bodyTimeout: Duration
+    package var bodyTimeout: Duration
     /// Most open connections that are not event streams. At the cap, a new connection sheds the
     /// oldest one that has not yet sent a complete request (idle, slow head, slow body); when
     /// every connection is busy answering, the new connection is closed at once.
-    public var maxConnections: Int
+    package var maxConnections: Int
 
-    public init(
+    package init(
         idleTimeout: Duration = .seconds(60),
         headerTimeout: Duration = .seconds(10),
         bodyTimeout: Duration = .seconds(30),
@@ -29,25 +29,25 @@ public struct ConnectionLimits: Sendable, Hashable {
         self.maxConnections = maxConnections
     }
 
-    public static let defaultMaxConnections = 4_096
+    package static let defaultMaxConnections = 4_096
     /// Descriptors kept free for the database pool, policy and key files, executors and logs.
-    public static let reservedDescriptors = 128
+    package static let reservedDescriptors = 128
 
     /// Caps that fit the process's descriptor limit: API connections plus event streams plus
     /// `reservedDescriptors` never exceed `descriptorLimit`, so `accept` does not hit EMFILE.
-    public struct Caps: Sendable, Hashable {
-        public var maxConnections: Int
-        public var maxEventStreams: Int
+    package struct Caps: Sendable, Hashable {
+        package var maxConnections: Int
+        package var maxEventStreams: Int
     }
 
     /// Why the requested caps cannot be served with this descriptor limit (safe to print).
-    public struct CapError: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    package struct CapError: Error, Sendable, CustomStringConvertible {
+        package var description: String
     }
 
     /// Fits the caps to `descriptorLimit` (RLIMIT_NOFILE). Defaults (nil) shrink to fit;
     /// explicit values that do not fit are an error rather than a silent change.
-    public static func caps(
+    package static func caps(
         descriptorLimit: Int,
         maxConnections: Int?,
         maxEventStreams: Int?,

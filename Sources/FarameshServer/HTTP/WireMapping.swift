@@ -7,7 +7,7 @@ import Foundation
 
 extension SubmitActionRequest {
     /// The domain request (`context` null becomes `{}`, as in the original).
-    public var actionRequest: ActionRequest {
+    package var actionRequest: ActionRequest {
         ActionRequest(
             agentID: self.agentID,
             tool: self.tool,
@@ -20,7 +20,7 @@ extension SubmitActionRequest {
 
 extension ActionResponse {
     /// The wire form of `action`; `tokenField` says whether the caller may see the approval token.
-    public init(action: Action, tokenField: TokenField) {
+    package init(action: Action, tokenField: TokenField) {
         self.init(
             id: action.id.uuidString.lowercased(),
             agentID: action.request.agentID,
@@ -52,7 +52,7 @@ extension ActionResponse {
 }
 
 extension ActionEventResponse {
-    public init(event: ActionEvent) {
+    package init(event: ActionEvent) {
         self.init(
             id: event.id.uuidString.lowercased(),
             actionID: event.actionID.uuidString.lowercased(),
@@ -68,7 +68,7 @@ extension ActionEventResponse {
 }
 
 extension GateDecisionResponse {
-    public init(decision: Decision) {
+    package init(decision: Decision) {
         self.init(
             outcome: decision.outcome,
             decision: decision.effect,

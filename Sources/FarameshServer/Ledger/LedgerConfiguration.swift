@@ -1,9 +1,9 @@
 import Foundation
 
 /// How the audit ledger is sealed and signed (part of `GatekeeperConfiguration`).
-public struct LedgerConfiguration: Sendable, Hashable {
+package struct LedgerConfiguration: Sendable, Hashable {
     /// Where the Ed25519 signing key comes from. Private keys are never stored in the database.
-    public enum KeySource: Sendable, Hashable {
+    package enum KeySource: Sendable, Hashable {
         /// A key generated in memory for this process only (tests and embedding; nothing to
         /// verify against after a restart except the public key recorded in `ledger_keys`).
         case ephemeral
@@ -15,23 +15,23 @@ public struct LedgerConfiguration: Sendable, Hashable {
     }
 
     /// Run the sealer on this replica (it still only seals while it holds the role).
-    public var sealerEnabled: Bool
-    public var keySource: KeySource
+    package var sealerEnabled: Bool
+    package var keySource: KeySource
     /// A checkpoint at least every this many sealed events…
-    public var checkpointEvery: Int
+    package var checkpointEvery: Int
     /// …and at least this often while new events are sealed.
-    public var checkpointInterval: Duration
+    package var checkpointInterval: Duration
     /// How often the sealer looks for committed events when the last batch was not full.
-    public var pollInterval: Duration
+    package var pollInterval: Duration
     /// Most events per sealing transaction.
-    public var batchSize: Int
+    package var batchSize: Int
     /// How often a replica without the role tries to take it.
-    public var roleRetryInterval: Duration
+    package var roleRetryInterval: Duration
     /// How often the holder re-reads every unsealed event (a full anti-join), beyond the seqs it
     /// tracks, so no event is ever skipped however late it commits.
-    public var fullSweepInterval: Duration
+    package var fullSweepInterval: Duration
 
-    public init(
+    package init(
         sealerEnabled: Bool = true,
         keySource: KeySource = .ephemeral,
         checkpointEvery: Int = 1000,

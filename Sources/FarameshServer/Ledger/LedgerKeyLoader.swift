@@ -9,8 +9,8 @@ import Darwin
 #endif
 
 /// Loads (or, when configured to, creates) the ledger signing key at start-up.
-public enum LedgerKeyLoader {
-    public static func load(
+package enum LedgerKeyLoader {
+    package static func load(
         _ source: LedgerConfiguration.KeySource,
         logger: Logger
     ) throws(ServerStartupError) -> LedgerSigningKey {

@@ -4,12 +4,12 @@ import Foundation
 
 /// A signed checkpoint on the wire: `{"tree_size","root_hash","chain_hash","signed_at","key_id",
 /// "signature"}` (hashes hex, signature base64 Ed25519 over `LedgerCheckpoint.signedBytes`).
-public struct LedgerCheckpointBody: Sendable, Hashable, JSONWritable {
-    public var checkpoint: LedgerCheckpoint
+package struct LedgerCheckpointBody: Sendable, Hashable, JSONWritable {
+    package var checkpoint: LedgerCheckpoint
 
-    public init(_ checkpoint: LedgerCheckpoint) { self.checkpoint = checkpoint }
+    package init(_ checkpoint: LedgerCheckpoint) { self.checkpoint = checkpoint }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         guard let object = json.objectValue else {
             throw WireValidationError(field: "checkpoint", message: "must be an object")
         }
@@ -20,26 +20,26 @@ public struct LedgerCheckpointBody: Sendable, Hashable, JSONWritable {
         }
     }
 
-    public var json: JSONValue { AuditBundle.checkpointJSON(checkpoint) }
+    package var json: JSONValue { AuditBundle.checkpointJSON(checkpoint) }
 
-    public func write(to w: inout JSONWriter) { w.value(json) }
+    package func write(to w: inout JSONWriter) { w.value(json) }
 }
 
 /// `GET /v1/ledger/checkpoints`: the ledger's size, its newest checkpoint and a page of
 /// checkpoints (newest first), or the one asked for.
-public struct LedgerCheckpointsResponse: Sendable, Hashable, JSONWritable {
+package struct LedgerCheckpointsResponse: Sendable, Hashable, JSONWritable {
     /// Sealed positions (the newest may not be signed yet).
-    public var size: Int64
-    public var latest: LedgerCheckpoint?
-    public var checkpoints: [LedgerCheckpoint]
+    package var size: Int64
+    package var latest: LedgerCheckpoint?
+    package var checkpoints: [LedgerCheckpoint]
 
-    public init(size: Int64, latest: LedgerCheckpoint?, checkpoints: [LedgerCheckpoint]) {
+    package init(size: Int64, latest: LedgerCheckpoint?, checkpoints: [LedgerCheckpoint]) {
         self.size = size
         self.latest = latest
         self.checkpoints = checkpoints
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.size = try r.int("size")
         self.latest = try r.raw("latest").flatMap { value throws(WireValidationError) in
@@ -50,7 +50,7 @@ public struct LedgerCheckpointsResponse: Sendable, Hashable, JSONWritable {
         self.checkpoints = list
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.value(
             .object([
                 "size": .int(size),
@@ -64,20 +64,20 @@ public struct LedgerCheckpointsResponse: Sendable, Hashable, JSONWritable {
 /// `GET /v1/ledger/proof/{event}`: the event's leaf, its audit path and the signed checkpoint it
 /// leads to. Check with `MerkleTree.verifyInclusion(leaf: LedgerLeaf(...).hash, index: position,
 /// size: checkpoint.treeSize, proof: auditPath, root: checkpoint.rootHash)` and the signature.
-public struct LedgerInclusionProofResponse: Sendable, Hashable, JSONWritable {
-    public var leaf: LedgerLeaf
-    public var leafHash: LedgerHash
-    public var auditPath: [LedgerHash]
-    public var checkpoint: LedgerCheckpoint
+package struct LedgerInclusionProofResponse: Sendable, Hashable, JSONWritable {
+    package var leaf: LedgerLeaf
+    package var leafHash: LedgerHash
+    package var auditPath: [LedgerHash]
+    package var checkpoint: LedgerCheckpoint
 
-    public init(leaf: LedgerLeaf, leafHash: LedgerHash, auditPath: [LedgerHash], checkpoint: LedgerCheckpoint) {
+    package init(leaf: LedgerLeaf, leafHash: LedgerHash, auditPath: [LedgerHash], checkpoint: LedgerCheckpoint) {
         self.leaf = leaf
         self.leafHash = leafHash
         self.auditPath = auditPath
         self.checkpoint = checkpoint
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         let l = try FieldReader(try r.object("leaf"), path: "leaf")
         guard let eventID = UUID(uuidString: try l.string("event_id")),
@@ -110,7 +110,7 @@ public struct LedgerInclusionProofResponse: Sendable, Hashable, JSONWritable {
         self.checkpoint = try LedgerCheckpointBody(json: try r.object("checkpoint")).checkpoint
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.value(
             .object([
                 "leaf": .object([
@@ -132,7 +132,7 @@ public struct LedgerInclusionProofResponse: Sendable, Hashable, JSONWritable {
 
     /// True when the leaf, the audit path and the checkpoint fit together (the signature is
     /// checked separately, with a trusted key).
-    public var verifies: Bool {
+    package var verifies: Bool {
         leaf.hash == leafHash
             && MerkleTree.verifyInclusion(
                 leaf: leafHash,
@@ -146,16 +146,16 @@ public struct LedgerInclusionProofResponse: Sendable, Hashable, JSONWritable {
 
 /// `GET /v1/ledger/consistency?from=&to=`: the RFC 6962 consistency proof between two tree
 /// sizes, with their roots and, where they exist, the signed checkpoints of exactly those sizes.
-public struct LedgerConsistencyProofResponse: Sendable, Hashable, JSONWritable {
-    public var from: Int64
-    public var to: Int64
-    public var fromRoot: LedgerHash
-    public var toRoot: LedgerHash
-    public var proof: [LedgerHash]
-    public var fromCheckpoint: LedgerCheckpoint?
-    public var toCheckpoint: LedgerCheckpoint?
+package struct LedgerConsistencyProofResponse: Sendable, Hashable, JSONWritable {
+    package var from: Int64
+    package var to: Int64
+    package var fromRoot: LedgerHash
+    package var toRoot: LedgerHash
+    package var proof: [LedgerHash]
+    package var fromCheckpoint: LedgerCheckpoint?
+    package var toCheckpoint: LedgerCheckpoint?
 
-    public init(
+    package init(
         from: Int64,
         to: Int64,
         fromRoot: LedgerHash,
@@ -173,7 +173,7 @@ public struct LedgerConsistencyProofResponse: Sendable, Hashable, JSONWritable {
         self.toCheckpoint = toCheckpoint
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         self.from = try r.int("from")
         self.to = try r.int("to")
@@ -201,7 +201,7 @@ public struct LedgerConsistencyProofResponse: Sendable, Hashable, JSONWritable {
         return try LedgerCheckpointBody(json: value).checkpoint
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.value(
             .object([
                 "from": .int(from), "to": .int(to),
@@ -213,33 +213,33 @@ public struct LedgerConsistencyProofResponse: Sendable, Hashable, JSONWritable {
         )
     }
 
-    public var verifies: Bool {
+    package var verifies: Bool {
         MerkleTree.verifyConsistency(from: from, to: to, fromRoot: fromRoot, toRoot: toRoot, proof: proof)
     }
 }
 
 /// `GET /v1/ledger/public-key`: the key this replica signs with, and every key that has signed
 /// checkpoints (so checkpoints made before a rotation stay verifiable).
-public struct LedgerPublicKeyResponse: Sendable, Hashable, JSONWritable {
-    public struct Key: Sendable, Hashable {
-        public var key: LedgerPublicKey
-        public var firstUsedAt: Date?
-        public init(key: LedgerPublicKey, firstUsedAt: Date?) {
+package struct LedgerPublicKeyResponse: Sendable, Hashable, JSONWritable {
+    package struct Key: Sendable, Hashable {
+        package var key: LedgerPublicKey
+        package var firstUsedAt: Date?
+        package init(key: LedgerPublicKey, firstUsedAt: Date?) {
             self.key = key
             self.firstUsedAt = firstUsedAt
         }
     }
 
     /// The replica's signing key (nil when it has none configured).
-    public var current: LedgerPublicKey?
-    public var keys: [Key]
+    package var current: LedgerPublicKey?
+    package var keys: [Key]
 
-    public init(current: LedgerPublicKey?, keys: [Key]) {
+    package init(current: LedgerPublicKey?, keys: [Key]) {
         self.current = current
         self.keys = keys
     }
 
-    public init(json: JSONValue) throws(WireValidationError) {
+    package init(json: JSONValue) throws(WireValidationError) {
         let r = try FieldReader(json)
         if let text = try r.optionalString("public_key") {
             do { self.current = try LedgerPublicKey(text: text) } catch {
@@ -262,7 +262,7 @@ public struct LedgerPublicKeyResponse: Sendable, Hashable, JSONWritable {
         self.keys = keys
     }
 
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.value(
             .object([
                 "algorithm": .string("ed25519"),

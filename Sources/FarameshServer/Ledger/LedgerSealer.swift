@@ -1,8 +1,8 @@
 import FarameshCore
-public import FarameshStore
+import FarameshStore
 import Foundation
-public import Logging
-public import ServiceLifecycle
+import Logging
+import ServiceLifecycle
 
 /// Seals every committed event into the global ledger and signs checkpoints.
 ///
@@ -21,7 +21,7 @@ public import ServiceLifecycle
 /// A failure (database down, role lost, conflict) ends the role; the loop starts over from the
 /// committed state, so a batch is either written whole or not at all: no gaps, no duplicates.
 /// On graceful shutdown the holder seals what is left and signs a final checkpoint.
-public struct LedgerSealer: Service {
+package struct LedgerSealer: Service {
     let store: any LedgerStore
     let key: LedgerSigningKey
     let configuration: LedgerConfiguration
@@ -32,7 +32,7 @@ public struct LedgerSealer: Service {
     /// Seqs skipped this long ago are given up on (rolled back); the full sweep still finds them.
     static let holeLifetime: Duration = .seconds(600)
 
-    public init(
+    package init(
         store: any LedgerStore,
         key: LedgerSigningKey,
         configuration: LedgerConfiguration,
@@ -48,7 +48,7 @@ public struct LedgerSealer: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         while let readiness, !readiness.migrationsKnownCurrent {
             guard !Task.isShuttingDownGracefully else { return }
             do { try await Task.sleep(for: .milliseconds(50)) } catch { return }

@@ -1,14 +1,14 @@
-public import FarameshAPI
-public import FarameshCore
+import FarameshAPI
+import FarameshCore
 import Foundation
-public import Logging
+import Logging
 import Synchronization
 
 /// Why the policy or profile could not be loaded at start-up (safe to print).
-public struct PolicyRuntimeError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { self.message }
+package struct PolicyRuntimeError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { self.message }
 }
 
 /// Holds the active `DecisionEngine` and swaps it atomically on reload.
@@ -16,7 +16,7 @@ public struct PolicyRuntimeError: Error, Sendable, CustomStringConvertible {
 /// Start-up is strict: a configured policy or profile file that is missing or does not compile
 /// throws. Reloads are forgiving: a failure keeps the last good engine, counts a failed reload,
 /// logs why, and shows it in `/v1/policy/info` until the next successful reload.
-public final class PolicyRuntime: Sendable {
+package final class PolicyRuntime: Sendable {
     /// Where the policy comes from.
     struct PolicySource: Sendable {
         /// As configured (or the default path when it was found there); nil for the built-in policy.
@@ -56,7 +56,7 @@ public final class PolicyRuntime: Sendable {
 
     /// Loads the policy (configured file, else `policies/default.yaml`, else the built-in default)
     /// and the profile (only when configured).
-    public init(configuration: GatekeeperConfiguration, metrics: ServerMetrics? = nil, logger: Logger) throws {
+    package init(configuration: GatekeeperConfiguration, metrics: ServerMetrics? = nil, logger: Logger) throws {
         self.logger = logger
         self.metrics = metrics
         self.profileFile = configuration.profileFile
@@ -105,10 +105,10 @@ public final class PolicyRuntime: Sendable {
     }
 
     /// The engine in force now.
-    public var engine: DecisionEngine { self.state.withLock { $0.current }.engine }
+    package var engine: DecisionEngine { self.state.withLock { $0.current }.engine }
 
     /// Decides with the engine in force now. Pure and in memory: no I/O.
-    public func decide(_ request: ActionRequest) -> Decision {
+    package func decide(_ request: ActionRequest) -> Decision {
         let box = self.state.withLock { $0.current }
         return box.engine.decide(request)
     }
@@ -116,14 +116,14 @@ public final class PolicyRuntime: Sendable {
     /// Reloads both files; on failure keeps the previous engine.
     /// - Returns: true when the new policy is active.
     @discardableResult
-    public func reload() -> Bool {
+    package func reload() -> Bool {
         self.reload(onlyIfChanged: false) ?? true
     }
 
     /// Reloads when either file's contents changed since the last load.
     /// - Returns: nil when nothing changed, else whether the reload succeeded.
     @discardableResult
-    public func reloadIfChanged() -> Bool? {
+    package func reloadIfChanged() -> Bool? {
         self.reload(onlyIfChanged: true)
     }
 
@@ -168,7 +168,7 @@ public final class PolicyRuntime: Sendable {
     }
 
     /// What `/v1/policy/info` reports.
-    public var info: PolicyInfoResponse {
+    package var info: PolicyInfoResponse {
         let (box, lastError) = self.state.withLock { ($0.current, $0.lastReloadError) }
         let engine = box.engine
         var profileID: String?

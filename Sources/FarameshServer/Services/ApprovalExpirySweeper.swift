@@ -3,12 +3,12 @@ import FarameshStore
 import Foundation
 import Logging
 import Prometheus
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// Expires pending approvals whose deadline passed (never approves anything), refreshes the
 /// pending-approvals gauge, and about once an hour purges idempotency keys older than the
 /// retention (24 h). Safe with several replicas: the store skips rows others have locked.
-public struct ApprovalExpirySweeper: Service {
+package struct ApprovalExpirySweeper: Service {
     static let batchSize = 500
     /// Idempotency keys are kept at least this long.
     static let idempotencyRetention: Duration = .seconds(24 * 3600)
@@ -22,7 +22,7 @@ public struct ApprovalExpirySweeper: Service {
     let clock: any WallClock
     let logger: Logger
 
-    public init(
+    package init(
         store: any ActionStore,
         interval: Duration,
         callTimeout: Duration,
@@ -38,7 +38,7 @@ public struct ApprovalExpirySweeper: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try? await cancelWhenGracefulShutdown {
             // First pass after one interval: at start-up the migrations may still be running.
             try await Task.sleep(for: self.interval)

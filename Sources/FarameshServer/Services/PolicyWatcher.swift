@@ -1,16 +1,16 @@
 import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// Hot reload: polls the policy and profile files and reloads when their contents change.
 /// Polling (not inotify) works the same on every platform and with ConfigMap symlink swaps.
-public struct PolicyWatcher: Service {
+package struct PolicyWatcher: Service {
     let runtime: PolicyRuntime
 
-    public init(runtime: PolicyRuntime) {
+    package init(runtime: PolicyRuntime) {
         self.runtime = runtime
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: self.runtime.pollInterval)

@@ -3,17 +3,17 @@ import Synchronization
 /// Process-wide readiness flags the probes read: set once on graceful shutdown, whether the
 /// migrations were seen current (cached after the first success), and whether the event hub
 /// (when one runs) has started and its commit doorbell is connected.
-public final class Readiness: Sendable {
+package final class Readiness: Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     private let migrationsCurrent = Atomic<Bool>(false)
     private let eventHubAttached = Atomic<Bool>(false)
     private let eventFeedConnected = Atomic<Bool>(false)
 
-    public init() {}
+    package init() {}
 
     /// `/ready` answers 503 from now on.
-    public func markShuttingDown() { self.shuttingDown.store(true, ordering: .releasing) }
-    public var isShuttingDown: Bool { self.shuttingDown.load(ordering: .acquiring) }
+    package func markShuttingDown() { self.shuttingDown.store(true, ordering: .releasing) }
+    package var isShuttingDown: Bool { self.shuttingDown.load(ordering: .acquiring) }
 
     func markMigrationsCurrent() { self.migrationsCurrent.store(true, ordering: .releasing) }
     var migrationsKnownCurrent: Bool { self.migrationsCurrent.load(ordering: .acquiring) }

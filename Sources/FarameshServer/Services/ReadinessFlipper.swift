@@ -1,20 +1,20 @@
 import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// Last service in the group, so the first told to stop: on SIGTERM it turns `/ready` false,
 /// optionally waits for load balancers to notice, and only then lets the HTTP server drain.
-public struct ReadinessFlipper: Service {
+package struct ReadinessFlipper: Service {
     let readiness: Readiness
     let drainDelay: Duration
     let logger: Logger
 
-    public init(readiness: Readiness, drainDelay: Duration = .zero, logger: Logger) {
+    package init(readiness: Readiness, drainDelay: Duration = .zero, logger: Logger) {
         self.readiness = readiness
         self.drainDelay = drainDelay
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         self.readiness.markShuttingDown()
         self.logger.info("Shutting down: readiness is now false")

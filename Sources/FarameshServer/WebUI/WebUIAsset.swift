@@ -9,16 +9,16 @@ struct GeneratedUIAsset: Sendable {
 }
 
 /// One web UI file, decoded once, ready to serve.
-public struct WebUIAsset: Sendable {
+package struct WebUIAsset: Sendable {
     /// File name, e.g. `app.js`; `index.html` is served at `/`, the others at `/ui/NAME`.
-    public let name: String
-    public let contentType: String
+    package let name: String
+    package let contentType: String
     /// The file as written in `Sources/FarameshServer/WebUI/assets`.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// gzip of `bytes` (level 9), sent when the client accepts gzip.
     let gzipped: [UInt8]
     /// Hex SHA-256 of `bytes`.
-    public let sha256: String
+    package let sha256: String
 
     /// Strong validator of each representation (they differ in bytes, so in tags too).
     var etag: String { "\"\(self.sha256.prefix(32))\"" }
@@ -46,9 +46,9 @@ public struct WebUIAsset: Sendable {
 }
 
 /// The web UI shipped inside the binary (no files needed at run time).
-public enum WebUIAssets {
+package enum WebUIAssets {
     /// Every asset, in name order.
-    public static let all: [WebUIAsset] = generated.map(WebUIAsset.init)
+    package static let all: [WebUIAsset] = generated.map(WebUIAsset.init)
 
     static let byName: [String: WebUIAsset] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
@@ -56,7 +56,7 @@ public enum WebUIAssets {
     static var index: WebUIAsset? { byName["index.html"] }
 
     /// Where each asset is served (and where `faramesh build-ui` writes it, relative to its folder).
-    public static func relativePath(of asset: WebUIAsset) -> String {
+    package static func relativePath(of asset: WebUIAsset) -> String {
         asset.name == "index.html" ? "index.html" : "ui/\(asset.name)"
     }
 }
