@@ -4,12 +4,18 @@
 #   - POST /v1/actions durable in PostgreSQL, wrk c=32, side by side with pgbench running the same SQL
 #   - server RSS idle and peak under load
 # Usage: scripts/bench-http.sh [DURATION_SECONDS]   (needs wrk: apt-get install wrk)
+#        FARAMESH_BENCH_BIN=path/to/faramesh scripts/bench-http.sh 15   (a given binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur="${1:-15}"
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
 
-bin="$(bash scripts/build-release.sh 2>.build-release.log)" || { tail -30 .build-release.log; exit 1; }
+# FARAMESH_BENCH_BIN measures a given binary instead (e.g. an older build, for a before/after).
+if [ -n "${FARAMESH_BENCH_BIN:-}" ]; then
+  bin="$(realpath "$FARAMESH_BENCH_BIN")"
+else
+  bin="$(bash scripts/build-release.sh 2>.build-release.log)" || { tail -30 .build-release.log; exit 1; }
+fi
 
 eval "$(bash scripts/start-postgres.sh)"
 db="faramesh_bench_$$"
