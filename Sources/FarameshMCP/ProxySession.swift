@@ -78,6 +78,8 @@ package actor ProxySession {
             if let actionID = self.governed.removeValue(forKey: id) {
                 let (success, error) = Self.outcome(of: message)
                 self.governor.reporter.report(actionID: actionID, success: success, error: error)
+                // The whole relay path has run once: startup-only code can leave the resident set.
+                ResidentCode.releaseStartupPages()
             }
         case .notification(let method):
             if method == "notifications/tools/list_changed" { self.catalog.removeAll() }

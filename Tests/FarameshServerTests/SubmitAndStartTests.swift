@@ -32,6 +32,28 @@ import Testing
         }
     }
 
+    @Test(arguments: TestBackend.all) func allowedSubmitAndStartAreOneChainedWriteAndRetriedOnce(
+        _ backend: TestBackend
+    ) async throws {
+        try await ServerHarness.run(backend) { h in
+            var headers = Self.optIn
+            headers[ActionController.idempotencyKeyHeader] = "mcp-key-allowed"
+            let first = try await h.submit(tool: "http", operation: "get", headers: headers)
+            #expect(first.headers[ActionController.startedHeader] == "true")
+            let action = try first.action()
+            let events = try await h.events(action.id)
+            #expect(events.map(\.eventType) == [.created, .decisionMade, .started])
+            #expect(events[2].prevHash == events[1].recordHash)
+            #expect(events.map(\.seq) == [events[0].seq, events[0].seq + 1, events[0].seq + 2])
+            // The same key again: the stored (already started) action, not a second start.
+            let retry = try await h.submit(tool: "http", operation: "get", headers: headers)
+            #expect(retry.headers[ActionController.startedHeader] == nil)
+            #expect(try retry.action().id == action.id)
+            #expect(try retry.action().status == .executing)
+            #expect(try await h.events(action.id).count == 3)
+        }
+    }
+
     @Test(arguments: TestBackend.all) func withoutTheHeaderOrWithAnotherValueNothingStarts(
         _ backend: TestBackend
     ) async throws {

@@ -147,6 +147,10 @@ def run(command: list[str], calls: int, warmup: int = 100) -> tuple[list[float],
     memory["threads"] = threads
     memory["largest"] = largest  # type: ignore[assignment]
     memory["cpu_us_per_call"] = int((cpu_ms(process.pid) - cpu_start) * 1000 / calls)
+    if os.environ.get("BENCH_RESIDENT") and command[0] != sys.executable:
+        # Where the resident pages are, per mapping, ELF section and Swift module (resident.py).
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "resident.py"), str(process.pid)],
+                       stdout=sys.stderr, check=False)
     process.stdin.close()
     process.wait(timeout=30)
     return samples, memory

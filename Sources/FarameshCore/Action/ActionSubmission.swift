@@ -95,6 +95,26 @@ public enum ActionSubmission {
     }
 }
 
+extension ActionSubmission {
+    /// A new action that the policy allowed, started in the same commit as its submit
+    /// (`Faramesh-Start: if-allowed`): the `started` event follows `created` and `decision_made`,
+    /// exactly as a later `/start` would record it. Nil unless the state machine lets the new
+    /// action start (only an allowed one).
+    public static func startedAtOnce(
+        _ action: Action,
+        events: [ActionEvent],
+        actor: String,
+        at now: Date,
+        eventID: UUID = UUID()
+    ) -> (action: Action, events: [ActionEvent])? {
+        let start = TransitionRequest(transition: .start, actor: actor, reason: nil, now: now)
+        guard action.status == .allowed,
+            case .apply(let change) = ActionStateMachine.step(start, from: action, eventID: eventID)
+        else { return nil }
+        return (change.action, events + change.events)
+    }
+}
+
 /// Random secrets as URL-safe base64 without padding (approval tokens: 16 bytes, 22 characters
 /// like the original; API tokens: 32 bytes).
 public enum RandomToken {

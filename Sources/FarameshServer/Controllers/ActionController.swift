@@ -76,34 +76,42 @@ struct ActionController: Sendable {
             duration: ContinuousClock.now - started
         )
 
+        let now = self.clock.now()
         let (action, events) = ActionSubmission.make(
             request: actionRequest,
             decision: decision,
             actor: identity.name,
-            at: self.clock.now(),
+            at: now,
             defaultApprovalTimeout: self.defaultApprovalTimeout
         )
+        // `Faramesh-Start: if-allowed`: an allowed new action is written already started, in the
+        // same store commit (one durable write for the client's submit and start).
+        let wantsStart = request.headers[Self.startHeader] == "if-allowed" && self.startsWithoutExecutors
+        let startedAtOnce =
+            wantsStart ? ActionSubmission.startedAtOnce(action, events: events, actor: identity.name, at: now) : nil
         // Keys are per caller: another token replaying (or claiming first) a key gets its own action.
         let result = try await self.store.submit(
-            action,
-            events: events,
+            startedAtOnce?.action ?? action,
+            events: startedAtOnce?.events ?? events,
             idempotencyKey: idempotencyKey,
             idempotencyScope: identity.name
         )
+        // The decision's status: a new action started at once is counted as allowed.
+        let decidedStatus = result.created ? action.status : result.action.status
         if result.created { self.metrics.recordSubmission(status: action.status) }
         self.metrics.recordCompatSubmission(
-            status: result.action.status,
+            status: decidedStatus,
             tool: actionRequest.tool,
             operation: actionRequest.operation,
             created: result.created,
             duration: ContinuousClock.now - handlerStarted
         )
-        if request.headers[Self.startHeader] == "if-allowed",
-            let started = try await self.startAfterSubmit(result.action, identity)
-        {
-            var response = Self.actionResponse(started, for: identity)
-            response.headers[Self.startedHeader] = "true"
-            return response
+        if result.created, startedAtOnce != nil {
+            return Self.startedResponse(result.action, for: identity)
+        }
+        // An idempotent retry returns the stored action: an allowed or approved one is started now.
+        if wantsStart, !result.created, let started = try await self.startAfterSubmit(result.action, identity) {
+            return Self.startedResponse(started, for: identity)
         }
         return Self.actionResponse(result.action, for: identity)
     }
@@ -113,20 +121,30 @@ struct ActionController: Sendable {
     /// `true` on an answer whose action that request started.
     static let startedHeader = HTTPField.Name("Faramesh-Started")!
 
-    /// `Faramesh-Start: if-allowed` (opt-in; `faramesh mcp-proxy` sends it): an allowed or
-    /// approved action is started in the same request, exactly as `/start` would, saving the
-    /// client a round trip. Nil (the client calls `/start`) for other states, a lost race, or
-    /// when server-side executors are configured.
+    /// `Faramesh-Start: if-allowed` (opt-in; `faramesh mcp-proxy` sends it) is honoured only
+    /// when no server-side executors are configured (they start actions themselves).
+    private var startsWithoutExecutors: Bool {
+        self.executors.map({ $0.catalog.isEmpty }) ?? true
+    }
+
+    /// An idempotent retry of a `Faramesh-Start: if-allowed` submit: an allowed or approved
+    /// action is started exactly as `/start` would. Nil (the client calls `/start`) for other
+    /// states or a lost race.
     private func startAfterSubmit(_ action: Action, _ identity: Identity) async throws -> Action? {
-        guard action.status == .allowed || action.status == .approved,
-            self.executors.map({ $0.catalog.isEmpty }) ?? true
-        else { return nil }
-        let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: WireTimestamp.now())
+        guard action.status == .allowed || action.status == .approved else { return nil }
+        let change = TransitionRequest(transition: .start, actor: identity.name, reason: nil, now: self.clock.now())
         do {
             return try await self.store.transition(action.id, change)
         } catch StoreError.illegalTransition {
             return nil
         }
+    }
+
+    /// The answer of a submit that also started its action: `Faramesh-Started: true`.
+    private static func startedResponse(_ action: Action, for identity: Identity) -> Response {
+        var response = Self.actionResponse(action, for: identity)
+        response.headers[Self.startedHeader] = "true"
+        return response
     }
 
     /// `403 AGENT_ID_MISMATCH` unless `identity` may act as `agentID` (admins and local mode may

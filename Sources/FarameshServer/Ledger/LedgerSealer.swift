@@ -55,7 +55,7 @@ package struct LedgerSealer: Service {
         }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let held = try await store.withLedgerSealingRole { session in
+                let held: Void? = try await store.withLedgerSealingRole { session in
                     try await self.seal(session)
                 }
                 if held == nil { await pause(configuration.roleRetryInterval) }
