@@ -47,4 +47,14 @@ import Glibc
         #expect(seen[1] == "ok")
         #expect(seen[2] == "<end>")
     }
+
+    @Test func writesKeepTheirOrderAcrossTheFastPathAndTheQueue() async {
+        // Large lines (over PIPE_BUF) always go through the queue; the small ones after them must
+        // wait their turn, and together they overfill the pipe so the queue also blocks.
+        let chunks = (0..<300).map { index in
+            index % 3 == 0 ? "\(index) " + String(repeating: "y", count: 6000) + "\n" : "\(index)\n"
+        }
+        let seen = await read(chunks, maxLineBytes: 10_000)
+        #expect(seen == chunks.map { String($0.dropLast()) } + ["<end>"])
+    }
 }
