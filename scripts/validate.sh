@@ -3,7 +3,7 @@
 #   1. the code is formatted as .swift-format says (swift-nio's rules, 120 columns; seconds);
 #   2. every `import` of every target (tests included) is a declared dependency of that target
 #      (builds the package and its tests: scripts/test.sh relies on this build).
-# Fix formatting with: swift format -i --parallel $(git ls-files 'Package.swift' 'Sources/*.swift' 'Tests/*.swift')
+# `scripts/validate.sh --fix` formats the files in place first (then checks as usual).
 # FARAMESH_VALIDATE_SKIP="format" (or "imports") skips one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ if [[ "$skip" != *" format "* ]]; then
   # Generated files (the embedded web UI) are checked through their generator, not here.
   mapfile -t files < <(git ls-files 'Package.swift' 'Sources/*.swift' 'Tests/*.swift' \
                        | grep -v -e '+Generated\.swift$')
+  if [ "${1:-}" = "--fix" ]; then swift format -i --parallel "${files[@]}"; fi
   swift format lint --strict --parallel "${files[@]}"
 fi
 if [[ "$skip" != *" imports "* ]]; then
