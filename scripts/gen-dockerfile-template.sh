@@ -13,8 +13,8 @@ if grep -q '"""#' Dockerfile; then echo "Dockerfile must not contain \"\"\"#" >&
   echo 'extension ProjectTemplates {'
   echo '    /// `Dockerfile`: the repository'"'"'s top-level Dockerfile, byte for byte (without its final newline).'
   echo '    static let dockerfile = #"""'
-  sed -e 's/^\(.\)/    \1/' Dockerfile
-  echo '    """#'
+  sed -e 's/^\(.\)/        \1/' Dockerfile
+  echo '        """#'
   echo '}'
 } > "$generated"
 if [ "${1:-}" = "--check" ]; then
