@@ -17,21 +17,23 @@ package enum Deadline {
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let race = Race<T>()
-        let work = Task { try await operation() }
+        let work = Task {
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await operation())
+            } catch {
+                result = .failure(error)
+            }
+            race.finish(result)
+        }
+        let watch = DeadlineWatchdog.shared.watch(until: ContinuousClock.now.advanced(by: limit)) {
+            race.finish(.failure(Exceeded(limit: limit)))
+            work.cancel()
+        }
+        defer { DeadlineWatchdog.shared.forget(watch) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 race.install(continuation)
-                let timer = Task {
-                    try? await Task.sleep(for: limit)
-                    guard !Task.isCancelled else { return }
-                    race.finish(.failure(Exceeded(limit: limit)))
-                    work.cancel()
-                }
-                Task {
-                    let result = await work.result
-                    timer.cancel()
-                    race.finish(result)
-                }
             }
         } onCancel: {
             work.cancel()

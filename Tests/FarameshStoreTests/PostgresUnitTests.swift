@@ -2,6 +2,7 @@ import FarameshCore
 import FarameshStore
 import Foundation
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import FarameshStorePostgres
@@ -193,6 +194,27 @@ struct PostgresUnitTests {
         let result = await task.result
         #expect(throws: CancellationError.self) { try result.get() }
         #expect(clock.now - start < .seconds(5))
+    }
+
+    @Test func theWatchdogExpiresOnlyWhatIsDueAndNothingForgotten() async throws {
+        let watchdog = DeadlineWatchdog()
+        let now = ContinuousClock.now
+        let fired = Mutex<[String]>([])
+        let early = watchdog.watch(until: now - .seconds(1)) { fired.withLock { $0.append("early") } }
+        _ = watchdog.watch(until: now + .seconds(60)) { fired.withLock { $0.append("late") } }
+        let forgotten = watchdog.watch(until: now - .seconds(1)) { fired.withLock { $0.append("forgotten") } }
+        watchdog.forget(forgotten)
+        for expire in watchdog.takeDue(at: now) { expire() }
+        #expect(fired.withLock { $0 } == ["early"])
+        // Taken once: a due watch does not fire twice; forgetting it afterwards is harmless.
+        #expect(watchdog.takeDue(at: now).isEmpty)
+        watchdog.forget(early)
+        // The loop itself expires a short deadline soon after it passes.
+        let start = ContinuousClock.now
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            _ = watchdog.watch(until: start + .milliseconds(30)) { continuation.resume() }
+        }
+        #expect(ContinuousClock.now - start >= .milliseconds(30))
     }
 
     @Test func timestampsEncodeExactly() {
