@@ -37,7 +37,8 @@ package final class SQLiteActionStore: ActionStore {
     private let writer: SQLiteConnectionPool
     /// The writer itself for an in-memory store.
     private let readers: SQLiteConnectionPool
-    private let threadPool: NIOThreadPool
+    /// One per connection (`SQLiteThread`); stopped last at shutdown.
+    private let threads: [SQLiteThread]
     private let migrator: SQLiteMigrator?
     private let doorbell = EventDoorbell()
     private let gate = StoreCallGate()
@@ -48,14 +49,14 @@ package final class SQLiteActionStore: ActionStore {
         path: String?,
         timeouts: SQLiteTimeouts,
         logger: Logger,
-        threadPool: NIOThreadPool,
+        threads: [SQLiteThread],
         writer: SQLiteConnectionPool,
         readers: SQLiteConnectionPool
     ) {
         self.path = path
         self.timeouts = timeouts
         self.logger = logger
-        self.threadPool = threadPool
+        self.threads = threads
         self.writer = writer
         self.readers = readers
         self.migrator = try? SQLiteMigrator.bundled()
@@ -72,26 +73,16 @@ package final class SQLiteActionStore: ActionStore {
     ) async throws {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let readerCount = max(1, readerCount)
-        let threadPool = NIOThreadPool(numberOfThreads: 1 + readerCount)
-        threadPool.start()
+        let threads = (0...readerCount).map { _ in SQLiteThread() }
         var opened: [SQLiteConnection] = []
         do {
-            try await Self.prepareFile(absolute, on: threadPool)
-            opened.append(
-                try await Self.open(
-                    .file(path: absolute),
-                    role: .writer,
-                    threadPool: threadPool,
-                    timeouts: timeouts,
-                    logger: logger
-                )
-            )
-            for _ in 0..<readerCount {
+            try await Self.prepareFile(absolute, on: threads[0].threadPool)
+            for (index, thread) in threads.enumerated() {
                 opened.append(
                     try await Self.open(
                         .file(path: absolute),
-                        role: .reader,
-                        threadPool: threadPool,
+                        role: index == 0 ? .writer : .reader,
+                        threadPool: thread.threadPool,
                         timeouts: timeouts,
                         logger: logger
                     )
@@ -99,16 +90,17 @@ package final class SQLiteActionStore: ActionStore {
             }
         } catch {
             for connection in opened { try? await connection.close() }
-            try? await threadPool.shutdownGracefully()
+            for thread in threads { try? await thread.shutdown() }
             throw error
         }
+        let lanes = Array(zip(opened, threads))
         self.init(
             path: absolute,
             timeouts: timeouts,
             logger: logger,
-            threadPool: threadPool,
-            writer: SQLiteConnectionPool([opened[0]]),
-            readers: SQLiteConnectionPool(Array(opened.dropFirst()))
+            threads: threads,
+            writer: SQLiteConnectionPool([lanes[0]]),
+            readers: SQLiteConnectionPool(Array(lanes.dropFirst()))
         )
     }
 
@@ -118,27 +110,26 @@ package final class SQLiteActionStore: ActionStore {
         timeouts: SQLiteTimeouts = SQLiteTimeouts(),
         logger: Logger = Logger(label: "faramesh.store.sqlite")
     ) async throws -> SQLiteActionStore {
-        let threadPool = NIOThreadPool(numberOfThreads: 1)
-        threadPool.start()
+        let thread = SQLiteThread()
         let connection: SQLiteConnection
         do {
             connection = try await open(
                 .memory,
                 role: .writer,
-                threadPool: threadPool,
+                threadPool: thread.threadPool,
                 timeouts: timeouts,
                 logger: logger
             )
         } catch {
-            try? await threadPool.shutdownGracefully()
+            try? await thread.shutdown()
             throw error
         }
-        let pool = SQLiteConnectionPool([connection])
+        let pool = SQLiteConnectionPool([(connection, thread)])
         return SQLiteActionStore(
             path: nil,
             timeouts: timeouts,
             logger: logger,
-            threadPool: threadPool,
+            threads: [thread],
             writer: pool,
             readers: pool
         )
@@ -192,14 +183,16 @@ package final class SQLiteActionStore: ActionStore {
         gate.close()
         let task = closing.withLock { task -> Task<Void, any Error> in
             if let task { return task }
-            let started = Task { [writer, readers, threadPool, doorbell, logger] in
+            let started = Task { [writer, readers, threads, doorbell, logger] in
                 doorbell.finish()
                 var failure: (any Error)?
                 do { try await writer.close() } catch { failure = error }
                 if readers !== writer {
                     do { try await readers.close() } catch { failure = failure ?? error }
                 }
-                do { try await threadPool.shutdownGracefully() } catch { failure = failure ?? error }
+                for thread in threads {
+                    do { try await thread.shutdown() } catch { failure = failure ?? error }
+                }
                 if let failure {
                     logger.warning("closing the database failed", metadata: ["error": "\(String(describing: failure))"])
                     throw StoreError.unavailable("the database could not be closed cleanly")

@@ -8,6 +8,9 @@ import Synchronization
 /// the open transaction). Waiters are served first come, first served; a waiter that is
 /// cancelled leaves the queue. `close()` waits for every lent connection to come back and then
 /// closes them all (SQLiteNIO asserts when a connection is deinitialised open).
+///
+/// Each connection comes with its `SQLiteThread`: the body runs with that thread as its
+/// executor preference, so its statements and the code between them stay on one thread.
 final class SQLiteConnectionPool: Sendable {
     /// The pool was closed: the store is shut down.
     struct Closed: Error, Sendable {}
@@ -32,20 +35,25 @@ final class SQLiteConnectionPool: Sendable {
     }
 
     private let connections: [SQLiteConnection]
+    private let threads: [ObjectIdentifier: SQLiteThread]
     private let state: Mutex<State>
 
     var size: Int { connections.count }
 
-    init(_ connections: [SQLiteConnection]) {
-        self.connections = connections
-        self.state = Mutex(State(idle: connections.reversed()))
+    /// Connections, each opened on the thread pool of the thread it is paired with.
+    init(_ connections: [(SQLiteConnection, SQLiteThread)]) {
+        self.connections = connections.map(\.0)
+        self.threads = Dictionary(uniqueKeysWithValues: connections.map { (ObjectIdentifier($0.0), $0.1) })
+        self.state = Mutex(State(idle: self.connections.reversed()))
     }
 
-    /// Runs `body` with a connection of its own.
+    /// Runs `body` with a connection of its own, on the connection's thread.
     func withConnection<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         let connection = try await lease()
         do {
-            let result = try await body(connection)
+            let result = try await withTaskExecutorPreference(threads[ObjectIdentifier(connection)]) {
+                try await body(connection)
+            }
             release(connection)
             return result
         } catch {
