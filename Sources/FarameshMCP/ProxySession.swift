@@ -79,7 +79,7 @@ package actor ProxySession {
                 let (success, error) = Self.outcome(of: message)
                 self.governor.reporter.report(actionID: actionID, success: success, error: error)
                 // The whole relay path has run once: startup-only code can leave the resident set.
-                ResidentCode.releaseStartupPages()
+                ResidentCode.release(after: .firstCall)
             }
         case .notification(let method):
             if method == "notifications/tools/list_changed" { self.catalog.removeAll() }

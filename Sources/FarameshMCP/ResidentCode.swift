@@ -8,22 +8,40 @@ import Glibc
 ///
 /// Most of the proxy's resident memory is file pages: code, read-only data, unwind tables and
 /// Swift metadata of the `faramesh` executable (which also holds the server, the stores and the
-/// CLI) and of the shared libraries that libcurl brings in. Starting up (argument parsing, the
-/// child process, the first gatekeeper connection) touches far more of them than relaying calls
-/// does, and the kernel maps up to 64 KiB around each touched page. Once the first governed call
-/// has been answered, the proxy drops its page-table entries of every private, non-writable file
-/// mapping that holds no private (copied-on-write) page. Such pages are exactly the file's
-/// bytes, so nothing is lost: what the relay still reads comes back from the page cache on first
-/// use (a minor fault), and the rest stays out of the proxy's resident set. Mappings with a
-/// private page (relocated read-only data among them), writable and anonymous ones stay.
+/// CLI) and of the shared libraries that libcurl brings in. Starting up (the loader, the
+/// runtime, argument parsing, the child process, the first gatekeeper connection) touches far
+/// more of them than relaying calls does, and the kernel maps up to 64 KiB around each touched
+/// page. Once the command line has been read, and again once the first governed call has been
+/// answered, the proxy drops its page-table entries of every private, non-writable file mapping
+/// that holds no private (copied-on-write) page. Such pages are exactly the file's bytes, so
+/// nothing is lost: what the relay still reads comes back from the page cache on first use (a
+/// minor fault), and the rest stays out of the proxy's resident set. Mappings with a private
+/// page (relocated read-only data among them), writable and anonymous ones stay.
 package enum ResidentCode {
-    private static let released = OnceFlag()
+    /// The points of the proxy's life after which what ran before is not needed again.
+    package enum Stage: Sendable {
+        /// The command line is read and the process configured: the loader's, the runtime's and
+        /// the argument parser's start-up code is done (the proxy's peak was reached here).
+        case configured
+        /// The first governed call has been answered: the whole relay path has run once.
+        case firstCall
 
-    /// Drops the process's mappings of clean read-only file pages, the first time it is called.
+        private static let configuredFlag = OnceFlag()
+        private static let firstCallFlag = OnceFlag()
+
+        fileprivate var flag: OnceFlag {
+            switch self {
+            case .configured: Self.configuredFlag
+            case .firstCall: Self.firstCallFlag
+            }
+        }
+    }
+
+    /// Drops the process's mappings of clean read-only file pages, once per stage.
     /// Returns the bytes of address space advised (0 on later calls and where unsupported).
     @discardableResult
-    package static func releaseStartupPages() -> Int {
-        guard self.released.set() else { return 0 }
+    package static func release(after stage: Stage) -> Int {
+        guard stage.flag.set() else { return 0 }
         #if os(Linux)
         guard let smaps = self.procText("/proc/self/smaps") else { return 0 }
         var advised = 0

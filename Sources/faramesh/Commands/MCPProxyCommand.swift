@@ -81,6 +81,7 @@ struct MCPProxyCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProxyProcess.configure()
+        ResidentCode.release(after: .configured)
         let source = try SettingsSource.current()
         let logger = try CommandLogging.logger(
             "faramesh.mcp",
