@@ -171,6 +171,8 @@ def main() -> None:
     print(f"direct:  p50 {p50d:.3f} ms  p99 {p99d:.3f} ms  mean {statistics.mean(direct):.3f} ms")
     print(f"proxied: p50 {p50p:.3f} ms  p99 {p99p:.3f} ms  mean {statistics.mean(proxied):.3f} ms")
     print(f"added:   p50 {p50p - p50d:.3f} ms  p99 {p99p - p99d:.3f} ms  (goal p99 <= 3 ms)")
+    print("proxied tail: " + "  ".join(f"p{p:g} {percentile(proxied, p):.3f} ms" for p in (90, 95, 98, 99.5))
+          + f"  max {max(proxied):.3f} ms")
     p50f, p99f = percentile(floor, 50), percentile(floor, 99)
     p50c, p99c = percentile(combined, 50), percentile(combined, 99)
     print(f"gatekeeper alone, submit + start (2 requests): p50 {p50f:.3f} ms  p99 {p99f:.3f} ms")

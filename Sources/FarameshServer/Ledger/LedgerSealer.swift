@@ -155,7 +155,10 @@ package struct LedgerSealer: Service {
                 logger.info("ledger sealed up to shutdown", metadata: ["size": "\(size)"])
                 return
             }
-            if candidates.count < limit { await pause(configuration.pollInterval) }
+            if candidates.count < limit {
+                let soon = min(configuration.busyPollInterval, configuration.pollInterval)
+                await pause(candidates.isEmpty ? configuration.pollInterval : soon)
+            }
         }
     }
 }
