@@ -63,6 +63,99 @@ struct SQLiteActionStoreTests {
         }
     }
 
+    @Test("commits never checkpoint the WAL; the checkpointer copies it back on its own connection")
+    func walIsCheckpointedOffTheCommits() async throws {
+        let root = SQLiteTestDatabase.temporaryDirectory()
+        defer { SQLiteTestDatabase.remove(root) }
+        let path = root + "/actions.db"
+        let store = try await SQLiteActionStore(
+            path: path,
+            timeouts: SQLiteTestDatabase.timeouts,
+            logger: SQLiteTestDatabase.logger
+        )
+        var ids: [UUID] = []
+        try await SQLiteTestDatabase.closing(store) {
+            try await store.migrate()
+            #expect(try await store.writerPragma("wal_autocheckpoint") == "0")
+            let checkpointer = try #require(store.walCheckpointer)
+            let before = checkpointer.completedRounds
+            for _ in 0..<50 {
+                let (action, events) = StoreFixtures.action()
+                ids.append(try await store.submit(action, events: events, idempotencyKey: nil).action.id)
+            }
+            // The loop runs a round within its interval of the commits.
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(10)
+            while checkpointer.completedRounds == before, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(checkpointer.completedRounds > before)
+            // Nothing is left behind once no reader holds an old snapshot.
+            let (log, copied) = try await checkpointer.checkpoint()
+            #expect(log >= 0)
+            #expect(copied == log)
+        }
+        // Everything committed is in the database file, read by a fresh connection.
+        try await SQLiteTestDatabase.withRawConnection(path) { conn in
+            let count = try await conn.query("SELECT count(*) AS n FROM actions").first?.column("n")?.integer
+            #expect(count == ids.count)
+        }
+    }
+
+    @Test("a completed checkpoint lets the next write rewind the WAL; under a write load it keeps doing so")
+    func walIsRewoundNotGrown() async throws {
+        let root = SQLiteTestDatabase.temporaryDirectory()
+        defer { SQLiteTestDatabase.remove(root) }
+        // The loop stays out of the way: the test runs the rounds itself.
+        let store = try await SQLiteActionStore(
+            path: root + "/actions.db",
+            timeouts: SQLiteTestDatabase.timeouts,
+            checkpointInterval: .seconds(3600),
+            logger: SQLiteTestDatabase.logger
+        )
+        try await SQLiteTestDatabase.closing(store) {
+            try await store.migrate()
+            let checkpointer = try #require(store.walCheckpointer)
+            for _ in 0..<20 {
+                let (action, events) = StoreFixtures.action()
+                _ = try await store.submit(action, events: events, idempotencyKey: nil)
+            }
+            let twenty = try await checkpointer.checkpoint()
+            #expect(twenty.copied == twenty.log)
+            let (action, events) = StoreFixtures.action()
+            _ = try await store.submit(action, events: events, idempotencyKey: nil)
+            let one = try await checkpointer.checkpoint()
+            #expect(one.log > 0)
+            #expect(one.log < twenty.log)
+
+            // Rounds racing four writers: step 1 alone never catches up with the commits, the
+            // step under the writer does, and the WAL starts over instead of growing.
+            let logs = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        for _ in 0..<50 {
+                            let (action, events) = StoreFixtures.action()
+                            _ = try await store.submit(action, events: events, idempotencyKey: nil)
+                        }
+                        return []
+                    }
+                }
+                group.addTask {
+                    var logs: [Int] = []
+                    for _ in 0..<40 {
+                        try await checkpointer.checkpoint()
+                        logs.append(try await checkpointer.finish().log)
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    return logs
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let rewinds = zip(logs, logs.dropFirst()).filter { $1 < $0 }.count
+            #expect(rewinds > 0, "WAL frames after each round: \(logs)")
+        }
+    }
+
     @Test func relativePathsResolveAgainstTheWorkingDirectory() async throws {
         let root = SQLiteTestDatabase.temporaryDirectory()
         defer { SQLiteTestDatabase.remove(root) }
