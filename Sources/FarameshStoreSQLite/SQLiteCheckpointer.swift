@@ -55,6 +55,7 @@ final class SQLiteCheckpointer: Sendable {
             guard loop == nil else { return }
             loop = Task { [self] in
                 var checkpointed: UInt64 = 0
+                var failing = false
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: interval) } catch { return }
                     let committed = commits.load(ordering: .relaxed)
@@ -64,12 +65,18 @@ final class SQLiteCheckpointer: Sendable {
                         try await finish()
                         checkpointed = committed
                         rounds.add(1, ordering: .relaxed)
+                        if failing { logger.notice("WAL checkpoints work again") }
+                        failing = false
                     } catch {
-                        // The writer's WAL keeps growing until a round succeeds; say so.
-                        logger.warning(
-                            "WAL checkpoint failed; retrying",
-                            metadata: ["error": "\(String(describing: error))"]
-                        )
+                        if Task.isCancelled { return }
+                        // The WAL keeps growing until a round succeeds; said once, not every round.
+                        if !failing {
+                            logger.warning(
+                                "WAL checkpoint failed; retrying",
+                                metadata: ["error": "\(String(describing: error))"]
+                            )
+                        }
+                        failing = true
                     }
                 }
             }
