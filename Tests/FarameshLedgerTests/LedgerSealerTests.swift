@@ -66,7 +66,9 @@ struct LedgerSealerTests {
                                 try await LedgerSealer(
                                     store: store,
                                     key: key,
-                                    configuration: Sealing.fast,
+                                    // SQLite gets the busy cadence of `faramesh serve`;
+                                    // PostgreSQL keeps polling every `pollInterval`.
+                                    configuration: backend == .sqlite ? Sealing.fastBusy : Sealing.fast,
                                     logger: Sealing.logger
                                 ).run()
                                 return 0

@@ -156,7 +156,7 @@ package struct LedgerSealer: Service {
                 return
             }
             if candidates.count < limit {
-                let soon = min(configuration.busyPollInterval, configuration.pollInterval)
+                let soon = min(configuration.busyPollInterval ?? configuration.pollInterval, configuration.pollInterval)
                 await pause(candidates.isEmpty ? configuration.pollInterval : soon)
             }
         }

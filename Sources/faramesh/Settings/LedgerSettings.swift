@@ -41,6 +41,8 @@ enum LedgerSettings {
         database: DatabaseSettings
     ) throws -> LedgerConfiguration {
         var c = LedgerConfiguration()
+        // Small batches under load keep SQLite's one writer free for submits (see the property).
+        if database.backend == .sqlite { c.busyPollInterval = .milliseconds(10) }
         let sealerSetting = try source.bool(flag: nil, ["FARAMESH_LEDGER_SEALER"]) ?? true
         c.sealerEnabled = !o.noSealer && sealerSetting
         if let n = try source.int(flag: o.checkpointEvents, ["FARAMESH_LEDGER_CHECKPOINT_EVENTS"]) {
