@@ -75,6 +75,8 @@ package actor ProxySession {
             if method == "tools/list" { self.catalog.record(listResult: message.object["result"]) }
             if method == "tools/call" || method == "initialize" { self.forgetProgress(of: id) }
             await self.client.send(bytes, route: .response(id))
+            // Start-up (the child, the connections) is over: what it ran leaves the resident set.
+            if method == "initialize" { ResidentCode.release(after: .initialized) }
             if let actionID = self.governed.removeValue(forKey: id) {
                 let (success, error) = Self.outcome(of: message)
                 self.governor.reporter.report(actionID: actionID, success: success, error: error)

@@ -11,8 +11,8 @@ import Glibc
 /// CLI) and of the shared libraries that libcurl brings in. Starting up (the loader, the
 /// runtime, argument parsing, the child process, the first gatekeeper connection) touches far
 /// more of them than relaying calls does, and the kernel maps up to 64 KiB around each touched
-/// page. Once the command line has been read, and again once the first governed call has been
-/// answered, the proxy drops its page-table entries of every private, non-writable file mapping
+/// page. When `main` starts, once the command line has been read, once `initialize` has been
+/// answered, and again once the first governed call has been answered, the proxy drops its page-table entries of every private, non-writable file mapping
 /// that holds no private (copied-on-write) page. Such pages are exactly the file's bytes, so
 /// nothing is lost: what the relay still reads comes back from the page cache on first use (a
 /// minor fault), and the rest stays out of the proxy's resident set. Mappings with a private
@@ -20,18 +20,27 @@ import Glibc
 package enum ResidentCode {
     /// The points of the proxy's life after which what ran before is not needed again.
     package enum Stage: Sendable {
+        /// `main` has started: the loader's and the runtime's start-up work is done.
+        case launched
         /// The command line is read and the process configured: the loader's, the runtime's and
         /// the argument parser's start-up code is done (the proxy's peak was reached here).
         case configured
+        /// The server's answer to `initialize` has been relayed: the proxy's own start-up (the
+        /// child process, the connections) is done.
+        case initialized
         /// The first governed call has been answered: the whole relay path has run once.
         case firstCall
 
+        private static let launchedFlag = OnceFlag()
         private static let configuredFlag = OnceFlag()
+        private static let initializedFlag = OnceFlag()
         private static let firstCallFlag = OnceFlag()
 
         fileprivate var flag: OnceFlag {
             switch self {
+            case .launched: Self.launchedFlag
             case .configured: Self.configuredFlag
+            case .initialized: Self.initializedFlag
             case .firstCall: Self.firstCallFlag
             }
         }

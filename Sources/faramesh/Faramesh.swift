@@ -1,4 +1,5 @@
 import ArgumentParser
+import FarameshMCP
 import FarameshPolicyTools
 
 /// `faramesh`: the gatekeeper's server and command-line tools.
@@ -42,6 +43,9 @@ struct Faramesh: AsyncParsableCommand {
 
     /// Global options may precede the command name; usage errors exit 2 (not ArgumentParser's 64).
     static func main() async {
+        // The proxy lives long and small: what the loader and the runtime touched to get here
+        // leaves its resident set before the command line is parsed (`ResidentCode`).
+        if CommandLine.arguments.dropFirst().contains("mcp-proxy") { ResidentCode.release(after: .launched) }
         await PolicyFiles.main(
             Faramesh.self,
             arguments: ClientOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))

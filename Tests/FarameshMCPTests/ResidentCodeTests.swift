@@ -64,17 +64,14 @@ struct ResidentCodeTests {
 
     @Test("releasing this process's clean file pages leaves it running, and happens once per stage")
     func releasingKeepsRunning() {
-        let first = ResidentCode.release(after: .configured)
-        #if os(Linux)
-        #expect(first > 0)
-        #endif
-        // What runs next is faulted back in from the page cache, relocated data included.
-        #expect(ResidentCode.cleanReadOnlyFileRanges(Self.smaps).count == 3)
-        #expect(ResidentCode.release(after: .configured) == 0)
-        let second = ResidentCode.release(after: .firstCall)
-        #if os(Linux)
-        #expect(second > 0)
-        #endif
-        #expect(ResidentCode.release(after: .firstCall) == 0)
+        for stage in [ResidentCode.Stage.launched, .configured, .initialized, .firstCall] {
+            let first = ResidentCode.release(after: stage)
+            #if os(Linux)
+            #expect(first > 0, "\(stage)")
+            #endif
+            // What runs next is faulted back in from the page cache, relocated data included.
+            #expect(ResidentCode.cleanReadOnlyFileRanges(Self.smaps).count == 3)
+            #expect(ResidentCode.release(after: stage) == 0, "\(stage)")
+        }
     }
 }
