@@ -61,9 +61,10 @@ final class SQLiteCheckpointer: Sendable {
                     let committed = commits.load(ordering: .relaxed)
                     guard committed != checkpointed else { continue }
                     do {
-                        try await checkpoint()
-                        try await finish()
-                        checkpointed = committed
+                        // Busy: another checkpoint was running (this round is not complete).
+                        let bulk = try await checkpoint()
+                        let last = try await finish()
+                        if !bulk.busy && !last.busy { checkpointed = committed }
                         rounds.add(1, ordering: .relaxed)
                         if failing { logger.notice("WAL checkpoints work again") }
                         failing = false
@@ -84,23 +85,15 @@ final class SQLiteCheckpointer: Sendable {
     }
 
     /// Step 1, concurrent with commits: one PASSIVE checkpoint on the checkpointer's connection.
-    /// Returns (WAL frames, frames copied).
     @discardableResult
-    func checkpoint() async throws -> (log: Int, copied: Int) {
+    func checkpoint() async throws -> CheckpointOutcome {
         try await withTaskExecutorPreference(thread) { try await Self.passiveCheckpoint(connection) }
     }
 
     /// Step 2, holding the writer: copies the frames committed since step 1 and so completes.
     @discardableResult
-    func finish() async throws -> (log: Int, copied: Int) {
+    func finish() async throws -> CheckpointOutcome {
         try await writer.withConnection { conn in try await Self.passiveCheckpoint(conn) }
-    }
-
-    private static func passiveCheckpoint(_ conn: SQLiteConnection) async throws -> (log: Int, copied: Int) {
-        let row = try await SQLiteRunner.rows(conn, "PRAGMA wal_checkpoint(PASSIVE)").first
-        let values = row?.columns.map { $0.data.integer ?? -1 } ?? []
-        guard values.count == 3 else { return (-1, -1) }
-        return (values[1], values[2])
     }
 
     /// Ends the loop and closes the connection (before the writer's close, which checkpoints
@@ -113,5 +106,20 @@ final class SQLiteCheckpointer: Sendable {
         task?.cancel()
         await task?.value
         try await connection.close()
+    }
+
+    /// What `PRAGMA wal_checkpoint(PASSIVE)` answered: `busy` when another checkpoint was
+    /// running (then `log` and `copied` are -1), else the WAL's frames and how many are copied.
+    struct CheckpointOutcome: Sendable, Equatable {
+        var busy: Bool
+        var log: Int
+        var copied: Int
+    }
+
+    private static func passiveCheckpoint(_ conn: SQLiteConnection) async throws -> CheckpointOutcome {
+        let row = try await SQLiteRunner.rows(conn, "PRAGMA wal_checkpoint(PASSIVE)").first
+        let values = row?.columns.map { $0.data.integer ?? -1 } ?? []
+        guard values.count == 3 else { return CheckpointOutcome(busy: true, log: -1, copied: -1) }
+        return CheckpointOutcome(busy: values[0] != 0, log: values[1], copied: values[2])
     }
 }
