@@ -11,19 +11,20 @@ import Glibc
 /// CLI) and of the shared libraries that libcurl brings in. Starting up (the loader, the
 /// runtime, argument parsing, the child process, the first gatekeeper connection) touches far
 /// more of them than relaying calls does, and the kernel maps up to 64 KiB around each touched
-/// page. When `main` starts, once the command line has been read, once `initialize` has been
-/// answered, and again once the first governed call has been answered, the proxy drops its page-table entries of every private, non-writable file mapping
-/// that holds no private (copied-on-write) page. Such pages are exactly the file's bytes, so
-/// nothing is lost: what the relay still reads comes back from the page cache on first use (a
-/// minor fault), and the rest stays out of the proxy's resident set. Mappings with a private
-/// page (relocated read-only data among them), writable and anonymous ones stay.
+/// page. At each `Stage` (when `main` starts, once the command line has been read, once
+/// `initialize` has been answered, once the first governed call has been answered) the proxy
+/// drops its page-table entries of every private, non-writable file mapping that holds no
+/// private (copied-on-write) page. Such pages are exactly the file's bytes, so nothing is lost:
+/// what the relay still reads comes back from the page cache on first use (a minor fault), and
+/// the rest stays out of the proxy's resident set. Mappings with a private page (relocated
+/// read-only data among them), writable and anonymous ones stay.
 package enum ResidentCode {
     /// The points of the proxy's life after which what ran before is not needed again.
     package enum Stage: Sendable {
         /// `main` has started: the loader's and the runtime's start-up work is done.
         case launched
-        /// The command line is read and the process configured: the loader's, the runtime's and
-        /// the argument parser's start-up code is done (the proxy's peak was reached here).
+        /// The command line is read and the process configured: the argument parser's work is
+        /// done.
         case configured
         /// The server's answer to `initialize` has been relayed: the proxy's own start-up (the
         /// child process, the connections) is done.

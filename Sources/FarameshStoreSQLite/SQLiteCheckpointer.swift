@@ -42,7 +42,7 @@ final class SQLiteCheckpointer: Sendable {
         self.logger = logger
     }
 
-    /// Checkpoints the loop has run (tests).
+    /// Rounds the loop has run, busy ones included (tests).
     var completedRounds: Int { rounds.load(ordering: .relaxed) }
 
     /// Called after every commit of the writer.
