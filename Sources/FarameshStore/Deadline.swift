@@ -12,8 +12,24 @@ package enum Deadline {
         package var limit: Duration
     }
 
+    /// What may end the wait before the limit: `watch` is handed a function that ends it with
+    /// `error` (at once, or later from any thread) and returns one that stops watching.
+    package struct Abandon: Sendable {
+        package var watch: @Sendable (_ end: @escaping @Sendable () -> Void) -> @Sendable () -> Void
+        package var error: any Error
+
+        package init(
+            error: any Error,
+            watch: @escaping @Sendable (_ end: @escaping @Sendable () -> Void) -> @Sendable () -> Void
+        ) {
+            self.watch = watch
+            self.error = error
+        }
+    }
+
     package static func run<T: Sendable>(
         _ limit: Duration,
+        abandon: Abandon? = nil,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let race = Race<T>()
@@ -31,6 +47,13 @@ package enum Deadline {
             work.cancel()
         }
         defer { DeadlineWatchdog.shared.forget(watch) }
+        let stopWatching = abandon.map { abandon in
+            abandon.watch {
+                race.finish(.failure(abandon.error))
+                work.cancel()
+            }
+        }
+        defer { stopWatching?() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 race.install(continuation)

@@ -44,10 +44,13 @@ package protocol LedgerSealingSession: Sendable {
     /// `holes` (seqs skipped earlier because their transaction had not committed yet),
     /// ascending seq, at most `limit`.
     func candidates(afterSeq: Int64, holes: [Int64], limit: Int) async throws -> [LedgerCandidate]
-    /// Committed events not in the ledger with `seq > afterSeq`, ascending seq, whatever the
-    /// highest sealed seq: the sealer sweeps with this from 0 at takeover and now and then, so
-    /// that no event is ever skipped however late it commits.
-    func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate]
+    /// Committed events not in the ledger with `afterSeq < seq <= throughSeq`, ascending seq:
+    /// the sealer sweeps with this from 0 at takeover and now and then, so that no event is
+    /// ever skipped however late it commits.
+    func unsealedCandidates(afterSeq: Int64, throughSeq: Int64, limit: Int) async throws -> [LedgerCandidate]
+    /// The seqs the ledger seals that are above `afterSeq`, ascending: a new holder reads the
+    /// top of the ledger with this to find the seqs its predecessor may have skipped.
+    func sealedSeqs(afterSeq: Int64) async throws -> [Int64]
     /// Appends `rows` (positions `expectedSize…`) and `checkpoint` in one transaction. Throws
     /// `LedgerStoreError.conflict` when the ledger does not have `expectedSize` positions or the
     /// role was lost; nothing is written then.

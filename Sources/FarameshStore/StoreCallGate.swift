@@ -20,6 +20,7 @@ package final class StoreCallGate: Sendable {
     /// `StoreCallGate.commonMapping`).
     package func run<T: Sendable>(
         limit: Duration,
+        abandon: Deadline.Abandon? = nil,
         mapError: (any Error) -> any Error,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
@@ -28,7 +29,7 @@ package final class StoreCallGate: Sendable {
         }
         do {
             // Counted until the operation really ends (it may outlive a missed deadline).
-            return try await Deadline.run(limit) { [self] in
+            return try await Deadline.run(limit, abandon: abandon) { [self] in
                 inFlight.wrappingAdd(1, ordering: .relaxed)
                 defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
                 return try await operation()

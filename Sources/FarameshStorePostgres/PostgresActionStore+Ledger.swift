@@ -398,13 +398,36 @@ struct PostgresLedgerSession: LedgerSealingSession {
     let connection: PostgresConnection
     let lockKey: Int64
 
+    let closing: ConnectionCloseWatch
+
+    init(store: PostgresActionStore, connection: PostgresConnection, lockKey: Int64) {
+        self.store = store
+        self.connection = connection
+        self.lockKey = lockKey
+        closing = ConnectionCloseWatch(connection)
+    }
+
+    /// Runs a call on the session's connection, ending it as soon as the connection closes.
+    /// PostgresNIO never answers a query written to a channel that has just closed, so a
+    /// session the server terminated (a killed backend, a failover) would otherwise hold the
+    /// sealer until the call's timeout (30 s, seen in `LedgerSealerTests.failover`).
+    private func perform<T: Sendable>(_ call: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await store.perform(
+            abandon: Deadline.Abandon(
+                error: StoreError.unavailable("the database closed the sealing session"),
+                watch: closing.watch
+            ),
+            call
+        )
+    }
+
     private var lockHalves: (Int64, Int64) {
         let key = UInt64(bitPattern: lockKey)
         return (Int64(key >> 32), Int64(key & 0xFFFF_FFFF))
     }
 
     func state() async throws -> LedgerSealState {
-        try await store.perform { [connection, logger = store.logger] in
+        try await perform { [connection, logger = store.logger] in
             try await LedgerSealState.read(
                 size: try await PostgresActionStore.ledgerSize(connection, logger: logger),
                 last: { position in
@@ -435,7 +458,7 @@ struct PostgresLedgerSession: LedgerSealingSession {
     }
 
     func candidates(afterSeq: Int64, holes: [Int64], limit: Int) async throws -> [LedgerCandidate] {
-        try await store.perform { [connection, logger = store.logger] in
+        try await perform { [connection, logger = store.logger] in
             // Two index range reads instead of one OR that would scan the table.
             try await PostgresActionStore.candidates(
                 connection,
@@ -453,14 +476,15 @@ struct PostgresLedgerSession: LedgerSealingSession {
         }
     }
 
-    func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
-        try await store.perform { [connection, logger = store.logger] in
+    func unsealedCandidates(afterSeq: Int64, throughSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
+        try await perform { [connection, logger = store.logger] in
             try await PostgresActionStore.candidates(
                 connection,
                 """
                 SELECT \(unescaped: PostgresActionStore.candidateColumns)
                 FROM action_events e LEFT JOIN actions a ON e.event_type = 'created' AND a.id = e.action_id
-                WHERE e.seq > \(afterSeq) AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq)
+                WHERE e.seq > \(afterSeq) AND e.seq <= \(throughSeq)
+                  AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq)
                 ORDER BY e.seq LIMIT \(limit)
                 """,
                 logger: logger
@@ -468,10 +492,23 @@ struct PostgresLedgerSession: LedgerSealingSession {
         }
     }
 
+    func sealedSeqs(afterSeq: Int64) async throws -> [Int64] {
+        try await perform { [connection, logger = store.logger] in
+            var seqs: [Int64] = []
+            for try await seq in try await connection.query(
+                "SELECT event_seq FROM ledger WHERE event_seq > \(afterSeq) ORDER BY event_seq",
+                logger: logger
+            ).decode(Int64.self) {
+                seqs.append(seq)
+            }
+            return seqs
+        }
+    }
+
     func append(_ rows: [LedgerRecord], checkpoint: LedgerCheckpoint?, expectedSize: Int64) async throws {
         guard !rows.isEmpty || checkpoint != nil else { return }
         let (high, low) = lockHalves
-        let outcome = try await store.perform { [connection, logger = store.logger] () -> LedgerStoreError? in
+        let outcome = try await perform { [connection, logger = store.logger] () -> LedgerStoreError? in
             do {
                 return try await connection.withTransaction(logger: logger) { conn -> LedgerStoreError? in
                     var holds = false
@@ -551,7 +588,7 @@ struct PostgresLedgerSession: LedgerSealingSession {
     }
 
     func registerKey(_ key: LedgerPublicKey, at date: Date) async throws {
-        try await store.perform { [connection, logger = store.logger] in
+        try await perform { [connection, logger = store.logger] in
             try await connection.query(
                 """
                 INSERT INTO ledger_keys (key_id, algorithm, public_key, first_used_at)

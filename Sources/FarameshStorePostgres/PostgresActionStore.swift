@@ -620,9 +620,10 @@ package final class PostgresActionStore: ActionStore {
     @discardableResult
     func perform<T: Sendable>(
         timeout: Duration? = nil,
+        abandon: Deadline.Abandon? = nil,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await gate.run(limit: timeout ?? timeouts.operation, mapError: mapError, operation)
+        try await gate.run(limit: timeout ?? timeouts.operation, abandon: abandon, mapError: mapError, operation)
     }
 
     package var databaseUsage: DatabaseUsage {

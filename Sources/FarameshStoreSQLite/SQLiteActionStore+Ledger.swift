@@ -357,15 +357,26 @@ struct SQLiteLedgerSession: LedgerSealingSession {
         }
     }
 
-    func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
+    func unsealedCandidates(afterSeq: Int64, throughSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
         try await store.read { conn in
             try await SQLiteActionStore.candidates(
                 conn,
                 """
-                WHERE e.seq > ? AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT ?
+                WHERE e.seq > ? AND e.seq <= ? AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_seq = e.seq)
+                ORDER BY e.seq LIMIT ?
                 """,
-                [SQLiteRows.integer(afterSeq), SQLiteRows.integer(limit)]
+                [SQLiteRows.integer(afterSeq), SQLiteRows.integer(throughSeq), SQLiteRows.integer(limit)]
             )
+        }
+    }
+
+    func sealedSeqs(afterSeq: Int64) async throws -> [Int64] {
+        try await store.read { conn in
+            try await SQLiteRunner.rows(
+                conn,
+                "SELECT event_seq FROM ledger WHERE event_seq > ? ORDER BY event_seq",
+                [SQLiteRows.integer(afterSeq)]
+            ).map { try SQLiteRows.integer($0, "event_seq") }
         }
     }
 

@@ -67,9 +67,10 @@ private struct FlakySession: LedgerSealingSession {
     func candidates(afterSeq: Int64, holes: [Int64], limit: Int) async throws -> [LedgerCandidate] {
         try await base.candidates(afterSeq: afterSeq, holes: holes, limit: limit)
     }
-    func unsealedCandidates(afterSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
-        try await base.unsealedCandidates(afterSeq: afterSeq, limit: limit)
+    func unsealedCandidates(afterSeq: Int64, throughSeq: Int64, limit: Int) async throws -> [LedgerCandidate] {
+        try await base.unsealedCandidates(afterSeq: afterSeq, throughSeq: throughSeq, limit: limit)
     }
+    func sealedSeqs(afterSeq: Int64) async throws -> [Int64] { try await base.sealedSeqs(afterSeq: afterSeq) }
     func registerKey(_ key: LedgerPublicKey, at date: Date) async throws { try await base.registerKey(key, at: date) }
 
     func append(_ rows: [LedgerRecord], checkpoint: LedgerCheckpoint?, expectedSize: Int64) async throws {

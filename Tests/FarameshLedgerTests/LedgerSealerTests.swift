@@ -1,6 +1,5 @@
 import FarameshCore
 import FarameshLedgerVerifier
-import FarameshServer
 import FarameshStore
 import FarameshStorePostgres
 import Foundation
@@ -8,6 +7,7 @@ import PostgresNIO
 import Synchronization
 import Testing
 
+@testable import FarameshServer
 @testable import faramesh
 
 /// The sealer under concurrency and failure: several replicas writing and sealing, the holder
@@ -45,8 +45,12 @@ struct LedgerSealerTests {
         #expect(report.audit.latestVerified?.treeSize == rows)
     }
 
+    /// The gauge's sample line, not its HELP text (which reads "…sealer_active 1 while…").
     static func isActive(_ metrics: ServerMetrics) -> Bool {
-        String(decoding: metrics.exposition(), as: UTF8.self).contains("faramesh_ledger_sealer_active 1")
+        String(decoding: metrics.exposition(), as: UTF8.self).split(separator: "\n").contains { line in
+            guard line.hasPrefix("faramesh_ledger_sealer_active ") else { return false }
+            return Double(line.dropFirst("faramesh_ledger_sealer_active ".count)) == 1
+        }
     }
 
     @Test(
@@ -66,9 +70,10 @@ struct LedgerSealerTests {
                                 try await LedgerSealer(
                                     store: store,
                                     key: key,
-                                    // SQLite gets the busy cadence of `faramesh serve`;
-                                    // PostgreSQL keeps polling every `pollInterval`.
-                                    configuration: backend == .sqlite ? Sealing.fastBusy : Sealing.fast,
+                                    // The busy cadence of `faramesh serve` on SQLite; on
+                                    // PostgreSQL too, where more, smaller batches press harder
+                                    // on the order of late commits.
+                                    configuration: Sealing.fastBusy,
                                     logger: Sealing.logger
                                 ).run()
                                 return 0
@@ -146,6 +151,13 @@ struct LedgerSealerTests {
                         """
                     )
                     #expect(killed == 1)
+                    // The killed holder notices at once (a call on the closed session ends then,
+                    // not at its 30 s timeout): never two replicas reporting the role for long.
+                    let noticed = ContinuousClock.now + .seconds(5)
+                    while metrics.filter(Self.isActive).count > 1 && ContinuousClock.now < noticed {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    #expect(metrics.filter(Self.isActive).count <= 1, "the killed holder still reports the role")
                     try await Task.sleep(for: .milliseconds(300))
                     _ = try await holder(within: .seconds(5))
                     // The new holder seals the writers' events; poll (a loaded CI machine is slow).
@@ -172,7 +184,9 @@ struct LedgerSealerTests {
                     stop.set()
                     var total = 0
                     for writer in writers { total += try await writer.value }
-                    try await Sealing.waitUntilSealed(db.store)
+                    // Well inside the 30 s call timeout: a sealer stuck on a closed session
+                    // until then fails this.
+                    try await Sealing.waitUntilSealed(db.store, timeout: .seconds(15))
                     return total
                 }
             }
@@ -282,5 +296,98 @@ struct LedgerSealerTests {
             #expect(entries.map(\.record.position) == Array(0..<Int64(entries.count)))
             #expect(Set(entries.map(\.record.seq)).count == entries.count)
         }
+    }
+
+    @Test(
+        "a transaction open across a change of holder: its two events of one action are sealed in chain order"
+    )
+    func takeoverKeepsChainOrder() async throws {
+        try await LedgerDB.with(.postgres) { db in
+            let key = LedgerSigningKey.generate()
+            let store = try #require(db.store as? PostgresActionStore)
+            _ = try await LedgerFixtures.population(db.store, count: 3)
+            func sealer() -> Task<Void, any Error> {
+                Task {
+                    try await LedgerSealer(
+                        store: db.store,
+                        key: key,
+                        configuration: Sealing.fast,
+                        logger: Sealing.logger
+                    )
+                    .run()
+                }
+            }
+            let first = sealer()
+            try await Sealing.waitUntilSealed(db.store)
+            let second = Mutex<Task<Void, any Error>?>(nil)
+            defer { second.withLock { $0?.cancel() } }
+            let (early, late) = try await store.client.withConnection { conn in
+                func insertEvent(actor: String) async throws -> Int64 {
+                    var seq: Int64 = 0
+                    for try await value in try await conn.query(
+                        "INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, record_hash) SELECT \(UUID()), action_id, 'started', '{}', \(actor), now(), 'x' FROM action_events ORDER BY seq LIMIT 1 RETURNING seq",
+                        logger: LedgerDB.logger
+                    ).decode(Int64.self) {
+                        seq = value
+                    }
+                    return seq
+                }
+                try await conn.query("BEGIN", logger: LedgerDB.logger)
+                let early = try await insertEvent(actor: "early")
+                // Later seqs commit and are sealed: the first holder skips `early`.
+                _ = try await LedgerFixtures.population(db.store, count: 2)
+                try await Sealing.waitUntilSealed(db.store)
+                first.cancel()
+                _ = await first.result
+                // The next holder takes over and finishes its first sweep while `early` is still open.
+                let task = sealer()
+                second.withLock { $0 = task }
+                try await Task.sleep(for: .milliseconds(300))
+                let late = try await insertEvent(actor: "late")
+                try await conn.query("COMMIT", logger: LedgerDB.logger)
+                return (early, late)
+            }
+            try await Sealing.waitUntilSealed(db.store, timeout: .seconds(10))
+            let entries = try await db.store.ledgerEntries(from: 0, limit: 10_000)
+            let earlyPosition = try #require(entries.first { $0.record.seq == early }?.record.position)
+            let latePosition = try #require(entries.first { $0.record.seq == late }?.record.position)
+            #expect(earlyPosition < latePosition)
+            #expect(entries.map(\.record.position) == Array(0..<Int64(entries.count)))
+        }
+    }
+
+    @Test("a sweep's batch merged with the usual one: the lowest seqs of both, and where the sweep goes on")
+    func sweepMerge() {
+        func candidates(_ seqs: [Int64]) -> [LedgerCandidate] {
+            seqs.map {
+                LedgerCandidate(
+                    seq: $0,
+                    eventID: UUID(),
+                    actionID: UUID(),
+                    eventType: "started",
+                    actor: "a",
+                    recordHash: "x",
+                    request: nil,
+                    createdAt: nil
+                )
+            }
+        }
+        // A hole (5) in the usual batch comes before the sweep's and the newer seqs.
+        let mixed = SealerState.merge(candidates([5, 40, 41, 42]), swept: candidates([7, 9]), cursor: 0, limit: 4)
+        #expect(mixed.batch.map(\.seq) == [5, 7, 9, 40])
+        #expect(mixed.cursor == nil)
+        // A full sweep batch only partly taken: the sweep goes on after the last seq taken.
+        let partly = SealerState.merge(candidates([8, 40]), swept: candidates([3, 6, 9]), cursor: 2, limit: 3)
+        #expect(partly.batch.map(\.seq) == [3, 6, 8])
+        #expect(partly.cursor == 8)
+        // A full sweep batch wholly taken: it goes on after its last seq.
+        let whole = SealerState.merge(candidates([]), swept: candidates([3, 6]), cursor: 2, limit: 2)
+        #expect(whole.batch.map(\.seq) == [3, 6])
+        #expect(whole.cursor == 6)
+        // The same seq from both reads is sealed once.
+        let twice = SealerState.merge(candidates([6]), swept: candidates([6]), cursor: 0, limit: 5)
+        #expect(twice.batch.map(\.seq) == [6])
+        #expect(twice.cursor == nil)
+        #expect(SealerState.merge([], swept: [], cursor: 4, limit: 3).cursor == nil)
     }
 }

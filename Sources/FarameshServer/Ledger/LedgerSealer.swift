@@ -11,9 +11,12 @@ import ServiceLifecycle
 /// replica that dies is replaced within about that long. The holder, in a loop:
 ///
 /// 1. reads committed events that are not in the ledger, in seq order: those above the highest
-///    sealed seq, plus "holes" (seqs it skipped because their transaction had not committed
-///    yet); at takeover and every `fullSweepInterval` it reads all unsealed events instead, so
-///    an event that commits arbitrarily late is sealed in a later batch and never skipped;
+///    sealed seq, plus "holes" (seqs skipped because their transaction had not committed yet;
+///    a new holder counts every unsealed seq in the top `SealerState.takeoverWindow` of the
+///    ledger as one). At takeover and every `fullSweepInterval` a sweep also reads all unsealed
+///    events below the highest sealed seq, merged into the same batches, so an event that
+///    commits arbitrarily late is sealed in a later batch and never skipped. A batch is always
+///    the lowest unsealed seqs there are, which keeps each action's events in chain order;
 /// 2. assigns them the next positions, computes leaves, chain hashes and Merkle nodes;
 /// 3. when `checkpointEvery` events or `checkpointInterval` have passed, signs a checkpoint;
 /// 4. writes rows and checkpoint in one transaction that re-checks the role and the ledger size.
@@ -87,7 +90,8 @@ package struct LedgerSealer: Service {
                 "size": "\(state.frontier.size)", "key_id": "\(key.keyID)",
             ]
         )
-        var sealer = SealerState(state: state, now: ContinuousClock.now)
+        let recent = try await session.sealedSeqs(afterSeq: max(0, state.maxSealedSeq - SealerState.takeoverWindow))
+        var sealer = SealerState(state: state, sealedRecently: recent, now: ContinuousClock.now)
         let clock = ContinuousClock()
         var nextSweep = clock.now
         /// While a sweep runs: the seq it has read up to (a sweep is a cursor, so reading a
@@ -99,21 +103,25 @@ package struct LedgerSealer: Service {
             let room = configuration.checkpointEvery - Int(sealer.builder.size - sealer.lastCheckpointSize)
             let limit = max(1, min(configuration.batchSize, room))
             if sweepCursor == nil && started >= nextSweep { sweepCursor = 0 }
-            let candidates: [LedgerCandidate]
+            var candidates = try await session.candidates(
+                afterSeq: sealer.maxSeq,
+                holes: sealer.holeSeqs(),
+                limit: limit
+            )
             if let cursor = sweepCursor {
-                candidates = try await session.unsealedCandidates(afterSeq: cursor, limit: limit)
-                if candidates.count < limit {
-                    sweepCursor = nil
-                    nextSweep = started + configuration.fullSweepInterval
-                } else {
-                    sweepCursor = candidates.last?.seq ?? cursor
-                }
-            } else {
-                candidates = try await session.candidates(
-                    afterSeq: sealer.maxSeq,
-                    holes: sealer.holeSeqs(limit: 500),
+                // The sweep only reads below the newest sealed seq and its batch is merged with the
+                // usual one, so that a batch is always the lowest unsealed seqs there are: an
+                // action's events reach the ledger in their chain order. It reads second, so its
+                // snapshot holds every earlier event of what the first read saw.
+                let swept = try await session.unsealedCandidates(
+                    afterSeq: cursor,
+                    throughSeq: sealer.maxSeq,
                     limit: limit
                 )
+                let progress = SealerState.merge(candidates, swept: swept, cursor: cursor, limit: limit)
+                candidates = progress.batch
+                sweepCursor = progress.cursor
+                if progress.cursor == nil { nextSweep = started + configuration.fullSweepInterval }
             }
 
             let sealedAt = Date()
@@ -174,15 +182,49 @@ struct SealerState: Sendable {
     /// Nil: a checkpoint is owed at once (an unsigned tail left by the previous holder).
     var lastCheckpointAt: ContinuousClock.Instant?
 
-    init(state: LedgerSealState, now: ContinuousClock.Instant) {
+    /// How far below the highest sealed seq a new holder looks for seqs its predecessor skipped.
+    static let takeoverWindow: Int64 = 10_000
+    /// The most holes one batch asks for (the lowest ones).
+    static let holesPerBatch = 10_000
+
+    /// `sealedRecently`: the sealed seqs above `state.maxSealedSeq - takeoverWindow`. Every seq
+    /// in that window that is not among them becomes a hole: the previous holder may have
+    /// skipped it while its transaction was open, and sealing a later event of the same
+    /// transaction first would put the action's events out of chain order.
+    init(state: LedgerSealState, sealedRecently: [Int64] = [], now: ContinuousClock.Instant) {
         builder = LedgerBuilder(frontier: state.frontier, chainHash: state.chainHash)
         maxSeq = state.maxSealedSeq
         lastCheckpointSize = state.latestCheckpoint?.treeSize ?? 0
         lastCheckpointAt = lastCheckpointSize < state.frontier.size ? nil : now
+        let sealed = Set(sealedRecently)
+        var seq = max(1, maxSeq - Self.takeoverWindow + 1)
+        while seq < maxSeq {
+            if !sealed.contains(seq) { holes[seq] = now }
+            seq += 1
+        }
     }
 
-    func holeSeqs(limit: Int) -> [Int64] {
-        Array(holes.keys.sorted().prefix(limit))
+    func holeSeqs() -> [Int64] {
+        Array(holes.keys.sorted().prefix(Self.holesPerBatch))
+    }
+
+    /// Merges a sweep's batch (`swept`, read after `cursor`) into the usual one: the lowest
+    /// `limit` of both, and where the sweep goes on (nil: it is done).
+    static func merge(
+        _ usual: [LedgerCandidate],
+        swept: [LedgerCandidate],
+        cursor: Int64,
+        limit: Int
+    ) -> (batch: [LedgerCandidate], cursor: Int64?) {
+        var bySeq: [Int64: LedgerCandidate] = [:]
+        for candidate in usual + swept { bySeq[candidate.seq] = candidate }
+        let batch = bySeq.values.sorted { $0.seq < $1.seq }.prefix(limit)
+        guard let last = batch.last?.seq else { return (Array(batch), nil) }
+        let sweptTaken = swept.allSatisfy { $0.seq <= last }
+        if sweptTaken {
+            return (Array(batch), swept.count < limit ? nil : swept.last.map(\.seq) ?? cursor)
+        }
+        return (Array(batch), last)
     }
 
     /// Records what was sealed: newer seqs raise `maxSeq`, and every seq skipped on the way
