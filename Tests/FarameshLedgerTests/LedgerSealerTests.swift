@@ -45,6 +45,19 @@ struct LedgerSealerTests {
         #expect(report.audit.latestVerified?.treeSize == rows)
     }
 
+    /// Adds a `started` event to the first action on `conn` (in its open transaction, if any);
+    /// returns its seq.
+    static func insertEvent(_ conn: PostgresConnection, actor: String) async throws -> Int64 {
+        var seq: Int64 = 0
+        for try await value in try await conn.query(
+            "INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, record_hash) SELECT \(UUID()), action_id, 'started', '{}', \(actor), now(), 'x' FROM action_events ORDER BY seq LIMIT 1 RETURNING seq",
+            logger: LedgerDB.logger
+        ).decode(Int64.self) {
+            seq = value
+        }
+        return seq
+    }
+
     /// The gauge's sample line, not its HELP text (which reads "…sealer_active 1 while…").
     static func isActive(_ metrics: ServerMetrics) -> Bool {
         String(decoding: metrics.exposition(), as: UTF8.self).split(separator: "\n").contains { line in
@@ -273,13 +286,7 @@ struct LedgerSealerTests {
             // A transaction takes a seq and holds it uncommitted while later seqs commit and are sealed.
             let late = try await store.client.withConnection { conn in
                 try await conn.query("BEGIN", logger: LedgerDB.logger)
-                var lateSeq: Int64 = 0
-                for try await seq in try await conn.query(
-                    "INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, record_hash) SELECT \(UUID()), action_id, 'started', '{}', 'late', now(), 'x' FROM action_events ORDER BY seq LIMIT 1 RETURNING seq",
-                    logger: LedgerDB.logger
-                ).decode(Int64.self) {
-                    lateSeq = seq
-                }
+                let lateSeq = try await Self.insertEvent(conn, actor: "late")
                 _ = try await LedgerFixtures.population(db.store, count: 2)
                 try await Sealing.waitUntilSealed(db.store)
                 #expect(
@@ -322,18 +329,8 @@ struct LedgerSealerTests {
             let second = Mutex<Task<Void, any Error>?>(nil)
             defer { second.withLock { $0?.cancel() } }
             let (early, late) = try await store.client.withConnection { conn in
-                func insertEvent(actor: String) async throws -> Int64 {
-                    var seq: Int64 = 0
-                    for try await value in try await conn.query(
-                        "INSERT INTO action_events (id, action_id, event_type, meta_json, actor, created_at, record_hash) SELECT \(UUID()), action_id, 'started', '{}', \(actor), now(), 'x' FROM action_events ORDER BY seq LIMIT 1 RETURNING seq",
-                        logger: LedgerDB.logger
-                    ).decode(Int64.self) {
-                        seq = value
-                    }
-                    return seq
-                }
                 try await conn.query("BEGIN", logger: LedgerDB.logger)
-                let early = try await insertEvent(actor: "early")
+                let early = try await Self.insertEvent(conn, actor: "early")
                 // Later seqs commit and are sealed: the first holder skips `early`.
                 _ = try await LedgerFixtures.population(db.store, count: 2)
                 try await Sealing.waitUntilSealed(db.store)
@@ -343,7 +340,7 @@ struct LedgerSealerTests {
                 let task = sealer()
                 second.withLock { $0 = task }
                 try await Task.sleep(for: .milliseconds(300))
-                let late = try await insertEvent(actor: "late")
+                let late = try await Self.insertEvent(conn, actor: "late")
                 try await conn.query("COMMIT", logger: LedgerDB.logger)
                 return (early, late)
             }

@@ -191,7 +191,7 @@ struct SealerState: Sendable {
     /// in that window that is not among them becomes a hole: the previous holder may have
     /// skipped it while its transaction was open, and sealing a later event of the same
     /// transaction first would put the action's events out of chain order.
-    init(state: LedgerSealState, sealedRecently: [Int64] = [], now: ContinuousClock.Instant) {
+    init(state: LedgerSealState, sealedRecently: [Int64], now: ContinuousClock.Instant) {
         builder = LedgerBuilder(frontier: state.frontier, chainHash: state.chainHash)
         maxSeq = state.maxSealedSeq
         lastCheckpointSize = state.latestCheckpoint?.treeSize ?? 0
